@@ -1,0 +1,29 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make verify   creates .venv, installs citewatch, verifies claims/nardaran-case.yaml
+#   make test     creates .venv, installs citewatch with its test tools, runs the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+
+.PHONY: verify test install demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+verify: $(STAMP)
+	$(BIN)/citewatch verify claims/nardaran-case.yaml
+
+demo: $(STAMP)
+	$(BIN)/citewatch demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,66 @@
+"""Settings from the environment (``CITEWATCH_*``); CLI options override them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from citewatch import __version__
+
+PROJECT_URL = "https://github.com/citewatch/citewatch"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITEWATCH_", extra="ignore")
+
+    archive_dir: Path = Path("archive")
+    reports_dir: Path = Path("reports")
+    database_url: str | None = None  # default: SQLite file in archive_dir
+    wayback_url: str = "https://web.archive.org"  # "off" disables the Wayback Machine
+    wayback_access_key: str | None = None
+    wayback_secret_key: str | None = None
+    wayback_timeout: float = 20.0
+    wayback_save_if_older_than_days: float = 30.0
+    allow_private_hosts: bool = False
+    user_agent: str = f"citewatch/{__version__} (+{PROJECT_URL})"
+
+    # fetching
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_deadline: float = 90.0
+    max_body_bytes: int = 25 * 1024 * 1024
+    max_redirects: int = 10
+    max_retries: int = 3
+    backoff_factor: float = 0.5
+    retry_after_max: float = 120.0
+    per_host_concurrency: int = Field(2, ge=1)
+    per_host_delay: float = 0.0
+    max_parallel_hosts: int = Field(16, ge=1)
+    obey_robots: bool = True
+
+    # history
+    confirm_dead_failures: int = 3
+    confirm_dead_days: float = 3.0
+
+    @property
+    def wayback_enabled(self) -> bool:
+        return self.wayback_url.strip().lower() not in ("off", "", "none", "0")
+
+    @property
+    def wayback_keys(self) -> tuple[str, str] | None:
+        if self.wayback_access_key and self.wayback_secret_key:
+            return (self.wayback_access_key, self.wayback_secret_key)
+        return None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(Path(self.archive_dir) / 'citewatch.sqlite').resolve()}"
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with non-None keyword overrides (CLI options) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,59 @@
+"""The state database: one SQLAlchemy engine and metadata shared by the archive index and the
+run history. SQLite by default (a file in the archive folder), PostgreSQL for shared set-ups.
+
+Each module that keeps state declares its tables on :class:`Base`; :func:`open_database`
+creates whatever is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from citewatch.errors import StateError
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers go on while a run writes; the busy timeout makes two runs wait for each
+    # other instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"cannot create the folder of the state database {path}: {exc}") from exc
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def open_database(url: str) -> tuple[Engine, sessionmaker]:
+    """An engine with every citewatch table created, and a session factory bound to it."""
+    # Importing the modules that declare tables registers them on Base.metadata.
+    import citewatch.archive  # noqa: F401
+    try:
+        import citewatch.history  # noqa: F401
+    except ImportError:  # pragma: no cover - history lands with the verification runs
+        pass
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
+        raise StateError(f"cannot open the state database {engine.url!r}: {exc}") from exc
+    return engine, sessionmaker(engine, expire_on_commit=False)

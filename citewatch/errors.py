@@ -1,0 +1,80 @@
+"""Every exception citewatch raises on purpose.
+
+Callers catch by meaning, not by library::
+
+    CitewatchError
+    ├── ConfigError              a setting that cannot be used (bad URL, unwritable folder)
+    ├── RegistryError            a registry file with problems; carries every problem found
+    ├── DocumentError            a document that cannot be read or parsed
+    ├── FetchError               a source could not be fetched (the status says why)
+    │   ├── ForbiddenAddress     the address guard refused the URL (SSRF)
+    │   ├── TooLarge             the body went past the size limit
+    │   └── RobotsDisallowed     robots.txt forbids the URL
+    ├── ArchiveError             the local WARC archive or its index cannot be used
+    ├── WaybackError             the Wayback service failed or answered nonsense
+    └── StateError               the state database cannot be used
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CitewatchError(Exception):
+    """Base class of every error citewatch raises on purpose."""
+
+
+class ConfigError(CitewatchError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file, reported as ``FILE:LINE: message``."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class RegistryError(CitewatchError):
+    """A registry with problems. ``problems`` holds all of them, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DocumentError(CitewatchError):
+    pass
+
+
+class FetchError(CitewatchError):
+    pass
+
+
+class ForbiddenAddress(FetchError):
+    pass
+
+
+class TooLarge(FetchError):
+    pass
+
+
+class RobotsDisallowed(FetchError):
+    pass
+
+
+class ArchiveError(CitewatchError):
+    pass
+
+
+class WaybackError(CitewatchError):
+    pass
+
+
+class StateError(CitewatchError):
+    pass

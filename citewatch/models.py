@@ -1,0 +1,225 @@
+"""The types every part of citewatch speaks: the registry, verdicts, statuses and check results.
+
+Registry models reject unknown keys (``extra="forbid"``); the JSON Schema printed by
+``citewatch schema`` is generated from :class:`Registry`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+# --- facts -------------------------------------------------------------------------------
+
+
+class Op(str, Enum):
+    EQ = "="
+    GT = ">"
+    GE = ">="
+    LT = "<"
+    LE = "<="
+    APPROX = "~"
+
+
+class CountFact(Strict):
+    """A number the claim states, with how exact it is (``op``): "more than seventy" is ``> 70``."""
+
+    kind: Literal["count"] = "count"
+    value: float
+    op: Op = Op.EQ
+    unit: str | None = None
+
+
+class RangeFact(Strict):
+    """A range such as "10 to 20 years"."""
+
+    kind: Literal["range"] = "range"
+    low: float
+    high: float
+    unit: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low > self.high:
+            raise ValueError(f"range low {self.low:g} is above high {self.high:g}")
+        return self
+
+
+class DateFact(Strict):
+    """A date at the precision the claim states: ``2017-01-25``, ``2017-01`` or ``2017``."""
+
+    kind: Literal["date"] = "date"
+    value: str
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _partial_date(cls, v):
+        v = str(v)
+        if not PARTIAL_DATE.match(v):
+            raise ValueError(f"date {v!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        return v
+
+    @property
+    def precision(self) -> Literal["year", "month", "day"]:
+        return {4: "year", 7: "month", 10: "day"}[len(self.value)]
+
+
+class EntityFact(Strict):
+    """A person or organisation the claim names, with spellings that count as the same."""
+
+    kind: Literal["entity"] = "entity"
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class QuoteFact(Strict):
+    """Exact words that must appear in the source (after normalising quotes and whitespace)."""
+
+    kind: Literal["quote"] = "quote"
+    text: str = Field(min_length=1)
+
+
+Fact = Annotated[Union[CountFact, RangeFact, DateFact, EntityFact, QuoteFact], Field(discriminator="kind")]
+
+
+# --- registry ----------------------------------------------------------------------------
+
+
+class Source(Strict):
+    url: str
+    publisher: str | None = None
+    title: str | None = None
+    published: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
+    accessed: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
+    quote: str | None = None
+    language: str | None = None
+    note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, v: str) -> str:
+        v = v.strip()
+        scheme = v.split(":", 1)[0].lower() if ":" in v else ""
+        if scheme not in ("http", "https") or not re.match(r"^https?://[^/\s]+", v, re.I):
+            raise ValueError(f"url {v!r} is not an http(s) URL")
+        return v
+
+    @field_validator("published", "accessed", mode="before")
+    @classmethod
+    def _partial_date(cls, v):
+        if v is None:
+            return v
+        v = str(v)
+        if not PARTIAL_DATE.match(v):
+            raise ValueError(f"date {v!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        return v
+
+
+class Claim(Strict):
+    id: str = Field(pattern=SLUG)
+    text: str = Field(min_length=1)
+    section: str | None = None
+    facts: list[Fact] | None = None  # None: inferred from text
+    sources: list[Source] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Document(Strict):
+    id: str = Field(pattern=SLUG)
+    title: str
+    text: str | None = None  # path of the document, relative to the registry file
+    url: str | None = None
+
+
+class Registry(Strict):
+    """A claims registry (``claims/<document-id>.yaml``)."""
+
+    document: Document
+    claims: list[Claim] = Field(default_factory=list)
+
+
+# --- outcomes ----------------------------------------------------------------------------
+
+
+class Verdict(str, Enum):
+    SUPPORTED = "supported"
+    PARTIALLY_SUPPORTED = "partially_supported"
+    CONTRADICTED = "contradicted"
+    NOT_FOUND = "not_found"
+    UNVERIFIABLE = "unverifiable"
+    UNSOURCED = "unsourced"  # per claim only
+
+
+class SourceStatus(str, Enum):
+    LIVE = "live"
+    REDIRECTED = "redirected"
+    DEAD = "dead"
+    SOFT_404 = "soft_404"
+    BLOCKED = "blocked"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
+    UNREACHABLE = "unreachable"
+    FORBIDDEN_ADDRESS = "forbidden_address"
+
+    @property
+    def readable(self) -> bool:
+        """The live answer is a page whose text can be checked."""
+        return self in (SourceStatus.LIVE, SourceStatus.REDIRECTED)
+
+    @property
+    def connection_level(self) -> bool:
+        """The host never answered (counts toward "the run is offline")."""
+        return self in (SourceStatus.UNREACHABLE, SourceStatus.TIMEOUT)
+
+
+class CheckedCopy(str, Enum):
+    LIVE = "live"
+    LOCAL_ARCHIVE = "local_archive"
+    WAYBACK = "wayback"
+
+
+class FactOutcome(str, Enum):
+    FOUND = "found"
+    MISSING = "missing"
+    CONTRADICTED = "contradicted"
+
+
+class Evidence(BaseModel):
+    """A passage of the checked text; ``start``/``end`` are offsets into that text."""
+
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+    highlights: list[tuple[int, int]] = Field(default_factory=list)  # offsets into the whole text
+
+
+class FactResult(BaseModel):
+    fact: Fact
+    outcome: FactOutcome
+    evidence: int | None = None  # index into CheckResult.evidence
+    found: str | None = None  # the words of the source that matched or contradicted
+    start: int | None = None
+    end: int | None = None
+
+
+class CheckResult(BaseModel):
+    """The outcome of checking one claim against one text."""
+
+    verdict: Verdict
+    evidence: list[Evidence] = Field(default_factory=list)
+    facts: list[FactResult] = Field(default_factory=list)
+    confidence: float = 0.0
+    notes: list[str] = Field(default_factory=list)

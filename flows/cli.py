@@ -1,0 +1,44 @@
+"""The ``citewatch`` command. It only parses arguments and dispatches: each command's work is a
+function of the library (``citewatch``) or a flow (``flows``).
+
+Commands live in one module per area (``flows/cli_*.py``), each with ``register(app)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from citewatch.errors import CitewatchError, RegistryError
+
+app = typer.Typer(
+    name="citewatch",
+    help="Keep every claim of a document with its sources, archive them and re-check them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo")
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"flows.{_name}").register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except RegistryError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        sys.exit(2)
+    except CitewatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

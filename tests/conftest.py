@@ -1,0 +1,46 @@
+"""Shared test set-up: a quiet, isolated Prefect and one test harness per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Prefect: isolate its home and result storage, and keep it quiet.
+_PREFECT_TMP = Path(tempfile.mkdtemp(prefix="citewatch-tests-prefect-"))
+os.environ.update(
+    {
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_HOME": str(_PREFECT_TMP / "home"),
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(_PREFECT_TMP / "results"),
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "CITEWATCH_ALLOW_PRIVATE_HOSTS": "1",
+        "CITEWATCH_WAYBACK_URL": "off",
+    }
+)
+for _var in ("CITEWATCH_DATABASE_URL", "CITEWATCH_ARCHIVE_DIR", "CITEWATCH_REPORTS_DIR",
+             "CITEWATCH_WAYBACK_ACCESS_KEY", "CITEWATCH_WAYBACK_SECRET_KEY"):
+    os.environ.pop(_var, None)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test harness (ephemeral API on a temporary database) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A temporary folder with archive and reports dirs wired into the environment."""
+    monkeypatch.setenv("CITEWATCH_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("CITEWATCH_REPORTS_DIR", str(tmp_path / "reports"))
+    return tmp_path
