@@ -7,6 +7,7 @@ Registry models reject unknown keys (``extra="forbid"``); the JSON Schema printe
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Literal, Union
 
@@ -223,3 +224,42 @@ class CheckResult(BaseModel):
     facts: list[FactResult] = Field(default_factory=list)
     confidence: float = 0.0
     notes: list[str] = Field(default_factory=list)
+
+
+# --- fetching ----------------------------------------------------------------------------
+
+
+class FetchResult(BaseModel):
+    """What one fetch of a URL gave: the fetcher fills it, the archive stores it, liveness reads it.
+
+    ``body`` holds the payload after Content-Encoding was undone (what a browser would render),
+    cut at the size limit. ``headers`` are the final response's headers as received.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    url: str
+    final_url: str
+    status: SourceStatus
+    http_status: int | None = None
+    reason: str = ""
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    request_headers: list[tuple[str, str]] = Field(default_factory=list)
+    body: bytes = b""
+    content_type: str = ""
+    encoding: str | None = None  # charset of a text body (header, then meta tag, then detection)
+    redirects: list[tuple[str, int]] = Field(default_factory=list)  # (url, status) of each hop
+    fetched_at: datetime
+    elapsed: float = 0.0
+    attempts: int = 1
+    error: str | None = None  # why the fetch failed, in words a user can act on
+    not_modified: bool = False  # 304 answer to a conditional request
+    truncated: bool = False
+    remote_ip: str | None = None
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
