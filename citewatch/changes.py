@@ -1,0 +1,211 @@
+"""What changed between two runs of a document: sources that started failing or recovered, pages
+whose text changed (with a short diff of the changed sentences), verdicts that flipped, claims
+added or removed. Pure functions over two :class:`~citewatch.results.RunResult`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from citewatch.models import CheckedCopy, SourceStatus, Verdict
+from citewatch.results import RunResult, SourceResult
+
+MAX_DIFF_LINES = 24  # per page: enough to see what moved, short enough to read in a report
+MAX_DIFF_LINE_CHARS = 300
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class SourceChange(BaseModel):
+    """A URL whose liveness changed: it started failing, or it answers again."""
+
+    url: str
+    claim_ids: list[str]
+    before: SourceStatus | None
+    after: SourceStatus
+    http_status: int | None = None
+    failures: int = 0
+
+
+class DiffLine(BaseModel):
+    op: str  # "+" added, "-" removed, " " unchanged context, "…" skipped text
+    text: str
+
+
+class ContentChange(BaseModel):
+    """The same URL gave a different extracted text than in the previous run."""
+
+    url: str
+    claim_ids: list[str]
+    before_hash: str
+    after_hash: str
+    diff: list[DiffLine] = Field(default_factory=list)
+    truncated: bool = False
+    note: str | None = None  # why there is no diff
+
+
+class VerdictFlip(BaseModel):
+    claim_id: str
+    url: str | None = None  # None: the claim's verdict flipped
+    before: Verdict
+    after: Verdict
+    overridden: bool = False  # the new verdict comes from a human override
+
+
+class ClaimRef(BaseModel):
+    id: str
+    text: str
+
+
+class Changes(BaseModel):
+    previous_run_id: str | None = None
+    previous_started_at: datetime | None = None
+    started_failing: list[SourceChange] = Field(default_factory=list)
+    recovered: list[SourceChange] = Field(default_factory=list)
+    content_changed: list[ContentChange] = Field(default_factory=list)
+    verdict_flips: list[VerdictFlip] = Field(default_factory=list)
+    claims_added: list[ClaimRef] = Field(default_factory=list)
+    claims_removed: list[ClaimRef] = Field(default_factory=list)
+
+    @property
+    def first_run(self) -> bool:
+        return self.previous_run_id is None
+
+    @property
+    def count(self) -> int:
+        return sum(len(getattr(self, name)) for name in (
+            "started_failing", "recovered", "content_changed", "verdict_flips",
+            "claims_added", "claims_removed"))
+
+
+# --- text diff -----------------------------------------------------------------------------
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def _cap(line: str) -> str:
+    return line if len(line) <= MAX_DIFF_LINE_CHARS else line[: MAX_DIFF_LINE_CHARS - 1] + "…"
+
+
+def sentence_diff(before: str, after: str, max_lines: int = MAX_DIFF_LINES) -> tuple[list[DiffLine], bool]:
+    """The changed sentences with one sentence of context, and whether the diff was cut."""
+    lines: list[DiffLine] = []
+    for raw in difflib.unified_diff(sentences(before), sentences(after), n=1, lineterm=""):
+        if raw.startswith(("---", "+++")):
+            continue
+        if raw.startswith("@@"):
+            if lines:
+                lines.append(DiffLine(op="…", text=""))
+            continue
+        lines.append(DiffLine(op=raw[0], text=_cap(raw[1:])))
+    if len(lines) > max_lines:
+        return lines[:max_lines], True
+    return lines, False
+
+
+# --- comparing runs ------------------------------------------------------------------------
+
+
+def _claims_citing(run: RunResult) -> dict[str, list[str]]:
+    citing: dict[str, list[str]] = {}
+    for claim in run.claims:
+        for source in claim.sources:
+            ids = citing.setdefault(source.url, [])
+            if claim.id not in ids:
+                ids.append(claim.id)
+    return citing
+
+
+def _was_failing(source: SourceResult, run: RunResult) -> bool:
+    # A stored run carries the failure streak (which skips offline runs); a fresh one only its status.
+    return source.failures > 0 or (not run.offline and source.failed)
+
+
+def _liveness_changes(previous: RunResult, current: RunResult) -> tuple[list[SourceChange], list[SourceChange]]:
+    if current.offline:  # an offline run knows nothing new about any source
+        return [], []
+    started, recovered = [], []
+    before_by_url = previous.sources_by_url()
+    citing = _claims_citing(current)
+    for url, now in current.sources_by_url().items():
+        before = before_by_url.get(url)
+        if before is None:
+            continue
+        change = SourceChange(url=url, claim_ids=citing[url], before=before.status, after=now.status,
+                              http_status=now.http_status, failures=now.failures)
+        failing_before = _was_failing(before, previous)
+        if now.failed and not failing_before:
+            started.append(change)
+        elif not now.failed and failing_before:
+            recovered.append(change)
+    return started, recovered
+
+
+def _comparable_text(source: SourceResult) -> bool:
+    # A Wayback copy is another page's text; comparing it with the live page says nothing.
+    return bool(source.text_hash) and source.checked_copy in (CheckedCopy.LIVE, CheckedCopy.LOCAL_ARCHIVE)
+
+
+def _content_changes(previous: RunResult, current: RunResult) -> list[ContentChange]:
+    changes = []
+    before_by_url = previous.sources_by_url()
+    citing = _claims_citing(current)
+    for url, now in current.sources_by_url().items():
+        before = before_by_url.get(url)
+        if before is None or not (_comparable_text(before) and _comparable_text(now)):
+            continue
+        if before.text_hash == now.text_hash:
+            continue
+        change = ContentChange(url=url, claim_ids=citing[url], before_hash=before.text_hash,
+                               after_hash=now.text_hash)
+        if before.text is None or now.text is None:
+            change.note = "the text of one of the two runs was not kept"
+        else:
+            change.diff, change.truncated = sentence_diff(before.text, now.text)
+            if not change.diff:
+                change.note = "only spacing or sentence breaks changed"
+        changes.append(change)
+    return changes
+
+
+def _verdict_flips(previous: RunResult, current: RunResult) -> list[VerdictFlip]:
+    flips = []
+    before_claims = {c.id: c for c in previous.claims}
+    for claim in current.claims:
+        before = before_claims.get(claim.id)
+        if before is None:
+            continue
+        if before.verdict != claim.verdict:
+            flips.append(VerdictFlip(claim_id=claim.id, before=before.verdict, after=claim.verdict,
+                                     overridden=claim.machine_verdict is not None))
+        before_sources = {s.url: s for s in before.sources}
+        for source in claim.sources:
+            old = before_sources.get(source.url)
+            if old is not None and old.verdict != source.verdict:
+                flips.append(VerdictFlip(claim_id=claim.id, url=source.url, before=old.verdict,
+                                         after=source.verdict, overridden=source.override is not None))
+    return flips
+
+
+def what_changed(previous: RunResult | None, current: RunResult) -> Changes:
+    """Everything a reader of ``current``'s report should know happened since ``previous``."""
+    if previous is None:
+        return Changes()
+    started, recovered = _liveness_changes(previous, current)
+    before_ids = {c.id for c in previous.claims}
+    current_ids = {c.id for c in current.claims}
+    return Changes(
+        previous_run_id=previous.run_id,
+        previous_started_at=previous.started_at,
+        started_failing=started,
+        recovered=recovered,
+        content_changed=_content_changes(previous, current),
+        verdict_flips=_verdict_flips(previous, current),
+        claims_added=[ClaimRef(id=c.id, text=c.text) for c in current.claims if c.id not in before_ids],
+        claims_removed=[ClaimRef(id=c.id, text=c.text) for c in previous.claims if c.id not in current_ids],
+    )

@@ -1,0 +1,385 @@
+"""Run history: every run of a document, each source check and claim verdict, and the failure
+history of each source (failing since when, how many checks in a row, confirmed dead or not).
+
+How a run flows through here (the flows layer calls these; nothing here knows Prefect)::
+
+    run = RunResult(...)                                   # the pipeline's results (citewatch.results)
+    run = apply_overrides(run, overrides(sf, doc_id))      # citewatch.review: humans over machine
+    recorded = record_run(sf, run, now, settings)          # stores it; fills failures/failing_since/
+                                                           #   confirmed_dead on every source
+    changes = what_changed(recorded.previous, recorded.run)            # citewatch.changes
+    report = build_report(recorded.run, changes, active_flags(sf, doc_id), recorded.history,
+                          overrides=overrides(sf, doc_id))              # citewatch.report
+    paths = write_reports(report, settings.reports_dir)
+
+``record_run`` reads the previous run inside the same transaction that stores the new one, and
+that transaction starts by writing the document's lock row: SQLite then holds its write lock and
+PostgreSQL the row lock until commit, so two runs of one document are recorded one after the
+other and the failure counts stay exact. ``previous_run`` is for readers (CLI, tests).
+
+The confirmed-dead rule (as Wikipedia's link-rescue bot): a source is confirmed dead only after
+``confirm_dead_failures`` failed checks in a row spread over at least ``confirm_dead_days`` days.
+A check in an offline run changes nothing. A readable check resets the count. A source that is
+refused (``blocked``, ``forbidden_address``) is counted as failing but never confirmed dead: the
+page may well exist. History is kept per document and URL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from citewatch.config import Settings, load_settings
+from citewatch.db import Base
+from citewatch.errors import StateError
+from citewatch.models import SourceStatus
+from citewatch.results import ClaimResult, RunResult, SourceResult
+from citewatch.review import (  # noqa: F401 - re-exported: the review tables live in the same database
+    Flag,
+    Override,
+    active_flags,
+    apply_overrides,
+    clear_override,
+    flag_claim,
+    overrides,
+    set_override,
+    unflag_claim,
+)
+from citewatch.sqltypes import UTCDateTime
+
+NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_ADDRESS})
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+class DocumentLockRow(Base):
+    """One row per document; writing it first serialises the recording of that document's runs."""
+
+    __tablename__ = "history_document_locks"
+
+    document_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(200))
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RunRow(Base):
+    __tablename__ = "history_runs"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(200), unique=True)
+    document_id: Mapped[str] = mapped_column(String(200), index=True)
+    document_title: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    offline: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClaimVerdictRow(Base):
+    __tablename__ = "history_claim_verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_seq: Mapped[int] = mapped_column(ForeignKey("history_runs.seq", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    claim_id: Mapped[str] = mapped_column(String(200))
+    verdict: Mapped[str] = mapped_column(String(40))
+    machine_verdict: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    result_json: Mapped[str] = mapped_column(Text)  # the ClaimResult without its sources
+
+
+class SourceCheckRow(Base):
+    __tablename__ = "history_source_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_seq: Mapped[int] = mapped_column(ForeignKey("history_runs.seq", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(40))
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    checked_copy: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(40))
+    machine_verdict: Mapped[str] = mapped_column(String(40))
+    content_digest: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    evidence_json: Mapped[str] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmed_dead: Mapped[bool] = mapped_column(Boolean)
+    result_json: Mapped[str] = mapped_column(Text)  # the SourceResult without its text
+
+
+class TextRow(Base):
+    """Extracted texts, stored once per distinct text (a page that did not change costs nothing)."""
+
+    __tablename__ = "history_texts"
+
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SourceStateRow(Base):
+    __tablename__ = "history_source_state"
+
+    document_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmed_dead: Mapped[bool] = mapped_column(Boolean)
+    last_status: Mapped[str] = mapped_column(String(40))
+    last_checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# --- the failure-history rule (pure) -------------------------------------------------------
+
+
+class SourceHistory(BaseModel):
+    """What the checks so far say about one URL of one document."""
+
+    failures: int = 0  # failed checks in a row (offline runs skipped)
+    failing_since: datetime | None = None  # the first failed check of the current streak
+    confirmed_dead: bool = False
+    last_status: SourceStatus | None = None
+    last_checked_at: datetime | None = None
+    last_ok_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeadRule:
+    failures: int = 3
+    days: float = 3.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeadRule:
+        return cls(failures=settings.confirm_dead_failures, days=settings.confirm_dead_days)
+
+
+def next_history(previous: SourceHistory | None, status: SourceStatus, offline: bool,
+                 now: datetime, rule: DeadRule = DeadRule()) -> SourceHistory:
+    """The history of a URL after one more check that ended with ``status`` at ``now``."""
+    previous = previous or SourceHistory()
+    if status.readable:
+        return SourceHistory(last_status=status, last_checked_at=now, last_ok_at=now)
+    if offline:  # nobody could be reached: this check says nothing about the source
+        return previous.model_copy(update={"last_status": status, "last_checked_at": now})
+    failures = previous.failures + 1
+    since = previous.failing_since or now
+    spread = now - since >= timedelta(days=rule.days)
+    confirmed = previous.confirmed_dead or (
+        failures >= rule.failures and spread and status not in NEVER_CONFIRMED_DEAD
+    )
+    return SourceHistory(failures=failures, failing_since=since, confirmed_dead=confirmed,
+                         last_status=status, last_checked_at=now, last_ok_at=previous.last_ok_at)
+
+
+# --- recording -----------------------------------------------------------------------------
+
+
+class RecordedRun(BaseModel):
+    run: RunResult  # the run as stored, with failures/failing_since/confirmed_dead filled
+    previous: RunResult | None  # the document's run recorded just before this one
+    history: dict[str, SourceHistory]  # by URL
+
+
+def _dialect_insert(session: Session, table):
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise StateError(f"the state database must be SQLite or PostgreSQL, not {name}")
+    return insert(table)
+
+
+def _lock_document(session: Session, document_id: str, run_id: str, now: datetime) -> None:
+    # This write is the transaction's first statement: from here to commit, SQLite holds its
+    # write lock (waiting for the other run through busy_timeout) and PostgreSQL the row lock.
+    stmt = _dialect_insert(session, DocumentLockRow).values(document_id=document_id, run_id=run_id,
+                                                             locked_at=now)
+    session.execute(stmt.on_conflict_do_update(index_elements=["document_id"],
+                                               set_={"run_id": run_id, "locked_at": now}))
+
+
+def _store_texts(session: Session, run: RunResult) -> None:
+    texts = {s.text_hash: s.text for c in run.claims for s in c.sources if s.text and s.text_hash}
+    if not texts:
+        return
+    stmt = _dialect_insert(session, TextRow).values([{"text_hash": h, "text": t} for h, t in texts.items()])
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["text_hash"]))
+
+
+def _load_states(session: Session, document_id: str) -> dict[str, SourceStateRow]:
+    rows = session.scalars(select(SourceStateRow).where(SourceStateRow.document_id == document_id))
+    return {row.url: row for row in rows}
+
+
+def _history_of(row: SourceStateRow) -> SourceHistory:
+    return SourceHistory(failures=row.failures, failing_since=row.failing_since,
+                         confirmed_dead=row.confirmed_dead, last_status=SourceStatus(row.last_status),
+                         last_checked_at=row.last_checked_at, last_ok_at=row.last_ok_at)
+
+
+def _save_state(session: Session, rows: dict[str, SourceStateRow], document_id: str, url: str,
+                history: SourceHistory) -> None:
+    values = {"failures": history.failures, "failing_since": history.failing_since,
+              "confirmed_dead": history.confirmed_dead, "last_status": history.last_status.value,
+              "last_checked_at": history.last_checked_at, "last_ok_at": history.last_ok_at}
+    row = rows.get(url)
+    if row is None:
+        session.add(SourceStateRow(document_id=document_id, url=url, **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResult:
+    def annotate(source: SourceResult) -> SourceResult:
+        h = history[source.url]
+        return source.model_copy(update={"failures": h.failures, "failing_since": h.failing_since,
+                                         "confirmed_dead": h.confirmed_dead})
+
+    claims = [c.model_copy(update={"sources": [annotate(s) for s in c.sources]}) for c in run.claims]
+    return run.model_copy(update={"claims": claims})
+
+
+def _store_run(session: Session, run: RunResult, now: datetime) -> None:
+    row = RunRow(run_id=run.run_id, document_id=run.document_id, document_title=run.document_title,
+                 started_at=run.started_at, finished_at=run.finished_at, offline=run.offline,
+                 recorded_at=now)
+    session.add(row)
+    session.flush()
+    for position, claim in enumerate(run.claims):
+        session.add(ClaimVerdictRow(
+            run_seq=row.seq, position=position, claim_id=claim.id, verdict=claim.verdict.value,
+            machine_verdict=claim.machine_verdict.value if claim.machine_verdict else None,
+            result_json=claim.model_dump_json(exclude={"sources"}),
+        ))
+        for source_position, s in enumerate(claim.sources):
+            session.add(SourceCheckRow(
+                run_seq=row.seq, claim_id=claim.id, position=source_position, url=s.url,
+                status=s.status.value, http_status=s.http_status,
+                checked_copy=s.checked_copy.value if s.checked_copy else None,
+                verdict=s.verdict.value, machine_verdict=s.machine_verdict.value,
+                content_digest=s.content_digest, text_hash=s.text_hash,
+                evidence_json=json.dumps([e.model_dump(mode="json") for e in s.evidence]),
+                failures=s.failures, failing_since=s.failing_since, confirmed_dead=s.confirmed_dead,
+                result_json=s.model_dump_json(exclude={"text"}),
+            ))
+
+
+def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
+               settings: Settings | None = None) -> RecordedRun:
+    """Store one run of a document and update the failure history of its sources.
+
+    ``now`` is the time of the checks (the confirmed-dead rule measures days with it; tests pass
+    their own clock). ``settings`` gives the rule (``confirm_dead_failures``/``_days``).
+    Raises StateError when a run with the same id was already recorded.
+    """
+    rule = DeadRule.from_settings(settings or load_settings())
+    with session_factory.begin() as session:
+        _lock_document(session, run.document_id, run.run_id, now)
+        if session.scalar(select(RunRow.seq).where(RunRow.run_id == run.run_id)) is not None:
+            raise StateError(f"run {run.run_id!r} was already recorded; give each run its own id")
+        previous = _load_latest_run(session, run.document_id)
+        rows = _load_states(session, run.document_id)
+        history: dict[str, SourceHistory] = {}
+        for url, source in run.sources_by_url().items():
+            before = _history_of(rows[url]) if url in rows else None
+            history[url] = next_history(before, source.status, run.offline, now, rule)
+            _save_state(session, rows, run.document_id, url, history[url])
+        stored = _with_history(run, history)
+        _store_texts(session, stored)
+        _store_run(session, stored, now)
+    return RecordedRun(run=stored, previous=previous, history=history)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _load_run(session: Session, row: RunRow) -> RunResult:
+    checks = session.scalars(
+        select(SourceCheckRow).where(SourceCheckRow.run_seq == row.seq)
+        .order_by(SourceCheckRow.id)
+    ).all()
+    hashes = {c.text_hash for c in checks if c.text_hash}
+    texts = dict(session.execute(select(TextRow.text_hash, TextRow.text)
+                                 .where(TextRow.text_hash.in_(hashes))).all()) if hashes else {}
+    sources_of: dict[str, list[SourceResult]] = {}
+    for check in checks:
+        source = SourceResult.model_validate_json(check.result_json)
+        if check.text_hash in texts:
+            source = source.model_copy(update={"text": texts[check.text_hash]})
+        sources_of.setdefault(check.claim_id, []).append(source)
+    claim_rows = session.scalars(
+        select(ClaimVerdictRow).where(ClaimVerdictRow.run_seq == row.seq)
+        .order_by(ClaimVerdictRow.position)
+    ).all()
+    claims = [
+        ClaimResult.model_validate_json(c.result_json).model_copy(
+            update={"sources": sources_of.get(c.claim_id, [])})
+        for c in claim_rows
+    ]
+    return RunResult(document_id=row.document_id, document_title=row.document_title,
+                     run_id=row.run_id, started_at=row.started_at, finished_at=row.finished_at,
+                     offline=row.offline, claims=claims)
+
+
+def _load_latest_run(session: Session, document_id: str) -> RunResult | None:
+    row = session.scalars(select(RunRow).where(RunRow.document_id == document_id)
+                          .order_by(RunRow.seq.desc()).limit(1)).first()
+    return _load_run(session, row) if row is not None else None
+
+
+def previous_run(session_factory: sessionmaker, document_id: str) -> RunResult | None:
+    """The latest recorded run of the document, with texts, or None before the first run."""
+    with session_factory() as session:
+        return _load_latest_run(session, document_id)
+
+
+def load_run(session_factory: sessionmaker, run_id: str) -> RunResult | None:
+    with session_factory() as session:
+        row = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).first()
+        return _load_run(session, row) if row is not None else None
+
+
+def source_history(session_factory: sessionmaker, document_id: str) -> dict[str, SourceHistory]:
+    """The failure history of every URL the document's runs checked."""
+    with session_factory() as session:
+        return {url: _history_of(row) for url, row in _load_states(session, document_id).items()}
+
+
+class RunSummary(BaseModel):
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    offline: bool
+    claims: int
+
+
+def list_runs(session_factory: sessionmaker, document_id: str, limit: int = 20) -> list[RunSummary]:
+    """The document's latest runs, newest first."""
+    with session_factory() as session:
+        rows = session.execute(
+            select(RunRow, func.count(ClaimVerdictRow.id))
+            .outerjoin(ClaimVerdictRow, ClaimVerdictRow.run_seq == RunRow.seq)
+            .where(RunRow.document_id == document_id)
+            .group_by(RunRow.seq).order_by(RunRow.seq.desc()).limit(limit)
+        ).all()
+        return [RunSummary(run_id=r.run_id, started_at=r.started_at, finished_at=r.finished_at,
+                           offline=r.offline, claims=n) for r, n in rows]
+
+
+__all__ = [
+    "DeadRule", "RecordedRun", "RunSummary", "SourceHistory", "list_runs", "load_run",
+    "next_history", "previous_run", "record_run", "source_history",
+    "Flag", "Override", "active_flags", "apply_overrides", "clear_override", "flag_claim",
+    "overrides", "set_override", "unflag_claim",
+]
