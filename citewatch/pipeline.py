@@ -1,0 +1,614 @@
+"""One verification run of one registry, end to end, without Prefect.
+
+    plan_sources(registry)           each cited URL once, with what its claims need
+    Pipeline.fetch_sources(jobs)     fetch (conditional) → archive store          (hosts in parallel)
+    run_is_offline(...)              every host failed at the connection level → offline
+    Pipeline.read_sources(...)       a readable copy: live, else local archive, else Wayback → text
+    Pipeline.check_claims(...)       each claim against the text of each of its sources
+    Pipeline.run(loaded)             all of the above → RunResult
+
+The flows in ``flows/verify.py`` call the same steps as tasks, one task per batch of hosts, so
+that a registry of thousands of sources does not spend its time in orchestration.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+
+from citewatch.archive import payload_digest
+from citewatch.config import Settings
+from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
+from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
+from citewatch.textcache import CachedText, TextCache
+
+log = logging.getLogger("citewatch.pipeline")
+
+DEFAULT_BATCH_SOURCES = 200  # sources per task in the flows: big enough to dwarf task overhead
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What the pipeline tells whoever watches (the CLI's progress bar, the flow's logs)."""
+
+    kind: str  # "planned" (total known) or "source" (one URL done)
+    document_id: str = ""
+    total: int = 0
+    url: str = ""
+    status: SourceStatus | None = None
+    checked_copy: CheckedCopy | None = None
+    failed: bool = False
+    message: str = ""
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def _quiet(_event: ProgressEvent) -> None:
+    pass
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceJob:
+    """One URL to fetch once per run, whatever the number of claims that cite it."""
+
+    url: str
+    accessed: str | None = None  # the earliest `accessed` date among the citations
+    prefer_text: str | None = None  # words a Wayback capture should still contain
+    published: str | None = None
+
+
+def plan_sources(registry: Registry) -> list[SourceJob]:
+    jobs: OrderedDict[str, SourceJob] = OrderedDict()
+    for claim in registry.claims:
+        for source in claim.sources:
+            prefer = source.quote or claim.text
+            known = jobs.get(source.url)
+            if known is None:
+                jobs[source.url] = SourceJob(source.url, source.accessed, prefer, source.published)
+            elif source.accessed and (not known.accessed or source.accessed < known.accessed):
+                jobs[source.url] = replace(known, accessed=source.accessed)
+    return list(jobs.values())
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def batch_by_host(jobs: Iterable[SourceJob], max_sources: int = DEFAULT_BATCH_SOURCES) -> list[list[SourceJob]]:
+    """Batches of whole hosts (a host never spans two batches, so its politeness stays in one
+    place), each up to ``max_sources`` sources unless one host alone has more."""
+    by_host: OrderedDict[str, list[SourceJob]] = OrderedDict()
+    for job in jobs:
+        by_host.setdefault(host_of(job.url), []).append(job)
+    batches: list[list[SourceJob]] = []
+    current: list[SourceJob] = []
+    for host_jobs in by_host.values():
+        if current and len(current) + len(host_jobs) > max_sources:
+            batches.append(current)
+            current = []
+        current.extend(host_jobs)
+    if current:
+        batches.append(current)
+    return batches
+
+
+# --- per-source outcomes ---------------------------------------------------------------------
+
+
+@dataclass
+class Fetched:
+    """A fetch of one URL after it was archived. The body is dropped once stored: the copy that
+    gets read comes back from the archive, which keeps memory flat on big registries."""
+
+    job: SourceJob
+    result: FetchResult
+    capture: object | None = None  # archive.Capture of this fetch (None when not stored)
+    archive_error: str | None = None
+
+
+@dataclass
+class SourceCopy:
+    """The copy of one URL that was read (or why none could be)."""
+
+    job: SourceJob
+    status: SourceStatus
+    http_status: int | None
+    final_url: str | None
+    attempts: int = 1
+    checked_copy: CheckedCopy | None = None
+    text: str | None = None
+    title: str | None = None
+    published: str | None = None
+    content_digest: str | None = None
+    archive: ArchiveRef = field(default_factory=ArchiveRef)
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return self.text is not None
+
+
+def offline_status(status: SourceStatus, http_status: int | None) -> SourceStatus:
+    """In an offline run a name that did not resolve says nothing about the source."""
+    if status is SourceStatus.DEAD and http_status is None:
+        return SourceStatus.UNREACHABLE
+    return status
+
+
+def _parse_partial_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
+
+
+
+
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+
+class Pipeline:
+    """The parts of one run, shared by every source of it (and thread-safe where it must be)."""
+
+    def __init__(self, settings: Settings, *, fetcher, archive, wayback=None,
+                 text_cache: TextCache | None = None, progress: ProgressCallback | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        self.settings = settings
+        self.fetcher = fetcher
+        self.archive = archive
+        self.wayback = wayback
+        self.text_cache = text_cache or TextCache(settings.archive_dir / "text-cache")
+        self.progress = progress or _quiet
+        self.clock = clock
+
+    def close(self) -> None:
+        close = getattr(self.archive, "close", None)
+        if close:
+            close()
+
+    @classmethod
+    def open(cls, settings: Settings, *, progress: ProgressCallback | None = None,
+             clock: Callable[[], datetime] = utcnow, session_factory=None) -> "Pipeline":
+        """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client."""
+        from citewatch.archive import WarcArchive
+        from citewatch.fetch import Fetcher
+
+        if session_factory is None:
+            session_factory = open_state(settings)
+        wayback = None
+        if settings.wayback_enabled:
+            from citewatch.wayback import WaybackClient
+
+            wayback = WaybackClient(settings.wayback_url, timeout=settings.wayback_timeout,
+                                    keys=settings.wayback_keys)
+        return cls(settings, fetcher=Fetcher(settings),
+                   archive=WarcArchive(settings.archive_dir, session_factory),
+                   wayback=wayback, progress=progress, clock=clock)
+
+    # -- phase 1: fetch and archive ---------------------------------------------------------
+
+    def fetch_sources(self, jobs: list[SourceJob]) -> list[Fetched]:
+        """Fetch every job, hosts in parallel (one worker per host, the Fetcher keeps each
+        host's politeness), archiving each answer as it comes."""
+        by_host: OrderedDict[str, list[SourceJob]] = OrderedDict()
+        for job in jobs:
+            by_host.setdefault(host_of(job.url), []).append(job)
+        done: dict[str, Fetched] = {}
+
+        def fetch_host(host_jobs: list[SourceJob]) -> None:
+            for job in host_jobs:
+                done[job.url] = self.fetch_one(job)
+
+        workers = max(1, min(len(by_host), self.settings.max_parallel_hosts))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citewatch-fetch") as pool:
+            for future in [pool.submit(fetch_host, host_jobs) for host_jobs in by_host.values()]:
+                future.result()
+        return [done[job.url] for job in jobs]
+
+    def fetch_one(self, job: SourceJob) -> Fetched:
+        validators = self._validators(job.url)
+        result = self.fetcher.fetch(job.url, validators)
+        capture, error = None, None
+        try:
+            capture = self.archive.store(result)
+        except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
+            error = f"not archived: {exc}"
+            log.warning("could not archive %s: %s", job.url, exc)
+        return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
+
+    def _validators(self, url: str):
+        try:
+            return self.archive.validators(url)
+        except Exception as exc:  # noqa: BLE001 - no validators only costs a full download
+            log.warning("no validators for %s: %s", url, exc)
+            return None
+
+    # -- phase 2: a readable copy, its text ---------------------------------------------------
+
+    def read_sources(self, fetched: list[Fetched], offline: bool = False) -> list[SourceCopy]:
+        hosts = {host_of(f.job.url) for f in fetched}
+        workers = max(1, min(len(hosts), self.settings.max_parallel_hosts))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citewatch-read") as pool:
+            return list(pool.map(lambda f: self.read_one(f, offline), fetched))
+
+    def read_one(self, fetched: Fetched, offline: bool = False) -> SourceCopy:
+        result = fetched.result
+        status = offline_status(result.status, result.http_status) if offline else result.status
+        capture = fetched.capture
+        copy = SourceCopy(job=fetched.job, status=status, http_status=result.http_status,
+                          final_url=result.final_url, attempts=result.attempts, error=result.error,
+                          archive=ArchiveRef(warc=capture.warc_file if capture else None,
+                                             offset=capture.offset if capture else None))
+        if fetched.archive_error:
+            copy.notes.append(fetched.archive_error)
+        try:
+            if status.readable:
+                self._read_live(copy, fetched)
+            if not copy.readable:
+                self._read_local_archive(copy, fetched)
+            if not copy.readable and not offline:
+                self._read_wayback(copy)
+            if status.readable and not offline:
+                self._ensure_capture(copy)
+        except Exception as exc:  # noqa: BLE001 - one broken source never stops the run
+            log.exception("reading %s failed", fetched.job.url)
+            copy.notes.append(f"could not read a copy: {exc}")
+        self.progress(ProgressEvent("source", url=copy.job.url, status=copy.status,
+                                    checked_copy=copy.checked_copy, failed=not status.readable,
+                                    message=describe_copy(copy)))
+        return copy
+
+    def _read_live(self, copy: SourceCopy, fetched: Fetched) -> None:
+        capture = fetched.capture
+        if capture is None or not capture.has_payload:  # e.g. not archived: the newest good copy
+            capture = self._closest_capture(copy.job.url)
+        if capture is None:
+            copy.notes.append("the live page answered but no stored copy of it was found")
+            return
+        if self._read_capture(copy, capture):
+            copy.checked_copy = CheckedCopy.LIVE
+            if fetched.result.not_modified:
+                copy.notes.append("unchanged since the last check (304)")
+
+    def _read_local_archive(self, copy: SourceCopy, fetched: Fetched) -> None:
+        capture = self._closest_capture(copy.job.url)
+        if capture is None or (copy.status.readable and fetched.capture is not None
+                               and capture.payload_digest == fetched.capture.payload_digest):
+            return  # nothing older than the live copy that could not be read
+        if self._read_capture(copy, capture):
+            copy.checked_copy = CheckedCopy.LOCAL_ARCHIVE
+            copy.notes.append(f"checked against the local archive copy of {capture.fetched_at:%Y-%m-%d %H:%M} UTC")
+
+    def _closest_capture(self, url: str):
+        """The newest archived answer of ``url`` that was a readable page."""
+        return self.archive.closest(url)
+
+    def _read_capture(self, copy: SourceCopy, capture) -> bool:
+        digest = capture.payload_digest
+        cached = self.text_cache.get(digest)
+        if cached is None:
+            body = self.archive.read_payload(capture)
+            digest = digest or payload_digest(body)
+            cached = self._extract(body, capture.content_type or "", capture.final_url or capture.url, None)
+            if cached is None:
+                return False
+            self.text_cache.put(digest, cached)
+        copy.archive = copy.archive.model_copy(update={"warc": capture.warc_file, "offset": capture.offset})
+        copy.content_digest = digest
+        copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
+        return True
+
+    def _extract(self, body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
+        from citewatch.textextract import extract_text
+
+        extracted = extract_text(body, content_type, url, encoding)
+        if not extracted.text or not extracted.text.strip():
+            return None
+        published = extracted.published
+        if isinstance(published, datetime):
+            published = published.date().isoformat()
+        return CachedText(extracted.text, extracted.title, str(published) if published else None)
+
+    def _read_wayback(self, copy: SourceCopy) -> None:
+        if self.wayback is None:
+            return
+        job = copy.job
+        try:
+            snapshot = self.wayback.closest(job.url, accessed=_parse_partial_date(job.accessed),
+                                            prefer_text=job.prefer_text)
+            if snapshot is None:
+                copy.notes.append("no usable Wayback Machine snapshot")
+                return
+            body = self.wayback.fetch_raw(snapshot)
+        except Exception as exc:  # noqa: BLE001 - the Wayback Machine never fails a run
+            copy.notes.append(f"Wayback Machine unavailable: {exc}")
+            return
+        content_type = getattr(snapshot, "mimetype", None) or getattr(snapshot, "content_type", None) or ""
+        digest = payload_digest(body)
+        cached = self.text_cache.get(digest) or self._extract(body, content_type, job.url, None)
+        if cached is None:
+            copy.notes.append("the Wayback Machine snapshot has no readable text")
+            return
+        self.text_cache.put(digest, cached)
+        copy.checked_copy = CheckedCopy.WAYBACK
+        copy.content_digest = digest
+        copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
+        copy.archive = copy.archive.model_copy(update={
+            "wayback_url": _snapshot_url(snapshot), "wayback_timestamp": _snapshot_timestamp(snapshot)})
+
+    def _ensure_capture(self, copy: SourceCopy) -> None:
+        """Ask the Wayback Machine for a fresh capture when keys allow it (never fails the run)."""
+        if self.wayback is None or not self.settings.wayback_keys:
+            return
+        try:
+            outcome = self.wayback.ensure_capture(
+                copy.job.url, max_age=timedelta(days=self.settings.wayback_save_if_older_than_days))
+        except Exception as exc:  # noqa: BLE001
+            copy.notes.append(f"Wayback capture not requested: {exc}")
+            return
+        url = getattr(outcome, "wayback_url", None) or getattr(outcome, "archive_url", None)
+        if url and not copy.archive.wayback_url:
+            copy.archive = copy.archive.model_copy(update={
+                "wayback_url": url, "wayback_timestamp": getattr(outcome, "timestamp", None)})
+
+    # -- phase 3: check ---------------------------------------------------------------------
+
+    def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> list[ClaimResult]:
+        by_url = {c.job.url: c for c in copies}
+        return [self.check_claim(claim, by_url) for claim in registry.claims]
+
+    def check_claim(self, claim: Claim, copies: dict[str, SourceCopy]) -> ClaimResult:
+        from citewatch.check import combine_source_verdicts
+
+        sources = [source_result(claim, copies[s.url], s.published) for s in claim.sources]
+        verdict = combine_source_verdicts([s.verdict for s in sources]) if sources else Verdict.UNSOURCED
+        facts = claim.facts if claim.facts is not None else _inferred_facts(claim.text)
+        return ClaimResult(id=claim.id, text=claim.text, section=claim.section, verdict=verdict,
+                           sources=sources, facts=facts)
+
+    # -- all of it ----------------------------------------------------------------------------
+
+    def run(self, loaded, run_id: str | None = None) -> RunResult:
+        """One whole run of a loaded registry, in this thread (no Prefect)."""
+        registry = loaded.registry
+        started = self.clock()
+        jobs = plan_sources(registry)
+        self.progress(ProgressEvent("planned", document_id=registry.document.id, total=len(jobs)))
+        fetched = self.fetch_sources(jobs)
+        offline = run_offline(fetched)
+        copies = self.read_sources(fetched, offline)
+        return assemble_run(registry, self.check_claims(registry, copies), offline, started,
+                            self.clock(), run_id)
+
+
+def assemble_run(registry: Registry, claims: list[ClaimResult], offline: bool, started: datetime,
+                 finished: datetime, run_id: str | None = None) -> RunResult:
+    return RunResult(document_id=registry.document.id, document_title=registry.document.title,
+                     run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
+                     offline=offline, claims=claims)
+
+
+def new_run_id(started: datetime) -> str:
+    return f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None) -> SourceResult:
+    """Check one claim against the copy of one of its sources."""
+    base = dict(url=copy.job.url, status=copy.status, http_status=copy.http_status,
+                final_url=copy.final_url, checked_copy=copy.checked_copy, archive=copy.archive,
+                content_digest=copy.content_digest, title=copy.title, published=copy.published,
+                error=copy.error, attempts=copy.attempts, notes=list(copy.notes))
+    if not copy.readable:
+        return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
+    from citewatch.check import check_claim
+
+    checked = check_claim(claim.text, copy.text, facts=claim.facts,
+                          published=copy.published or registry_published)
+    return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
+                        confidence=checked.confidence, text=copy.text,
+                        **{**base, "notes": base["notes"] + list(checked.notes)})
+
+
+def _inferred_facts(text: str) -> list:
+    try:
+        from citewatch.facts import infer_facts
+    except ImportError:  # pragma: no cover - facts lands with the checker
+        return []
+    return list(infer_facts(text))
+
+
+
+
+
+
+def _snapshot_url(snapshot) -> str | None:
+    return getattr(snapshot, "archive_url", None) or getattr(snapshot, "wayback_url", None) \
+        or getattr(snapshot, "url", None)
+
+
+def _snapshot_timestamp(snapshot) -> str | None:
+    value = getattr(snapshot, "timestamp", None)
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%d%H%M%S")
+    return str(value) if value else None
+
+
+def describe_copy(copy: SourceCopy) -> str:
+    """One log line: what happened to this source."""
+    code = f" {copy.http_status}" if copy.http_status else ""
+    if copy.checked_copy is CheckedCopy.LIVE:
+        read = "checked live"
+    elif copy.checked_copy is not None:
+        read = f"checked from {copy.checked_copy.value.replace('_', ' ')}"
+    else:
+        read = "no readable copy"
+    why = f" ({copy.error})" if copy.error and not copy.status.readable else ""
+    return f"{copy.job.url}: {copy.status.value}{code}{why}, {read}"
+
+
+def open_state(settings: Settings):
+    """The session factory of the state database (archive index, history, review notes)."""
+    import citewatch.history  # noqa: F401 - registers the history and review tables
+    from citewatch.db import open_database
+
+    _engine, session_factory = open_database(settings.effective_database_url)
+    return session_factory
+
+
+def run_offline(fetched: list[Fetched]) -> bool:
+    """Every host failed at the connection level (and there was something to fetch)."""
+    from citewatch.liveness import run_is_offline
+
+    return bool(fetched) and run_is_offline([f.result for f in fetched])
+
+
+# --- publishing: history, what changed, reports -------------------------------------------------
+
+
+class RunOutcome(BaseModel):
+    """What a published run tells its caller (the CLI's summary, the flow's artifacts)."""
+
+    document_id: str
+    document_title: str
+    run_id: str
+    offline: bool
+    started_at: datetime
+    finished_at: datetime | None = None
+    verdicts: dict[str, int] = Field(default_factory=dict)
+    sources: dict[str, Any] = Field(default_factory=dict)
+    claims: list[dict[str, Any]] = Field(default_factory=list)  # id, verdict, sources, flagged
+    changes: list[str] = Field(default_factory=list)  # one line per change
+    first_run: bool = True
+    flags: list[str] = Field(default_factory=list)
+    reports: dict[str, str] = Field(default_factory=dict)  # json / md / html → path
+
+    def claims_with(self, verdicts: Iterable[str]) -> list[str]:
+        wanted = set(verdicts)
+        return [c["id"] for c in self.claims if c["verdict"] in wanted]
+
+    def one_line(self) -> str:
+        counts = ", ".join(f"{n} {v}" for v, n in self.verdicts.items() if n)
+        state = " (OFFLINE: no source was called dead)" if self.offline else ""
+        return f"{self.document_id}: {len(self.claims)} claims: {counts or 'none'}{state}"
+
+    def markdown_summary(self) -> str:
+        lines = [f"# {self.document_title}", "",
+                 f"Run `{self.run_id}`" + (" — **offline**: no host could be reached, "
+                                          "no source is called dead" if self.offline else ""), "",
+                 "| verdict | claims |", "|---|---:|"]
+        lines += [f"| {v} | {n} |" for v, n in self.verdicts.items() if n]
+        if self.flags:
+            lines += ["", "## Flagged for review", ""] + [f"- {f}" for f in self.flags]
+        lines += ["", "## What changed", ""]
+        if self.first_run:
+            lines.append("First run of this document.")
+        else:
+            lines += [f"- {c}" for c in self.changes] or ["Nothing changed since the last run."]
+        if self.reports:
+            lines += ["", "## Reports", ""] + [f"- {k}: `{p}`" for k, p in self.reports.items()]
+        return "\n".join(lines)
+
+    def claims_table(self) -> list[dict[str, Any]]:
+        return [{"claim": c["id"], "verdict": c["verdict"], "sources": c["sources"],
+                 "flagged": "yes" if c.get("flagged") else ""} for c in self.claims]
+
+
+def change_lines(report: dict) -> list[str]:
+    """The report's "what changed" section as short lines for a terminal or an artifact."""
+    changes = report.get("changes") or {}
+    lines = [f"started failing: {c['url']} ({c['after']})" for c in changes.get("started_failing", [])]
+    lines += [f"recovered: {c['url']}" for c in changes.get("recovered", [])]
+    lines += [f"content changed: {c['url']}" for c in changes.get("content_changed", [])]
+    lines += [f"verdict of {f['claim_id']}" + (f" for {f['url']}" if f.get("url") else "")
+              + f": {f['before']} → {f['after']}" for f in changes.get("verdict_flips", [])]
+    lines += [f"claim added: {c['id']}" for c in changes.get("claims_added", [])]
+    lines += [f"claim removed: {c['id']}" for c in changes.get("claims_removed", [])]
+    return lines
+
+
+def _claim_line(claim: dict) -> dict[str, Any]:
+    sources = claim.get("sources", [])
+    readable = sum(1 for s in sources if s.get("checked_copy"))
+    return {"id": claim["id"], "verdict": claim["verdict"],
+            "sources": f"{readable}/{len(sources)} read" if sources else "none",
+            "flagged": bool(claim.get("flags"))}
+
+
+def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> RunOutcome:
+    changes = report.get("changes") or {}
+    return RunOutcome(
+        document_id=run.document_id, document_title=run.document_title, run_id=run.run_id,
+        offline=run.offline, started_at=run.started_at, finished_at=run.finished_at,
+        verdicts={k: v for k, v in report["summary"]["verdicts"].items() if v},
+        sources=report["summary"].get("sources", {}),
+        claims=[_claim_line(c) for c in report["claims"]],
+        changes=change_lines(report), first_run=bool(changes.get("first_run", True)),
+        flags=[f"{f['claim_id']}: {f['reason']} ({f['who']})" for f in report.get("flags", [])],
+        reports=paths)
+
+
+def _report_paths(written) -> dict[str, str]:
+    if isinstance(written, dict):
+        return {k: str(v) for k, v in written.items()}
+    names = {"json": ("latest_json", "json"), "md": ("latest_md", "markdown", "md"),
+             "html": ("latest_html", "html")}
+    paths = {}
+    for key, candidates in names.items():
+        for name in candidates:
+            value = getattr(written, name, None)
+            if value is not None:
+                paths[key] = str(value)
+                break
+    return paths
+
+
+def publish_run(session_factory, run: RunResult, settings: Settings, now: datetime) -> RunOutcome:
+    """Apply editors' overrides, record the run in the history, compare it with the previous
+    run, and write the reports. Returns what the caller shows."""
+    from citewatch.changes import what_changed
+    from citewatch.history import active_flags, apply_overrides, overrides, record_run
+    from citewatch.report import build_report, write_reports
+
+    active = overrides(session_factory, run.document_id)
+    run = apply_overrides(run, active)
+    recorded = record_run(session_factory, run, now, settings)
+    changes = what_changed(recorded.previous, recorded.run)
+    report = build_report(recorded.run, changes, active_flags(session_factory, run.document_id),
+                          recorded, overrides=active)
+    written = write_reports(report, settings.reports_dir)
+    return outcome_from_report(report, recorded.run, _report_paths(written))
+
+
+def verify_registry(loaded, settings: Settings, *, progress: ProgressCallback | None = None,
+                    clock: Callable[[], datetime] = utcnow) -> RunOutcome:
+    """One whole run without Prefect: verify, record, report."""
+    session_factory = open_state(settings)
+    pipeline = Pipeline.open(settings, progress=progress, clock=clock, session_factory=session_factory)
+    try:
+        run = pipeline.run(loaded)
+    finally:
+        pipeline.close()
+    return publish_run(session_factory, run, settings, clock())

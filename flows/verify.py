@@ -1,0 +1,172 @@
+"""The verification flows: ``verify_document`` (one registry) and ``verify_registries`` (many, one
+sub-flow each).
+
+Tasks are thin wrappers around :mod:`citewatch.pipeline`; the work and its rules live there.
+Granularity was chosen by measurement: a Prefect task costs a few milliseconds plus API traffic,
+and thousands of task runs choke the ephemeral server, so one task handles a *batch of hosts*
+(up to ``DEFAULT_BATCH_SOURCES`` sources) and fetches inside it in threads. Per-host politeness
+holds across batches because every batch of a run shares one Fetcher.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run as current_flow_run
+
+from citewatch import pipeline as pl
+from citewatch.config import load_settings
+from citewatch.registry import load_registry
+
+# --- progress: the CLI's bar listens here (flows run in-process) --------------------------------
+
+_listeners: list[pl.ProgressCallback] = []
+_listeners_lock = threading.Lock()
+
+
+@contextmanager
+def watch_progress(callback: pl.ProgressCallback):
+    """Send the pipeline's progress events of every run in this process to ``callback``."""
+    with _listeners_lock:
+        _listeners.append(callback)
+    try:
+        yield
+    finally:
+        with _listeners_lock:
+            _listeners.remove(callback)
+
+
+def _document_progress(document_id: str) -> pl.ProgressCallback:
+    def tell(event: pl.ProgressEvent) -> None:
+        if not event.document_id:
+            event = replace(event, document_id=document_id)
+        for listener in list(_listeners):
+            listener(event)
+    return tell
+
+
+# --- tasks: one library call each ---------------------------------------------------------------
+
+
+@task(name="load-registry", cache_policy=NO_CACHE)
+def load_registry_task(path: str):
+    return load_registry(path)
+
+
+@task(name="fetch-and-archive", cache_policy=NO_CACHE, task_run_name="fetch-{label}")
+def fetch_batch(pipeline: pl.Pipeline, jobs: list[pl.SourceJob], label: str) -> list[pl.Fetched]:
+    return pipeline.fetch_sources(jobs)
+
+
+@task(name="read-sources", cache_policy=NO_CACHE, task_run_name="read-{label}")
+def read_batch(pipeline: pl.Pipeline, fetched: list[pl.Fetched], offline: bool,
+               label: str) -> list[pl.SourceCopy]:
+    return pipeline.read_sources(fetched, offline)
+
+
+@task(name="check-claims", cache_policy=NO_CACHE)
+def check_claims_task(pipeline: pl.Pipeline, registry, copies: list[pl.SourceCopy]):
+    return pipeline.check_claims(registry, copies)
+
+
+# Recording may meet a busy database (another run of the same document holds its lock): a retry
+# after a pause helps there, and the transaction makes a retry safe.
+@task(name="record-and-report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=3)
+def publish_task(session_factory, run, settings, now: datetime) -> pl.RunOutcome:
+    return pl.publish_run(session_factory, run, settings, now)
+
+
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
+def artifacts_task(outcome: pl.RunOutcome) -> None:
+    key = f"citewatch-{outcome.document_id}"
+    create_markdown_artifact(markdown=outcome.markdown_summary(), key=key,
+                             description=f"citewatch run {outcome.run_id}")
+    create_table_artifact(table=outcome.claims_table(), key=f"{key}-claims",
+                          description=f"claims of {outcome.document_id} with verdicts")
+
+
+# --- flows --------------------------------------------------------------------------------------
+
+
+def _document_run_name() -> str:
+    parameters = current_flow_run.parameters
+    path = Path(parameters.get("registry_path", "registry"))
+    try:
+        document_id = load_registry(path).registry.document.id
+    except Exception:  # noqa: BLE001 - a name is never worth failing the run for
+        document_id = path.stem
+    when = parameters.get("now") or datetime.now(timezone.utc)
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    return f"{document_id} {when:%Y-%m-%d %H:%M}"
+
+
+def _batch_label(jobs: list[pl.SourceJob]) -> str:
+    hosts = sorted({pl.host_of(j.url) for j in jobs})
+    head = hosts[0] if hosts else "none"
+    return head if len(hosts) == 1 else f"{head}+{len(hosts) - 1}-hosts"
+
+
+@flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False)
+def verify_document(registry_path: str, reports_dir: str | None = None,
+                    archive_dir: str | None = None, no_wayback: bool = False,
+                    now: datetime | None = None,
+                    batch_sources: int = pl.DEFAULT_BATCH_SOURCES) -> dict:
+    """Verify every claim of one registry; write its reports; return the run's summary.
+
+    ``now`` fixes the run's clock (tests of the confirmed-dead rule); by default the real time.
+    """
+    logger = get_run_logger()
+    settings = load_settings(reports_dir=reports_dir, archive_dir=archive_dir,
+                             wayback_url="off" if no_wayback else None)
+    clock: Callable[[], datetime] = (lambda: now) if now else pl.utcnow
+    loaded = load_registry_task(registry_path)
+    registry = loaded.registry
+    session_factory = pl.open_state(settings)
+    pipeline = pl.Pipeline.open(settings, progress=_document_progress(registry.document.id),
+                                clock=clock, session_factory=session_factory)
+    started = clock()
+    jobs = pl.plan_sources(registry)
+    pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
+    logger.info("%s: %d claims, %d distinct sources", registry.document.id,
+                len(registry.claims), len(jobs))
+
+    batches = pl.batch_by_host(jobs, batch_sources)
+    fetch_futures = [fetch_batch.submit(pipeline, batch, _batch_label(batch)) for batch in batches]
+    fetched_batches = [future.result() for future in fetch_futures]
+    offline = pl.run_offline([item for batch in fetched_batches for item in batch])
+    if offline:
+        logger.warning("every host failed at the connection level: the run is offline, "
+                       "no source is called dead")
+    read_futures = [read_batch.submit(pipeline, part, offline, _batch_label(batch))
+                    for part, batch in zip(fetched_batches, batches)]
+    copies = [copy for future in read_futures for copy in future.result()]
+    for copy in copies:
+        logger.info(pl.describe_copy(copy))
+
+    claims = check_claims_task(pipeline, registry, copies)
+    run = pl.assemble_run(registry, claims, offline, started, clock(),
+                          run_id=pl.new_run_id(started))
+    outcome = publish_task(session_factory, run, settings, clock())
+    artifacts_task(outcome)
+    pipeline.close()
+    logger.info(outcome.one_line())
+    return outcome.model_dump(mode="json")
+
+
+@flow(name="verify-registries", log_prints=False)
+def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
+                      archive_dir: str | None = None, no_wayback: bool = False,
+                      now: datetime | None = None) -> list[dict]:
+    """Verify several registries, one ``verify_document`` sub-flow each, one after the other."""
+    return [verify_document(str(path), reports_dir=reports_dir, archive_dir=archive_dir,
+                            no_wayback=no_wayback, now=now)
+            for path in registry_paths]
