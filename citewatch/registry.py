@@ -1,0 +1,360 @@
+"""Claims registries: YAML in and out, validated with every problem pointing at its line.
+
+:func:`load_registry` reads a registry, checks it and returns a :class:`LoadedRegistry`, or raises
+:class:`~citewatch.errors.RegistryError` with *all* the problems of the file, each as
+``FILE:LINE: message``. What it checks: YAML syntax, duplicate YAML keys, the models of
+:mod:`citewatch.models` (unknown or missing keys, wrong types, non-http(s) URLs, bad dates),
+duplicate claim ids, the document file, every claim ``text`` being a span of the document, and
+explicit facts that contradict the claim's own text.
+
+The YAML is read with ruamel's round-trip loader because it remembers where every node came from;
+pydantic's error locations are mapped back to those lines.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from citewatch.document import contains_text, longest_matching_prefix
+from citewatch.errors import Problem, RegistryError
+from citewatch.models import (Claim, CountFact, DateFact, Document, EntityFact, QuoteFact,
+                              RangeFact, Registry, Source, Verdict)
+
+SCHEMA_TITLE = "citewatch claims registry"
+FACT_MODELS = {"count": CountFact, "range": RangeFact, "date": DateFact, "entity": EntityFact,
+               "quote": QuoteFact}
+_CHILD_MODELS = {"document": Document, "claims": Claim, "sources": Source}
+
+
+@dataclass(frozen=True)
+class LoadedRegistry:
+    registry: Registry
+    path: Path
+    document_text: str | None  # the document the claims come from; None when it names no file
+
+    @property
+    def document_path(self) -> Path | None:
+        text = self.registry.document.text
+        return self.path.parent / text if text else None
+
+
+# --- YAML in and out -----------------------------------------------------------------------
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = True  # reported as problems, with both lines, instead of raising
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # one claim text per line: readable diffs, greppable
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def read_yaml(text: str) -> Any:
+    """Round-trip YAML (keeps comments, order and line numbers). Raises ruamel's YAMLError."""
+    return _yaml().load(text)
+
+
+def read_yaml_file(path: str | Path) -> Any:
+    """Round-trip data of a YAML file; invalid YAML raises :class:`RegistryError` with its line."""
+    try:
+        return read_yaml(Path(path).read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise RegistryError([_yaml_problem(str(path), exc)]) from None
+
+
+def write_yaml_file(path: str | Path, data: Any) -> None:
+    """Write round-trip data atomically: a crash never leaves half a registry behind."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(dump_yaml(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of round-trip data, in the registry's layout (comments of the input kept)."""
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return out.getvalue()
+
+
+def registry_json_schema() -> dict:
+    """The JSON Schema of a registry file, for editors (``citewatch schema``)."""
+    schema = Registry.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": SCHEMA_TITLE}
+
+
+# --- loading and checking ------------------------------------------------------------------
+
+
+def load_registry(path: str | Path) -> LoadedRegistry:
+    """Read and check a registry; :class:`RegistryError` lists every problem of the file."""
+    path = Path(path)
+    name = str(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError([Problem(name, 0, "no such registry file; check the path")]) from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError([Problem(name, 0, f"not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
+    except OSError as exc:
+        raise RegistryError([Problem(name, 0, f"cannot be read ({exc.strerror})")]) from None
+
+    yaml = _yaml()
+    try:
+        node = yaml.compose(source)
+        data = yaml.load(source)
+    except YAMLError as exc:
+        raise RegistryError([_yaml_problem(name, exc)]) from None
+    if data is None:
+        raise RegistryError([Problem(name, 1, "empty registry; it needs 'document:' and 'claims:'")])
+    if not isinstance(data, dict):
+        raise RegistryError([Problem(name, 1, f"a registry is a mapping with 'document:' and 'claims:', "
+                                              f"not {_type_name(data)}")])
+
+    problems = list(_duplicate_keys(name, node))
+    registry = None
+    try:
+        registry = Registry.model_validate(data)
+    except ValidationError as exc:
+        problems += [_pydantic_problem(name, data, error) for error in exc.errors()]
+    problems += _duplicate_claim_ids(name, data)
+    document_text, document_problems = _read_document(name, path.parent, data)
+    problems += document_problems
+    if document_text is not None:
+        problems += _claims_not_in_document(name, data, document_text)
+    problems += _contradicting_facts(name, data)
+
+    if problems:
+        raise RegistryError(sorted(set(problems), key=lambda p: (p.line, p.message)))
+    assert registry is not None
+    return LoadedRegistry(registry=registry, path=path, document_text=document_text)
+
+
+def _yaml_problem(name: str, exc: YAMLError) -> Problem:
+    if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        return Problem(name, exc.problem_mark.line + 1, f"invalid YAML: {what}")
+    return Problem(name, 1, f"invalid YAML: {exc}")
+
+
+def _duplicate_keys(name: str, node: Node | None) -> Iterator[Problem]:
+    if isinstance(node, MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            if isinstance(key, ScalarNode):
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    yield Problem(name, line, f"duplicate key '{key.value}' (first at line "
+                                              f"{seen[key.value]}); only the first one counts")
+                else:
+                    seen[key.value] = line
+            yield from _duplicate_keys(name, value)
+    elif isinstance(node, SequenceNode):
+        for item in node.value:
+            yield from _duplicate_keys(name, item)
+
+
+def _claims(data: dict) -> list[tuple[int, dict]]:
+    claims = data.get("claims")
+    if not isinstance(claims, list):
+        return []
+    return [(i, c) for i, c in enumerate(claims) if isinstance(c, dict)]
+
+
+def _line(node: Any, key: Any = None) -> int:
+    """1-based line of ``node`` or of its ``key`` (a mapping key or a list index)."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 1
+    if key is None:
+        return lc.line + 1
+    if isinstance(node, list):
+        return lc.item(key)[0] + 1
+    return lc.key(key)[0] + 1
+
+
+def _duplicate_claim_ids(name: str, data: dict) -> list[Problem]:
+    problems, seen = [], {}
+    for _, claim in _claims(data):
+        claim_id = claim.get("id")
+        if not isinstance(claim_id, str):
+            continue
+        line = _line(claim, "id")
+        if claim_id in seen:
+            problems.append(Problem(name, line, f"duplicate claim id '{claim_id}' (first at line "
+                                                f"{seen[claim_id]}); ids must be unique"))
+        else:
+            seen[claim_id] = line
+    return problems
+
+
+def _read_document(name: str, folder: Path, data: dict) -> tuple[str | None, list[Problem]]:
+    document = data.get("document")
+    if not isinstance(document, dict) or not isinstance(document.get("text"), str):
+        return None, []
+    relative = document["text"]
+    line = _line(document, "text")
+    try:
+        return (folder / relative).read_text(encoding="utf-8"), []
+    except FileNotFoundError:
+        message = (f"document.text: document file '{relative}' not found (looked for "
+                   f"{folder / relative}); the path is relative to the registry file")
+    except UnicodeDecodeError as exc:
+        message = f"document.text: '{relative}' is not UTF-8 text ({exc.reason})"
+    except OSError as exc:
+        message = f"document.text: '{relative}' cannot be read ({exc.strerror})"
+    return None, [Problem(name, line, message)]
+
+
+def _claims_not_in_document(name: str, data: dict, document_text: str) -> list[Problem]:
+    problems = []
+    for i, claim in _claims(data):
+        text = claim.get("text")
+        if not isinstance(text, str) or not text.strip() or contains_text(document_text, text):
+            continue
+        prefix = longest_matching_prefix(document_text, text)
+        hint = (f'it matches up to "{_tail(prefix)}" and differs after that' if prefix
+                else "not even its first word matches")
+        problems.append(Problem(name, _line(claim, "text"),
+                                f"claims[{i}].text: not found in the document (compared with whitespace "
+                                f"and quotes normalised): {hint}"))
+    return problems
+
+
+def _tail(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else "…" + text[-width:]
+
+
+# --- facts against the claim's own text ----------------------------------------------------
+
+
+def _contradicting_facts(name: str, data: dict) -> list[Problem]:
+    problems = []
+    for i, raw in _claims(data):
+        if not raw.get("facts"):
+            continue
+        try:
+            claim = Claim.model_validate(raw)
+        except ValidationError:
+            continue  # already reported by the model check
+        for index, message in contradicted_facts(claim):
+            problems.append(Problem(name, _line(raw["facts"], index),
+                                    f"claims[{i}].facts[{index}]: {message}"))
+    return problems
+
+
+def contradicted_facts(claim: Claim) -> list[tuple[int, str]]:
+    """``(index, message)`` for each explicit fact of ``claim`` that its own text contradicts."""
+    try:  # imported only when a claim has explicit facts: keeps loading fast
+        from citewatch.check import check_claim
+    except ImportError:  # TEMPORARY until citewatch.check lands
+        return []
+
+    result = check_claim(claim.text, claim.text, facts=claim.facts)
+    if result.verdict != Verdict.CONTRADICTED:
+        return []
+    out = []
+    for fact_result in result.facts:
+        if getattr(fact_result.outcome, "value", fact_result.outcome) != "contradicted":
+            continue
+        index = next((i for i, f in enumerate(claim.facts or []) if f == fact_result.fact), 0)
+        says = f", which says {fact_result.found}" if fact_result.found else ""
+        out.append((index, f"fact {describe_fact(fact_result.fact)} contradicts the claim text{says}"))
+    return out
+
+
+def describe_fact(fact: Any) -> str:
+    """Short words for a fact: ``count > 70``, ``range 10–20 years``, ``date 2017-01-25``."""
+    unit = f" {fact.unit}" if getattr(fact, "unit", None) else ""
+    if fact.kind == "count":
+        op = fact.op.value if hasattr(fact.op, "value") else fact.op
+        return f"count {'' if op == '=' else op + ' '}{fact.value:g}{unit}"
+    if fact.kind == "range":
+        return f"range {fact.low:g}–{fact.high:g}{unit}"
+    if fact.kind == "date":
+        return f"date {fact.value}"
+    if fact.kind == "entity":
+        return f"entity {fact.name}"
+    return f'quote "{fact.text}"'
+
+
+# --- pydantic errors to lines --------------------------------------------------------------
+
+
+def _pydantic_problem(name: str, data: dict, error: dict) -> Problem:
+    loc = error["loc"]
+    node, path, line, model = data, "", 1, Registry
+    unresolved: list[Any] = []
+    for part in loc:
+        if unresolved:
+            unresolved.append(part)
+            continue
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            line, node = _line(node, part), node[part]
+            path += f"[{part}]"
+            if model == "fact":
+                model = FACT_MODELS.get(node.get("kind")) if isinstance(node, dict) else None
+        elif isinstance(node, dict) and part in node:
+            line, node = _line(node, part), node[part]
+            path += f".{part}" if path else str(part)
+            model = "fact" if part == "facts" else _CHILD_MODELS.get(part, model)
+        elif isinstance(node, dict) and isinstance(part, str) and part in FACT_MODELS:
+            continue  # the discriminator tag pydantic adds for a fact: not a node of the YAML
+        else:
+            unresolved.append(part)
+    where = path or "registry"
+    kind = error["type"]
+    if kind == "missing":
+        return Problem(name, line, f"{where}: missing key '{_key(unresolved)}'")
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        return Problem(name, line, f"{_parent(path)}: unknown key '{key}'{_allowed(model, key)}")
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        message += f" (got {_type_name(error.get('input'))})"
+    return Problem(name, line, f"{where}: {message}")
+
+
+def _key(parts: list[Any]) -> str:
+    return ".".join(str(p) for p in parts) or "?"
+
+
+def _parent(path: str) -> str:
+    head = path.rsplit(".", 1)[0] if "." in path else ""
+    return head or "registry"
+
+
+def _allowed(model: Any, key: str) -> str:
+    if not isinstance(model, type):
+        return ""
+    fields = list(model.model_fields)
+    close = difflib.get_close_matches(str(key), fields, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f" ({hint}allowed: {', '.join(fields)})"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return type(value).__name__
