@@ -1,0 +1,485 @@
+"""One claim against one source text: which facts the text states, in which passages, and the verdict.
+
+How a verdict is reached (docs/verdicts.md has the long version):
+
+1. The claim's facts (given, or inferred with :func:`citewatch.facts.infer_facts`) each get
+   *anchors*: the claim's other content words, weighted by how close they stand to the fact.
+2. The text is split into sentences; only sentences sharing the claim's words are read.
+3. A number or date of the source counts for a fact only inside a sentence that shares the
+   fact's anchors (a "70" in "70 comments" or a date in a dateline never does). Supporting needs
+   some context; contradicting needs more (a wrong "contradicted" would bury a good source too).
+4. Any contradicted fact makes the verdict ``contradicted``; all facts found, close together,
+   make it ``supported``; some found is ``partially_supported``; none is ``not_found``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from citewatch.compare import Relation, compare
+from citewatch.facts import FoundFact, fact_label, find_facts, infer_facts
+from citewatch.models import (
+    CheckResult,
+    CountFact,
+    DateFact,
+    EntityFact,
+    Evidence,
+    Fact,
+    FactOutcome,
+    FactResult,
+    QuoteFact,
+    RangeFact,
+    Verdict,
+)
+from citewatch.names import find_name
+from citewatch.normalize import normalize_quote_text, normalize_with_map, stem
+from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
+
+MAX_TEXT_CHARS = 5_000_000
+MAX_CANDIDATE_SENTENCES = 80
+NEAR_WORDS = 5  # content words between a fact and an anchor for the anchor to count as near
+
+SUPPORT_CONTEXT = 1.0
+CONTRADICT_CONTEXT = 1.5
+CONTRADICT_LOCAL = 1.0
+MAX_PASSAGE_SPREAD = 2  # facts found more than this many sentences apart do not make "supported"
+
+GENERIC_WORDS = (
+    "people persons individuals men women person case cases report reports news time times according "
+    "including several various number total group part way day days also well reportedly officials "
+    "человек люди лиц şəxs nəfər insan"
+)
+GENERIC = frozenset(stem(w) for w in GENERIC_WORDS.split())
+PEOPLE_GENERIC = frozenset(stem(w) for w in "people persons individuals person men women человек nəfər şəxs".split())
+NOT_THE_SAME_GROUP = frozenset(stem(w) for w in "others other more additional further remaining".split())
+THINGS = frozenset(
+    stem(w)
+    for w in (
+        "comments comment views shares likes photos pictures videos results pages articles stories "
+        "minutes seconds hours readers subscribers followers votes points km kilometres miles metres "
+        "dollars euros manat percent items links tags"
+    ).split()
+)
+DATELINE = re.compile(
+    r"\b(?:published|updated|posted|last modified|date|copyright|©|by|опубликовано|обновлено|tarix)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class FactContext:
+    fact: Fact
+    anchors: dict[str, float]
+    noun: str | None = None
+
+
+@dataclass
+class Occurrence:
+    found: FoundFact
+    sentence: Sentence
+    relation: Relation
+    context: float
+    local: float
+
+
+@dataclass
+class _Outcome:
+    fact: Fact
+    outcome: FactOutcome
+    occurrence: Occurrence | None = None
+    span: tuple[int, int] | None = None
+    sentence: Sentence | None = None
+    context: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# --- the claim ---------------------------------------------------------------------------
+
+
+def _same_fact(a: Fact, b: Fact) -> bool:
+    if isinstance(a, CountFact) and isinstance(b, CountFact):
+        return a.value == b.value
+    if isinstance(a, RangeFact) and isinstance(b, RangeFact):
+        return (a.low, a.high) == (b.low, b.high)
+    return a == b
+
+
+def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
+    """Each fact with its anchors: the claim's words, weighted 1 when near the fact, 0.5 when far."""
+    found = find_facts(claim_text)
+    fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
+    words = [
+        (s, start, end)
+        for s, start, end in stem_positions(claim_text)
+        if not any(a <= start < b for a, b in fact_spans)
+    ]
+    contexts = []
+    for fact in facts:
+        occurrence = next((f for f in found if _same_fact(fact, f.fact)), None)
+        anchors: dict[str, float] = {}
+        position = None
+        if occurrence is not None:
+            position = sum(1 for _, start, _ in words if start < occurrence.start)
+        for index, (word_stem, _, _) in enumerate(words):
+            if position is None:
+                weight = 1.0
+            else:
+                distance = position - index if index < position else index - position + 1
+                weight = 1.0 if distance <= NEAR_WORDS else 0.5
+            if word_stem in GENERIC:
+                weight *= 0.3
+            anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
+        if isinstance(fact, EntityFact):
+            for word_stem in stems_of(" ".join([fact.name, *fact.aliases])):
+                anchors.pop(word_stem, None)
+        contexts.append(FactContext(fact, anchors, occurrence.noun if occurrence else None))
+    return contexts
+
+
+def ranking_weights(contexts: list[FactContext], claim_text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for word_stem, _, _ in stem_positions(claim_text):
+        weights[word_stem] = 0.3 if word_stem in GENERIC else 1.0
+    for context in contexts:
+        if isinstance(context.fact, EntityFact):
+            for word_stem in stems_of(" ".join([context.fact.name, *context.fact.aliases])):
+                weights[word_stem] = max(weights.get(word_stem, 0.0), 1.0)
+    return weights
+
+
+# --- the source --------------------------------------------------------------------------
+
+
+def _score(stems: set[str], anchors: dict[str, float]) -> float:
+    return sum(anchors.get(s, 0.0) for s in stems)
+
+
+def _local_stems(sentence: Sentence, found: FoundFact) -> set[str]:
+    words = stem_positions(sentence.text)
+    start, end = found.start - sentence.start, found.end - sentence.start
+    before = [s for s, a, _ in words if a < start][-6:]
+    after = [s for s, a, _ in words if a >= end][:6]
+    return set(before) | set(after)
+
+
+def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
+    if not claim_noun or not source_noun:
+        return True
+    claim_stems = {stem(w) for w in claim_noun.split()}
+    source_stems = {stem(w) for w in source_noun.split()}
+    if source_stems & NOT_THE_SAME_GROUP:
+        return False
+    if claim_stems & source_stems:
+        return True
+    if claim_stems & PEOPLE_GENERIC or source_stems & PEOPLE_GENERIC:
+        return not (claim_stems | source_stems) & THINGS
+    return not (source_stems & THINGS or claim_stems & THINGS)
+
+
+def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) -> bool:
+    words = len(sentence.text.split())
+    if DATELINE.search(sentence.text) and words <= 14:
+        return True
+    if published and isinstance(found.fact, DateFact) and published.startswith(found.fact.value):
+        return words <= 8
+    return False
+
+
+def _occurrences(
+    context: FactContext,
+    sentences: list[tuple[Sentence, list[FoundFact], set[str]]],
+    claim_facts: list[Fact],
+    published: str | None,
+) -> list[Occurrence]:
+    occurrences = []
+    for sentence, found_facts, sentence_stems in sentences:
+        for found in found_facts:
+            if type(found.fact) is not type(context.fact):
+                continue
+            relation = compare(context.fact, found.fact)
+            if isinstance(found.fact, CountFact) and not _nouns_compatible(context.noun, found.noun):
+                continue
+            if found.negated:
+                relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
+            elif relation is Relation.CONTRADICTS:
+                if found.year_assumed or any(
+                    other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS
+                    for other in claim_facts
+                ):
+                    continue
+            if _is_dateline(sentence, found, published):
+                continue
+            if isinstance(found.fact, DateFact) and found.year_assumed and published and found.fact.value > published:
+                continue
+            occurrences.append(
+                Occurrence(
+                    found,
+                    sentence,
+                    relation,
+                    _score(sentence_stems, context.anchors),
+                    _score(_local_stems(sentence, found), context.anchors),
+                )
+            )
+    return occurrences
+
+
+def judge_value_fact(
+    context: FactContext,
+    sentences: list[tuple[Sentence, list[FoundFact], set[str]]],
+    claim_facts: list[Fact],
+    published: str | None,
+) -> _Outcome:
+    occurrences = _occurrences(context, sentences, claim_facts, published)
+    supporting = [
+        o for o in occurrences if o.relation is Relation.SUPPORTS and o.context >= SUPPORT_CONTEXT and o.local > 0
+    ]
+    if supporting:
+        best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
+        outcome = _Outcome(context.fact, FactOutcome.FOUND, best, (best.found.start, best.found.end), best.sentence)
+        outcome.context = best.context
+        if best.found.year_assumed:
+            outcome.notes.append(
+                f"the year of “{best.found.text}” is taken from the page's publication date"
+            )
+        return outcome
+    contradicting = [
+        o
+        for o in occurrences
+        if o.relation is Relation.CONTRADICTS and o.context >= CONTRADICT_CONTEXT and o.local >= CONTRADICT_LOCAL
+    ]
+    if contradicting:
+        best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
+        outcome = _Outcome(
+            context.fact, FactOutcome.CONTRADICTED, best, (best.found.start, best.found.end), best.sentence
+        )
+        outcome.context = best.context
+        return outcome
+    return _Outcome(context.fact, FactOutcome.MISSING)
+
+
+def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
+    for sentence in candidates:
+        span = find_name(fact.name, sentence.text, fact.aliases)
+        if span:
+            start, end = sentence.start + span[0], sentence.start + span[1]
+            return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=1.0)
+    return _Outcome(fact, FactOutcome.MISSING)
+
+
+def judge_quote(fact: QuoteFact, text: str, normalised: tuple[str, list[int]], sentences: list[Sentence]) -> _Outcome:
+    haystack, positions = normalised
+    needle = normalize_quote_text(fact.text)
+    index = haystack.find(needle) if needle else -1
+    if index < 0:
+        return _Outcome(fact, FactOutcome.MISSING)
+    start, end = positions[index], positions[index + len(needle) - 1] + 1
+    sentence = next((s for s in sentences if s.start <= start < s.end), None)
+    return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=2.0)
+
+
+# --- verdict -----------------------------------------------------------------------------
+
+
+def _wording_coverage(claim_text: str, sentences: list[Sentence]) -> tuple[float, Sentence | None]:
+    """The share of the claim's words found in the best pair of neighbouring sentences."""
+    claim_stems = {s for s, _, _ in stem_positions(claim_text)}
+    if not claim_stems:
+        return 0.0, None
+    best, best_sentence = 0.0, None
+    previous: set[str] = set()
+    for sentence in sentences:
+        stems = stems_of(sentence.text)
+        coverage = len(claim_stems & (stems | previous)) / len(claim_stems)
+        own = len(claim_stems & stems) / len(claim_stems)
+        if coverage > best or (coverage == best and best_sentence is None):
+            best, best_sentence = coverage, sentence
+        if own >= best:
+            best_sentence = sentence if own == coverage else best_sentence
+        previous = stems
+    return best, best_sentence
+
+
+def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[str]]:
+    notes: list[str] = []
+    if not outcomes:
+        notes.append("the claim states no number, date, name or quote: the verdict rests on its wording")
+        if coverage >= 0.8:
+            return Verdict.SUPPORTED, notes
+        if coverage >= 0.5:
+            return Verdict.PARTIALLY_SUPPORTED, notes
+        return Verdict.NOT_FOUND, notes
+    if any(o.outcome is FactOutcome.CONTRADICTED for o in outcomes):
+        return Verdict.CONTRADICTED, notes
+    found = [o for o in outcomes if o.outcome is FactOutcome.FOUND]
+    core = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
+    core_found = [o for o in found if not isinstance(o.fact, EntityFact)]
+    if not found:
+        return Verdict.NOT_FOUND, notes
+    if len(found) == len(outcomes):
+        if not core:
+            if coverage >= 0.6:
+                return Verdict.SUPPORTED, notes
+            notes.append("the names are there, but not enough of the claim's wording around them")
+            return Verdict.PARTIALLY_SUPPORTED, notes
+        indexes = [o.sentence.index for o in core_found if o.sentence is not None]
+        if indexes and max(indexes) - min(indexes) > MAX_PASSAGE_SPREAD:
+            notes.append("every fact is in the text, but in passages far apart: not one statement")
+            return Verdict.PARTIALLY_SUPPORTED, notes
+        return Verdict.SUPPORTED, notes
+    if core_found or coverage >= 0.5:
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    notes.append("only names of the claim were found, none of its figures, dates or quotes")
+    return Verdict.NOT_FOUND, notes
+
+
+def _confidence(verdict: Verdict, outcomes: list[_Outcome], coverage: float) -> float:
+    if not outcomes:
+        return round(0.3 + 0.3 * coverage, 2)
+    decided = [o for o in outcomes if o.outcome is not FactOutcome.MISSING]
+    strength = sum(min(1.0, o.context / 3.0) for o in decided) / max(1, len(decided))
+    if verdict in (Verdict.SUPPORTED, Verdict.CONTRADICTED):
+        return round(0.55 + 0.4 * strength, 2)
+    if verdict is Verdict.PARTIALLY_SUPPORTED:
+        return round(0.4 + 0.3 * len(decided) / len(outcomes), 2)
+    return round(0.5 + 0.3 * (1 - coverage), 2)
+
+
+def check_claim(
+    claim_text: str, text: str, facts: list[Fact] | None = None, published: str | None = None
+) -> CheckResult:
+    """Check one claim against one source text. Offsets in the result refer to ``text``.
+
+    ``published`` (YYYY[-MM[-DD]]) is the page's own date: it is never taken as the date of an
+    event, but completes dates the page writes without a year ("on 9 December").
+    """
+    notes: list[str] = []
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+        notes.append(f"the text was cut at {MAX_TEXT_CHARS} characters")
+    facts = list(infer_facts(claim_text) if facts is None else facts)
+    contexts = claim_contexts(claim_text, facts)
+    sentences = split_sentences(text)
+    ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text))
+    candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
+    default_year = int(published[:4]) if published else None
+    read = []
+    for sentence in candidates:
+        found = find_facts(sentence.text, default_year=default_year)
+        for item in found:
+            item.start += sentence.start
+            item.end += sentence.start
+        read.append((sentence, found, stems_of(sentence.text)))
+
+    normalised = normalize_with_map(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
+    outcomes: list[_Outcome] = []
+    for context in contexts:
+        if isinstance(context.fact, EntityFact):
+            outcomes.append(judge_entity(context.fact, candidates))
+        elif isinstance(context.fact, QuoteFact):
+            outcomes.append(judge_quote(context.fact, text, normalised, sentences))
+        else:
+            outcomes.append(judge_value_fact(context, read, facts, published))
+        notes.extend(outcomes[-1].notes)
+
+    coverage, best_sentence = _wording_coverage(claim_text, candidates)
+    verdict, verdict_notes = _verdict(outcomes, coverage)
+    notes.extend(verdict_notes)
+    evidence, fact_results = _evidence(outcomes, ranked, best_sentence, verdict)
+    return CheckResult(
+        verdict=verdict,
+        evidence=evidence,
+        facts=fact_results,
+        confidence=_confidence(verdict, outcomes, coverage),
+        notes=notes,
+    )
+
+
+def _evidence(
+    outcomes: list[_Outcome],
+    ranked: list[tuple[float, Sentence]],
+    best_sentence: Sentence | None,
+    verdict: Verdict,
+) -> tuple[list[Evidence], list[FactResult]]:
+    scores = {sentence.index: score for score, sentence in ranked}
+    passages: dict[int, Evidence] = {}
+
+    def passage_for(sentence: Sentence) -> int:
+        if sentence.index not in passages:
+            passages[sentence.index] = Evidence(
+                text=sentence.text, start=sentence.start, end=sentence.end, score=round(scores.get(sentence.index, 0.0), 2)
+            )
+        return sentence.index
+
+    results = []
+    for outcome in outcomes:
+        key = None
+        if outcome.sentence is not None and outcome.outcome is not FactOutcome.MISSING:
+            key = passage_for(outcome.sentence)
+            if outcome.span:
+                passages[key].highlights.append(outcome.span)
+        results.append((outcome, key))
+    if not passages:
+        fallback = [best_sentence] if best_sentence is not None else [s for _, s in ranked[:1]]
+        for sentence in fallback:
+            passage_for(sentence)
+    order = sorted(passages)
+    evidence = [passages[i] for i in order]
+    position = {key: order.index(key) for key in order}
+    fact_results = []
+    for outcome, key in results:
+        start, end = outcome.span if outcome.span else (None, None)
+        found_words = outcome.occurrence.found.text if outcome.occurrence else None
+        if found_words is None and outcome.sentence is not None and outcome.span:
+            found_words = outcome.sentence.text[start - outcome.sentence.start : end - outcome.sentence.start]
+        fact_results.append(
+            FactResult(
+                fact=outcome.fact,
+                outcome=outcome.outcome,
+                evidence=position.get(key) if key is not None else None,
+                found=found_words,
+                start=start,
+                end=end,
+            )
+        )
+    return evidence, fact_results
+
+
+# --- several sources ---------------------------------------------------------------------
+
+_RANK = {
+    Verdict.SUPPORTED: 4,
+    Verdict.PARTIALLY_SUPPORTED: 3,
+    Verdict.NOT_FOUND: 2,
+    Verdict.UNVERIFIABLE: 1,
+}
+
+
+def combine_source_verdicts(verdicts: list[Verdict]) -> Verdict:
+    """The claim's verdict from its sources' verdicts.
+
+    - no sources: ``unsourced``;
+    - any source contradicts: ``contradicted`` (a contradiction always shows);
+    - otherwise the best of the readable sources: supported > partially_supported > not_found,
+      so one supporting source is enough, and "partially + not_found" is partially_supported;
+    - only unreadable sources: ``unverifiable``. A readable ``not_found`` beside an unreadable
+      source stays ``not_found``: the unread source is reported per source.
+    """
+    verdicts = [Verdict(v) for v in verdicts]
+    if not verdicts:
+        return Verdict.UNSOURCED
+    if Verdict.CONTRADICTED in verdicts:
+        return Verdict.CONTRADICTED
+    known = [v for v in verdicts if v in _RANK]
+    if not known:
+        return Verdict.UNSOURCED
+    return max(known, key=_RANK.__getitem__)
+
+
+def describe(result: CheckResult) -> list[str]:
+    """One line per fact: "found > 70 in “over 70 people”"."""
+    lines = []
+    for item in result.facts:
+        words = f" — “{item.found}”" if item.found else ""
+        lines.append(f"{item.outcome.value:12} {fact_label(item.fact)}{words}")
+    return lines

@@ -1,0 +1,99 @@
+"""Does one stated fact support, contradict or say nothing about another?
+
+Numbers are compared as the sets of values they allow: "over 70" allows (70, ∞), "about 70" allows
+[63, 77], "70" allows {70}. A source supports a claim when every value the source allows is one the
+claim allows, and contradicts it when the two sets share no value ("at least 68" against "more than
+70" does neither). Dates are compared at the claim's precision: "9 December 2022" supports "2022",
+"January 2017" neither supports nor contradicts "25 January 2017", "2021" contradicts "2022".
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+
+from citewatch.models import CountFact, DateFact, Fact, Op, RangeFact
+
+APPROX_MARGIN = 0.1  # "about 70" is 63–77
+
+
+class Relation(str, Enum):
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    NEUTRAL = "neutral"
+
+
+def interval(value: float, op: Op) -> tuple[float, float, bool, bool]:
+    """(low, high, low_open, high_open) of the values a qualified number allows."""
+    if op is Op.GT:
+        return value, math.inf, True, True
+    if op is Op.GE:
+        return value, math.inf, False, True
+    if op is Op.LT:
+        return 0.0, value, False, True
+    if op is Op.LE:
+        return 0.0, value, False, False
+    if op is Op.APPROX:
+        margin = max(1.0, abs(value) * APPROX_MARGIN)
+        return value - margin, value + margin, False, False
+    return value, value, False, False
+
+
+def _inside(inner, outer) -> bool:
+    low_i, high_i, low_i_open, high_i_open = inner
+    low_o, high_o, low_o_open, high_o_open = outer
+    low_ok = low_i > low_o or (low_i == low_o and (not low_o_open or low_i_open))
+    high_ok = high_i < high_o or (high_i == high_o and (not high_o_open or high_i_open))
+    return low_ok and high_ok
+
+
+def _disjoint(a, b) -> bool:
+    low_a, high_a, low_a_open, high_a_open = a
+    low_b, high_b, low_b_open, high_b_open = b
+    if high_a < low_b or high_b < low_a:
+        return True
+    if high_a == low_b and (high_a_open or low_b_open):
+        return True
+    if high_b == low_a and (high_b_open or low_a_open):
+        return True
+    return False
+
+
+def compare_counts(claim: CountFact, source: CountFact) -> Relation:
+    if (claim.unit or None) != (source.unit or None):
+        return Relation.NEUTRAL
+    claimed, stated = interval(claim.value, claim.op), interval(source.value, source.op)
+    if _inside(stated, claimed):
+        return Relation.SUPPORTS
+    if _disjoint(stated, claimed):
+        return Relation.CONTRADICTS
+    return Relation.NEUTRAL
+
+
+def compare_ranges(claim: RangeFact, source: RangeFact) -> Relation:
+    if claim.unit and source.unit and claim.unit != source.unit:
+        return Relation.NEUTRAL
+    if (claim.low, claim.high) == (source.low, source.high):
+        return Relation.SUPPORTS
+    return Relation.CONTRADICTS
+
+
+def compare_dates(claim: DateFact, source: DateFact) -> Relation:
+    claimed, stated = claim.value, source.value
+    shared = min(len(claimed), len(stated))
+    if claimed[:shared] != stated[:shared]:
+        return Relation.CONTRADICTS
+    if len(stated) >= len(claimed):
+        return Relation.SUPPORTS
+    return Relation.NEUTRAL
+
+
+def compare(claim: Fact, source: Fact) -> Relation:
+    """How a fact stated by a source relates to a fact of the claim (same kind only)."""
+    if isinstance(claim, CountFact) and isinstance(source, CountFact):
+        return compare_counts(claim, source)
+    if isinstance(claim, RangeFact) and isinstance(source, RangeFact):
+        return compare_ranges(claim, source)
+    if isinstance(claim, DateFact) and isinstance(source, DateFact):
+        return compare_dates(claim, source)
+    return Relation.NEUTRAL

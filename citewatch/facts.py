@@ -1,0 +1,538 @@
+"""Checkable facts in text: numbers with their qualifiers, ranges, dates, names and quotes.
+
+``find_facts(text)`` returns every fact with its place in the text; ``infer_facts(claim)`` turns a
+claim into the list of facts a source must state for the claim to hold.
+
+Numbers come in digits ("1,200", "70+") or words ("seventy", "a dozen"; words through text2num's
+``alpha2digit``); qualifiers ("more than", "at least", "about", "up to") become the fact's ``op``.
+Dates keep the precision they are written with ("in 2017" is ``2017``, not a day). A four-digit
+number between 1800 and 2099 that is not followed by a counted noun is a year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from text_to_num import alpha2digit
+
+from citewatch.models import CountFact, DateFact, EntityFact, Fact, Op, QuoteFact, RangeFact
+from citewatch.normalize import WORD, fold
+
+# --- vocabulary --------------------------------------------------------------------------
+
+MONTHS = {
+    # English
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    # Russian (nominative and genitive)
+    "январь": 1, "января": 1, "февраль": 2, "февраля": 2, "март": 3, "марта": 3, "апрель": 4,
+    "апреля": 4, "май": 5, "мая": 5, "июнь": 6, "июня": 6, "июль": 7, "июля": 7, "август": 8,
+    "августа": 8, "сентябрь": 9, "сентября": 9, "октябрь": 10, "октября": 10, "ноябрь": 11,
+    "ноября": 11, "декабрь": 12, "декабря": 12,
+    # Azerbaijani
+    "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "iyun": 6, "iyul": 7, "avqust": 8,
+    "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
+}
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+MONTH = rf"(?P<month>{_MONTH_ALT})\.?"
+
+UNITS = {
+    "year": "years", "years": "years", "yr": "years", "yrs": "years", "month": "months",
+    "months": "months", "week": "weeks", "weeks": "weeks", "day": "days", "days": "days",
+    "hour": "hours", "hours": "hours", "percent": "%", "per cent": "%", "%": "%",
+    "km": "km", "kilometres": "km", "kilometers": "km", "manat": "manat", "dollars": "USD",
+    "лет": "years", "года": "years", "год": "years", "годам": "years", "месяцев": "months",
+    "il": "years", "ilə": "years", "ildən": "years", "ilədək": "years", "illik": "years",
+}
+
+NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million"
+).split()
+_NUMBER_WORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+|\s+and\s+){_NUMBER_WORD})*"
+_DIGIT_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)?"
+NUMBER = rf"(?:{_DIGIT_NUMBER}|{_WORD_NUMBER})"
+
+# Longest phrases first; the op they give the number that follows.
+QUALIFIERS = (
+    ("no fewer than", Op.GE), ("no less than", Op.GE), ("not less than", Op.GE), ("at least", Op.GE),
+    ("a minimum of", Op.GE), ("as many as", Op.GE),
+    ("not more than", Op.LE), ("no more than", Op.LE), ("at most", Op.LE), ("up to", Op.LE),
+    ("a maximum of", Op.LE),
+    ("more than", Op.GT), ("in excess of", Op.GT), ("upwards of", Op.GT), ("over", Op.GT),
+    ("above", Op.GT), ("greater than", Op.GT),
+    ("fewer than", Op.LT), ("less than", Op.LT), ("under", Op.LT), ("below", Op.LT),
+    ("approximately", Op.APPROX), ("about", Op.APPROX), ("around", Op.APPROX), ("roughly", Op.APPROX),
+    ("some", Op.APPROX), ("nearly", Op.APPROX), ("almost", Op.APPROX), ("close to", Op.APPROX),
+    ("an estimated", Op.APPROX), ("estimated", Op.APPROX), ("circa", Op.APPROX), ("c.", Op.APPROX),
+    ("более", Op.GT), ("свыше", Op.GT), ("больше", Op.GT), ("не менее", Op.GE), ("как минимум", Op.GE),
+    ("около", Op.APPROX), ("почти", Op.APPROX), ("примерно", Op.APPROX), ("до", Op.LE),
+    ("ən azı", Op.GE), ("təxminən", Op.APPROX),
+)
+_QUALIFIER_RE = re.compile(
+    r"(?:" + "|".join(re.escape(q) for q, _ in QUALIFIERS) + r")\s*$", re.IGNORECASE
+)
+_AFTER_QUALIFIERS = (  # "70 or more", "70 and over", Azerbaijani "70-dən çox"
+    (re.compile(r"^\s*(?:or|and)\s+(?:more|over|above)\b", re.I), Op.GE),
+    (re.compile(r"^\s*(?:or|and)\s+(?:fewer|less|under)\b", re.I), Op.LE),
+    (re.compile(r"^[-‐]?(?:dən|dan|ndən|ndan)\s+(?:çox|artıq)\b", re.I), Op.GT),
+    (re.compile(r"^\s*odd\b", re.I), Op.GT),
+)
+
+NEGATION = re.compile(
+    r"\b(?:not|never|no|none|neither|nor|rather than|instead of|не|нет|deyil)\b|n't\b", re.IGNORECASE
+)
+_QUALIFIER_NEGATIONS = re.compile(r"\b(?:no|not) (?:fewer|less|more)\s+than\s*$|\bnot only\b", re.I)
+
+# Words before a number that make it a label, not a quantity ("Article 214", "No. 12").
+_LABEL_BEFORE = re.compile(
+    r"(?:\b(?:no|nos|article|art|issue|vol|volume|page|pp?|chapter|section|paragraph|para|case|"
+    r"number|item|id|tel|phone|fax|room|part|clause|resolution|law|decree|статья|статьи|maddə)\.?|[#№§$€£/])\s*$|:$",
+    re.IGNORECASE,
+)
+_LABEL_AFTER = re.compile(r"^(?:[/:]\d|\.\d|[-‐]\w|st\b|nd\b|rd\b|th\b|°|\s*(?:am|pm|a\.m\.|p\.m\.)\b)", re.I)
+
+
+@dataclass
+class FoundFact:
+    """One fact at its place in a text. ``noun`` is the word a number counts ("people")."""
+
+    fact: Fact
+    start: int
+    end: int
+    text: str
+    negated: bool = False
+    noun: str | None = None
+    year_assumed: bool = False
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def number_value(words: str) -> float | None:
+    """The value of "1,200", "70", "seventy-two", "one thousand two hundred"; None if not a number."""
+    raw = words.strip()
+    compact = raw.replace("\u00a0", "").replace("\u202f", "")
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", compact):
+        return float(compact.replace(",", ""))
+    if re.fullmatch(r"\d+", compact):
+        return float(compact)
+    if re.fullmatch(r"\d+[.,]\d+", compact):
+        return float(compact.replace(",", "."))
+    converted = alpha2digit(raw.lower().replace("-", " "), "en", threshold=0).strip()
+    converted = converted.replace(" ", "") if re.fullmatch(r"[\d ]+", converted) else converted
+    if re.fullmatch(r"\d+(?:\.\d+)?", converted):
+        return float(converted)
+    return None
+
+
+def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
+    window = text[max(0, start - 25) : start]
+    match = _QUALIFIER_RE.search(window)
+    if not match:
+        return Op.EQ, start
+    phrase = match.group().strip().lower()
+    op = next(op for q, op in QUALIFIERS if q == phrase)
+    qualifier_start = start - (len(window) - match.start())
+    if qualifier_start > 0 and text[qualifier_start - 1].isalnum():
+        return Op.EQ, start  # "moreover", "takeover" — the qualifier must be a whole word
+    return op, qualifier_start
+
+
+def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
+    """The unit ("years") or counted noun ("people") right after a number, and where it ends."""
+    rest = text[end : end + 60]
+    if rest.startswith("%"):
+        return "%", None, end + 1
+    match = re.match(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)", rest)
+    if not match:
+        return None, None, end
+    first_word = WORD.match(rest.lstrip(" -\u00a0"))
+    if not first_word:
+        return None, None, end
+    word = first_word.group().lower()
+    if word in UNITS:
+        offset = rest.index(first_word.group()) + len(first_word.group())
+        return UNITS[word], None, end + offset
+    two = re.match(r"^[\s-]*([^\W\d_]+)[\s-]+([^\W\d_]+)", rest)
+    noun_words = [word]
+    if two and two.group(2).lower() not in _NOUN_STOP and word in _MODIFIERS:
+        noun_words.append(two.group(2).lower())
+    if word in _NOUN_STOP:
+        return None, None, end
+    return None, " ".join(noun_words), end
+
+
+_NOUN_STOP = frozenset(
+    "and or to of in on at by for from with than the a an was were is are had have has who which that "
+    "more less each per times".split()
+)
+_MODIFIERS = frozenset(
+    "police security senior junior other local foreign former armed young civil human prison "
+    "military government opposition religious political alleged suspected".split()
+)
+
+
+def _word_number_ok(match_text: str) -> bool:
+    return match_text.lower() not in ("one", "zero", "hundred", "thousand", "million")
+
+
+def _is_year(value: float, text: str, start: int, end: int, noun: str | None, unit: str | None) -> bool:
+    if not (1800 <= value <= 2099) or not re.fullmatch(r"\d{4}", text[start:end]):
+        return False
+    return unit is None and not (noun and noun.split()[0] in _COUNTED_NOUNS)
+
+
+_COUNTED_NOUNS = frozenset(
+    "people persons individuals men women children detainees defendants protesters members "
+    "supporters residents activists prisoners officers soldiers cases complaints victims "
+    "believers students journalists households families".split()
+)
+
+# --- dates -------------------------------------------------------------------------------
+
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_DAY2 = r"(?:\s*[–—-]\s*(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?)?"
+_YEAR = r"(?P<year>1[89]\d{2}|20\d{2})"
+DATE_PATTERNS = (
+    ("ymd", re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
+    ("dmy_numeric", re.compile(rf"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]{_YEAR}\b")),
+    ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH},?\s+{_YEAR}\b", re.I)),
+    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2},?\s+{_YEAR}\b", re.I)),
+    ("my", re.compile(rf"\b{MONTH},?\s+(?:of\s+)?{_YEAR}\b", re.I)),
+    ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
+    ("dm", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}(?![\w-])(?!,?\s+(?:of\s+)?\d)", re.I)),
+    ("md", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\b(?!,?\s+\d)", re.I)),
+)
+YEAR_RANGE = re.compile(r"\b(?P<y1>1[89]\d{2}|20\d{2})\s*[–—-]\s*(?P<y2>(?:1[89]|20)?\d{2})\b(?![-–.,]?\d)")
+YEAR_ALONE = re.compile(r"(?<![\d.,/#№$-])\b(?P<year>1[89]\d{2}|20\d{2})\b(?![\d/]|[.,]\d|-\d|s\b|'s\b)")
+
+
+def _month_number(token: str) -> int | None:
+    token = token.lower().rstrip(".")
+    if token.isdigit():
+        number = int(token)
+        return number if 1 <= number <= 12 else None
+    return MONTHS.get(token)
+
+
+def _date_value(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    try:
+        if day is not None and month is not None:
+            return date(year, month, day).isoformat()
+        if month is not None:
+            return f"{year:04d}-{month:02d}"
+        return f"{year:04d}"
+    except ValueError:
+        return None
+
+
+def _find_dates(text: str, taken: list[tuple[int, int]], default_year: int | None) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    for kind, pattern in DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if _overlaps(match.start(), match.end(), taken):
+                continue
+            if kind == "my" and match.group("month").lower() == "may" and not match.group().istitle():
+                continue
+            month = _month_number(match.group("month"))
+            if month is None:
+                continue
+            groups = match.groupdict()
+            assumed = False
+            if groups.get("year"):
+                year = int(groups["year"])
+            elif default_year is not None:
+                if match.group("month").lower() in ("may", "mar", "dec", "jun", "march") and not match.group(
+                    "month"
+                )[0].isupper():
+                    continue
+                year, assumed = default_year, True
+            else:
+                continue
+            days = [groups.get("day"), groups.get("day2")] if kind != "my" else [None]
+            values = [_date_value(year, month, int(d) if d else None) for d in days if d or kind == "my"]
+            if not values or any(v is None for v in values):
+                continue
+            taken.append((match.start(), match.end()))
+            for value in values:
+                found.append(
+                    FoundFact(DateFact(value=value), match.start(), match.end(), match.group(), year_assumed=assumed)
+                )
+    for match in YEAR_RANGE.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        y1, y2 = match.group("y1"), match.group("y2")
+        y2 = y1[: 4 - len(y2)] + y2
+        if not int(y1) < int(y2) <= int(y1) + 30:
+            continue
+        taken.append((match.start(), match.end()))
+        for year in (y1, y2):
+            found.append(FoundFact(DateFact(value=year), match.start(), match.end(), match.group()))
+    return found
+
+
+# --- entities and quotes -----------------------------------------------------------------
+
+_CAP = r"[A-ZÀ-ÖØ-ÞƏĞİŞÇÜÖА-ЯЁ]"
+_NAME_WORD = rf"{_CAP}[\w'’.-]*[\w]|{_CAP}"
+_CONNECTOR = r"(?:of|for|the|and|de|van|von|al|ibn|bin|и|по)"
+ENTITY = re.compile(rf"(?<![\w-])(?:{_NAME_WORD})(?:[ \u00a0](?:{_CONNECTOR}[ \u00a0])*(?:{_NAME_WORD}))*")
+ACRONYM = re.compile(r"\b[A-ZА-Я]{3,6}\b")
+
+_NOT_NAMES = frozenset(
+    """the a an on in at by for from of to and or but after before following during since when while
+    this that these those his her their its our we they he she it as with under over between among
+    according despite although however meanwhile also then there here today yesterday
+    monday tuesday wednesday thursday friday saturday sunday
+    mr mrs ms dr prof sir""".split()
+) | frozenset(MONTHS)
+_ADJECTIVE_ONLY = frozenset(
+    "shia shiite sunni muslim islamic christian jewish orthodox catholic azerbaijani russian american "
+    "iranian turkish armenian georgian european western eastern soviet national international "
+    "magnitsky-style".split()
+)
+_ROMAN = re.compile(r"^[IVXLC]+$")
+
+
+def _entity_words_ok(words: list[str]) -> bool:
+    lowered = [w.lower() for w in words]
+    if all(w in _ADJECTIVE_ONLY or re.search(r"(?:ian|ani|ish|ese)$", w) for w in lowered):
+        return False
+    return True
+
+
+def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found = []
+    for match in ENTITY.finditer(text):
+        words = match.group().split()
+        start = match.start()
+        while words and (words[0].lower().strip(".") in _NOT_NAMES or re.fullmatch(_CONNECTOR, words[0])):
+            start += len(words[0]) + 1
+            words = words[1:]
+        while words and (words[-1].lower().strip(".") in _NOT_NAMES or re.fullmatch(_CONNECTOR, words[-1])):
+            words = words[:-1]
+        words = [w.rstrip(".") for w in words]
+        if len(words) < 2 or not _entity_words_ok(words):
+            continue
+        name = " ".join(words)
+        end = start + len(" ".join(match.group()[start - match.start() :].split()[: len(words)]))
+        if _overlaps(start, end, taken):
+            continue
+        found.append(FoundFact(EntityFact(name=name), start, end, text[start:end]))
+    for match in ACRONYM.finditer(text):
+        if _ROMAN.match(match.group()) or _overlaps(match.start(), match.end(), taken):
+            continue
+        if any(f.start <= match.start() < f.end for f in found):
+            continue
+        found.append(FoundFact(EntityFact(name=match.group()), match.start(), match.end(), match.group()))
+    return found
+
+
+QUOTED = re.compile(r"[\"“„«]([^\"“”„«»\n]{2,600}?)[\"”“»]")
+
+
+def _find_quotes(text: str) -> list[FoundFact]:
+    found = []
+    for match in QUOTED.finditer(text):
+        inner = match.group(1).strip()
+        if not WORD.search(inner):
+            continue
+        found.append(FoundFact(QuoteFact(text=inner), match.start(1), match.end(1), match.group(1)))
+    return found
+
+
+# --- ranges and counts -------------------------------------------------------------------
+
+_RANGE_PATTERNS = (
+    re.compile(rf"\bbetween\s+(?P<low>{NUMBER})\s+and\s+(?P<high>{NUMBER})", re.I),
+    re.compile(rf"\bfrom\s+(?P<low>{NUMBER})\s+(?:to|until|till|through)\s+(?P<high>{NUMBER})", re.I),
+    re.compile(rf"(?<![\w.,])(?P<low>{NUMBER})\s+(?:to|-|–|—)\s+(?P<high>{NUMBER})(?![\w.,]\d)", re.I),
+    re.compile(rf"(?<![\w.,/-])(?P<low>\d+)\s*[–—-]\s*(?P<high>\d+)(?![\d/.,]\d)"),
+    re.compile(rf"\bот\s+(?P<low>\d+)\s+до\s+(?P<high>\d+)", re.I),
+    re.compile(rf"(?P<low>\d+)[-‐]?(?:dən|dan|ndən|ndan)\s+(?P<high>\d+)[-‐]?(?:dək|dәk|ədək|yədək|yə|ya|ə|a)?\b", re.I),
+)
+
+
+def _find_ranges(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found = []
+    for pattern in _RANGE_PATTERNS:
+        for match in pattern.finditer(text):
+            if _overlaps(match.start(), match.end(), taken):
+                continue
+            low, high = number_value(match.group("low")), number_value(match.group("high"))
+            if low is None or high is None or not low < high:
+                continue
+            if _LABEL_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
+                continue
+            unit, noun, end = _unit_after(text, match.end())
+            low_unit, _, _ = _unit_after(text, match.start("low") + len(match.group("low")))
+            unit = unit or (low_unit if low_unit and low_unit != "%" else None)
+            if unit is None and noun is None and not match.group().lower().startswith(("between", "from")):
+                # a bare "10-20" with nothing counted is too often a score, a code or a page range
+                continue
+            taken.append((match.start(), end))
+            found.append(
+                FoundFact(
+                    RangeFact(low=low, high=high, unit=unit),
+                    match.start(),
+                    end,
+                    text[match.start() : end],
+                    noun=noun,
+                )
+            )
+    return found
+
+
+_COUNT = re.compile(
+    rf"(?<![\w.,/#№$€£-])(?:(?P<digits>{_DIGIT_NUMBER})(?P<plus>\+)?|(?P<words>{_WORD_NUMBER})\b"
+    rf"|(?P<dozen>an?\s+dozen|dozens|scores|hundreds|thousands|десятки|сотни|onlarla|yüzlərlə)\b)",
+    re.IGNORECASE,
+)
+_VAGUE = {
+    "a dozen": (12, Op.APPROX), "an dozen": (12, Op.APPROX), "dozens": (24, Op.GE), "scores": (40, Op.GE),
+    "hundreds": (200, Op.GE), "thousands": (2000, Op.GE), "десятки": (20, Op.GE), "сотни": (200, Op.GE),
+    "onlarla": (20, Op.GE), "yüzlərlə": (200, Op.GE),
+}
+
+
+def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found = []
+    for match in _COUNT.finditer(text):
+        start, end = match.start(), match.end()
+        if _overlaps(start, end, taken):
+            continue
+        before = text[max(0, start - 15) : start]
+        if _LABEL_BEFORE.search(before) or _LABEL_AFTER.match(text[end : end + 6]):
+            continue
+        if match.group("dozen"):
+            key = re.sub(r"\s+", " ", match.group("dozen").lower())
+            value, op = _VAGUE[key]
+            if not key.startswith("a") and not re.match(r"^\s+(?:of\s+)?\w", text[end : end + 10]):
+                continue
+        elif match.group("words"):
+            if not _word_number_ok(match.group("words")):
+                continue
+            value, op = number_value(match.group("words")), Op.EQ
+        else:
+            value, op = number_value(match.group("digits")), Op.EQ
+            if match.group("plus"):
+                op = Op.GE
+        if value is None:
+            continue
+        unit, noun, unit_end = _unit_after(text, end)
+        if match.group("digits") and _is_year(value, text, start, end, noun, unit):
+            continue
+        qualifier_start = start
+        if op is Op.EQ:
+            op, qualifier_start = _qualifier_before(text, start)
+            for pattern, after_op in _AFTER_QUALIFIERS:
+                after = pattern.match(text[end:])
+                if after and op is Op.EQ:
+                    op, end = after_op, end + after.end()
+        found.append(
+            FoundFact(
+                CountFact(value=value, op=op, unit=unit),
+                qualifier_start,
+                max(end, unit_end),
+                text[qualifier_start : max(end, unit_end)],
+                noun=noun,
+            )
+        )
+    return found
+
+
+# --- negation ----------------------------------------------------------------------------
+
+
+def _is_negated(text: str, start: int) -> bool:
+    """A negation in the same clause, a few words before the fact: "were not 18", "17, not 18"."""
+    window_start = max(0, start - 40)
+    window = text[window_start:start]
+    clause = re.split(r"[;:()\[\]]|,\s+(?:but|and|while|whereas)\b|\.\s", window)[-1]
+    words = clause.split()[-5:]
+    tail = " ".join(words)
+    if _QUALIFIER_NEGATIONS.search(tail):
+        return False
+    return bool(NEGATION.search(tail))
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+def find_facts(text: str, default_year: int | None = None) -> list[FoundFact]:
+    """Every fact of ``text`` with its offsets, in reading order.
+
+    ``default_year`` completes dates written without a year ("on 9 December"); such facts carry
+    ``year_assumed=True``. Without it they are left out.
+    """
+    taken: list[tuple[int, int]] = []
+    quotes = _find_quotes(text)
+    dates = _find_dates(text, taken, default_year)
+    ranges = _find_ranges(text, taken)
+    for match in YEAR_ALONE.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        unit, noun, _ = _unit_after(text, match.end())
+        if not _is_year(float(match.group("year")), text, match.start(), match.end(), noun, unit):
+            continue
+        if _LABEL_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
+            continue
+        taken.append((match.start(), match.end()))
+        dates.append(FoundFact(DateFact(value=match.group("year")), match.start(), match.end(), match.group()))
+    counts = _find_counts(text, taken)
+    entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
+    facts = quotes + dates + ranges + counts + entities
+    for found in facts:
+        if not isinstance(found.fact, (EntityFact, QuoteFact)):
+            found.negated = _is_negated(text, found.start)
+    return sorted(facts, key=lambda f: (f.start, f.end))
+
+
+def infer_facts(claim_text: str) -> list[Fact]:
+    """The facts a source must state for the claim to hold, without repeats.
+
+    Words in quotation marks become one quote fact; numbers, dates and names inside the quote are
+    covered by it and not repeated.
+    """
+    found = find_facts(claim_text)
+    quote_spans = [(f.start, f.end) for f in found if isinstance(f.fact, QuoteFact)]
+    facts: list[Fact] = []
+    for item in found:
+        if not isinstance(item.fact, QuoteFact) and _overlaps(item.start, item.end, quote_spans):
+            continue
+        if item.negated:
+            continue
+        if item.fact not in facts:
+            facts.append(item.fact)
+    return facts
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
+
+
+def fact_label(fact: Fact) -> str:
+    """A short human rendering: "> 70", "10–20 years", "2017-01-25", "Kerim Alimardanov"."""
+    if isinstance(fact, CountFact):
+        op = "" if fact.op is Op.EQ else f"{fact.op.value} "
+        unit = f" {fact.unit}" if fact.unit else ""
+        return f"{op}{fact.value:g}{unit}"
+    if isinstance(fact, RangeFact):
+        unit = f" {fact.unit}" if fact.unit else ""
+        return f"{fact.low:g}–{fact.high:g}{unit}"
+    if isinstance(fact, DateFact):
+        return fact.value
+    if isinstance(fact, EntityFact):
+        return fact.name
+    return f"“{fact.text}”"
+
+
+__all__ = ["FoundFact", "find_facts", "infer_facts", "fact_label", "number_value", "fold"]

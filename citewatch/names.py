@@ -1,0 +1,67 @@
+"""Finding a name in text across scripts and spellings (Bağırzadə / Bagirzade / Багирзаде).
+
+A name is found when its distinctive words appear, folded, as a run of words in the text: the last
+word of a person's name is enough ("Alimardanov" finds "Kerim Alimardanov"); for longer names of
+organisations at least half of the words, including the last, must appear together ("State
+Department" finds "United States State Department").
+"""
+
+from __future__ import annotations
+
+from citewatch.normalize import WORD, name_key
+
+_GENERIC = frozenset(
+    "the of and for court department ministry office committee movement group union party state "
+    "states national international republic service".split()
+)
+
+
+def _text_keys(text: str) -> list[tuple[str, int, int]]:
+    return [(name_key(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+def _close(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 7 or abs(len(a) - len(b)) > 1:
+        return False
+    # one edit apart, for long words only: "Alimardanov" / "Alimerdanov"
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def find_name(name: str, text: str, aliases: list[str] | tuple[str, ...] = ()) -> tuple[int, int] | None:
+    """Offsets of the first mention of ``name`` (or an alias) in ``text``, or None."""
+    keys = _text_keys(text)
+    for spelling in (name, *aliases):
+        span = _find_spelling(spelling, keys)
+        if span:
+            return span
+    return None
+
+
+def _find_spelling(spelling: str, keys: list[tuple[str, int, int]]) -> tuple[int, int] | None:
+    wanted = [name_key(m.group()) for m in WORD.finditer(spelling)]
+    wanted = [w for w in wanted if w]
+    if not wanted:
+        return None
+    if len(wanted) == 1:
+        return next(((s, e) for k, s, e in keys if _close(k, wanted[0]) or (len(k) <= 6 and k == wanted[0])), None)
+    # the whole name in a row
+    for i in range(len(keys) - len(wanted) + 1):
+        if all(_close(keys[i + j][0], wanted[j]) for j in range(len(wanted))):
+            return keys[i][1], keys[i + len(wanted) - 1][2]
+    last = wanted[-1]
+    if len(wanted) <= 3 and last not in _GENERIC and len(last) >= 4:
+        # a person: the surname alone
+        return next(((s, e) for k, s, e in keys if _close(k, last)), None)
+    # an organisation: a run of at least half the words ending with the last one
+    need = max(2, (len(wanted) + 1) // 2)
+    for size in range(len(wanted) - 1, need - 1, -1):
+        tail = wanted[-size:]
+        for i in range(len(keys) - size + 1):
+            if all(_close(keys[i + j][0], tail[j]) for j in range(size)):
+                return keys[i][1], keys[i + size - 1][2]
+    return None

@@ -1,0 +1,151 @@
+"""Text normalisation shared by fact finding and checking: folded names, quotes, word stems.
+
+Everything here maps text to comparison keys; none of it changes what is shown to a reader.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from unidecode import unidecode
+
+# Azerbaijani letters unidecode renders badly (ə → "@") or that have common Latin spellings.
+_AZ_LATIN = str.maketrans({"ə": "a", "Ə": "A", "ı": "i", "İ": "I"})
+
+# Spelling variants of transliterated Azerbaijani/Russian names, applied to folded lowercase words.
+_TRANSLIT_VARIANTS = (
+    (re.compile(r"kh"), "x"),
+    (re.compile(r"q"), "g"),
+    (re.compile(r"dzh|dj"), "c"),
+    (re.compile(r"(?<=[aeiou])yy"), "y"),
+    (re.compile(r"iy\b"), "i"),
+    (re.compile(r"eh\b"), "e"),
+)
+
+QUOTE_MARKS = str.maketrans(
+    {
+        "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
+        "‘": "'", "’": "'", "‚": "'", "‛": "'", "‹": "'", "›": "'", "′": "'", "`": "'",
+    }
+)
+
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII rendering of any script: "Bağırzadə" → "bagirzade", "Алимарданов" → "alimardanov"."""
+    return unidecode(text.translate(_AZ_LATIN)).lower()
+
+
+@lru_cache(maxsize=65536)
+def name_key(word: str) -> str:
+    """Comparison key of one word of a name, tolerant of transliteration variants."""
+    key = re.sub(r"[^a-z0-9]", "", fold(word))
+    for pattern, replacement in _TRANSLIT_VARIANTS:
+        key = pattern.sub(replacement, key)
+    return key
+
+
+def name_keys(name: str) -> list[str]:
+    return [k for k in (name_key(w) for w in WORD.findall(name)) if k]
+
+
+def normalize_quotes(text: str) -> str:
+    return text.translate(QUOTE_MARKS)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Quote marks unified, whitespace runs collapsed, case folded; with a map back to ``text``.
+
+    ``positions[i]`` is the offset in ``text`` of character ``i`` of the result, so a match found
+    in the normalised text can be shown at its place in the original.
+    """
+    out: list[str] = []
+    positions: list[int] = []
+    previous_space = True
+    for index, char in enumerate(text):
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            if not previous_space:
+                out.append(" ")
+                positions.append(index)
+            previous_space = True
+            continue
+        previous_space = False
+        folded = char.translate(QUOTE_MARKS).casefold()
+        for piece in folded:
+            out.append(piece)
+            positions.append(index)
+    while out and out[-1] == " ":
+        out.pop()
+        positions.pop()
+    return "".join(out), positions
+
+
+def normalize_quote_text(text: str) -> str:
+    normalised, _ = normalize_with_map(text.strip().strip("\"'“”«»„"))
+    return normalised
+
+
+_ENGLISH_SUFFIXES = ("ations", "ation", "ings", "ing", "ments", "ment", "ions", "ion", "ies", "ed", "es", "s")
+
+# Words that mean the same event for the purpose of finding the passage about it.
+_SYNONYM_GROUPS = (
+    ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задерж", "hebs", "saxla"),
+    ("sentenc", "convict", "jail", "impris", "prison", "verdict", "приговор", "осужд", "hokm", "mehkum"),
+    ("kill", "dead", "death", "die", "died", "fatal", "погиб", "убит", "olu", "oldur"),
+    ("sanction", "designat", "санкц", "sanksiya"),
+    ("found", "establish", "creat", "основ", "созд", "yarad"),
+    ("tortur", "mistreat", "пытк", "isgence"),
+    ("court", "judge", "tribun", "суд", "mehkeme"),
+)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A crude, language-agnostic stem: English suffixes dropped, then a fixed-length prefix.
+
+    Good enough to match "arrested"/"arrests"/"arrest" or "арестованы"/"арест"; the synonym groups
+    below catch the rest ("detained" ≈ "arrested").
+    """
+    w = fold(word) if word.isascii() else word.lower()
+    if w.isascii():
+        for suffix in _ENGLISH_SUFFIXES:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+                w = w[: -len(suffix)]
+                break
+        w = w[:6]
+    else:
+        w = w[:5]
+    for group in _SYNONYM_GROUPS:
+        for member in group:
+            if w.startswith(member) or (len(w) >= 3 and member.startswith(w) and len(member) - len(w) <= 1):
+                return group[0]
+    return w
+
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as into onto over under about after
+    before during since until than then that this these those which who whom whose what when where
+    why how is are was were be been being has have had do does did not no nor so such its it their
+    they them he she his her him we our you your i me my also both each either neither other others
+    some any all most more many much few several can could may might must shall should will would
+    there here up down out off per via among between against within without through including
+    according said says say told reported reportedly while whereas however although though just only
+    very same one two three four five six seven eight nine ten new first last
+    и в во не на с со по к ко о об от до за из у же ли что как так это этот эта эти был была были
+    быть его ее их она он они мы вы а но или также более менее
+    və ilə bu o bir də ki üçün olan olub isə kimi""".split()
+)
+
+
+def content_words(text: str) -> list[tuple[str, int, int]]:
+    """Words worth matching (no stopwords, no numbers), with their offsets."""
+    words = []
+    for match in WORD.finditer(text):
+        word = match.group()
+        if word.isdigit() or word.lower() in STOPWORDS or fold(word) in STOPWORDS or len(word) < 2:
+            continue
+        words.append((word, match.start(), match.end()))
+    return words
