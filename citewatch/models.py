@@ -37,18 +37,18 @@ class CountFact(Strict):
     """A number the claim states, with how exact it is (``op``): "more than seventy" is ``> 70``."""
 
     kind: Literal["count"] = "count"
-    value: float
-    op: Op = Op.EQ
-    unit: str | None = None
+    value: float = Field(description="The number, e.g. 70 for \"more than seventy\".")
+    op: Op = Field(Op.EQ, description="How exact: = > >= < <= or ~ (about).")
+    unit: str | None = Field(None, description="What is counted, e.g. people, years (optional).")
 
 
 class RangeFact(Strict):
     """A range such as "10 to 20 years"."""
 
     kind: Literal["range"] = "range"
-    low: float
-    high: float
-    unit: str | None = None
+    low: float = Field(description="Lower end of the range.")
+    high: float = Field(description="Upper end of the range.")
+    unit: str | None = Field(None, description="Unit of both ends, e.g. years.")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -61,7 +61,8 @@ class DateFact(Strict):
     """A date at the precision the claim states: ``2017-01-25``, ``2017-01`` or ``2017``."""
 
     kind: Literal["date"] = "date"
-    value: str
+    value: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD, as precise as the claim (quote it).",
+                       json_schema_extra={"pattern": PARTIAL_DATE.pattern})
 
     @field_validator("value", mode="before")
     @classmethod
@@ -80,15 +81,15 @@ class EntityFact(Strict):
     """A person or organisation the claim names, with spellings that count as the same."""
 
     kind: Literal["entity"] = "entity"
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
+    name: str = Field(min_length=1, description="The name as the claim writes it.")
+    aliases: list[str] = Field(default_factory=list, description="Other spellings that count as the same.")
 
 
 class QuoteFact(Strict):
     """Exact words that must appear in the source (after normalising quotes and whitespace)."""
 
     kind: Literal["quote"] = "quote"
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, description="The exact words a source must contain.")
 
 
 Fact = Annotated[Union[CountFact, RangeFact, DateFact, EntityFact, QuoteFact], Field(discriminator="kind")]
@@ -98,14 +99,18 @@ Fact = Annotated[Union[CountFact, RangeFact, DateFact, EntityFact, QuoteFact], F
 
 
 class Source(Strict):
-    url: str
-    publisher: str | None = None
-    title: str | None = None
-    published: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
-    accessed: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
-    quote: str | None = None
-    language: str | None = None
-    note: str | None = None
+    """A page that backs the claim. Only http(s) URLs; the rest is metadata for readers."""
+
+    url: str = Field(description="Address of the page (http or https only).")
+    publisher: str | None = Field(None, description="Who published it, e.g. Human Rights Watch.")
+    title: str | None = Field(None, description="Title of the page.")
+    published: str | None = Field(None, description="Publication date: YYYY, YYYY-MM or YYYY-MM-DD (quote it).",
+                                  json_schema_extra={"pattern": PARTIAL_DATE.pattern})
+    accessed: str | None = Field(None, description="When an editor read it: YYYY, YYYY-MM or YYYY-MM-DD (quote it).",
+                                 json_schema_extra={"pattern": PARTIAL_DATE.pattern})
+    quote: str | None = Field(None, description="The passage of the page that backs the claim.")
+    language: str | None = Field(None, description="Language of the page (ISO 639-1, e.g. en, az, ru).")
+    note: str | None = Field(None, description="What the page states about the claim, for the reader.")
 
     @field_validator("url")
     @classmethod
@@ -128,26 +133,34 @@ class Source(Strict):
 
 
 class Claim(Strict):
-    id: str = Field(pattern=SLUG)
-    text: str = Field(min_length=1)
-    section: str | None = None
-    facts: list[Fact] | None = None  # None: inferred from text
-    sources: list[Source] = Field(default_factory=list)
-    note: str | None = None
+    """One factual statement of the document and the sources that back it."""
+
+    id: str = Field(pattern=SLUG, description="Slug, unique within the registry (a-z, 0-9, -).")
+    text: str = Field(min_length=1, description="Verbatim span of the document (whitespace and quote "
+                                                "styles may differ).")
+    section: str | None = Field(None, description="Heading of the document section the claim is in.")
+    facts: list[Fact] | None = Field(  # None: inferred from text
+        None, description="What a source must state; inferred from `text` when left out.")
+    sources: list[Source] = Field(default_factory=list, description="Pages that back the claim; "
+                                  "empty means the claim is unsourced (citation needed).")
+    note: str | None = Field(None, description="Free text for editors.")
 
 
 class Document(Strict):
-    id: str = Field(pattern=SLUG)
-    title: str
-    text: str | None = None  # path of the document, relative to the registry file
-    url: str | None = None
+    """The document whose claims this registry holds."""
+
+    id: str = Field(pattern=SLUG, description="Slug naming the document; reports go to <reports>/<id>/.")
+    title: str = Field(description="Title of the document.")
+    text: str | None = Field(  # path of the document, relative to the registry file
+        None, description="Path of the document file, relative to this registry file.")
+    url: str | None = Field(None, description="Where the document is published, if anywhere.")
 
 
 class Registry(Strict):
     """A claims registry (``claims/<document-id>.yaml``)."""
 
-    document: Document
-    claims: list[Claim] = Field(default_factory=list)
+    document: Document = Field(description="The document the claims come from.")
+    claims: list[Claim] = Field(default_factory=list, description="Every checkable claim of the document.")
 
 
 # --- outcomes ----------------------------------------------------------------------------
