@@ -9,7 +9,9 @@ Callers catch by meaning, not by library::
     ├── FetchError               a source could not be fetched (the status says why)
     │   ├── ForbiddenAddress     the address guard refused the URL (SSRF)
     │   ├── TooLarge             the body went past the size limit
-    │   └── RobotsDisallowed     robots.txt forbids the URL
+    │   ├── RobotsDisallowed     robots.txt forbids the URL
+    │   └── HostNotFound         the host name does not resolve
+    ├── ExtractError             a fetched body whose text cannot be read (broken PDF)
     ├── ArchiveError             the local WARC archive or its index cannot be used
     ├── WaybackError             the Wayback service failed or answered nonsense
     └── StateError               the state database cannot be used
@@ -67,6 +69,18 @@ class TooLarge(FetchError):
 
 
 class RobotsDisallowed(FetchError):
+    pass
+
+
+class HostNotFound(FetchError):
+    """The host name does not resolve; ``name_gone`` when DNS answered "no such name"."""
+
+    def __init__(self, message: str, name_gone: bool = True):
+        self.name_gone = name_gone
+        super().__init__(message)
+
+
+class ExtractError(CitewatchError):
     pass
 
 
