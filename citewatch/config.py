@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     per_host_delay: float = 0.0
     max_parallel_hosts: int = Field(16, ge=1)
     obey_robots: bool = True
+    soft404_probe: bool = True  # ask each host for a random missing page to spot soft-404s
 
     # history
     confirm_dead_failures: int = 3

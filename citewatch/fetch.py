@@ -1,0 +1,429 @@
+"""The fetcher: one polite, hardened GET per source, and a final status for it.
+
+    fetcher = Fetcher(load_settings())
+    result = fetcher.fetch("https://example.org/story")            # -> FetchResult, never raises
+    again = fetcher.fetch(result.url, Validators.from_result(result))  # 304 when unchanged
+    for result in fetcher.fetch_many([(url, None) for url in urls]):   # hosts in parallel
+        ...
+
+Every request goes through the address guard (:mod:`citewatch.net`: checked and pinned IP on every
+redirect hop), the host's politeness gate (:mod:`citewatch.politeness`) and robots.txt
+(:mod:`citewatch.robots`). Redirects are followed here, by hand; connection errors, timeouts,
+408, 429 and 5xx are retried with exponential backoff and jitter (``Retry-After`` honoured up to
+``retry_after_max``); the body is streamed, decoded and cut at ``max_body_bytes``; everything for
+one URL stays within ``total_deadline``. The returned ``status`` is final: the fetcher calls
+:func:`citewatch.liveness.assess` (soft-404 probe included) before returning.
+
+``FetchResult.attempts`` counts the requests sent for the last hop (1 + its retries).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import secrets
+import socket
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions as u3
+
+from citewatch import liveness
+from citewatch.charset import detect_encoding
+from citewatch.config import Settings
+from citewatch.errors import ForbiddenAddress, HostNotFound
+from citewatch.models import FetchResult, SourceStatus
+from citewatch.net import PinnedAdapter, Resolver
+from citewatch.politeness import Politeness, SlotTimeout
+from citewatch.robots import RobotsCache
+
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+RETRY_CODES = {408, 429, 500, 502, 503, 504}  # and every other 5xx
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;q=0.9,*/*;q=0.8"
+ROBOTS_MAX_BYTES = 512 * 1024
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional request sends: the ETag and Last-Modified of the previous fetch."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def from_result(cls, result: FetchResult) -> "Validators | None":
+        etag, modified = result.header("ETag"), result.header("Last-Modified")
+        return cls(etag, modified) if (etag or modified) else None
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo) -> requests.Session:
+    """A requests session whose every connection passes the address guard and goes to the checked IP."""
+    session = requests.Session()
+    session.trust_env = False  # a proxy from the environment would defeat the pinned addresses
+    adapter = PinnedAdapter(
+        allow_private=settings.allow_private_hosts, resolver=resolver,
+        pool_connections=settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": settings.user_agent, "Accept": ACCEPT,
+                            "Accept-Language": "en;q=1.0, *;q=0.5"})
+    return session
+
+
+# --- what one request gave --------------------------------------------------------------------
+
+
+@dataclass
+class _Answer:
+    """One HTTP answer with its body read (or a failure before/while reading it)."""
+
+    url: str
+    response: requests.Response | None = None
+    body: bytes = b""
+    truncated: bool = False
+    request_headers: list[tuple[str, str]] | None = None
+    status: SourceStatus | None = None  # set for failures
+    error: str | None = None
+    retryable: bool = False
+
+    @property
+    def code(self) -> int | None:
+        return self.response.status_code if self.response is not None else None
+
+
+class _DeadlineExceeded(Exception):
+    pass
+
+
+class Fetcher:
+    """Fetches sources politely. Thread-safe: share one per run, call :meth:`fetch` from any thread.
+
+    ``session`` is the transport seam: by default :func:`make_session` (address guard with pinned
+    IPs). A session given from outside is used as it is, so its adapters decide where connections
+    go. ``resolver`` replaces DNS for the guard (tests use a stub).
+    """
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None,
+                 resolver: Resolver = socket.getaddrinfo):
+        self.settings = settings
+        self.session = session or make_session(settings, resolver)
+        self.politeness = Politeness(settings.per_host_concurrency, settings.per_host_delay)
+        self.robots = RobotsCache(self._fetch_robots, settings.user_agent)
+        self._probes: dict[str, FetchResult | None] = {}
+        self._probe_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    # --- public -------------------------------------------------------------------------
+
+    def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
+        """Fetch ``url`` and return what happened, with its final liveness status. Never raises
+        for network trouble; ``status`` and ``error`` say what went wrong."""
+        result = self.fetch_raw(url, validators)
+        verdict = liveness.assess(result, probe=lambda: self._probe(result))
+        result.status = verdict.status
+        result.error = None if verdict.status.readable else (verdict.reason or result.error)
+        return result
+
+    def fetch_many(self, items: Iterable[tuple[str, Validators | None]]) -> Iterator[FetchResult]:
+        """Fetch many URLs, different hosts in parallel (up to ``max_parallel_hosts`` threads), one
+        host never more than ``per_host_concurrency`` at once. Results come in the order they finish;
+        each carries its ``url``."""
+        queues: dict[str, list[tuple[str, Validators | None]]] = {}
+        for url, validators in items:
+            queues.setdefault(_host_key(url), []).append((url, validators))
+        running: dict[Future, str] = {}
+        with ThreadPoolExecutor(max_workers=self.settings.max_parallel_hosts, thread_name_prefix="citewatch-fetch") as pool:
+            def submit_next(host: str) -> None:
+                if queues[host]:
+                    url, validators = queues[host].pop(0)
+                    running[pool.submit(self.fetch, url, validators)] = host
+
+            try:
+                for _ in range(self.settings.per_host_concurrency):
+                    for host in list(queues):
+                        submit_next(host)
+                while running:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for future in done:
+                        host = running.pop(future)
+                        submit_next(host)
+                        yield future.result()
+            finally:
+                for future in running:
+                    future.cancel()
+
+    def fetch_raw(self, url: str, validators: Validators | None = None, retries: int | None = None) -> FetchResult:
+        """The fetch without the liveness verdict: failures have their status, HTTP answers are ``live``."""
+        started = time.monotonic()
+        fetched_at = datetime.now(timezone.utc)
+        deadline = started + self.settings.total_deadline
+        try:
+            result = self._follow(url, validators, deadline, retries)
+        except Exception as exc:  # a bug must not stop a run: report it as this source's failure
+            result = _failure(url, url, SourceStatus.UNREACHABLE, f"fetching failed unexpectedly: {exc!r}")
+        result.fetched_at = fetched_at
+        result.elapsed = time.monotonic() - started
+        return result
+
+    # --- redirects -----------------------------------------------------------------------
+
+    def _follow(self, url: str, validators: Validators | None, deadline: float, retries: int | None) -> FetchResult:
+        current, hops = url, []
+        visited: set[tuple[str, tuple]] = set()
+        for _ in range(self.settings.max_redirects + 1):
+            if self.settings.obey_robots and not self._robots_allow(current, deadline):
+                return _failure(url, current, SourceStatus.BLOCKED,
+                                f"robots.txt of {urlsplit(current).netloc} disallows {current} for citewatch",
+                                hops)
+            answer, attempts = self._with_retries(current, validators, deadline, retries)
+            if answer.response is None:
+                return _failure(url, current, answer.status, answer.error, hops, attempts)
+            location = answer.response.headers.get("Location")
+            if answer.code in REDIRECT_CODES and location:
+                hops.append((current, answer.code))
+                visited.add((current, self._cookie_state()))
+                current = urljoin(current, location.strip())
+                if (current, self._cookie_state()) in visited:
+                    return _failure(url, current, SourceStatus.SERVER_ERROR,
+                                    f"redirect loop: {' → '.join(h for h, _ in hops)} → {current}", hops, attempts)
+                continue
+            return _result(url, answer, hops, attempts)
+        return _failure(url, current, SourceStatus.SERVER_ERROR,
+                        f"more than {self.settings.max_redirects} redirects; the site is misconfigured", hops)
+
+    def _cookie_state(self) -> tuple:
+        # a redirect back to a URL already seen is no loop when the site set a cookie meanwhile
+        return tuple(sorted((c.domain, c.path, c.name, c.value) for c in self.session.cookies))
+
+    # --- retries -------------------------------------------------------------------------
+
+    def _with_retries(self, url: str, validators: Validators | None, deadline: float,
+                      retries: int | None) -> tuple[_Answer, int]:
+        max_retries = self.settings.max_retries if retries is None else retries
+        attempt = 0
+        while True:
+            attempt += 1
+            answer = self._send_once(url, validators, deadline)
+            if not answer.retryable or attempt > max_retries:
+                return answer, attempt
+            pause = self._pause_before_retry(answer, attempt)
+            if time.monotonic() + pause >= deadline:
+                return answer, attempt
+            time.sleep(pause)
+
+    def _pause_before_retry(self, answer: _Answer, attempt: int) -> float:
+        retry_after = answer.response.headers.get("Retry-After") if answer.response is not None else None
+        seconds = parse_retry_after(retry_after) if retry_after else None
+        if seconds is not None:
+            return min(seconds, self.settings.retry_after_max)
+        return backoff_delay(self.settings.backoff_factor, attempt)
+
+    # --- one request ---------------------------------------------------------------------
+
+    def _send_once(self, url: str, validators: Validators | None, deadline: float,
+                   max_bytes: int | None = None) -> _Answer:
+        headers = validators.headers() if validators else {}
+        try:
+            with self.politeness.gate(_host_key(url)).slot(deadline):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _DeadlineExceeded()
+                request = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+                timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
+                response = self.session.send(request, stream=True, timeout=timeout, allow_redirects=False)
+                try:
+                    body, truncated = _read_body(response, max_bytes or self.settings.max_body_bytes, deadline)
+                finally:
+                    response.close()
+                answer = _Answer(url, response, body, truncated, list(request.headers.items()))
+                answer.retryable = _retryable_code(answer.code) and not _is_challenge_answer(answer)
+                return answer
+        except ForbiddenAddress as exc:
+            return _Answer(url, status=SourceStatus.FORBIDDEN_ADDRESS, error=str(exc))
+        except HostNotFound as exc:
+            if exc.name_gone:
+                return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain no longer exists")
+            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS", retryable=True)
+        except (SlotTimeout, _DeadlineExceeded):
+            return _Answer(url, status=SourceStatus.TIMEOUT,
+                           error=f"no answer within the total deadline of {self.settings.total_deadline:g} s")
+        except (requests.ConnectTimeout, u3.ConnectTimeoutError):
+            return _Answer(url, status=SourceStatus.TIMEOUT, retryable=True,
+                           error=f"connecting took longer than {self.settings.connect_timeout:g} s")
+        except (requests.ReadTimeout, u3.ReadTimeoutError, socket.timeout):
+            return _Answer(url, status=SourceStatus.TIMEOUT, retryable=True,
+                           error=f"the server sent nothing for {self.settings.read_timeout:g} s")
+        except (requests.exceptions.ContentDecodingError, u3.DecodeError) as exc:
+            return _Answer(url, status=SourceStatus.SERVER_ERROR,
+                           error=f"the server sent a body that cannot be decoded ({_short(exc)})")
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, u3.ProtocolError,
+                u3.NewConnectionError, ConnectionError) as exc:
+            return _Answer(url, status=SourceStatus.UNREACHABLE, retryable=True,
+                           error=f"the connection failed ({_describe_connection_error(exc)}); "
+                                 "the site may be down or the network unavailable")
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, u3.LocationParseError,
+                requests.exceptions.InvalidSchema, ValueError) as exc:
+            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"the URL cannot be fetched ({_short(exc)})")
+
+    # --- robots.txt and the soft-404 probe --------------------------------------------------
+
+    def _robots_allow(self, url: str, deadline: float) -> bool:
+        return self.robots.allowed(url)
+
+    def _fetch_robots(self, robots_url: str) -> tuple[int | None, str]:
+        deadline = time.monotonic() + min(self.settings.total_deadline, self.settings.connect_timeout + self.settings.read_timeout)
+        answer = self._send_once(robots_url, None, deadline, max_bytes=ROBOTS_MAX_BYTES)
+        if answer.response is None:
+            return None, ""
+        return answer.code, answer.body.decode("utf-8", errors="replace")
+
+    def _probe(self, result: FetchResult) -> FetchResult | None:
+        """The host's answer to a page that cannot exist (once per host), for the soft-404 test."""
+        if not self.settings.soft404_probe or not liveness.needs_probe(result):
+            return None
+        key = _host_key(result.final_url)
+        with self._lock:
+            lock = self._probe_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._probes:
+                parts = urlsplit(result.final_url)
+                probe_url = f"{parts.scheme}://{parts.netloc}/{secrets.token_hex(10)}-citewatch-probe"
+                self._probes[key] = self.fetch_raw(probe_url, retries=0)
+            return self._probes[key]
+
+
+# --- small pure helpers -----------------------------------------------------------------------
+
+
+def backoff_delay(factor: float, attempt: int) -> float:
+    """Exponential backoff with jitter: about ``factor * 2**(attempt-1)``, between half and all of it."""
+    base = factor * (2 ** (attempt - 1))
+    return base * (0.5 + random.random() / 2)
+
+
+def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date); None if unreadable."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _retryable_code(code: int | None) -> bool:
+    return code is not None and (code in RETRY_CODES or code >= 500)
+
+
+def _is_challenge_answer(answer: _Answer) -> bool:
+    # a bot wall answers the same however often it is asked
+    probe = FetchResult(url=answer.url, final_url=answer.url, status=SourceStatus.LIVE,
+                        http_status=answer.code, headers=list(answer.response.raw.headers.items()),
+                        body=answer.body, content_type=answer.response.headers.get("Content-Type", ""),
+                        fetched_at=datetime.now(timezone.utc))
+    probe.encoding = detect_encoding(probe.content_type, probe.body)
+    return liveness.is_challenge(probe)
+
+
+def _read_body(response: requests.Response, limit: int, deadline: float) -> tuple[bytes, bool]:
+    """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
+    gzip bomb costs only what it took to inflate ``limit`` bytes."""
+    chunks, size = [], 0
+    for chunk in response.raw.stream(CHUNK, decode_content=True):
+        if time.monotonic() > deadline:
+            raise _DeadlineExceeded()
+        room = limit - size
+        if len(chunk) > room:
+            chunks.append(chunk[:room])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
+
+
+def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: int) -> FetchResult:
+    response = answer.response
+    content_type = response.headers.get("Content-Type", "")
+    result = FetchResult(
+        url=url,
+        final_url=answer.url,
+        status=SourceStatus.LIVE,
+        http_status=response.status_code,
+        reason=response.reason or "",
+        headers=list(response.raw.headers.items()),
+        request_headers=answer.request_headers or [],
+        body=answer.body,
+        content_type=content_type,
+        encoding=detect_encoding(content_type, answer.body),
+        redirects=hops,
+        fetched_at=datetime.now(timezone.utc),
+        attempts=attempts,
+        not_modified=response.status_code == 304,
+        truncated=answer.truncated,
+        remote_ip=getattr(response, "remote_ip", None),
+    )
+    if answer.truncated:
+        result.status = SourceStatus.TOO_LARGE
+        result.error = f"the page is larger than the limit of {len(answer.body):,} bytes (max_body_bytes)"
+    return result
+
+
+def _failure(url: str, final_url: str, status: SourceStatus, error: str | None,
+             hops: list[tuple[str, int]] | None = None, attempts: int = 1) -> FetchResult:
+    return FetchResult(url=url, final_url=final_url, status=status, error=error, redirects=hops or [],
+                       attempts=attempts, fetched_at=datetime.now(timezone.utc))
+
+
+def _describe_connection_error(exc: BaseException) -> str:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(exc, ConnectionResetError):
+            return "connection reset by the server"
+        if isinstance(exc, u3.ProtocolError) and "IncompleteRead" in str(exc):
+            return "the server closed the connection in the middle of the body"
+        if isinstance(exc, (requests.ConnectionError, u3.MaxRetryError, u3.ProtocolError, u3.NewConnectionError)):
+            inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+            inner = getattr(exc, "reason", None) or inner or exc.__context__
+            if inner is None:
+                break
+            exc = inner
+            continue
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.strerror or str(exc)
+        exc = exc.__cause__ or exc.__context__
+    return _short(exc) if exc is not None else "no connection"
+
+
+def _short(exc: BaseException | None) -> str:
+    text = str(exc) if exc is not None else ""
+    return text if len(text) < 200 else text[:197] + "..."

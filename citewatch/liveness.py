@@ -1,0 +1,259 @@
+"""Is a source alive? The statuses of DESIGN.md, decided from one :class:`FetchResult`.
+
+The fetcher sets the status of failures it saw itself (no connection, timeout, forbidden address,
+name gone, robots.txt, too large) and leaves ``live`` on every HTTP answer; :func:`assess` then
+decides what the answer means. :class:`citewatch.fetch.Fetcher` calls it, so a fetch result's
+``status`` is final; call it yourself only on results you built another way.
+
+``soft_404`` comes from three signs: error wording in the title or main heading, a deep URL that
+redirected to the site's home page, and a probe of a random missing page on the same host whose
+answer looks like the page (the classic test: a site that answers 200 to anything).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Union
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+from citewatch.charset import decode, is_text_type
+from citewatch.models import FetchResult, SourceStatus
+
+Probe = Union[FetchResult, None, Callable[[], Union[FetchResult, None]]]
+
+SIMILAR_TO_PROBE = 0.9  # share of identical words (difflib ratio) that makes a page "the error page"
+_HTML_SCAN_BYTES = 512 * 1024
+
+_ERROR_WORDING = re.compile(
+    r"""(\b404\b.*\b(not\s+found|error|page)\b|\b(error|page)\b.*\b404\b|^\s*404\s*$
+    |\bpage\s+(was\s+)?not\s+found\b|\bnot\s+found\b\s*$|^\s*not\s+found\b
+    |\bpage\s+(does\s+not|doesn't|no\s+longer)\s+exists?\b|\bno\s+longer\s+available\b
+    |\bcould\s+not\s+be\s+found\b|\bcan(no|')t\s+be\s+found\b|\bnothing\s+(was\s+)?found\b
+    |\bpage\s+unavailable\b|\bcontent\s+(is\s+)?(not|no\s+longer)\s+available\b
+    |страница\s+не\s+найдена|ничего\s+не\s+найдено|səhifə\s+tapılmadı|sehife\s+tapilmadi
+    |seite\s+nicht\s+gefunden|page\s+introuvable|página\s+no\s+encontrada|pagina\s+non\s+trovata
+    |sayfa\s+bulunamadı|pagina\s+niet\s+gevonden)""",
+    re.I | re.X,
+)
+_CHALLENGE_TITLE = re.compile(
+    r"just\s+a\s+moment|attention\s+required|verify(ing)?\s+(that\s+)?you\s+are\s+(a\s+)?human"
+    r"|are\s+you\s+a\s+robot|checking\s+your\s+browser|ddos[- ]guard|pardon\s+our\s+interruption"
+    r"|security\s+check|access\s+denied|bot\s+verification|captcha",
+    re.I,
+)
+# Markers that only challenge pages carry (a contact form may carry reCAPTCHA: that one counts only
+# on an error status).
+_CHALLENGE_MARKERS = (b"challenge-platform", b"cf_chl_", b"cf-browser-verification", b"captcha-delivery.com",
+                      b"_incapsula_resource", b"px-captcha", b"ddos-guard", b"/cdn-cgi/challenge")
+_CAPTCHA_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com", b"recaptcha/api.js", b"captcha")
+_LOGIN_WORDING = re.compile(
+    r"\b(sign\s*in|log\s*in|login|subscribe\s+to\s+(continue|read)|members?\s+only)\b|войти|вход|daxil\s+ol", re.I
+)
+_LOGIN_PATH = re.compile(r"/(login|log-in|signin|sign-in|sign_in|auth|account/login|sso|session/new)\b", re.I)
+_HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.php", "/home", "/default.aspx"}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: SourceStatus
+    reason: str | None = None  # why it is not live, in words for the report
+
+
+def classify(result: FetchResult, probe: Probe = None) -> SourceStatus:
+    return assess(result, probe).status
+
+
+def assess(result: FetchResult, probe: Probe = None) -> Assessment:
+    """The status of ``result``. ``probe`` is the answer to a random missing page of the same host,
+    or a function giving it (called only when the page could be a soft-404)."""
+    if result.status is not SourceStatus.LIVE or result.http_status is None:
+        return Assessment(result.status, result.error)
+    code = result.http_status
+    if result.not_modified or code == 304:
+        return Assessment(SourceStatus.LIVE)
+    page = PageView.of(result)
+    if is_challenge(result, page):
+        return Assessment(SourceStatus.BLOCKED, f"HTTP {code}: a bot wall / challenge page answered instead of the page")
+    if code in (404, 410):
+        return Assessment(SourceStatus.DEAD, f"HTTP {code}: the page is gone")
+    if code in (401, 403, 451):
+        return Assessment(SourceStatus.BLOCKED, f"HTTP {code}: the site refuses to show the page to citewatch")
+    if code == 429:
+        return Assessment(SourceStatus.BLOCKED, "HTTP 429: the site keeps rate-limiting citewatch; try again later")
+    if code == 408:
+        return Assessment(SourceStatus.TIMEOUT, "HTTP 408: the site timed out answering")
+    if code >= 500:
+        return Assessment(SourceStatus.SERVER_ERROR, f"HTTP {code}: the site failed to answer; try again later")
+    if code >= 400:
+        return Assessment(SourceStatus.BLOCKED, f"HTTP {code}: the site refused the request")
+    if code >= 300:
+        return Assessment(SourceStatus.SERVER_ERROR, f"HTTP {code} without a usable Location header")
+    if is_login_wall(result, page):
+        return Assessment(SourceStatus.BLOCKED, "a login wall answered instead of the page")
+    if page.has_error_wording():
+        return Assessment(SourceStatus.SOFT_404, f"the page answers {code} but says it is an error page "
+                                                 f"({page.heading_text()[:80]!r})")
+    if redirected_home(result):
+        return Assessment(SourceStatus.SOFT_404, f"the page redirects to the site's home page ({result.final_url})")
+    if page.is_html and _answered_like_missing_page(page, probe):
+        return Assessment(SourceStatus.SOFT_404, "the page looks like the site's answer to a page that does not exist")
+    if is_real_redirect(result.url, result.final_url):
+        return Assessment(SourceStatus.REDIRECTED)
+    return Assessment(SourceStatus.LIVE)
+
+
+def needs_probe(result: FetchResult) -> bool:
+    """Whether a soft-404 probe could change this result's status (a 2xx HTML page, not a home page)."""
+    return (
+        result.status.readable
+        and result.http_status is not None
+        and 200 <= result.http_status < 300
+        and not result.not_modified
+        and PageView.of(result).is_html
+        and urlsplit(result.final_url).path not in _HOME_PATHS
+    )
+
+
+def run_is_offline(results: Iterable[FetchResult]) -> bool:
+    """True when every host of the run failed at the connection level (no host answered at all).
+
+    Then no source may be called dead: the trouble is this machine's network, not the sources.
+    Hosts refused by the address guard say nothing about the network and are left out.
+    """
+    hosts: dict[str, bool] = {}
+    for result in results:
+        if result.status is SourceStatus.FORBIDDEN_ADDRESS:
+            continue
+        host = (urlsplit(result.url).hostname or "").lower()
+        failed = result.status.connection_level
+        hosts[host] = hosts.get(host, True) and failed
+    return bool(hosts) and all(hosts.values())
+
+
+# --- the signs -------------------------------------------------------------------------------------
+
+
+class PageView:
+    """The parts of an HTML answer liveness looks at (parsed once, lazily)."""
+
+    def __init__(self, result: FetchResult):
+        self.result = result
+        self.is_html = "html" in result.content_type.lower() or (
+            not result.content_type and is_text_type("", result.body)
+        )
+        self._soup: BeautifulSoup | None = None
+
+    @classmethod
+    def of(cls, result: FetchResult) -> "PageView":
+        return cls(result)
+
+    @property
+    def soup(self) -> BeautifulSoup:
+        if self._soup is None:
+            html = decode(self.result.body[:_HTML_SCAN_BYTES], self.result.encoding) if self.is_html else ""
+            self._soup = BeautifulSoup(html, "lxml")
+        return self._soup
+
+    def title(self) -> str:
+        return self.soup.title.get_text(" ", strip=True) if self.is_html and self.soup.title else ""
+
+    def headings(self) -> list[str]:
+        return [h.get_text(" ", strip=True) for h in self.soup.find_all("h1")[:3]] if self.is_html else []
+
+    def heading_text(self) -> str:
+        return " / ".join(t for t in [self.title(), *self.headings()] if t)
+
+    def has_error_wording(self) -> bool:
+        if not self.is_html:
+            return False
+        texts = [*_title_parts(self.title()), *self.headings()]
+        return any(_ERROR_WORDING.search(t) for t in texts if t)
+
+    def words(self, limit: int = 3000) -> list[str]:
+        if not self.is_html:
+            return []
+        for tag in self.soup(["script", "style", "noscript", "template", "svg"]):
+            tag.decompose()
+        return self.soup.get_text(" ", strip=True).lower().split()[:limit]
+
+    def has_password_field(self) -> bool:
+        return self.is_html and self.soup.find("input", attrs={"type": re.compile("^password$", re.I)}) is not None
+
+
+def is_challenge(result: FetchResult, page: PageView | None = None) -> bool:
+    """A bot wall or challenge page (Cloudflare, DataDome, Imperva, DDoS-Guard, a captcha)."""
+    if (result.header("cf-mitigated") or "").lower() == "challenge":
+        return True
+    page = page or PageView.of(result)
+    if not page.is_html:
+        return False
+    body = result.body[:_HTML_SCAN_BYTES].lower()
+    if any(marker in body for marker in _CHALLENGE_MARKERS):
+        return True
+    error_status = (result.http_status or 200) in (403, 429, 503)
+    titled = bool(_CHALLENGE_TITLE.search(page.title()))
+    if titled and (error_status or len(page.words(400)) < 300):
+        return True
+    return error_status and any(marker in body for marker in _CAPTCHA_MARKERS)
+
+
+def is_login_wall(result: FetchResult, page: PageView | None = None) -> bool:
+    """The answer is a sign-in page: a redirect to a login path, or a password form under a login title."""
+    final_path = urlsplit(result.final_url).path
+    if result.redirects and _LOGIN_PATH.search(final_path) and not _LOGIN_PATH.search(urlsplit(result.url).path):
+        return True
+    page = page or PageView.of(result)
+    return page.has_password_field() and bool(_LOGIN_WORDING.search(page.heading_text()))
+
+
+def redirected_home(result: FetchResult) -> bool:
+    """A deep URL that ended, through redirects, on its own site's home page."""
+    if not result.redirects:
+        return False
+    start, end = urlsplit(result.url), urlsplit(result.final_url)
+    return (
+        start.path not in _HOME_PATHS
+        and end.path in _HOME_PATHS
+        and not end.query
+        and _site(start.hostname) == _site(end.hostname)
+    )
+
+
+def is_real_redirect(url: str, final_url: str) -> bool:
+    """A redirect to another page, not just http→https, ``www.`` or a trailing slash."""
+    a, b = urlsplit(url), urlsplit(final_url)
+    return (_site(a.hostname), a.port if a.scheme == b.scheme else None, a.path.rstrip("/"), a.query) != (
+        _site(b.hostname), b.port if a.scheme == b.scheme else None, b.path.rstrip("/"), b.query)
+
+
+def similarity(words_a: list[str], words_b: list[str]) -> float:
+    if not words_a or not words_b:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
+    if matcher.real_quick_ratio() < SIMILAR_TO_PROBE or matcher.quick_ratio() < SIMILAR_TO_PROBE:
+        return matcher.quick_ratio()
+    return matcher.ratio()
+
+
+def _answered_like_missing_page(page: PageView, probe: Probe) -> bool:
+    answer = probe() if callable(probe) else probe
+    if answer is None or answer.http_status is None or not 200 <= answer.http_status < 300:
+        return False
+    probe_page = PageView.of(answer)
+    if not probe_page.is_html:
+        return False
+    return similarity(page.words(), probe_page.words()) >= SIMILAR_TO_PROBE
+
+
+def _site(hostname: str | None) -> str:
+    host = (hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _title_parts(title: str) -> list[str]:
+    # "Page not found | The Herald": the page's own words and the site's name, judged apart
+    return [part for part in re.split(r"\s+[|–—·:-]\s+", title) if part]
