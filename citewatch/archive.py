@@ -1,0 +1,649 @@
+"""The local web archive: every fetch becomes WARC records (warcio, one gzip member per record),
+indexed in the state database so that "the copy of URL closest to date D" is one query.
+
+Layout (see docs/archive.md)::
+
+    <archive_dir>/warcs/citewatch-<UTC time>-<pid>-<seq>.warc.gz   one file per process, rotated by size
+    table archive_captures      one row per stored fetch: URL, time, file, offset, length, status, digest
+    table archive_warc_files    the files and whether they were closed cleanly
+
+What one ``store()`` writes, in one append:
+
+* an HTTP answer: ``response`` (or ``revisit`` when the same payload is already archived for the
+  same URL, or a 304 answered a conditional request), then the ``request``, then a ``metadata``
+  record (JSON: redirect chain, attempts, liveness status);
+* no HTTP answer (timeout, refused, guard): the ``metadata`` record alone.
+
+Crash safety: the bytes of a fetch are written, flushed and fsynced before its index row is
+committed, so an index row always points at complete records. A file that was not closed cleanly
+is repaired the next time an archive is opened on the folder: a partial gzip member at its tail is
+cut off and index rows that point past its end are dropped. A file still held by a live writer
+(an ``flock`` on it) is left alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import threading
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from citewatch import __version__
+from citewatch.db import Base
+from citewatch.errors import ArchiveError
+from citewatch.models import FetchResult, SourceStatus
+
+log = logging.getLogger(__name__)
+
+WARC_SUBDIR = "warcs"
+DEFAULT_MAX_FILE_BYTES = 1024**3  # the customary 1 GB per WARC file
+ORIGINAL_HEADER_PREFIX = "X-Archive-Orig-"
+# The body we get is already decoded and de-chunked; these headers would describe other bytes.
+REWRITTEN_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
+READABLE_STATUSES = (SourceStatus.LIVE.value, SourceStatus.REDIRECTED.value)
+
+
+# --- index tables ------------------------------------------------------------------------
+
+
+class CaptureRow(Base):
+    __tablename__ = "archive_captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    final_url: Mapped[str] = mapped_column(Text, index=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
+    fetched_epoch: Mapped[float] = mapped_column(Float)  # portable "closest to" arithmetic
+    record_type: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(80))
+    warc_file: Mapped[str] = mapped_column(String(512), index=True)  # relative to the archive dir
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
+    payload_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payload_length: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    content_type: Mapped[str | None] = mapped_column(Text, nullable=True)
+    revisit_of: Mapped[int | None] = mapped_column(ForeignKey("archive_captures.id"), nullable=True)
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(Text, nullable=True)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_archive_captures_url_epoch", "url", "fetched_epoch"),
+        Index("ix_archive_captures_final_digest", "final_url", "payload_digest"),
+    )
+
+
+class WarcFileRow(Base):
+    __tablename__ = "archive_warc_files"
+
+    path: Mapped[str] = mapped_column(String(512), primary_key=True)  # relative to the archive dir
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# --- public value types ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One stored fetch, as the index knows it."""
+
+    id: int
+    url: str
+    final_url: str
+    fetched_at: datetime  # UTC, aware
+    record_type: str  # response | revisit | metadata
+    record_id: str
+    warc_file: str  # relative to the archive dir
+    warc_path: Path
+    offset: int
+    length: int
+    http_status: int | None
+    status: str  # SourceStatus value at storing time
+    payload_digest: str | None
+    payload_length: int | None
+    content_type: str | None
+    revisit_of: int | None
+    etag: str | None
+    last_modified: str | None
+    truncated: bool
+
+    @property
+    def is_revisit(self) -> bool:
+        return self.record_type == "revisit"
+
+    @property
+    def has_payload(self) -> bool:
+        """A copy whose text can be checked (what :meth:`WarcArchive.closest` returns)."""
+        return _is_readable(self.http_status, self.revisit_of, self.status)
+
+
+@dataclass(frozen=True)
+class ArchivedRecord:
+    """A WARC record read back: its headers and its payload (HTTP body, or the record block)."""
+
+    rec_type: str
+    warc_headers: list[tuple[str, str]]
+    http_headers: StatusAndHeaders | None
+    payload: bytes
+
+    def warc_header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.warc_headers if k.lower() == name), None)
+
+
+def _is_readable(http_status: int | None, revisit_of: int | None, status: str) -> bool:
+    if status not in READABLE_STATUSES or http_status is None:
+        return False
+    return 200 <= http_status < 300 or (http_status == 304 and revisit_of is not None)
+
+
+# --- small pure helpers ------------------------------------------------------------------
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest of ``body``: ``sha1:`` + base32, as warcio and the CDX write it."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def archived_http_headers(http_status: int, reason: str, headers: list[tuple[str, str]], body_length: int) -> StatusAndHeaders:
+    """The response headers as stored: the ones that described the encoded transfer are renamed
+    ``X-Archive-Orig-*`` and a Content-Length that matches the stored (decoded) body is added."""
+    kept = [
+        (f"{ORIGINAL_HEADER_PREFIX}{name}" if name.lower() in REWRITTEN_HEADERS else name, value)
+        for name, value in headers
+    ]
+    kept.append(("Content-Length", str(body_length)))
+    statusline = f"{http_status} {reason or ''}".strip()
+    return StatusAndHeaders(statusline, kept, protocol="HTTP/1.1")
+
+
+def request_http_headers(url: str, headers: list[tuple[str, str]]) -> StatusAndHeaders:
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = list(headers)
+    if not any(name.lower() == "host" for name, _ in headers):
+        headers.insert(0, ("Host", parts.netloc))
+    return StatusAndHeaders(f"GET {target} HTTP/1.1", headers, protocol="", is_http_request=True)
+
+
+def fetch_metadata(result: FetchResult) -> bytes:
+    """What the HTTP records cannot say: the redirect chain and how the fetch went."""
+    info = {
+        "software": f"citewatch/{__version__}",
+        "requested_url": result.url,
+        "final_url": result.final_url,
+        "status": result.status.value,
+        "http_status": result.http_status,
+        "redirects": [{"url": url, "status": status} for url, status in result.redirects],
+        "attempts": result.attempts,
+        "elapsed": result.elapsed,
+        "error": result.error,
+        "not_modified": result.not_modified,
+        "truncated": result.truncated,
+        "encoding": result.encoding,
+        "remote_ip": result.remote_ip,
+    }
+    return json.dumps(info, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def serialize(record) -> bytes:
+    """One WARC record as one gzip member."""
+    out = BytesIO()
+    WARCWriter(out, gzip=True).write_record(record)
+    return out.getvalue()
+
+
+def complete_members_end(path: Path, start: int = 0) -> int:
+    """The offset just past the last complete gzip member of ``path`` at or after ``start``.
+
+    A member is complete when zlib reaches its end and its CRC and length trailer check out; a
+    member cut by a crash never does.
+    """
+    end = start
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    consumed = start
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while chunk := handle.read(1 << 20):
+            while chunk:
+                try:
+                    decompressor.decompress(chunk, 0)
+                except zlib.error:
+                    return end
+                if not decompressor.eof:
+                    consumed += len(chunk)
+                    break
+                leftover = decompressor.unused_data
+                consumed += len(chunk) - len(leftover)
+                end = consumed
+                decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                chunk = leftover
+    return end
+
+
+# --- the archive -------------------------------------------------------------------------
+
+
+class _OpenWarc:
+    """The WARC file this process appends to, held under an exclusive ``flock``."""
+
+    def __init__(self, path: Path, relative: str):
+        self.path = path
+        self.relative = relative
+        self.handle = open(path, "ab")
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.size = self.handle.tell()
+        self.pid = os.getpid()
+
+    def append(self, data: bytes) -> int:
+        """Write, flush and fsync ``data``; return the offset it starts at."""
+        offset = self.size
+        self.handle.write(data)
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.size += len(data)
+        return offset
+
+    def close(self) -> None:
+        self.handle.close()  # also drops the flock
+
+
+class WarcArchive:
+    """The local WARC archive of one folder, indexed in the state database.
+
+    Thread-safe: stores from several threads go one at a time into this process's WARC file.
+    """
+
+    def __init__(self, archive_dir: Path, sessionmaker: sessionmaker, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                 recover: bool = True):
+        self.archive_dir = Path(archive_dir)
+        self._sessions = sessionmaker
+        self.max_file_bytes = max_file_bytes
+        self._lock = threading.Lock()
+        self._current: _OpenWarc | None = None
+        self._sequence = 0
+        if recover:
+            self.recover()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def store(self, result: FetchResult) -> Capture:
+        """Archive one fetch and index it. Returns the index entry of its main record."""
+        with self._lock:
+            with self._sessions() as session:
+                plan, original = self._plan(session, result)
+                records = self._records(result, plan, original)
+                blobs = [serialize(record) for record in records]
+                warc = self._writable(sum(map(len, blobs)))
+                offset = warc.append(b"".join(blobs))
+                row = CaptureRow(
+                    url=result.url,
+                    final_url=result.final_url,
+                    fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
+                    fetched_epoch=as_utc(result.fetched_at).timestamp(),
+                    record_type=records[0].rec_type,
+                    record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
+                    warc_file=warc.relative,
+                    offset=offset,
+                    length=len(blobs[0]),
+                    **plan,
+                )
+                session.add(row)
+                session.commit()
+                return self._capture(row)
+
+    def _plan(self, session, result: FetchResult) -> tuple[dict, CaptureRow | None]:
+        """The index fields of a fetch, and the earlier capture it revisits (if any)."""
+        plan = dict(
+            http_status=result.http_status,
+            status=result.status.value,
+            payload_digest=None,
+            payload_length=None,
+            content_type=result.content_type or result.header("Content-Type"),
+            revisit_of=None,
+            etag=result.header("ETag"),
+            last_modified=result.header("Last-Modified"),
+            truncated=result.truncated,
+        )
+        if result.http_status is None:
+            return plan, None
+        if result.not_modified or result.http_status == 304:
+            original = self._latest_readable_row(session, result.url)
+            while original is not None and original.revisit_of is not None:  # refer to the stored payload
+                original = session.get(CaptureRow, original.revisit_of)
+            if original is not None:
+                plan.update(revisit_of=original.id, payload_digest=original.payload_digest,
+                            payload_length=original.payload_length, content_type=original.content_type,
+                            etag=plan["etag"] or original.etag,
+                            last_modified=plan["last_modified"] or original.last_modified)
+            return plan, original
+        digest = payload_digest(result.body)
+        plan.update(payload_digest=digest, payload_length=len(result.body))
+        if result.body:
+            original = session.scalars(
+                select(CaptureRow)
+                .where(CaptureRow.final_url == result.final_url, CaptureRow.payload_digest == digest,
+                       CaptureRow.record_type == "response")
+                .order_by(CaptureRow.fetched_epoch).limit(1)
+            ).first()
+            if original is not None:
+                plan["revisit_of"] = original.id
+            return plan, original
+        return plan, None
+
+    def _records(self, result: FetchResult, plan: dict, original: CaptureRow | None) -> list:
+        """The WARC records of one fetch; the first one is the record the index points at."""
+        writer = WARCWriter(BytesIO(), gzip=True)
+        date = datetime_to_iso_date(as_utc(result.fetched_at).replace(tzinfo=None))
+        records = []
+        if result.http_status is not None:
+            main = self._http_record(writer, result, plan, original, date)
+            request = writer.create_warc_record(
+                result.final_url, "request",
+                http_headers=request_http_headers(result.final_url, result.request_headers),
+                warc_headers_dict={"WARC-Date": date,
+                                   "WARC-Concurrent-To": main.rec_headers.get_header("WARC-Record-ID")},
+            )
+            records += [main, request]
+        metadata_headers = {"WARC-Date": date, "Content-Type": "application/json"}
+        if records:
+            metadata_headers["WARC-Concurrent-To"] = records[0].rec_headers.get_header("WARC-Record-ID")
+        body = fetch_metadata(result)
+        records.append(writer.create_warc_record(
+            result.url, "metadata", payload=BytesIO(body), length=len(body),
+            warc_content_type="application/json", warc_headers_dict=metadata_headers,
+        ))
+        return records
+
+    def _http_record(self, writer: WARCWriter, result: FetchResult, plan: dict, original: CaptureRow | None,
+                     date: str):
+        body = result.body if plan["revisit_of"] is None else b""
+        http_headers = archived_http_headers(result.http_status, result.reason, result.headers,
+                                             plan["payload_length"] or len(result.body))
+        warc_headers = {"WARC-Date": date}
+        if result.remote_ip:
+            warc_headers["WARC-IP-Address"] = result.remote_ip
+        if result.truncated:
+            warc_headers["WARC-Truncated"] = "length"
+        if plan["revisit_of"] is None:
+            if result.http_status == 304:
+                http_headers.replace_header("Content-Length", "0")
+            warc_headers["WARC-Payload-Digest"] = payload_digest(body)
+            return writer.create_warc_record(result.final_url, "response", payload=BytesIO(body),
+                                             length=len(body), http_headers=http_headers,
+                                             warc_headers_dict=warc_headers)
+        record = writer.create_revisit_record(
+            result.final_url, plan["payload_digest"], original.final_url,
+            datetime_to_iso_date(original.fetched_at), http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        record.rec_headers.add_header("WARC-Refers-To", original.record_id)
+        if result.http_status == 304:
+            record.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
+        return record
+
+    def _writable(self, incoming: int) -> _OpenWarc:
+        current = self._current
+        if current is not None and current.pid != os.getpid():
+            self._current = current = None  # a forked child never appends to its parent's file
+        if current is not None and current.size + incoming > self.max_file_bytes:
+            self._close_current()
+            current = None
+        if current is None:
+            current = self._current = self._open_new_file()
+        return current
+
+    def _open_new_file(self) -> _OpenWarc:
+        folder = self.archive_dir / WARC_SUBDIR
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create the archive folder {folder}: {exc}; "
+                               "set CITEWATCH_ARCHIVE_DIR or --archive-dir to a writable folder") from exc
+        now = datetime.now(timezone.utc)
+        self._sequence += 1
+        name = f"citewatch-{now:%Y%m%d%H%M%S%f}-{os.getpid()}-{self._sequence:05d}.warc.gz"
+        relative = f"{WARC_SUBDIR}/{name}"
+        with self._sessions() as session:
+            session.add(WarcFileRow(path=relative, created_at=now.replace(tzinfo=None)))
+            session.commit()
+        warc = _OpenWarc(folder / name, relative)
+        _fsync_dir(folder)
+        writer = WARCWriter(BytesIO(), gzip=True)
+        info = writer.create_warcinfo_record(name, {
+            "software": f"citewatch/{__version__} (warcio)",
+            "format": "WARC File Format 1.0",
+            "description": "HTTP bodies are stored decoded; see X-Archive-Orig-* headers",
+        })
+        warc.append(serialize(info))
+        return warc
+
+    def _close_current(self) -> None:
+        if self._current is None:
+            return
+        warc, self._current = self._current, None
+        warc.close()
+        with self._sessions() as session:
+            row = session.get(WarcFileRow, warc.relative)
+            if row is not None:
+                row.closed_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                row.size = warc.size
+                session.commit()
+
+    def close(self) -> None:
+        """Close this process's WARC file cleanly (the next open need not check its tail)."""
+        with self._lock:
+            self._close_current()
+
+    def __enter__(self) -> "WarcArchive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- crash recovery -------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Repair files left open by a writer that died; returns what was done, in words."""
+        done: list[str] = []
+        with self._sessions() as session:
+            open_files = session.scalars(select(WarcFileRow).where(WarcFileRow.closed_at.is_(None))).all()
+        for file_row in open_files:
+            if self._current is not None and file_row.path == self._current.relative:
+                continue
+            done += self._recover_file(file_row.path)
+        for line in done:
+            log.warning("archive recovery: %s", line)
+        return done
+
+    def _recover_file(self, relative: str) -> list[str]:
+        path = self.archive_dir / relative
+        if not path.exists():
+            with self._sessions() as session:
+                has_rows = session.scalar(select(CaptureRow.id).where(CaptureRow.warc_file == relative).limit(1))
+                if has_rows is None:
+                    session.execute(delete(WarcFileRow).where(WarcFileRow.path == relative))
+                    session.commit()
+                    return []
+            return [f"{relative} is missing; its index rows are kept"]
+        with open(path, "r+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return []  # a live writer holds it
+            size = os.fstat(handle.fileno()).st_size
+            with self._sessions() as session:
+                ends = [offset + length for offset, length in session.execute(
+                    select(CaptureRow.offset, CaptureRow.length).where(CaptureRow.warc_file == relative))]
+                start = max((end for end in ends if end <= size), default=0)
+                valid_end = complete_members_end(path, start)
+                done = []
+                if valid_end < size:
+                    handle.truncate(valid_end)
+                    os.fsync(handle.fileno())
+                    done.append(f"{relative}: cut a partial record at its end ({size - valid_end} bytes)")
+                dropped = session.execute(
+                    delete(CaptureRow).where(CaptureRow.warc_file == relative,
+                                             CaptureRow.offset + CaptureRow.length > valid_end)
+                ).rowcount
+                if dropped:
+                    done.append(f"{relative}: dropped {dropped} index rows past the end of the file")
+                file_row = session.get(WarcFileRow, relative)
+                if valid_end == 0 and not session.scalar(
+                        select(CaptureRow.id).where(CaptureRow.warc_file == relative).limit(1)):
+                    path.unlink()
+                    session.delete(file_row)
+                    done.append(f"{relative}: removed (no complete record)")
+                else:
+                    file_row.closed_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                    file_row.size = valid_end
+                session.commit()
+        return done
+
+    # -- reading --------------------------------------------------------------------------
+
+    def captures(self, url: str) -> list[Capture]:
+        """Every stored fetch of ``url`` (requested or final URL), oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(CaptureRow).where(_matches(url)).order_by(CaptureRow.fetched_epoch, CaptureRow.id)
+            ).all()
+        return [self._capture(row) for row in rows]
+
+    def latest(self, url: str) -> Capture | None:
+        """The last stored fetch of ``url``, whatever its outcome."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(CaptureRow).where(_matches(url))
+                .order_by(CaptureRow.fetched_epoch.desc(), CaptureRow.id.desc()).limit(1)
+            ).first()
+        return None if row is None else self._capture(row)
+
+    def closest(self, url: str, when: datetime | None = None, before: bool = False) -> Capture | None:
+        """The readable copy of ``url`` (2xx, or a 304 that confirmed an earlier copy) closest to
+        ``when`` (default: the newest); with ``before``, the newest one at or before ``when``."""
+        query = select(CaptureRow).where(_matches(url), _readable_clause())
+        if when is None:
+            query = query.order_by(CaptureRow.fetched_epoch.desc())
+        else:
+            epoch = as_utc(when).timestamp()
+            if before:
+                query = query.where(CaptureRow.fetched_epoch <= epoch).order_by(CaptureRow.fetched_epoch.desc())
+            else:
+                distance = CaptureRow.fetched_epoch - epoch
+                query = query.order_by((distance * distance).asc())
+        with self._sessions() as session:
+            row = session.scalars(query.order_by(CaptureRow.id.desc()).limit(1)).first()
+        return None if row is None else self._capture(row)
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """``(etag, last_modified)`` of the newest readable copy, for a conditional request."""
+        capture = self.closest(url)
+        if capture is None or (capture.etag is None and capture.last_modified is None):
+            return None
+        return capture.etag, capture.last_modified
+
+    def read_record(self, capture: Capture) -> ArchivedRecord:
+        """The WARC record a capture points at, read with warcio."""
+        try:
+            with open(capture.warc_path, "rb") as handle:
+                handle.seek(capture.offset)
+                data = handle.read(capture.length)
+        except OSError as exc:
+            raise ArchiveError(f"cannot read {capture.warc_path}: {exc}") from exc
+        if len(data) != capture.length:
+            raise ArchiveError(f"{capture.warc_file} ends before the record at offset {capture.offset}")
+        try:
+            record = next(iter(ArchiveIterator(BytesIO(data))))
+            payload = record.content_stream().read()
+        except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged data
+            raise ArchiveError(f"damaged record in {capture.warc_file} at offset {capture.offset}: {exc}") from exc
+        return ArchivedRecord(record.rec_type, list(record.rec_headers.headers), record.http_headers, payload)
+
+    def read_payload(self, capture: Capture) -> bytes:
+        """The archived body as fetched (decoded); a revisit is followed to its original."""
+        seen = set()
+        while capture.revisit_of is not None:
+            if capture.id in seen:
+                raise ArchiveError(f"revisit loop at capture {capture.id}")
+            seen.add(capture.id)
+            original = self.capture(capture.revisit_of)
+            if original is None:
+                raise ArchiveError(f"capture {capture.id} refers to a missing capture {capture.revisit_of}")
+            capture = original
+        record = self.read_record(capture)
+        if record.rec_type != "response":
+            raise ArchiveError(f"capture {capture.id} of {capture.url} has no payload ({record.rec_type} record)")
+        if capture.payload_digest and payload_digest(record.payload) != capture.payload_digest:
+            raise ArchiveError(f"payload of capture {capture.id} does not match its digest")
+        return record.payload
+
+    def capture(self, capture_id: int) -> Capture | None:
+        with self._sessions() as session:
+            row = session.get(CaptureRow, capture_id)
+        return None if row is None else self._capture(row)
+
+    def _latest_readable_row(self, session, url: str) -> CaptureRow | None:
+        return session.scalars(
+            select(CaptureRow).where(CaptureRow.url == url, _readable_clause())
+            .order_by(CaptureRow.fetched_epoch.desc()).limit(1)
+        ).first()
+
+    def _capture(self, row: CaptureRow) -> Capture:
+        return Capture(
+            id=row.id, url=row.url, final_url=row.final_url,
+            fetched_at=row.fetched_at.replace(tzinfo=timezone.utc), record_type=row.record_type,
+            record_id=row.record_id, warc_file=row.warc_file, warc_path=self.archive_dir / row.warc_file,
+            offset=row.offset, length=row.length, http_status=row.http_status, status=row.status,
+            payload_digest=row.payload_digest, payload_length=row.payload_length,
+            content_type=row.content_type, revisit_of=row.revisit_of, etag=row.etag,
+            last_modified=row.last_modified, truncated=bool(row.truncated),
+        )
+
+
+def _matches(url: str):
+    return or_(CaptureRow.url == url, CaptureRow.final_url == url)
+
+
+def _readable_clause():
+    ok = (CaptureRow.http_status >= 200) & (CaptureRow.http_status < 300)
+    confirmed = (CaptureRow.http_status == 304) & CaptureRow.revisit_of.is_not(None)
+    return CaptureRow.status.in_(READABLE_STATUSES) & (ok | confirmed)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,308 @@
+"""The local WARC archive: real files, read back with warcio and checked with `warcio check`."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from citewatch.archive import CaptureRow, WarcArchive, complete_members_end, payload_digest
+from citewatch.db import open_database
+from citewatch.models import FetchResult, SourceStatus
+
+WARCIO = str(Path(sys.executable).parent / "warcio")
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def fetched(url="http://site.test/page", body=b"<html><p>hello</p></html>", status=200, when=T0, **extra):
+    fields = dict(
+        url=url, final_url=url, status=SourceStatus.LIVE if 200 <= status < 400 else SourceStatus.DEAD,
+        http_status=status, reason="OK" if status == 200 else "Other",
+        headers=[("Content-Type", "text/html; charset=utf-8"), ("ETag", '"e1"'),
+                 ("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")],
+        request_headers=[("User-Agent", "citewatch-test"), ("Accept", "*/*")],
+        body=body, content_type="text/html", fetched_at=when,
+    )
+    fields.update(extra)
+    return FetchResult(**fields)
+
+
+def warc_files(archive_dir: Path) -> list[Path]:
+    return sorted((archive_dir / "warcs").glob("*.warc.gz"))
+
+
+def warcio_check(paths) -> subprocess.CompletedProcess:
+    return subprocess.run([WARCIO, "check", "-v", *map(str, paths)], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    store = WarcArchive(tmp_path / "archive", sessions)
+    yield store
+    store.close()
+
+
+def test_store_writes_request_response_metadata_that_warcio_checks_and_reads_back(archive):
+    body = bytes(range(256)) * 40  # binary on purpose: stored byte for byte
+    capture = archive.store(fetched(body=body, headers=[("Content-Type", "application/octet-stream"),
+                                                         ("Content-Encoding", "gzip"),
+                                                         ("Transfer-Encoding", "chunked"),
+                                                         ("Content-Length", "123")]))
+    archive.close()
+
+    check = warcio_check(warc_files(archive.archive_dir))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert archive.read_payload(capture) == body
+    assert capture.payload_digest == payload_digest(body)
+
+    with open(capture.warc_path, "rb") as handle:
+        records = [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read())
+                   for r in ArchiveIterator(handle)]
+    kinds = [kind for kind, *_ in records]
+    assert kinds == ["warcinfo", "response", "request", "metadata"]
+    _, response_headers, http, payload = records[1]
+    assert payload == body
+    assert response_headers.get_header("WARC-Target-URI") == "http://site.test/page"
+    assert response_headers.get_header("WARC-Date") == "2024-01-01T00:00:00Z"
+    assert response_headers.get_header("WARC-Payload-Digest") == payload_digest(body)
+    assert http.get_header("Content-Encoding") is None and http.get_header("Transfer-Encoding") is None
+    assert http.get_header("Content-Length") == str(len(body))
+    assert http.get_header("X-Archive-Orig-Content-Encoding") == "gzip"
+    assert http.get_header("X-Archive-Orig-Content-Length") == "123"
+    request_headers = records[2][1]
+    assert request_headers.get_header("WARC-Concurrent-To") == response_headers.get_header("WARC-Record-ID")
+    assert records[2][2].get_header("User-Agent") == "citewatch-test"
+
+
+def test_identical_payload_becomes_a_revisit_that_reads_back_the_original(archive):
+    first = archive.store(fetched(when=T0))
+    second = archive.store(fetched(when=T0 + timedelta(days=1)))
+    changed = archive.store(fetched(body=b"<html>new</html>", when=T0 + timedelta(days=2)))
+
+    assert first.record_type == "response" and changed.record_type == "response"
+    assert second.record_type == "revisit" and second.revisit_of == first.id
+    assert second.length < first.length + 200  # no second copy of the body
+    record = archive.read_record(second)
+    assert record.warc_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
+    assert record.warc_header("WARC-Refers-To") == first.record_id
+    assert record.warc_header("WARC-Refers-To-Target-URI") == first.final_url
+    assert record.warc_header("WARC-Refers-To-Date") == "2024-01-01T00:00:00Z"
+    assert archive.read_payload(second) == b"<html><p>hello</p></html>"
+    assert archive.read_payload(changed) == b"<html>new</html>"
+    archive.close()
+    assert warcio_check(warc_files(archive.archive_dir)).returncode == 0
+
+
+def test_not_modified_answer_confirms_the_stored_copy(archive):
+    original = archive.store(fetched(when=T0))
+    confirmed = archive.store(fetched(status=304, body=b"", not_modified=True, when=T0 + timedelta(days=7),
+                                      headers=[("ETag", '"e1"')]))
+    assert confirmed.is_revisit and confirmed.revisit_of == original.id and confirmed.has_payload
+    assert archive.read_record(confirmed).warc_header("WARC-Profile").endswith("/revisit/server-not-modified")
+    assert archive.read_payload(confirmed) == archive.read_payload(original)
+    assert archive.closest("http://site.test/page").id == confirmed.id
+
+
+def test_closest_skips_errors_and_respects_before(archive):
+    url = "http://site.test/page"
+    january = archive.store(fetched(body=b"v1", when=datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    june = archive.store(fetched(body=b"v2", when=datetime(2024, 6, 1, tzinfo=timezone.utc)))
+    archive.store(fetched(body=b"gone", status=404, when=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    archive.store(FetchResult(url=url, final_url=url, status=SourceStatus.TIMEOUT, error="read timed out",
+                              fetched_at=datetime(2025, 2, 1, tzinfo=timezone.utc)))
+
+    assert archive.closest(url, datetime(2024, 5, 1, tzinfo=timezone.utc)).id == june.id
+    assert archive.closest(url, datetime(2024, 5, 1, tzinfo=timezone.utc), before=True).id == january.id
+    assert archive.closest(url, datetime(2026, 1, 1)).id == june.id  # naive = UTC; 404 and timeout skipped
+    assert archive.closest(url).id == june.id
+    assert archive.closest(url, datetime(2023, 1, 1, tzinfo=timezone.utc), before=True) is None
+    assert archive.closest("http://site.test/other") is None
+    assert [c.http_status for c in archive.captures(url)] == [200, 200, 404, None]
+    latest = archive.latest(url)
+    assert latest.status == "timeout" and latest.record_type == "metadata" and not latest.has_payload
+    info = json.loads(archive.read_record(latest).payload)
+    assert info["error"] == "read timed out" and info["status"] == "timeout"
+
+
+def test_soft_404_copies_are_not_offered(archive):
+    archive.store(fetched(body=b"sorry, not found", status=200).model_copy(update={"status": SourceStatus.SOFT_404}))
+    assert archive.closest("http://site.test/page") is None
+
+
+def test_redirect_chain_is_recorded_and_found_by_either_url(archive):
+    result = fetched(url="http://site.test/old", final_url="http://site.test/new",
+                     redirects=[("http://site.test/old", 301), ("http://site.test/mid", 302)],
+                     status=200).model_copy(update={"status": SourceStatus.REDIRECTED})
+    capture = archive.store(result)
+    assert archive.captures("http://site.test/old")[0].id == capture.id
+    assert archive.captures("http://site.test/new")[0].id == capture.id
+    assert archive.read_record(capture).warc_header("WARC-Target-URI") == "http://site.test/new"
+    archive.close()
+    with open(capture.warc_path, "rb") as handle:
+        metadata = [(r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+                    for r in ArchiveIterator(handle) if r.rec_type == "metadata"]
+    target, block = metadata[0]
+    assert target == "http://site.test/old"
+    info = json.loads(block)
+    assert info["redirects"] == [{"url": "http://site.test/old", "status": 301},
+                                 {"url": "http://site.test/mid", "status": 302}]
+
+
+def test_validators_come_from_the_newest_readable_copy(archive):
+    assert archive.validators("http://site.test/page") is None
+    archive.store(fetched(when=T0))
+    archive.store(fetched(body=b"v2", when=T0 + timedelta(days=1),
+                          headers=[("Content-Type", "text/html"), ("ETag", '"e2"')]))
+    archive.store(fetched(body=b"err", status=500, when=T0 + timedelta(days=2),
+                          headers=[("ETag", '"broken"')]))
+    assert archive.validators("http://site.test/page") == ('"e2"', None)
+
+
+def test_concurrent_stores_from_threads(tmp_path):
+    _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    archive = WarcArchive(tmp_path / "archive", sessions, max_file_bytes=20_000)  # forces rotation
+    bodies = {f"http://site.test/{t}/{i}": random.Random(f"{t}-{i}").randbytes(3000)
+              for t in range(4) for i in range(8)}
+    errors = []
+
+    def worker(thread: int):
+        try:
+            for i in range(8):
+                url = f"http://site.test/{thread}/{i}"
+                archive.store(fetched(url=url, body=bodies[url]))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    archive.close()
+
+    assert not errors
+    for url, body in bodies.items():
+        (capture,) = archive.captures(url)
+        assert archive.read_payload(capture) == body
+    files = warc_files(tmp_path / "archive")
+    assert len(files) > 1
+    check = warcio_check(files)
+    assert check.returncode == 0, check.stdout
+
+
+def test_open_repairs_a_torn_tail_and_drops_rows_past_the_end(tmp_path):
+    _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    archive = WarcArchive(tmp_path / "archive", sessions)
+    kept = archive.store(fetched(url="http://site.test/a", body=b"A" * 5000))
+    lost = archive.store(fetched(url="http://site.test/b", body=random.Random(1).randbytes(5000)))
+    warc = kept.warc_path
+    # Simulate a crash: the writer dies (its flock goes) and the file loses the end of record b.
+    archive._current.close()
+    archive._current = None
+    with open(warc, "r+b") as handle:
+        handle.truncate(lost.offset + lost.length // 2)
+
+    reopened = WarcArchive(tmp_path / "archive", sessions)
+    assert warc.stat().st_size == lost.offset  # cut back to the end of a's records
+    assert [c.url for c in reopened.captures("http://site.test/a")] == ["http://site.test/a"]
+    assert reopened.captures("http://site.test/b") == []
+    assert reopened.read_payload(kept) == b"A" * 5000
+    assert warcio_check([warc]).returncode == 0
+    again = reopened.store(fetched(url="http://site.test/b", body=b"B"))
+    assert again.warc_path != warc and reopened.read_payload(again) == b"B"
+
+
+def test_complete_members_end_finds_the_last_whole_gzip_member(tmp_path):
+    import gzip
+
+    path = tmp_path / "x.gz"
+    one, two = gzip.compress(b"one"), gzip.compress(b"two" * 100)
+    path.write_bytes(one + two + two[:-3])
+    assert complete_members_end(path) == len(one) + len(two)
+    assert complete_members_end(path, start=len(one)) == len(one) + len(two)
+    path.write_bytes(one + b"garbage")
+    assert complete_members_end(path) == len(one)
+
+
+KILL_BODY_SIZE = 100_000
+CHILD = textwrap.dedent("""
+    import os, random, sys, time
+    from datetime import datetime, timezone
+    from pathlib import Path
+    from citewatch import archive as archive_module
+    from citewatch.archive import WarcArchive
+    from citewatch.db import open_database
+    from citewatch.models import FetchResult, SourceStatus
+
+    base = Path(sys.argv[1])
+    SIZE = int(sys.argv[2])
+
+    def slow_disk_append(self, data):
+        # A slow disk: the bytes of one store reach the file in pieces, so the kill can tear one.
+        offset = self.size
+        for start in range(0, len(data), 8192):
+            self.handle.write(data[start:start + 8192])
+            self.handle.flush()
+            time.sleep(0.001)
+        os.fsync(self.handle.fileno())
+        self.size += len(data)
+        return offset
+
+    archive_module._OpenWarc.append = slow_disk_append
+    _, sessions = open_database(f"sqlite:///{base / 'state.sqlite'}")
+    archive = WarcArchive(base / "archive", sessions, max_file_bytes=6 * SIZE)
+    i = 0
+    while True:
+        body = random.Random(i).randbytes(SIZE)
+        url = f"http://site.test/{i}"
+        archive.store(FetchResult(url=url, final_url=url, status=SourceStatus.LIVE, http_status=200,
+                                  body=body, fetched_at=datetime.now(timezone.utc)))
+        print(i, flush=True)
+        i += 1
+""")
+
+
+def test_kill_9_while_writing_loses_no_completed_record(tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(CHILD)
+    for round_ in range(2):
+        child = subprocess.Popen([sys.executable, str(script), str(tmp_path), str(KILL_BODY_SIZE)],
+                                 stdout=subprocess.PIPE, text=True)
+        wanted = random.randint(3, 12)
+        for line in child.stdout:
+            if int(line) >= wanted:
+                break
+        threading.Event().wait(random.uniform(0, 0.03))  # land somewhere inside a write
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()
+
+    _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    archive = WarcArchive(tmp_path / "archive", sessions)
+    with sessions() as session:
+        urls = [row.url for row in session.query(CaptureRow)]
+    assert len(urls) >= 8
+    kinds = set()
+    for url in set(urls):
+        index = int(url.rsplit("/", 1)[1])
+        for capture in archive.captures(url):
+            kinds.add(capture.record_type)
+            assert archive.read_payload(capture) == random.Random(index).randbytes(KILL_BODY_SIZE)
+    assert kinds == {"response", "revisit"}  # the second run found the first run's payloads
+    check = warcio_check(warc_files(tmp_path / "archive"))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    after = archive.store(fetched(url="http://site.test/after", body=b"still working"))
+    archive.close()
+    assert archive.read_payload(after) == b"still working"
+    assert warcio_check(warc_files(tmp_path / "archive")).returncode == 0
