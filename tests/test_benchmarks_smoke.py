@@ -1,0 +1,68 @@
+"""Smoke test of the benchmark tooling: the generator writes a valid registry and the web farm
+serves its pages (no timing here; the figures come from benchmarks/run.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pypdf
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.generate import generate, host_address  # noqa: E402
+from benchmarks.pages import statement  # noqa: E402
+from benchmarks.web import free_port, serve_in_thread  # noqa: E402
+from citewatch.registry import load_registry  # noqa: E402
+
+
+def _specs_by_url(manifest: dict) -> dict[str, dict]:
+    out = {}
+    for host, pages in manifest["pages"].items():
+        for path, spec in pages.items():
+            out[f"http://{host}:{manifest['port']}{path}"] = spec
+    return out
+
+
+def test_generated_registry_validates_and_every_page_is_served(tmp_path):
+    hosts = [host_address(i) for i in range(4)]
+    made = generate(sources=40, hosts=4, port=free_port(hosts), out_dir=tmp_path, seed=3)
+
+    loaded = load_registry(made.registry)
+    registry_urls = [s.url for c in loaded.registry.claims for s in c.sources]
+    manifest = json.loads(made.manifest.read_text())
+    assert registry_urls == manifest["urls"] and len(registry_urls) == 40
+    assert all(1 <= len(c.sources) <= 3 for c in loaded.registry.claims)
+    assert {u.split("/")[2].split(":")[0] for u in registry_urls} == set(hosts)
+
+    specs = _specs_by_url(manifest)
+    with serve_in_thread(manifest, latency=0.0) as farm, requests.Session() as session:
+        kinds = set()
+        for url in registry_urls:
+            response = session.get(url, timeout=10)
+            spec = specs[url]
+            kinds.add(spec["kind"])
+            if manifest["expected"][url] == "unverifiable":
+                assert response.status_code == 404
+                continue
+            assert response.status_code == 200, url
+            if spec["kind"] == "redirect":
+                assert response.history[0].status_code == 301
+                spec = specs[response.url]
+            said = statement(spec["claim"], spec["stance"])
+            if spec["kind"] == "pdf":
+                reader = pypdf.PdfReader(io.BytesIO(response.content))
+                text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+                assert said[:40] in text
+            else:
+                assert 50_000 <= len(response.content) <= 300_000
+                assert said.encode() in response.content
+            again = session.get(response.url, headers={"If-None-Match": response.headers["ETag"]})
+            assert again.status_code == 304 and again.content == b""
+        assert {"article", "redirect"} <= kinds
+        robots = session.get(f"http://{hosts[1]}:{manifest['port']}/robots.txt", timeout=10)
+        assert "Disallow: /admin/" in robots.text
+        assert sum(s.requests for s in farm.stats.values()) > 40
