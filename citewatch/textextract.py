@@ -1,0 +1,256 @@
+"""Fetched bytes to checkable text: the main text of an HTML page, the text of a PDF, or plain text.
+
+HTML goes through trafilatura (tuned for recall, paragraphs kept, no comments), which drops
+navigation, footers, related-article lists and cookie banners; when it finds nothing, a
+BeautifulSoup pass over the page minus its obvious boilerplate takes over. The page title and
+publication date (htmldate via trafilatura's metadata, then ``<meta>`` tags) are kept beside the
+text, never inside it, so a dateline cannot be read as the date of an event. Nothing in the page
+is executed: scripts are dropped as text.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from charset_normalizer import from_bytes
+
+from citewatch.errors import ExtractError
+
+MAX_INPUT_BYTES = 15 * 1024 * 1024
+MAX_PDF_PAGES = 500
+MAX_TEXT_CHARS = 3_000_000
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExtractedText:
+    text: str
+    title: str | None = None
+    published: str | None = None  # YYYY-MM-DD (or YYYY-MM / YYYY) when the page says
+    language: str | None = None
+    kind: Literal["html", "pdf", "text"] = "text"
+
+
+def extract_text(body: bytes, content_type: str, url: str = "", encoding: str | None = None) -> ExtractedText:
+    """The readable text of a fetched body; raises ExtractError when a PDF cannot be read."""
+    body = body[:MAX_INPUT_BYTES]
+    kind = detect_kind(body, content_type, url)
+    if kind == "pdf":
+        return _from_pdf(body)
+    decoded = decode(body, encoding or charset_of(content_type))
+    if kind == "html":
+        return _from_html(decoded, url)
+    text = _tidy(decoded)[:MAX_TEXT_CHARS]
+    return ExtractedText(text=text, language=guess_language(text), kind="text")
+
+
+def detect_kind(body: bytes, content_type: str, url: str = "") -> Literal["html", "pdf", "text"]:
+    mime = (content_type or "").split(";")[0].strip().lower()
+    head = body[:1024].lstrip().lower()
+    if mime == "application/pdf" or head.startswith(b"%pdf-") or (not mime and url.lower().endswith(".pdf")):
+        return "pdf"
+    if "html" in mime or "xml" in mime and b"<html" in head:
+        return "html"
+    if mime in ("", "application/octet-stream", "text/plain") and (
+        head.startswith((b"<!doctype html", b"<html")) or b"<body" in body[:4096].lower()
+    ):
+        return "html"
+    return "text"
+
+
+def charset_of(content_type: str) -> str | None:
+    match = re.search(r"charset=[\"']?([\w.:-]+)", content_type or "", re.I)
+    return match.group(1) if match else None
+
+
+def decode(body: bytes, encoding: str | None = None) -> str:
+    """Bytes to text: the declared charset, then a ``<meta charset>``, then detection."""
+    for candidate in (encoding, _meta_charset(body)):
+        if candidate:
+            try:
+                return body.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(body[:2_000_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", body[:4096], re.I)
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+_BOILERPLATE_TAGS = ("script", "style", "noscript", "template", "nav", "footer", "header", "aside", "form",
+                     "iframe", "svg", "button", "select", "menu")
+_BOILERPLATE_MARK = re.compile(
+    r"cookie|consent|gdpr|banner|related|recommend|popular|trending|footer|navbar|\bnav\b|menu|sidebar|"
+    r"share|social|comment|newsletter|subscribe|advert|\bads?\b|promo|breadcrumb",
+    re.I,
+)
+
+
+def _from_html(html: str, url: str) -> ExtractedText:
+    title, published, text = None, None, ""
+    try:
+        import trafilatura
+
+        document = trafilatura.bare_extraction(
+            html,
+            url=url or None,
+            favor_recall=True,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=True,
+            date_extraction_params={"original_date": True, "extensive_search": False},
+        )
+        if document is not None:
+            text = (document.text or "").strip()
+            title = document.title or None
+            published = document.date or None
+    except Exception as exc:  # a parser failure must not lose the page: the fallback reads it
+        log.debug("trafilatura failed on %s: %s", url, exc)
+    soup = None
+    if not text or title is None or published is None:
+        soup = _soup(html)
+        title = title or _soup_title(soup)
+        published = published or _meta_date(soup)
+    if not text:
+        text = _soup_text(soup)
+    text = _tidy(text)[:MAX_TEXT_CHARS]
+    return ExtractedText(
+        text=text,
+        title=title,
+        published=_partial_date(published),
+        language=_html_language(html) or guess_language(text),
+        kind="html",
+    )
+
+
+def _soup(html: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "lxml")
+
+
+def _soup_title(soup) -> str | None:
+    if soup.title and soup.title.string:
+        return soup.title.string.strip() or None
+    heading = soup.find("h1")
+    return heading.get_text(" ", strip=True) if heading else None
+
+
+def _meta_date(soup) -> str | None:
+    for attrs in (
+        {"property": "article:published_time"},
+        {"name": "date"},
+        {"name": "pubdate"},
+        {"itemprop": "datePublished"},
+        {"name": "DC.date.issued"},
+    ):
+        tag = soup.find("meta", attrs=attrs)
+        if tag and tag.get("content"):
+            return tag["content"]
+    time_tag = soup.find("time", attrs={"datetime": True})
+    return time_tag["datetime"] if time_tag else None
+
+
+def _soup_text(soup) -> str:
+    for tag in soup.find_all(_BOILERPLATE_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.attrs is None:
+            continue
+        marks = " ".join([tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""])
+        if marks.strip() and _BOILERPLATE_MARK.search(marks) and tag.name not in ("body", "html", "main", "article"):
+            tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = []
+    for block in root.find_all(["p", "h1", "h2", "h3", "h4", "li", "td", "blockquote", "pre"]):
+        words = block.get_text(" ", strip=True)
+        if words:
+            blocks.append(words)
+    return "\n".join(blocks) if blocks else root.get_text("\n", strip=True)
+
+
+def _html_language(html: str) -> str | None:
+    match = re.search(r"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", html[:4096], re.I)
+    return match.group(1).lower() if match else None
+
+
+def _partial_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    match = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value.strip())
+    if not match:
+        return None
+    return "-".join(part for part in match.groups() if part)
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+
+def _from_pdf(body: bytes) -> ExtractedText:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        metadata = reader.metadata or {}
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as exc:
+        raise ExtractError(f"the PDF cannot be read ({exc}); check the copy in the archive by hand") from exc
+    text = _tidy("\n\n".join(pages))[:MAX_TEXT_CHARS]
+    title = metadata.get("/Title") if hasattr(metadata, "get") else None
+    created = metadata.get("/CreationDate") if hasattr(metadata, "get") else None
+    published = None
+    if created:
+        match = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", str(created))
+        if match:
+            published = "-".join(part for part in match.groups() if part)
+    return ExtractedText(
+        text=text, title=str(title) if title else None, published=published, language=guess_language(text), kind="pdf"
+    )
+
+
+# --- common ------------------------------------------------------------------------------
+
+
+def _tidy(text: str) -> str:
+    """Line endings unified, runs of spaces folded, at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def guess_language(text: str) -> str | None:
+    """"ru", "az" or "en" from the script and a few letters; None when there is too little text."""
+    sample = text[:20000]
+    letters = [c for c in sample if c.isalpha()]
+    if len(letters) < 20:
+        return None
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters)
+    if cyrillic > 0.3:
+        return "ru"
+    azerbaijani = sum(c in "əƏğĞıİşŞçÇöÖüÜ" for c in letters) / len(letters)
+    if azerbaijani > 0.01 and "ə" in sample.lower():
+        return "az"
+    if sum(c.isascii() for c in letters) / len(letters) > 0.95:
+        return "en"
+    return None
