@@ -27,7 +27,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from citewatch.document import contains_text, longest_matching_prefix
 from citewatch.errors import Problem, RegistryError
-from citewatch.models import (Claim, CountFact, DateFact, Document, EntityFact, QuoteFact,
+from citewatch.models import (SLUG, Claim, CountFact, DateFact, Document, EntityFact, QuoteFact,
                               RangeFact, Registry, Source, Verdict)
 
 SCHEMA_TITLE = "citewatch claims registry"
@@ -143,8 +143,14 @@ def load_registry(path: str | Path) -> LoadedRegistry:
 
 def _yaml_problem(name: str, exc: YAMLError) -> Problem:
     if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
-        return Problem(name, exc.problem_mark.line + 1, f"invalid YAML: {what}")
+        line = exc.problem_mark.line + 1
+        message = f"invalid YAML: {exc.problem}"
+        if exc.context and exc.context_mark is not None:
+            started = exc.context_mark.line + 1
+            message += f" {exc.context} that starts at line {started}"
+            if "end of stream" in (exc.problem or ""):
+                line = started  # the end of the file says nothing; the unclosed thing does
+        return Problem(name, line, message)
     return Problem(name, 1, f"invalid YAML: {exc}")
 
 
@@ -256,10 +262,7 @@ def _contradicting_facts(name: str, data: dict) -> list[Problem]:
 
 def contradicted_facts(claim: Claim) -> list[tuple[int, str]]:
     """``(index, message)`` for each explicit fact of ``claim`` that its own text contradicts."""
-    try:  # imported only when a claim has explicit facts: keeps loading fast
-        from citewatch.check import check_claim
-    except ImportError:  # TEMPORARY until citewatch.check lands
-        return []
+    from citewatch.check import check_claim  # only when a claim has explicit facts: keeps loading fast
 
     result = check_claim(claim.text, claim.text, facts=claim.facts)
     if result.verdict != Verdict.CONTRADICTED:
@@ -276,17 +279,9 @@ def contradicted_facts(claim: Claim) -> list[tuple[int, str]]:
 
 def describe_fact(fact: Any) -> str:
     """Short words for a fact: ``count > 70``, ``range 10–20 years``, ``date 2017-01-25``."""
-    unit = f" {fact.unit}" if getattr(fact, "unit", None) else ""
-    if fact.kind == "count":
-        op = fact.op.value if hasattr(fact.op, "value") else fact.op
-        return f"count {'' if op == '=' else op + ' '}{fact.value:g}{unit}"
-    if fact.kind == "range":
-        return f"range {fact.low:g}–{fact.high:g}{unit}"
-    if fact.kind == "date":
-        return f"date {fact.value}"
-    if fact.kind == "entity":
-        return f"entity {fact.name}"
-    return f'quote "{fact.text}"'
+    from citewatch.facts import fact_label
+
+    return f"{fact.kind} {fact_label(fact)}"
 
 
 # --- pydantic errors to lines --------------------------------------------------------------
@@ -320,6 +315,9 @@ def _pydantic_problem(name: str, data: dict, error: dict) -> Problem:
     if kind == "extra_forbidden":
         key = loc[-1]
         return Problem(name, line, f"{_parent(path)}: unknown key '{key}'{_allowed(model, key)}")
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == SLUG:
+        return Problem(name, line, f"{where}: {error.get('input')!r} is not a slug: use lower-case "
+                                   "letters, digits and '-' (e.g. 'nardaran-case')")
     message = error["msg"].removeprefix("Value error, ")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         message += f" (got {_type_name(error.get('input'))})"
