@@ -1,0 +1,165 @@
+"""The report as one self-contained HTML file: inline style and script (allowed by hash in a
+Content-Security-Policy that forbids everything else), no external resources. Every piece of text
+goes through Jinja2's autoescape; highlighted passages are cut into segments in Python and each
+segment is escaped by the template, so no markup from a fetched page ever reaches the browser."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+
+from citewatch.models import Verdict
+from citewatch.report.build import attention_order
+from citewatch.report.marks import (
+    COPY_LABELS,
+    STATUS_LABELS,
+    VERDICT_LABELS,
+    link_to_passage,
+    segments,
+    short_date,
+    short_time,
+    short_url,
+)
+
+_OK_STATUSES = {"live", "redirected"}
+_WARN_STATUSES = {"blocked", "timeout", "server_error", "too_large"}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # autoescape=True, not select_autoescape: it must hold whatever the template is named.
+    return Environment(loader=PackageLoader("citewatch", "templates"), autoescape=True,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    return _environment().loader.get_source(_environment(), name)[0]
+
+
+def _csp_hash(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def safe_href(url: str | None) -> str | None:
+    """Only http(s) URLs become links (a ``javascript:`` URL must never be clickable)."""
+    return url if url and re.match(r"^https?://", url, re.I) else None
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _wayback_when(timestamp: str | None) -> str:
+    if timestamp and re.match(r"^\d{8}", timestamp):
+        return f"{timestamp[:4]}-{timestamp[4:6]}-{timestamp[6:8]}"
+    return ""
+
+
+def _status_class(status: str) -> str:
+    if status in _OK_STATUSES:
+        return "ok"
+    return "warn" if status in _WARN_STATUSES else "bad"
+
+
+def _evidence_view(evidence: dict, live: str | None) -> dict:
+    pieces = []
+    for piece in segments(evidence["text"], evidence.get("marks", [])):
+        title = None
+        if piece["kind"] == "contradicted":
+            title = "States a different value" + (f" (the claim says {piece['fact']})" if piece["fact"] else "")
+        elif piece["kind"] == "found":
+            title = f"Matches: {piece['fact']}" if piece["fact"] else "Matches the claim"
+        pieces.append({**piece, "title": title})
+    return {"segments": pieces, "href": link_to_passage(live, evidence["text"]) if live else None}
+
+
+def _source_view(source: dict) -> dict:
+    live = safe_href(source.get("final_url") if source["status"] == "redirected" else source["url"])
+    override = source.get("override")
+    return {
+        **source,
+        "label": source.get("title") or source["url"],
+        "host": _host(source["url"]),
+        "live_href": live,
+        "verdict_label": VERDICT_LABELS.get(source["verdict"], source["verdict"]),
+        "status_label": STATUS_LABELS.get(source["status"], source["status"]).capitalize(),
+        "status_class": _status_class(source["status"]),
+        "copy_label": COPY_LABELS.get(source.get("checked_copy") or "", "no readable copy (none found)"),
+        "failing_since": short_date(source.get("failing_since")),
+        "confidence": f"{source['confidence']:.0%}" if source.get("confidence") else "",
+        "evidence": [_evidence_view(e, live) for e in source["evidence"]],
+        "wayback_href": safe_href(source["archive"].get("wayback_url")),
+        "wayback_when": _wayback_when(source["archive"].get("wayback_timestamp")),
+        "warc": source["archive"].get("warc"),
+        "override": None if not override else {
+            **override, "when": short_time(override.get("at")),
+            "machine_label": VERDICT_LABELS.get(override["machine_verdict"], override["machine_verdict"])},
+    }
+
+
+def _claim_view(claim: dict) -> dict:
+    return {
+        **claim,
+        "verdict_label": VERDICT_LABELS.get(claim["verdict"], claim["verdict"]),
+        "machine_label": VERDICT_LABELS.get(claim.get("machine_verdict") or "", ""),
+        "flags": [{**f, "when": short_time(f["at"])} for f in claim.get("flags", [])],
+        "sources": [_source_view(s) for s in claim["sources"]],
+    }
+
+
+def _changes_view(changes: dict | None) -> dict | None:
+    if changes is None:
+        return None
+    signs = {"+": ("add", "+"), "-": ("del", "−"), " ": ("ctx", " "), "…": ("gap", "…")}
+
+    def liveness(item: dict) -> dict:
+        return {**item, "href": safe_href(item["url"]), "label": short_url(item["url"]),
+                "status_label": STATUS_LABELS.get(item["after"], item["after"])}
+
+    return {
+        **changes,
+        "previous_when": short_time(changes.get("previous_started_at")),
+        "started_failing": [liveness(i) for i in changes["started_failing"]],
+        "recovered": [liveness(i) for i in changes["recovered"]],
+        "content_changed": [
+            {**c, "href": safe_href(c["url"]), "label": short_url(c["url"]),
+             "diff": [{"cls": signs[d["op"]][0], "sign": signs[d["op"]][1], "text": d["text"]}
+                      for d in c["diff"]]}
+            for c in changes["content_changed"]],
+        "verdict_flips": [
+            {**f, "label": short_url(f["url"]) if f.get("url") else None,
+             "before_label": VERDICT_LABELS.get(f["before"], f["before"]),
+             "after_label": VERDICT_LABELS.get(f["after"], f["after"])}
+            for f in changes["verdict_flips"]],
+    }
+
+
+def render_html(report: dict) -> str:
+    css, script = _asset("report.css"), _asset("report.js")
+    verdicts = [{"key": v.value, "label": VERDICT_LABELS[v.value],
+                 "count": report["summary"]["verdicts"].get(v.value, 0)} for v in Verdict]
+    return _environment().get_template("report.html").render(
+        report=report,
+        summary=report["summary"],
+        started=short_time(report["run"]["started_at"]),
+        finished=short_time(report["run"].get("finished_at")),
+        generated=short_time(report.get("generated_at")),
+        verdicts=verdicts,
+        flags=[{**f, "when": short_time(f["at"])} for f in report.get("flags", [])],
+        changes=_changes_view(report.get("changes")),
+        citation_needed=[c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value],
+        claims=[_claim_view(c) for c in attention_order(report["claims"])],
+        # Our own files, not data: trusted as markup, and allowed by hash in the page's CSP.
+        css=Markup(css), script=Markup(script),
+        style_hash=_csp_hash(css), script_hash=_csp_hash(script),
+    )
