@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from citewatch.archive import payload_digest
 from citewatch.config import Settings
+from citewatch.errors import CitewatchError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache
@@ -211,26 +212,24 @@ class Pipeline:
     # -- phase 1: fetch and archive ---------------------------------------------------------
 
     def fetch_sources(self, jobs: list[SourceJob]) -> list[Fetched]:
-        """Fetch every job, hosts in parallel (one worker per host, the Fetcher keeps each
-        host's politeness), archiving each answer as it comes."""
-        by_host: OrderedDict[str, list[SourceJob]] = OrderedDict()
-        for job in jobs:
-            by_host.setdefault(host_of(job.url), []).append(job)
+        """Fetch every job (the Fetcher runs hosts in parallel and keeps each host's
+        politeness), archiving each answer as it comes."""
+        by_url = {job.url: job for job in jobs}
         done: dict[str, Fetched] = {}
-
-        def fetch_host(host_jobs: list[SourceJob]) -> None:
-            for job in host_jobs:
-                done[job.url] = self.fetch_one(job)
-
-        workers = max(1, min(len(by_host), self.settings.max_parallel_hosts))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citewatch-fetch") as pool:
-            for future in [pool.submit(fetch_host, host_jobs) for host_jobs in by_host.values()]:
-                future.result()
+        requests = [(job.url, self._validators(job.url)) for job in jobs]
+        for result in self.fetcher.fetch_many(requests):
+            job = by_url[result.url]
+            done[job.url] = fetched = self._archived(job, result)
+            self.progress(ProgressEvent("source", url=job.url, status=result.status,
+                                        failed=not result.status.readable,
+                                        message=f"{job.url}: {result.status.value}"
+                                                + (f" {result.http_status}" if result.http_status else "")))
         return [done[job.url] for job in jobs]
 
     def fetch_one(self, job: SourceJob) -> Fetched:
-        validators = self._validators(job.url)
-        result = self.fetcher.fetch(job.url, validators)
+        return self._archived(job, self.fetcher.fetch(job.url, self._validators(job.url)))
+
+    def _archived(self, job: SourceJob, result: FetchResult) -> Fetched:
         capture, error = None, None
         try:
             capture = self.archive.store(result)
@@ -240,11 +239,14 @@ class Pipeline:
         return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
 
     def _validators(self, url: str):
+        from citewatch.fetch import Validators
+
         try:
-            return self.archive.validators(url)
+            found = self.archive.validators(url)
         except Exception as exc:  # noqa: BLE001 - no validators only costs a full download
             log.warning("no validators for %s: %s", url, exc)
             return None
+        return Validators(*found) if found else None
 
     # -- phase 2: a readable copy, its text ---------------------------------------------------
 
@@ -276,9 +278,6 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - one broken source never stops the run
             log.exception("reading %s failed", fetched.job.url)
             copy.notes.append(f"could not read a copy: {exc}")
-        self.progress(ProgressEvent("source", url=copy.job.url, status=copy.status,
-                                    checked_copy=copy.checked_copy, failed=not status.readable,
-                                    message=describe_copy(copy)))
         return copy
 
     def _read_live(self, copy: SourceCopy, fetched: Fetched) -> None:
@@ -324,7 +323,11 @@ class Pipeline:
     def _extract(self, body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
         from citewatch.textextract import extract_text
 
-        extracted = extract_text(body, content_type, url, encoding)
+        try:
+            extracted = extract_text(body, content_type, url, encoding)
+        except CitewatchError as exc:  # e.g. a PDF that cannot be read: no text, not a crash
+            log.info("no text from %s: %s", url, exc)
+            return None
         if not extracted.text or not extracted.text.strip():
             return None
         published = extracted.published
@@ -571,18 +574,9 @@ def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> 
 
 
 def _report_paths(written) -> dict[str, str]:
-    if isinstance(written, dict):
-        return {k: str(v) for k, v in written.items()}
-    names = {"json": ("latest_json", "json"), "md": ("latest_md", "markdown", "md"),
-             "html": ("latest_html", "html")}
-    paths = {}
-    for key, candidates in names.items():
-        for name in candidates:
-            value = getattr(written, name, None)
-            if value is not None:
-                paths[key] = str(value)
-                break
-    return paths
+    """The latest.* paths of a report.ReportPaths, and the run's folder."""
+    return {"json": str(written.latest_json), "md": str(written.latest_markdown),
+            "html": str(written.latest_html), "run": str(written.run_dir)}
 
 
 def publish_run(session_factory, run: RunResult, settings: Settings, now: datetime) -> RunOutcome:

@@ -1,7 +1,287 @@
-"""Placeholder: commands of this area are registered here."""
+"""``citewatch verify``, ``serve``, ``flag``, ``unflag`` and ``override``.
+
+Only parsing, dispatching and printing: runs are the flows of :mod:`flows.verify`, review notes
+are :mod:`citewatch.review` functions. Prefect is imported inside the commands that run flows,
+after :func:`flows.prefect_env.configure_prefect` has made it quiet, so that `--help`, `flag` and
+`unflag` start fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
 
 import typer
+from rich.console import Console
+
+from citewatch.config import load_settings
+from citewatch.errors import CitewatchError, ConfigError, RegistryError
+from citewatch.models import Verdict
+from citewatch.registry import LoadedRegistry, load_registry
+
+REGISTRY_ARGS = typer.Argument(..., metavar="REGISTRY...", help="Registry files (claims/<document>.yaml).")
+REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D", help="Report folder \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
+ARCHIVE_DIR = typer.Option(None, "--archive-dir", metavar="D", help="Archive folder (WARC files, state database) \\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
+NO_WAYBACK = typer.Option(False, "--no-wayback", help="Do not use the Wayback Machine.")
+VERBOSE = typer.Option(False, "--verbose", "-v", help="Prefect's logs and one line per source.")
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def load_all(paths: list[Path]) -> list[LoadedRegistry]:
+    """Every registry, or one RegistryError carrying the problems of all of them."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_registry(path))
+        except RegistryError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RegistryError(problems)
+    return loaded
+
+
+def parse_verdicts(value: str | None) -> set[str]:
+    if not value:
+        return set()
+    names = {v.strip().lower().replace("-", "_") for v in value.split(",") if v.strip()}
+    known = {v.value for v in Verdict}
+    unknown = sorted(names - known)
+    if unknown:
+        raise ConfigError(f"--fail-on: unknown verdict {', '.join(unknown)}; "
+                          f"use any of {', '.join(sorted(known))}")
+    return names
+
+
+def _settings(reports_dir: Path | None, archive_dir: Path | None, no_wayback: bool = False):
+    return load_settings(reports_dir=reports_dir, archive_dir=archive_dir,
+                         wayback_url="off" if no_wayback else None)
+
+
+# --- verify ---------------------------------------------------------------------------------
+
+
+def verify(
+    registries: list[Path] = REGISTRY_ARGS,
+    reports_dir: Optional[Path] = REPORTS_DIR,
+    archive_dir: Optional[Path] = ARCHIVE_DIR,
+    no_wayback: bool = NO_WAYBACK,
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="V,...",
+                                          help="Exit 1 when a claim has one of these verdicts, "
+                                               "e.g. contradicted,unverifiable."),
+    verbose: bool = VERBOSE,
+) -> None:
+    """Fetch, archive and check every source of each registry; write the reports.
+
+    Runs the Prefect flow on a local ephemeral API unless PREFECT_API_URL points at a server.
+    Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input.
+    """
+    from citewatch.pipeline import RunOutcome
+    from flows.prefect_env import configure_prefect
+    from flows.verify_view import ProgressDisplay, print_summary
+
+    fail_verdicts = parse_verdicts(fail_on)
+    loaded = load_all(registries)
+    settings = _settings(reports_dir, archive_dir, no_wayback)
+    configure_prefect(verbose)
+    from flows.verify import verify_registries, watch_progress  # imports Prefect
+
+    console = Console(stderr=True)
+    try:
+        with ProgressDisplay(console, verbose) as display, watch_progress(display.on_event):
+            results = verify_registries([str(item.path.resolve()) for item in loaded],
+                                        reports_dir=str(settings.reports_dir),
+                                        archive_dir=str(settings.archive_dir),
+                                        no_wayback=no_wayback)
+    except CitewatchError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, --verbose the traceback
+        if verbose:
+            raise
+        raise CitewatchError(f"the verification run failed: {exc} (run again with --verbose "
+                             "for details)") from exc
+    out = Console(soft_wrap=True)
+    failing: list[str] = []
+    for result in results:
+        outcome = RunOutcome.model_validate(result)
+        print_summary(out, outcome)
+        failing += [f"{outcome.document_id}/{c}" for c in outcome.claims_with(fail_verdicts)]
+    if failing:
+        out.print(f"{len(failing)} claim(s) with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
+                  + ", ".join(failing), markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
+def serve(
+    registries: Optional[list[Path]] = typer.Argument(None, metavar="[REGISTRY...]",
+                                                      help="Registries to verify (default: claims/*.yaml)."),
+    cron: str = typer.Option(..., "--cron", metavar="EXPR", help='Cron schedule, e.g. "0 6 * * *" (UTC).'),
+    name: str = typer.Option("scheduled", "--name", help="Deployment name."),
+    reports_dir: Optional[Path] = REPORTS_DIR,
+    archive_dir: Optional[Path] = ARCHIVE_DIR,
+    no_wayback: bool = NO_WAYBACK,
+    verbose: bool = VERBOSE,
+) -> None:
+    """Serve the verification flow as a deployment with a cron schedule, until Ctrl-C.
+
+    Uses the Prefect server of PREFECT_API_URL; when it is unset, starts `prefect server start`
+    on a free loopback port for as long as this command runs and prints its UI address.
+    """
+    from flows.prefect_env import configure_prefect
+
+    paths = registries or sorted(Path("claims").glob("*.yaml"))
+    if not paths:
+        raise ConfigError("no registry given and none found in claims/*.yaml")
+    load_all(paths)
+    settings = _settings(reports_dir, archive_dir, no_wayback)
+    parameters = {"registry_paths": [str(Path(p).resolve()) for p in paths],
+                  "reports_dir": str(settings.reports_dir.resolve()),
+                  "archive_dir": str(settings.archive_dir.resolve()),
+                  "no_wayback": no_wayback}
+    configure_prefect(verbose)
+    _check_cron(cron)
+    api_url = os.environ.get("PREFECT_API_URL")
+    if api_url:
+        _serve(name, cron, parameters, api_url)
+        return
+    from flows.local_server import local_prefect_server
+
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    with local_prefect_server(home / "citewatch-server.log") as api_url:
+        _serve(name, cron, parameters, api_url)
+
+
+def _check_cron(expression: str) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=expression)
+    except ValueError:
+        raise ConfigError(f'--cron: {expression!r} is not a cron expression (e.g. "0 6 * * *")') from None
+
+
+def _serve(name: str, cron: str, parameters: dict, api_url: str) -> None:
+    os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported: the runner and its runs use it
+    from prefect.deployments.runner import EntrypointType
+
+    from flows.verify import verify_registries
+
+    print(f"Prefect API: {api_url}\nPrefect UI:  {api_url.removesuffix('/api')}\n"
+          f"Serving deployment 'verify-registries/{name}' on cron {cron!r} "
+          f"for {len(parameters['registry_paths'])} registr(y/ies). Ctrl-C stops.", flush=True)
+    verify_registries.serve(name=name, cron=cron, parameters=parameters,
+                            entrypoint_type=EntrypointType.MODULE_PATH,
+                            print_starting_message=False, pause_on_shutdown=False)
+
+
+# --- flags and overrides ----------------------------------------------------------------------
+
+
+def _who(by: str | None) -> str:
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+def _review_target(document: str, claim_id: str, url: str | None, settings):
+    """The document id (from a registry path or as given) and the state database; checks that
+    the claim (and source) exist when the registry or an earlier run says what exists."""
+    from citewatch.pipeline import open_state
+
+    session_factory = open_state(settings)
+    path = Path(document)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        registry = load_registry(path).registry
+        document_id = registry.document.id
+        claims = {c.id: [s.url for s in c.sources] for c in registry.claims}
+        where = str(path)
+    else:
+        from citewatch.history import previous_run
+
+        document_id = document
+        run = previous_run(session_factory, document_id)
+        claims = {c.id: [s.url for s in c.sources] for c in run.claims} if run else None
+        where = f"the last run of {document_id}"
+    if claims is not None:
+        if claim_id not in claims:
+            raise ConfigError(f"no claim {claim_id!r} in {where}; claims: {', '.join(sorted(claims)) or 'none'}")
+        if url is not None and url not in claims[claim_id]:
+            raise ConfigError(f"claim {claim_id!r} does not cite {url}; it cites: "
+                              f"{', '.join(claims[claim_id]) or 'nothing'}")
+    return document_id, session_factory
+
+
+DOCUMENT_ARG = typer.Argument(..., metavar="DOCUMENT", help="A document id or its registry file.")
+CLAIM_ARG = typer.Argument(..., metavar="CLAIM-ID")
+BY = typer.Option(None, "--by", metavar="WHO", help="Who (default: your user name).")
+
+
+def flag(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
+         reason: str = typer.Option(..., "--reason", help="Why the claim needs a human look."),
+         by: Optional[str] = BY, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
+    """Flag a claim for review; the note shows at the top of every report until `unflag`."""
+    from citewatch.review import flag_claim
+
+    if not reason.strip():
+        raise ConfigError("--reason must say why the claim is flagged")
+    document_id, session_factory = _review_target(document, claim_id, None, _settings(None, archive_dir))
+    note = flag_claim(session_factory, document_id, claim_id, reason.strip(), _who(by), datetime.now(timezone.utc))
+    print(f"flagged {document_id}/{claim_id} ({note.who}): {note.reason}")
+
+
+def unflag(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG, by: Optional[str] = BY,
+           reason: Optional[str] = typer.Option(None, "--reason", help="Why the flag is cleared."),
+           archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
+    """Clear the review flags of a claim."""
+    from citewatch.review import unflag_claim
+
+    document_id, session_factory = _review_target(document, claim_id, None, _settings(None, archive_dir))
+    cleared = unflag_claim(session_factory, document_id, claim_id, _who(by), datetime.now(timezone.utc), reason)
+    print(f"unflagged {document_id}/{claim_id} ({cleared} flag(s) cleared)" if cleared
+          else f"{document_id}/{claim_id} had no flag")
+
+
+def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
+             source: str = typer.Option(..., "--source", metavar="URL", help="The cited source."),
+             supports: Optional[bool] = typer.Option(None, "--supports/--does-not-support",
+                                                     help="What a human found the source says."),
+             clear: bool = typer.Option(False, "--clear", help="Give the source back to the machine's verdict."),
+             reason: Optional[str] = typer.Option(None, "--reason", help="Why (required unless --clear)."),
+             by: Optional[str] = BY, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
+    """Record a human verdict for one source of a claim; it sticks across runs and shows as such."""
+    from citewatch.review import clear_override, set_override
+
+    if clear == (supports is not None):
+        raise ConfigError("give exactly one of --supports, --does-not-support or --clear")
+    if not clear and not (reason or "").strip():
+        raise ConfigError("--reason must say why the human verdict differs")
+    document_id, session_factory = _review_target(document, claim_id, source, _settings(None, archive_dir))
+    now = datetime.now(timezone.utc)
+    if clear:
+        done = clear_override(session_factory, document_id, claim_id, source, _who(by), now)
+        print(f"cleared the override of {document_id}/{claim_id} for {source}" if done
+              else f"{document_id}/{claim_id} had no override for {source}")
+        return
+    note = set_override(session_factory, document_id, claim_id, source, bool(supports), reason.strip(), _who(by), now)
+    says = "supports" if note.supports else "does not support"
+    print(f"override: {source} {says} {document_id}/{claim_id} ({note.who}): {note.reason}")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command()(verify)
+    app.command()(serve)
+    app.command()(flag)
+    app.command()(unflag)
+    app.command()(override)

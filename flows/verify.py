@@ -162,7 +162,13 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     return outcome.model_dump(mode="json")
 
 
-@flow(name="verify-registries", log_prints=False)
+def _registries_run_name() -> str:
+    paths = current_flow_run.parameters.get("registry_paths") or []
+    names = ", ".join(Path(p).stem for p in paths[:3]) + (f" +{len(paths) - 3}" if len(paths) > 3 else "")
+    return f"citewatch {names or 'no registry'} {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
+
+
+@flow(name="verify-registries", flow_run_name=_registries_run_name, log_prints=False)
 def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
                       archive_dir: str | None = None, no_wayback: bool = False,
                       now: datetime | None = None) -> list[dict]:

@@ -1,0 +1,89 @@
+"""What `citewatch verify` shows: a progress bar while the flow runs, one screen of summary after."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from citewatch.pipeline import ProgressEvent, RunOutcome
+
+MAX_CHANGE_LINES = 8
+
+VERDICT_STYLE = {
+    "supported": "green", "partially_supported": "yellow", "contradicted": "bold red",
+    "not_found": "red", "unverifiable": "magenta", "unsourced": "cyan",
+}
+
+
+class ProgressDisplay:
+    """A bar per document: sources done, failed and pending. Fed from the pipeline's threads."""
+
+    def __init__(self, console: Console, verbose: bool = False):
+        self.console = console
+        self.verbose = verbose
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[red]failed {task.fields[failed]}[/]"),
+            TextColumn("pending {task.fields[pending]}"), TimeElapsedColumn(),
+            console=console, transient=True, disable=not console.is_terminal,
+        )
+        self._tasks: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "ProgressDisplay":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    def on_event(self, event: ProgressEvent) -> None:
+        with self._lock:
+            if event.kind == "planned":
+                self._tasks[event.document_id] = self.progress.add_task(
+                    event.document_id, total=event.total, failed=0, pending=event.total)
+                return
+            task_id = self._tasks.get(event.document_id)
+            if task_id is None:
+                return
+            task = self.progress.tasks[task_id]
+            failed = task.fields["failed"] + (1 if event.failed else 0)
+            pending = max(0, task.fields["pending"] - 1)
+            self.progress.update(task_id, advance=1, failed=failed, pending=pending)
+        if self.verbose and event.message:
+            self.progress.console.print(event.message, markup=False, highlight=False)
+
+
+def print_summary(console: Console, outcome: RunOutcome) -> None:
+    """One screen per document: verdict counts, what changed, flags, report paths."""
+    title = f"[bold]{escape(outcome.document_id)}[/] — {escape(outcome.document_title)}"
+    console.print(title, highlight=False)
+    if outcome.offline:
+        console.print("  [bold yellow]OFFLINE:[/] no host could be reached; no source was called "
+                      "dead, claims were checked against archived copies where there were any.")
+    counts = "  ".join(f"[{VERDICT_STYLE.get(v, '')}]{v}[/] {n}" for v, n in outcome.verdicts.items())
+    console.print(f"  claims {len(outcome.claims)}:  {counts or 'none'}", highlight=False)
+    statuses = outcome.sources.get("statuses") or {}
+    if statuses:
+        parts = "  ".join(f"{s} {n}" for s, n in sorted(statuses.items()))
+        extra = ""
+        if outcome.sources.get("confirmed_dead"):
+            extra = f"  (confirmed dead {outcome.sources['confirmed_dead']})"
+        console.print(f"  sources {outcome.sources.get('total', 0)}:  {parts}{extra}", highlight=False)
+    if outcome.first_run:
+        console.print("  what changed: first run of this document")
+    elif not outcome.changes:
+        console.print("  what changed: nothing since the last run")
+    else:
+        console.print(f"  what changed ({len(outcome.changes)}):")
+        for line in outcome.changes[:MAX_CHANGE_LINES]:
+            console.print(f"    - {line}", markup=False, highlight=False)
+        if len(outcome.changes) > MAX_CHANGE_LINES:
+            console.print(f"    … and {len(outcome.changes) - MAX_CHANGE_LINES} more (see the report)")
+    for flag in outcome.flags:
+        console.print(f"  [bold]flagged[/] {escape(flag)}", highlight=False)
+    for kind, path in outcome.reports.items():
+        console.print(f"  report {kind}: {path}", markup=False, highlight=False)
