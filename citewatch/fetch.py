@@ -28,7 +28,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -39,7 +39,7 @@ from citewatch.charset import detect_encoding
 from citewatch.config import Settings
 from citewatch.errors import ForbiddenAddress, HostNotFound
 from citewatch.models import FetchResult, SourceStatus
-from citewatch.net import PinnedAdapter, Resolver
+from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
 from citewatch.politeness import Politeness, SlotTimeout
 from citewatch.robots import RobotsCache
 
@@ -71,12 +71,13 @@ class Validators:
         return headers
 
 
-def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo) -> requests.Session:
+def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
+                 is_forbidden: Callable[[str], bool] = is_forbidden_ip) -> requests.Session:
     """A requests session whose every connection passes the address guard and goes to the checked IP."""
     session = requests.Session()
     session.trust_env = False  # a proxy from the environment would defeat the pinned addresses
     adapter = PinnedAdapter(
-        allow_private=settings.allow_private_hosts, resolver=resolver,
+        allow_private=settings.allow_private_hosts, resolver=resolver, is_forbidden=is_forbidden,
         pool_connections=settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
     )
     session.mount("http://", adapter)
@@ -187,6 +188,10 @@ class Fetcher:
         current, hops = url, []
         visited: set[tuple[str, tuple]] = set()
         for _ in range(self.settings.max_redirects + 1):
+            try:
+                check_scheme(current)
+            except ForbiddenAddress as exc:
+                return _failure(url, current, SourceStatus.FORBIDDEN_ADDRESS, str(exc), hops)
             if self.settings.obey_robots and not self._robots_allow(current, deadline):
                 return _failure(url, current, SourceStatus.BLOCKED,
                                 f"robots.txt of {urlsplit(current).netloc} disallows {current} for citewatch",

@@ -35,7 +35,9 @@ def is_forbidden_ip(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
     """True for every address a fetch of a public web page has no business reaching."""
     addr = ipaddress.ip_address(str(ip).split("%", 1)[0].strip("[]"))
     if isinstance(addr, ipaddress.IPv6Address):
-        embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
+        if addr.ipv4_mapped is not None:  # ::ffff:a.b.c.d is just a.b.c.d
+            return is_forbidden_ip(addr.ipv4_mapped)
+        embedded = addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
         if embedded is None and addr in _NAT64:
             embedded = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
         if embedded is not None and is_forbidden_ip(embedded):
@@ -63,33 +65,41 @@ class Target:
     addresses: tuple[str, ...]
 
 
-def check_url_allowed(url: str, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo) -> Target:
+def check_url_allowed(url: str, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo,
+                      is_forbidden: Callable[[str], bool] = is_forbidden_ip) -> Target:
     """Resolve ``url``'s host and return the address to connect to, or raise.
 
     Raises :class:`ForbiddenAddress` for a scheme other than http(s) or when any address of the
     host is forbidden (unless ``allow_private``), and :class:`HostNotFound` when the name does not
-    resolve. Nothing is sent anywhere; only ``resolver`` is asked.
+    resolve. Nothing is sent anywhere; only ``resolver`` is asked. ``is_forbidden`` is the address
+    policy (tests narrow it to treat their loopback servers as public).
     """
+    check_scheme(url)
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        raise ForbiddenAddress(f"{url}: only http and https URLs are fetched, not {scheme or 'no scheme'!r}")
-    host = parts.hostname
-    if not host:
-        raise ForbiddenAddress(f"{url}: the URL has no host name")
+    scheme, host = parts.scheme.lower(), parts.hostname
     try:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError as exc:
         raise ForbiddenAddress(f"{url}: the port is not a number ({exc})") from exc
     addresses = _resolve(host, port, resolver)
     if not allow_private:
-        bad = [a for a in addresses if is_forbidden_ip(a)]
+        bad = [a for a in addresses if is_forbidden(a)]
         if bad:
             raise ForbiddenAddress(
                 f"{host} resolves to {bad[0]}, a loopback, private or reserved address; citewatch does "
                 "not fetch those (set CITEWATCH_ALLOW_PRIVATE_HOSTS=1 only for local testing)"
             )
     return Target(scheme=scheme, host=host, port=port, ip=addresses[0], addresses=tuple(addresses))
+
+
+def check_scheme(url: str) -> None:
+    """Raise :class:`ForbiddenAddress` unless ``url`` is http(s) with a host name."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        raise ForbiddenAddress(f"{url}: only http and https URLs are fetched, not {scheme or 'no scheme'!r}")
+    if not parts.hostname:
+        raise ForbiddenAddress(f"{url}: the URL has no host name")
 
 
 def _resolve(host: str, port: int, resolver: Resolver) -> list[str]:
@@ -132,16 +142,18 @@ class PinnedAdapter(HTTPAdapter):
     put on the response as ``response.remote_ip``.
     """
 
-    def __init__(self, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo, **kwargs):
+    def __init__(self, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo,
+                 is_forbidden: Callable[[str], bool] = is_forbidden_ip, **kwargs):
         self.allow_private = allow_private
         self.resolver = resolver
+        self.is_forbidden = is_forbidden
         self._local = threading.local()
         super().__init__(**kwargs)
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         if proxies and any(proxies.values()):
             raise ForbiddenAddress("a proxy is configured; the address guard cannot pin addresses through it")
-        target = check_url_allowed(request.url, self.allow_private, self.resolver)
+        target = check_url_allowed(request.url, self.allow_private, self.resolver, self.is_forbidden)
         request.headers["Host"] = host_header(request.url)
         self._local.target = target
         try:

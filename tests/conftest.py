@@ -28,6 +28,8 @@ for _var in ("CITEWATCH_DATABASE_URL", "CITEWATCH_ARCHIVE_DIR", "CITEWATCH_REPOR
 
 REPO = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["webfixtures"]  # fixture_web (loopback sites with real-web behaviours), fast_settings
+
 
 @pytest.fixture(scope="session")
 def prefect_harness():

@@ -1,0 +1,292 @@
+"""The fetcher against the fixture web: real sockets to 127.0.0.x, statuses and retry counts
+counted on the server side."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+from webfixtures import PATHS
+
+from citewatch.fetch import Fetcher, Validators, backoff_delay, make_session, parse_retry_after
+from citewatch.models import SourceStatus
+from citewatch.testing.fixture_web import Route, html_page, redirect
+
+
+@pytest.fixture
+def herald(fixture_web):
+    return fixture_web[0]
+
+
+@pytest.fixture
+def fetcher(fast_settings):
+    return Fetcher(fast_settings)
+
+
+def page_requests(host, key):
+    return host.requests_to(PATHS[key])
+
+
+def test_plain_page_is_live_with_headers_body_and_user_agent(herald, fetcher, fast_settings):
+    result = fetcher.fetch(herald.url(PATHS["ok"]))
+    assert result.status is SourceStatus.LIVE
+    assert (result.http_status, result.attempts, result.final_url) == (200, 1, result.url)
+    assert b"More than seventy people were arrested" in result.body
+    assert result.header("content-type") == "text/html; charset=utf-8" and result.encoding == "utf-8"
+    assert result.remote_ip == "127.0.0.1" and result.error is None
+    [request] = page_requests(herald, "ok")
+    assert request.header("User-Agent") == fast_settings.user_agent
+    assert dict(result.request_headers)["User-Agent"] == fast_settings.user_agent
+
+
+def test_redirect_chain_301_302_307_308_is_followed_by_hand(herald, fetcher):
+    result = fetcher.fetch(herald.url("/r/1"))
+    assert result.status is SourceStatus.REDIRECTED
+    assert result.final_url == herald.url(PATHS["ok"])
+    assert [code for _, code in result.redirects] == [301, 302, 307, 308]
+    assert [url for url, _ in result.redirects] == [herald.url(f"/r/{i}") for i in (1, 2, 3, 4)]
+    assert all(len(herald.requests_to(f"/r/{i}")) == 1 for i in (1, 2, 3, 4))
+
+
+def test_redirect_loop_is_detected(herald, fetcher):
+    result = fetcher.fetch(herald.url("/loop/a"))
+    assert result.status is SourceStatus.SERVER_ERROR
+    assert "redirect loop" in result.error
+    assert len(herald.requests_to("/loop/a")) == 1 and len(herald.requests_to("/loop/b")) == 1
+
+
+def test_more_redirects_than_the_limit(herald, fast_settings):
+    for i in range(5):
+        herald.route(f"/hop/{i}", redirect(f"/hop/{i + 1}", 301))
+    herald.route("/hop/5", html_page("End", "<p>end</p>"))
+    result = Fetcher(fast_settings.model_copy(update={"max_redirects": 3})).fetch(herald.url("/hop/0"))
+    assert result.status is SourceStatus.SERVER_ERROR and "more than 3 redirects" in result.error
+    assert herald.requests_to("/hop/4") == []
+
+
+def test_a_redirect_that_sets_a_cookie_and_comes_back_is_no_loop(herald, fetcher):
+    herald.route("/gate", lambda req: html_page("Behind the gate", "<p>welcome back</p>" * 30)
+                 if "visited=1" in (req.header("Cookie") or "")
+                 else Route(status=302, location="/set-cookie"))
+    herald.route("/set-cookie", Route(status=302, location="/gate", headers=[("Set-Cookie", "visited=1; Path=/")]))
+    result = fetcher.fetch(herald.url("/gate"))
+    assert result.status is SourceStatus.LIVE and b"welcome back" in result.body
+    assert len(herald.requests_to("/gate")) == 2
+
+
+def test_429_with_retry_after_then_200(herald, fetcher):
+    result = fetcher.fetch(herald.url(PATHS["rate_limited"]))
+    assert result.status is SourceStatus.LIVE and result.attempts == 2
+    first, second = page_requests(herald, "rate_limited")
+    # Retry-After: 1 is capped by retry_after_max (0.2 s): the wait happened, bounded by the cap
+    assert second.received_at - first.received_at >= 0.15
+
+
+def test_500_then_200_is_retried(herald, fetcher):
+    result = fetcher.fetch(herald.url(PATHS["flaky"]))
+    assert result.status is SourceStatus.LIVE and result.attempts == 2
+    assert len(page_requests(herald, "flaky")) == 2
+
+
+def test_persistent_500_gives_server_error_after_all_retries(herald, fetcher, fast_settings):
+    result = fetcher.fetch(herald.url(PATHS["always_500"]))
+    assert result.status is SourceStatus.SERVER_ERROR and result.http_status == 500
+    assert result.attempts == fast_settings.max_retries + 1 == len(page_requests(herald, "always_500"))
+
+
+@pytest.mark.parametrize("key,status", [("gone404", SourceStatus.DEAD), ("gone410", SourceStatus.DEAD),
+                                        ("unauthorized", SourceStatus.BLOCKED), ("forbidden", SourceStatus.BLOCKED),
+                                        ("challenge", SourceStatus.BLOCKED)])
+def test_4xx_is_not_retried(herald, fetcher, key, status):
+    result = fetcher.fetch(herald.url(PATHS[key]))
+    assert result.status is status and result.attempts == 1
+    assert len(page_requests(herald, key)) == 1
+
+
+def test_a_503_challenge_is_not_retried(herald, fetcher):
+    herald.route("/cf503", Route(status=503, body="<html><head><title>Just a moment...</title></head>"
+                                               "<body><script src='/cdn-cgi/challenge-platform/x.js'></script></body></html>"))
+    result = fetcher.fetch(herald.url("/cf503"))
+    assert result.status is SourceStatus.BLOCKED and result.attempts == 1
+
+
+def test_slow_page_past_the_read_timeout(herald, fetcher, fast_settings):
+    result = fetcher.fetch(herald.url(PATHS["slow"]))
+    assert result.status is SourceStatus.TIMEOUT and "0.3 s" in result.error
+    assert result.attempts == fast_settings.max_retries + 1 == len(page_requests(herald, "slow"))
+
+
+def test_total_deadline_stops_a_page_that_drips(herald, fast_settings):
+    # every chunk arrives within the read timeout, but the whole page would take 4 s
+    settings = fast_settings.model_copy(update={"total_deadline": 0.6, "read_timeout": 0.5})
+    result = Fetcher(settings).fetch(herald.url(PATHS["drip"]))
+    assert result.status is SourceStatus.TIMEOUT and "total deadline" in result.error
+    assert len(page_requests(herald, "drip")) == 1
+
+
+def test_connection_reset_is_unreachable_after_retries(herald, fetcher, fast_settings):
+    result = fetcher.fetch(herald.url(PATHS["reset"]))
+    assert result.status is SourceStatus.UNREACHABLE and "reset" in result.error
+    assert result.attempts == fast_settings.max_retries + 1 == len(page_requests(herald, "reset"))
+
+
+def test_body_larger_than_the_limit_is_cut(herald, fetcher, fast_settings):
+    result = fetcher.fetch(herald.url(PATHS["large"]))
+    assert result.status is SourceStatus.TOO_LARGE and result.truncated
+    assert len(result.body) == fast_settings.max_body_bytes
+    assert "max_body_bytes" in result.error
+
+
+def test_gzip_bomb_stops_early(herald, fetcher, fast_settings):
+    result = fetcher.fetch(herald.url(PATHS["bomb"]))
+    assert result.status is SourceStatus.TOO_LARGE
+    assert len(result.body) == fast_settings.max_body_bytes and result.body == bytes(len(result.body))
+    [request] = page_requests(herald, "bomb")
+    # the whole bomb is ~100 MB on the wire (100 GiB inflated); the fetcher stopped after a few KB,
+    # and what the server managed to write before the connection closed is bounded by socket buffers
+    assert request.bytes_sent < 20 * 1024 * 1024
+
+
+def test_gzip_page_is_decoded(herald, fetcher):
+    herald.route("/gz", html_page("Compressed", "<p>packed words</p>" * 50, gzip=True, chunks=3))
+    result = fetcher.fetch(herald.url("/gz"))
+    assert result.status is SourceStatus.LIVE and b"packed words" in result.body
+    assert result.header("Content-Encoding") == "gzip"
+
+
+@pytest.mark.parametrize("key", ["cp1251_no_charset", "cp1251_wrong_header", "cp1251_meta_only"])
+def test_russian_windows_1251_page_is_read_right(herald, fetcher, key):
+    result = fetcher.fetch(herald.url(PATHS[key]))
+    assert result.status is SourceStatus.LIVE
+    assert result.encoding == "cp1251"
+    assert "Более семидесяти человек были задержаны" in result.body.decode(result.encoding)
+
+
+def test_azerbaijani_utf8_without_any_declaration(herald, fetcher):
+    result = fetcher.fetch(herald.url(PATHS["az_no_charset"]))
+    assert result.encoding == "utf-8"
+    assert "yetmişdən çox şəxs həbs edilib" in result.body.decode(result.encoding)
+
+
+def test_pdf_is_fetched_as_bytes(herald, fetcher):
+    result = fetcher.fetch(herald.url(PATHS["pdf"]))
+    assert result.status is SourceStatus.LIVE and result.body.startswith(b"%PDF")
+    assert result.content_type == "application/pdf" and result.encoding is None
+
+
+def test_robots_txt_disallow_blocks_without_requesting_the_page(herald, fetcher):
+    result = fetcher.fetch(herald.url(PATHS["robots_disallowed"]))
+    again = fetcher.fetch(herald.url("/private/other"))
+    assert result.status is SourceStatus.BLOCKED and again.status is SourceStatus.BLOCKED
+    assert "robots.txt" in result.error
+    assert page_requests(herald, "robots_disallowed") == [] and herald.requests_to("/private/other") == []
+    assert len(herald.requests_to("/robots.txt")) == 1  # cached per host
+
+
+def test_robots_txt_can_be_ignored_by_configuration(herald, fast_settings):
+    result = Fetcher(fast_settings.model_copy(update={"obey_robots": False})).fetch(herald.url(PATHS["robots_disallowed"]))
+    assert result.status is SourceStatus.LIVE
+    assert herald.requests_to("/robots.txt") == []
+
+
+def test_conditional_request_gets_304(herald, fetcher):
+    first = fetcher.fetch(herald.url(PATHS["conditional"]))
+    validators = Validators.from_result(first)
+    assert validators == Validators('"v1-abc"', "Wed, 25 Jan 2017 10:00:00 GMT")
+    second = fetcher.fetch(herald.url(PATHS["conditional"]), validators)
+    assert second.status is SourceStatus.LIVE and second.not_modified and second.http_status == 304
+    assert second.body == b""
+    request = page_requests(herald, "conditional")[-1]
+    assert request.header("If-None-Match") == '"v1-abc"'
+    assert request.header("If-Modified-Since") == "Wed, 25 Jan 2017 10:00:00 GMT"
+
+
+def test_a_page_that_changes_then_dies_between_runs(herald, fetcher):
+    herald.route("/living", html_page("Version one", "<p>first text</p>" * 20))
+    assert b"first text" in fetcher.fetch(herald.url("/living")).body
+    herald.route("/living", html_page("Version two", "<p>second text</p>" * 20))
+    assert b"second text" in fetcher.fetch(herald.url("/living")).body
+    herald.route("/living", Route(status=404, body="gone"))
+    assert fetcher.fetch(herald.url("/living")).status is SourceStatus.DEAD
+
+
+def test_unknown_domain_is_dead_and_dns_failure_unreachable(fast_settings):
+    def resolver(host, port, *args, **kwargs):
+        if host == "gone.example":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    fetcher = Fetcher(fast_settings, resolver=resolver)
+    gone = fetcher.fetch("http://gone.example/story")
+    assert gone.status is SourceStatus.DEAD and "no longer exists" in gone.error and gone.attempts == 1
+    down = fetcher.fetch("http://example.org/story")
+    assert down.status is SourceStatus.UNREACHABLE and down.attempts == fast_settings.max_retries + 1
+
+
+# --- politeness ----------------------------------------------------------------------------------
+
+
+def test_per_host_concurrency_is_never_exceeded(fixture_web, fast_settings):
+    herald, daily, plain = fixture_web
+    for host in (herald, plain):
+        for i in range(6):
+            host.route(f"/p/{i}", html_page(f"Page {i}", "<p>text</p>" * 20, delay=0.3))
+    settings = fast_settings.model_copy(update={"read_timeout": 2.0, "total_deadline": 10.0, "soft404_probe": False})
+    fetcher = Fetcher(settings)
+    items = [(host.url(f"/p/{i}"), None) for i in range(6) for host in (herald, plain)]
+    results = list(fetcher.fetch_many(items))
+    assert sorted(r.url for r in results) == sorted(url for url, _ in items)
+    assert all(r.status is SourceStatus.LIVE for r in results)
+    assert herald.max_in_flight == plain.max_in_flight == settings.per_host_concurrency
+
+    # direct fetch() calls from many threads share the same limit
+    herald.clear()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert all(r.status is SourceStatus.LIVE for r in pool.map(fetcher.fetch, [herald.url(f"/p/{i}") for i in range(6)]))
+    assert herald.max_in_flight == settings.per_host_concurrency
+
+
+def test_minimum_delay_between_requests_to_one_host(herald, fast_settings):
+    settings = fast_settings.model_copy(update={"per_host_delay": 0.2, "per_host_concurrency": 3,
+                                                "obey_robots": False, "soft404_probe": False})
+    for i in range(4):
+        herald.route(f"/d/{i}", html_page(f"Page {i}", "<p>text</p>"))
+    list(Fetcher(settings).fetch_many([(herald.url(f"/d/{i}"), None) for i in range(4)]))
+    starts = sorted(r.received_at for r in herald.requests)
+    assert len(starts) == 4
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.15  # 0.2 s minus clock jitter
+
+
+def test_fetch_many_can_be_abandoned_midway(herald, fetcher):
+    iterator = fetcher.fetch_many([(herald.url(PATHS["ok"]), None)] * 3)
+    assert next(iterator).status is SourceStatus.LIVE
+    iterator.close()  # no hang, no leaked threads waiting on the generator
+    assert threading.active_count() < 50
+
+
+# --- pure helpers -----------------------------------------------------------------------------------
+
+
+def test_retry_after_in_seconds_and_as_http_date():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now) == 30.0
+    assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now=now) == 0.0
+    assert parse_retry_after("soon") is None
+
+
+def test_backoff_grows_exponentially_with_jitter():
+    delays = [backoff_delay(1.0, attempt) for attempt in (1, 2, 3, 4)]
+    for attempt, delay in enumerate(delays, start=1):
+        assert 0.5 * 2 ** (attempt - 1) <= delay <= 2 ** (attempt - 1)
+
+
+def test_session_seam_is_used(herald, fast_settings):
+    session = make_session(fast_settings)
+    session.headers["X-Test"] = "seam"
+    Fetcher(fast_settings, session=session).fetch(herald.url(PATHS["ok"]))
+    assert page_requests(herald, "ok")[0].header("X-Test") == "seam"
