@@ -230,10 +230,10 @@ def print_summary(console: Console, run: DemoRun) -> None:
     elif not changes:
         console.print("  nothing changed.")
     for line in changes:
-        console.print(f"  • {line}", markup=False, highlight=False)
+        console.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
     console.print("\n[bold]Reports[/bold]")
     for kind, path in run.reports.items():
-        console.print(f"  {kind:5} {path}", markup=False, highlight=False)
+        console.print(f"  {kind:5} {path}", markup=False, highlight=False, soft_wrap=True)
     if run.number == 1:
         console.print("\nRun [bold]citewatch demo[/bold] again: one sample page has been corrected "
                       "since, and the report will open with what changed.")
