@@ -1,0 +1,186 @@
+"""The pipeline without Prefect: real fixture web on 127.0.0.1/127.0.0.2, real WARC archive,
+real SQLite state database, real reports."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from citewatch import pipeline as pl
+from citewatch.config import load_settings
+from citewatch.history import list_runs, source_history
+from citewatch.models import Registry, SourceStatus
+from citewatch.registry import load_registry
+from citewatch.testing.fixture_web import FixtureWeb, Route
+from verify_fixtures import EXPECTED_FIRST_RUN, budget_page, serve_pages, write_registry
+
+DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def web():
+    with FixtureWeb(hosts=2) as running:
+        yield running
+
+
+@pytest.fixture
+def site(web, tmp_path):
+    """Fresh pages, a fresh registry and fresh folders for each test (the servers are shared)."""
+    web.clear()
+    serve_pages(web)
+    registry = write_registry(tmp_path / "claims", web)
+    settings = load_settings(archive_dir=tmp_path / "archive", reports_dir=tmp_path / "reports",
+                             max_retries=0, connect_timeout=2, read_timeout=5, total_deadline=10)
+    return web, load_registry(registry), settings
+
+
+def fixed_clock(moment: datetime):
+    return lambda: moment
+
+
+def latest_report(settings, document_id="aldane-harbour") -> dict:
+    return json.loads((settings.reports_dir / document_id / "latest.json").read_text(encoding="utf-8"))
+
+
+def sources_of(report: dict) -> dict[str, dict]:
+    return {s["url"]: s for c in report["claims"] for s in c["sources"]}
+
+
+# --- pure parts ------------------------------------------------------------------------------
+
+
+def test_plan_sources_lists_each_url_once_with_the_earliest_accessed_date():
+    registry = Registry.model_validate({
+        "document": {"id": "d", "title": "D"},
+        "claims": [
+            {"id": "a", "text": "A", "sources": [{"url": "https://x.org/1", "accessed": "2020-05-01"}]},
+            {"id": "b", "text": "B", "sources": [{"url": "https://x.org/1", "accessed": "2019-01-02",
+                                                   "quote": "q"},
+                                                  {"url": "https://y.org/2"}]},
+        ]})
+    jobs = pl.plan_sources(registry)
+    assert [j.url for j in jobs] == ["https://x.org/1", "https://y.org/2"]
+    assert jobs[0].accessed == "2019-01-02"
+    assert jobs[0].prefer_text == "A"  # the first citation's words
+
+
+def test_batches_keep_each_host_whole():
+    jobs = [pl.SourceJob(f"https://h{h}.org/{i}") for h in range(4) for i in range(3)]
+    jobs.append(pl.SourceJob("https://h0.org/late"))
+    batches = pl.batch_by_host(jobs, max_sources=5)
+    hosts_per_batch = [{pl.host_of(j.url) for j in b} for b in batches]
+    assert sum(len(b) for b in batches) == len(jobs)
+    for host in ("h0.org", "h1.org", "h2.org", "h3.org"):
+        assert sum(host in hosts for hosts in hosts_per_batch) == 1
+    assert [len(b) for b in batches] == [4, 3, 3, 3]
+
+
+def test_offline_status_never_calls_an_unresolved_name_dead():
+    assert pl.offline_status(SourceStatus.DEAD, None) is SourceStatus.UNREACHABLE
+    assert pl.offline_status(SourceStatus.DEAD, 404) is SourceStatus.DEAD
+
+
+# --- runs on the fixture web -------------------------------------------------------------------
+
+
+def test_first_run_verdicts_and_each_url_fetched_once(site):
+    web, loaded, settings = site
+    outcome = pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0))
+
+    assert {c["id"]: c["verdict"] for c in outcome.claims} == EXPECTED_FIRST_RUN
+    assert len(web[0].requests_to("/budget")) == 1  # cited by two claims, fetched once
+    report = latest_report(settings)
+    assert report["run"]["offline"] is False
+    budget = sources_of(report)[web[0].url("/budget")]
+    assert budget["checked_copy"] == "live" and budget["status"] == "live"
+    warc = settings.archive_dir / budget["archive"]["warc"]
+    with open(warc, "rb") as handle:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(handle)
+                if r.rec_type == "response"]
+    assert web[0].url("/budget") in uris
+    assert set(outcome.reports) >= {"json", "md", "html"}
+    assert all(p.endswith(("latest.json", "latest.md", "latest.html")) for k, p in outcome.reports.items()
+               if k != "run")
+
+
+def test_second_run_sees_a_changed_page_and_checks_a_dead_one_from_the_local_archive(site):
+    web, loaded, settings = site
+    pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0))
+    web[0].route("/budget", budget_page("15 million euros"))
+    web[1].route("/report", Route(status=404, body="<h1>Not found</h1>"))
+
+    outcome = pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0 + timedelta(days=1)))
+
+    verdicts = {c["id"]: c["verdict"] for c in outcome.claims}
+    assert verdicts["budget"] == "contradicted"
+    assert verdicts["dies-later"] == "supported"  # still readable in our own archive
+    report = latest_report(settings)
+    dead = sources_of(report)[web[1].url("/report")]
+    assert dead["status"] == "dead" and dead["http_status"] == 404
+    assert dead["checked_copy"] == "local_archive"
+    assert dead["failures"] == 1 and dead["confirmed_dead"] is False
+    changes = report["changes"]
+    assert [c["url"] for c in changes["started_failing"]] == [web[1].url("/report")]
+    assert [c["url"] for c in changes["content_changed"]] == [web[0].url("/budget")]
+    assert any(f["claim_id"] == "budget" and f["after"] == "contradicted" for f in changes["verdict_flips"])
+    assert any("started failing" in line for line in outcome.changes)
+    markdown = (settings.reports_dir / "aldane-harbour" / "latest.md").read_text(encoding="utf-8")
+    assert "/report" in markdown and "15 million" in markdown
+    assert len(list_runs(pl.open_state(settings), "aldane-harbour")) == 2
+
+
+def test_unchanged_page_costs_a_304_and_keeps_its_verdict(site):
+    web, loaded, settings = site
+    pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0))
+    outcome = pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0 + timedelta(hours=1)))
+
+    second = web[0].requests_to("/budget")[-1]
+    assert second.headers.get("If-None-Match") == '"budget-12"'
+    source = sources_of(latest_report(settings))[web[0].url("/budget")]
+    assert source["checked_copy"] == "live"
+    assert {c["id"]: c["verdict"] for c in outcome.claims}["budget"] == "supported"
+    assert outcome.changes == []
+
+
+def test_confirmed_dead_after_three_failures_spread_over_three_days(site):
+    web, loaded, settings = site
+    gone = web[0].url("/gone")
+    seen = []
+    for day in (0, 1, 2, 4):
+        pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0 + timedelta(days=day)))
+        source = sources_of(latest_report(settings))[gone]
+        seen.append((source["failures"], source["confirmed_dead"]))
+    # three failures by day 2, but only two days apart: not yet; day 4 confirms
+    assert seen == [(1, False), (2, False), (3, False), (4, True)]
+    assert source_history(pl.open_state(settings), "aldane-harbour")[gone].confirmed_dead
+
+
+def test_offline_run_calls_nothing_dead_and_counts_nothing(site, tmp_path):
+    web, loaded, settings = site
+    closed = FixtureWeb(hosts=2, first_ip=3).start()
+    registry = write_registry(tmp_path / "offline-claims", closed, document_id="offline-doc")
+    closed.stop()  # every port of the registry is now closed: "the network is down"
+
+    outcome = pl.verify_registry(load_registry(registry), settings, clock=fixed_clock(DAY0))
+
+    assert outcome.offline
+    report = latest_report(settings, "offline-doc")
+    assert report["run"]["offline"] is True
+    statuses = {s["status"] for s in sources_of(report).values()}
+    assert statuses <= {"unreachable", "timeout"}
+    assert all(s["failures"] == 0 and not s["confirmed_dead"] for s in sources_of(report).values())
+    assert {c["verdict"] for c in report["claims"]} <= {"unverifiable", "unsourced"}
+    assert "offline" in outcome.one_line().lower()
+
+
+def test_progress_reports_every_source_once(site):
+    web, loaded, settings = site
+    events = []
+    pl.verify_registry(loaded, settings, progress=events.append, clock=fixed_clock(DAY0))
+    assert events[0].kind == "planned" and events[0].total == 5
+    done = [e for e in events if e.kind == "source"]
+    assert sorted(e.url for e in done) == sorted({s.url for c in loaded.registry.claims for s in c.sources})
+    assert [e.url for e in done if e.failed] == [web[0].url("/gone")]
