@@ -184,7 +184,8 @@ def next_history(previous: SourceHistory | None, status: SourceStatus, offline: 
 
 class RecordedRun(BaseModel):
     run: RunResult  # the run as stored, with failures/failing_since/confirmed_dead filled
-    previous: RunResult | None  # the document's run recorded just before this one
+    # The document's latest earlier run that was not offline (else the latest): what to compare with.
+    previous: RunResult | None
     history: dict[str, SourceHistory]  # by URL
 
 
@@ -288,7 +289,7 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
         _lock_document(session, run.document_id, run.run_id, now)
         if session.scalar(select(RunRow.seq).where(RunRow.run_id == run.run_id)) is not None:
             raise StateError(f"run {run.run_id!r} was already recorded; give each run its own id")
-        previous = _load_latest_run(session, run.document_id)
+        previous = _comparison_base(session, run.document_id)
         rows = _load_states(session, run.document_id)
         history: dict[str, SourceHistory] = {}
         for url, source in run.sources_by_url().items():
@@ -332,14 +333,22 @@ def _load_run(session: Session, row: RunRow) -> RunResult:
                      offline=row.offline, claims=claims)
 
 
-def _load_latest_run(session: Session, document_id: str) -> RunResult | None:
-    row = session.scalars(select(RunRow).where(RunRow.document_id == document_id)
-                          .order_by(RunRow.seq.desc()).limit(1)).first()
+def _load_latest_run(session: Session, document_id: str, online: bool = False) -> RunResult | None:
+    query = select(RunRow).where(RunRow.document_id == document_id)
+    if online:
+        query = query.where(RunRow.offline.is_(False))
+    row = session.scalars(query.order_by(RunRow.seq.desc()).limit(1)).first()
     return _load_run(session, row) if row is not None else None
 
 
+def _comparison_base(session: Session, document_id: str) -> RunResult | None:
+    # An offline run saw nothing new, so "what changed" looks past it to the last run that did.
+    return _load_latest_run(session, document_id, online=True) or _load_latest_run(session, document_id)
+
+
 def previous_run(session_factory: sessionmaker, document_id: str) -> RunResult | None:
-    """The latest recorded run of the document, with texts, or None before the first run."""
+    """The latest recorded run of the document, with texts, or None before the first run.
+    (``record_run`` returns the run to compare with as ``RecordedRun.previous``.)"""
     with session_factory() as session:
         return _load_latest_run(session, document_id)
 
