@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -51,8 +52,23 @@ class LoadedRegistry:
 # --- YAML in and out -----------------------------------------------------------------------
 
 
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that keeps an impossible date (``2017-13-45``) as text, so that the
+    model reports it at its line instead of the YAML library raising."""
+
+    def construct_yaml_timestamp(self, node, values=None):
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = True  # reported as problems, with both lines, instead of raising
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # one claim text per line: readable diffs, greppable
@@ -116,6 +132,8 @@ def load_registry(path: str | Path) -> LoadedRegistry:
         data = yaml.load(source)
     except YAMLError as exc:
         raise RegistryError([_yaml_problem(name, exc)]) from None
+    except (ValueError, TypeError) as exc:  # a value the YAML library cannot build
+        raise RegistryError([Problem(name, 1, f"invalid YAML: {exc}")]) from None
     if data is None:
         raise RegistryError([Problem(name, 1, "empty registry; it needs 'document:' and 'claims:'")])
     if not isinstance(data, dict):
@@ -315,6 +333,13 @@ def _pydantic_problem(name: str, data: dict, error: dict) -> Problem:
     if kind == "extra_forbidden":
         key = loc[-1]
         return Problem(name, line, f"{_parent(path)}: unknown key '{key}'{_allowed(model, key)}")
+    if kind == "union_tag_not_found":
+        return Problem(name, line, f"{where}: missing key 'kind' (one of: {', '.join(FACT_MODELS)})")
+    if kind == "model_type":
+        expected = _CHILD_MODELS.get(path.rsplit(".", 1)[-1].split("[")[0])
+        keys = f" ({', '.join(list(expected.model_fields)[:3])} …)" if expected else ""
+        return Problem(name, line, f"{where}: expected a mapping of keys{keys}, got "
+                                   f"{_type_name(error.get('input'))}")
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == SLUG:
         return Problem(name, line, f"{where}: {error.get('input')!r} is not a slug: use lower-case "
                                    "letters, digits and '-' (e.g. 'nardaran-case')")
@@ -354,5 +379,5 @@ def _type_name(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"text {value[:40]!r}"
+        return f"text {value[:60]!r}" + ("…" if len(value) > 60 else "")
     return type(value).__name__

@@ -263,3 +263,18 @@ def test_nardaran_registry_keeps_every_claim_with_real_sources():
     sanctions = claims["us-sanctions-alimardanov-2022"].facts
     assert sanctions[1].name == "Kerim Alimardanov" and "Karim Alimardanov" in sanctions[1].aliases
     assert sanctions[2].kind == "quote"
+
+
+def test_impossible_dates_and_misshapen_items_are_problems_not_crashes():
+    assert problems_of(DATA / "odd-values.yaml") == [
+        at("odd-values.yaml", 6, "claims[0]: expected a mapping of keys (id, text, section …), got text "
+                                 "'just a sentence, not a claim mapping'"),
+        at("odd-values.yaml", 10, "claims[1].facts[0]: missing key 'kind' (one of: count, range, date, "
+                                  "entity, quote)"),
+        at("odd-values.yaml", 11, "claims[1].facts[1].value: date '2017-13-45' is not YYYY, YYYY-MM or "
+                                  "YYYY-MM-DD"),
+        at("odd-values.yaml", 13, "claims[1].sources[0]: expected a mapping of keys (url, publisher, "
+                                  "title …), got text 'https://example.org/a-url-without-url-key'"),
+        at("odd-values.yaml", 14, "claims[1].sources[1].published: date '2017-02-30x' is not YYYY, "
+                                  "YYYY-MM or YYYY-MM-DD"),
+    ]
