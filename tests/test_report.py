@@ -1,0 +1,261 @@
+"""Reports: the JSON contract, the files on disk, Markdown for pull requests, and the HTML's
+escaping, highlights, text-fragment links and self-containment (read as text here; the browser
+test opens it in Chromium)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import timedelta
+from urllib.parse import unquote
+
+import pytest
+from report_samples import HOSTILE_TITLE, T0, sample_report, sample_runs
+
+from citewatch.changes import what_changed
+from citewatch.history import SourceHistory
+from citewatch.models import Evidence, FactOutcome, FactResult, QuoteFact, SourceStatus, Verdict
+from citewatch.report import build_report, render_html, render_markdown, write_reports
+from citewatch.report.html import safe_href
+from citewatch.report.marks import describe_fact, link_to_passage, segments, text_fragment
+from citewatch.results import ClaimResult, RunResult, SourceResult
+
+CONTRACT_TOP = {"schema", "document", "run", "summary", "claims"}
+CONTRACT_SOURCE = {"url", "status", "http_status", "final_url", "checked_copy", "verdict", "evidence", "archive"}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return sample_report()
+
+
+def claim(report: dict, claim_id: str) -> dict:
+    return next(c for c in report["claims"] if c["id"] == claim_id)
+
+
+# --- JSON contract -------------------------------------------------------------------------
+
+
+def test_report_json_follows_the_contract(report):
+    assert CONTRACT_TOP <= set(report)
+    assert report["schema"] == "citewatch.report/1"
+    assert report["document"] == {"id": "nardaran-case", "title": "Nardaran case"}
+    assert set(report["run"]) == {"id", "started_at", "finished_at", "offline"}
+    assert report["run"]["offline"] is False and report["run"]["started_at"].startswith("2026-11-20T06:00")
+    assert report["summary"]["claims"] == 5
+    assert report["summary"]["verdicts"] == {
+        "supported": 2, "partially_supported": 1, "contradicted": 1, "not_found": 0,
+        "unverifiable": 0, "unsourced": 1}
+    for c in report["claims"]:
+        assert {"id", "text", "verdict", "sources"} <= set(c)
+        for s in c["sources"]:
+            assert CONTRACT_SOURCE <= set(s)
+            assert s["status"] in {st.value for st in SourceStatus}
+            assert s["checked_copy"] in {"live", "local_archive", "wayback", None}
+            assert {"warc", "wayback_url"} <= set(s["archive"])
+            for e in s["evidence"]:
+                assert {"text", "start", "end"} <= set(e)
+                assert isinstance(e["start"], int) and e["end"] > e["start"]
+    assert json.loads(json.dumps(report)) == report  # plain JSON all the way down
+
+
+def test_history_goes_in_its_own_fields_never_in_status(report):
+    dead = claim(report, "operation-dates")["sources"][0]
+    assert dead["status"] == "dead"
+    assert (dead["failures"], dead["confirmed_dead"]) == (1, False)
+    assert dead["failing_since"].startswith("2026-11-20")
+    assert dead["checked_copy"] == "wayback"
+    assert report["summary"]["sources"]["failing"] == 1
+
+
+def test_history_passed_in_overrides_the_fields_on_the_sources():
+    _, latest = sample_runs()
+    url = latest.claims[2].sources[0].url
+    history = {url: SourceHistory(failures=4, failing_since=T0 - timedelta(days=4), confirmed_dead=True)}
+    out = build_report(latest, None, [], history)
+    dead = claim(out, "operation-dates")["sources"][0]
+    assert (dead["status"], dead["failures"], dead["confirmed_dead"]) == ("dead", 4, True)
+    assert out["summary"]["sources"]["confirmed_dead"] == 1
+    assert out["changes"] is None
+
+
+def test_additive_fields_changes_flags_overrides(report):
+    assert report["changes"]["previous_run_id"] == "20261117-060000-a1b2"
+    assert [c["id"] for c in report["changes"]["claims_added"]] == ["torture-allegations", "lankaran"]
+    assert report["flags"][0]["claim_id"] == "arrests" and claim(report, "arrests")["flags"]
+    assert report["overrides"][0]["supports"] is True
+    torture = claim(report, "torture-allegations")
+    assert torture["verdict"] == "supported" and torture["machine_verdict"] == "partially_supported"
+    assert torture["sources"][0]["override"]["machine_verdict"] == "partially_supported"
+    assert report["summary"]["flagged_claims"] == 1 and report["summary"]["citation_needed"] == 1
+
+
+def test_evidence_marks_point_at_the_matched_and_the_contradicting_words(report):
+    forum = claim(report, "arrests")["sources"][0]
+    [evidence] = forum["evidence"]
+    marked = {(evidence["text"][m["start"]:m["end"]], m["kind"]) for m in evidence["marks"]}
+    assert marked == {("at least 68", "contradicted"), ("arrested", "found")}
+    assert forum["facts"][0]["label"] == "more than 70"
+
+
+def test_marks_fall_back_to_the_matched_words_when_offsets_do_not_fit():
+    text = "Intro.  The court sentenced 18 people."
+    evidence = Evidence(text="The court sentenced 18 people.", start=8, end=38)
+    fact = FactResult(fact=QuoteFact(text="sentenced 18"), outcome=FactOutcome.FOUND, evidence=0,
+                      found="sentenced 18", start=2, end=14)  # offsets into another frame
+    source = SourceResult(url="https://x.example/", status=SourceStatus.LIVE, verdict=Verdict.SUPPORTED,
+                          text=text, evidence=[evidence], facts=[fact])
+    run = RunResult(document_id="d", document_title="D", run_id="r", started_at=T0,
+                    claims=[ClaimResult(id="c", text="c", verdict=Verdict.SUPPORTED, sources=[source])])
+    [e] = build_report(run)["claims"][0]["sources"][0]["evidence"]
+    assert [e["text"][m["start"]:m["end"]] for m in e["marks"]] == ["sentenced 18"]
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def test_write_reports_writes_run_and_latest_files_atomically(report, tmp_path):
+    paths = write_reports(report, tmp_path)
+    doc = tmp_path / "nardaran-case"
+    assert paths.latest_json == doc / "latest.json"
+    assert paths.run_dir == doc / "runs" / "20261120-060000-c3d4"
+    for p in (paths.json, paths.markdown, paths.html, paths.latest_json, paths.latest_markdown, paths.latest_html):
+        assert p.stat().st_size > 0
+    assert json.loads(paths.latest_json.read_text()) == report
+    assert paths.latest_html.read_bytes() == paths.html.read_bytes()
+    assert not list(doc.rglob("*.tmp"))
+    second = dict(report, run={**report["run"], "id": "next/../run"})
+    written = write_reports(second, tmp_path)
+    assert written.run_dir == doc / "runs" / "next_.._run"  # one folder, inside runs/
+    assert json.loads(paths.latest_json.read_text())["run"]["id"] == "next/../run"
+    assert paths.json.exists()  # earlier runs are kept
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+
+def test_markdown_puts_changes_flags_and_attention_first(report):
+    text = render_markdown(report)
+    order = [text.index(h) for h in ("| Verdict | Claims |", "## What changed since the last run",
+                                     "## Flagged for review", "## Claims needing attention",
+                                     "## Citation needed", "## All claims")]
+    assert order == sorted(order)
+    attention = text[text.index("## Claims needing attention"):text.index("## Citation needed")]
+    assert attention.index("`arrests`") < attention.index("`operation-dates`")
+    assert "`sentencing`" not in attention  # supported and untouched: not needing attention
+    assert "| ❌ Contradicted | 1 |" in text
+    assert "**⚠ at least 68**" in text and "**arrested**" in text
+    assert "- `lankaran` — another such region would be Lankaran" in text
+    assert "Started failing:** [report.az/en/incident/" in text
+    assert "- Police said" not in text and "+ On January 25, 2017" in text  # the diff block
+
+
+def test_markdown_escapes_text_from_pages(report):
+    text = render_markdown(report)
+    assert "<script>" not in text and "<b>" not in text
+    assert r"\<script\>alert(\"x\")" not in text and r"\<script\>alert" in text
+    assert "\\| Human Rights Watch" in text  # a pipe in a title cannot split a table
+
+
+def test_markdown_offline_run_says_so():
+    _, latest = sample_runs()
+    text = render_markdown(build_report(latest.model_copy(update={"offline": True})))
+    assert "**Offline run.**" in text and "no source was called dead" in text
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+def test_html_escapes_everything_that_came_from_pages():
+    html = render_html(sample_report(title='Case <img src=x onerror=alert(1)> "q"'))
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count("<script") == 1  # ours, at the end
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;Report.az&lt;/b&gt; &amp; co" in html
+
+
+def test_html_is_self_contained_and_its_inline_code_is_pinned_by_hash(report):
+    html = render_html(report)
+    assert not re.search(r"<(script|img|iframe|link)[^>]+(src|href)=\"?(https?:)?//", html, re.I)
+    assert '<link rel="icon" href="data:,">' in html and "stylesheet" not in html
+    assert "@import" not in html and "url(" not in html
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert "default-src 'none'" in csp
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    for code in (style, script):
+        digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+
+
+def test_html_highlights_found_and_contradicting_words(report):
+    html = render_html(report)
+    assert re.search(r'<mark class="hl-contradicted" title="States a different value \(the claim says more than 70\)">at least 68</mark>', html)
+    assert '<mark class="hl-found" title="Matches: more than 70">about 70</mark>' in html
+    assert '<mark class="hl-found" title="Matches the claim">arrested</mark>' in html
+
+
+def test_html_shows_status_history_links_and_citation_needed(report):
+    html = render_html(report)
+    assert "failing, 1 check in a row since 2026-11-20" in html
+    assert "Wayback Machine copy" in html
+    assert 'href="https://web.archive.org/web/20151201093000/https://report.az/' in html
+    assert "Citation needed</h2>" in html and "another such region would be Lankaran" in html
+    assert html.index("Flagged for review") < html.index("Since the last run") < html.index('id="claims-h"')
+    assert html.count('<article class="claim') == 5
+    first = re.search(r'<article class="claim v-(\w+)" id="claim-([\w-]+)"', html)
+    assert first.group(2) == "arrests"  # flagged and contradicted: first
+    assert "Human override:" in html and "machine: Partly supported" in html
+
+
+def test_html_links_to_the_passage_with_a_text_fragment(report):
+    html = render_html(report)
+    hrefs = re.findall(r'href="([^"]*#:~:text=[^"]*)"', html)
+    forum = next(h for h in hrefs if "forum18" in h)
+    assert forum.startswith("http://www.forum18.org/archive.php?article_id=2173#:~:text=")
+    start, end = forum.split("#:~:text=")[1].split(",")
+    assert unquote(start) == "Since the police assault on"
+    assert unquote(end) == "Unity Movement have been arrested."
+
+
+def test_a_dangerous_url_is_never_a_link():
+    assert safe_href("javascript:alert(1)") is None
+    assert safe_href("https://ok.example/") == "https://ok.example/"
+
+
+# --- pieces --------------------------------------------------------------------------------
+
+
+def test_text_fragment_percent_encodes_the_directive_syntax():
+    assert text_fragment("co-operation, 10–20 & more") == \
+        "text=co%2Doperation%2C%2010%E2%80%9320%20%26%20more"
+    long = "one two three four five six seven eight nine ten eleven twelve"
+    assert text_fragment(long) == "text=one%20two%20three%20four%20five,eight%20nine%20ten%20eleven%20twelve"
+    assert link_to_passage("https://x.example/p#sec", "a b") == "https://x.example/p#sec:~:text=a%20b"
+    assert link_to_passage("https://x.example/p", "") == "https://x.example/p"
+
+
+def test_segments_cover_the_passage_in_order():
+    pieces = segments("abcdefgh", [{"start": 5, "end": 7, "kind": "found"},
+                                   {"start": 1, "end": 3, "kind": "contradicted"}])
+    assert [(p["text"], p["kind"]) for p in pieces] == [
+        ("a", None), ("bc", "contradicted"), ("de", None), ("fg", "found"), ("h", None)]
+
+
+def test_describe_fact_in_plain_words():
+    assert describe_fact({"kind": "count", "value": 70, "op": ">"}) == "more than 70"
+    assert describe_fact({"kind": "range", "low": 10, "high": 20, "unit": "years"}) == "10–20 years"
+    assert describe_fact({"kind": "date", "value": "2017-01"}) == "2017-01"
+
+
+def test_a_first_run_report_says_there_is_nothing_to_compare():
+    _, latest = sample_runs()
+    report = build_report(latest, what_changed(None, latest))
+    assert report["changes"]["first_run"] and report["summary"]["changes"] == 0
+    assert "First run of this document" in render_html(report)
+    assert "First run of this document" in render_markdown(report)
+
+
+def test_the_hostile_sample_title_is_really_hostile():
+    assert "<script>" in HOSTILE_TITLE
