@@ -91,6 +91,14 @@ class SaveOutcome:
         """A recent capture exists now."""
         return self.status in (SaveStatus.RECENT, SaveStatus.SAVED, SaveStatus.CONFIRMED)
 
+    @property
+    def archive_url(self) -> str | None:
+        return self.snapshot.archive_url if self.snapshot else None
+
+    @property
+    def timestamp(self) -> str | None:
+        return self.snapshot.timestamp if self.snapshot else None
+
 
 class SaveBudget:
     """At most ``per_minute`` save requests in any 60 s, shared by every thread (and by every

@@ -306,3 +306,47 @@ def test_kill_9_while_writing_loses_no_completed_record(tmp_path):
     archive.close()
     assert archive.read_payload(after) == b"still working"
     assert warcio_check(warc_files(tmp_path / "archive")).returncode == 0
+
+
+# --- the `citewatch archive` command -------------------------------------------------------
+
+
+def test_archive_cli_lists_and_writes_back_the_original_bytes(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    folder = tmp_path / "archive"
+    _, sessions = open_database(f"sqlite:///{folder / 'citewatch.sqlite'}")
+    with WarcArchive(folder, sessions) as store:
+        first = store.store(fetched(body=b"\x00binary\xffv1", when=T0))
+        store.store(fetched(body=b"\x00binary\xffv1", when=T0 + timedelta(days=1)))
+        store.store(fetched(body=b"v2", when=T0 + timedelta(days=30)))
+        store.store(fetched(body=b"gone", status=404, when=T0 + timedelta(days=60)))
+    runner = CliRunner()
+    url = "http://site.test/page"
+
+    listed = runner.invoke(app, ["archive", "list", url, "--archive-dir", str(folder)])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 4
+    assert "2024-01-01 00:00:00Z" in lines[0] and " 200 " in lines[0] and first.payload_digest in lines[0]
+    assert f"{first.warc_file}:{first.offset}" in lines[0] and lines[0].endswith("response")
+    assert f"revisit of #{first.id} (2024-01-01 00:00:00Z)" in lines[1]
+    assert " 404 " in lines[3]
+
+    newest = runner.invoke(app, ["archive", "show", url, "--archive-dir", str(folder)])
+    assert newest.exit_code == 0 and newest.stdout_bytes == b"v2"
+    out = tmp_path / "copy.bin"
+    dated = runner.invoke(app, ["archive", "show", url, "--at", "2024-01-02", "-o", str(out),
+                                "--archive-dir", str(folder)])
+    assert dated.exit_code == 0, dated.output
+    assert out.read_bytes() == b"\x00binary\xffv1"  # the revisit, followed to its payload
+
+    nothing = runner.invoke(app, ["archive", "list", "http://site.test/none", "--archive-dir", str(folder)])
+    assert nothing.exit_code == 2 and "nothing archived for http://site.test/none" in nothing.stderr
+    bad_date = runner.invoke(app, ["archive", "show", url, "--at", "last week", "--archive-dir", str(folder)])
+    assert bad_date.exit_code == 2 and "is not a date" in bad_date.stderr
+    missing = runner.invoke(app, ["archive", "list", url, "--archive-dir", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no archive at" in missing.stderr
+    assert not (tmp_path / "nope").exists()
