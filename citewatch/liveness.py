@@ -28,17 +28,37 @@ Probe = Union[FetchResult, None, Callable[[], Union[FetchResult, None]]]
 SIMILAR_TO_PROBE = 0.9  # share of identical words (difflib ratio) that makes a page "the error page"
 _HTML_SCAN_BYTES = 512 * 1024
 
-_ERROR_WORDING = re.compile(
-    r"""(\b404\b.*\b(not\s+found|error|page)\b|\b(error|page)\b.*\b404\b|^\s*404\s*$
-    |\bpage\s+(was\s+)?not\s+found\b|\bnot\s+found\b\s*$|^\s*not\s+found\b
-    |\bpage\s+(does\s+not|doesn't|no\s+longer)\s+exists?\b|\bno\s+longer\s+available\b
-    |\bcould\s+not\s+be\s+found\b|\bcan(no|')t\s+be\s+found\b|\bnothing\s+(was\s+)?found\b
-    |\bpage\s+unavailable\b|\bcontent\s+(is\s+)?(not|no\s+longer)\s+available\b
-    |страница\s+не\s+найдена|ничего\s+не\s+найдено|səhifə\s+tapılmadı|sehife\s+tapilmadi
+# Error-page wording in a title part or main heading. Strong phrases count in any heading of up to
+# _HEADING_WORDS words; weak ones only when they are the whole of a short heading ("Not Found",
+# "Error 404"), so that a headline like "Missing hikers not found after three days" stays live.
+_STRONG_WORDING = re.compile(
+    r"""\bpage\s+(was\s+)?not\s+found\b|\b404\s*[-:–]?\s*(error|not\s+found|page)\b|\berror\s*[-:]?\s*404\b
+    |\bpage\s+(does\s+not|doesn[’']t|no\s+longer)\s+exists?\b|\bpage\s+(is\s+)?no\s+longer\s+available\b
+    |\bpage\s+(you\s+(are|were)\s+looking\s+for|you\s+requested)\b|\bpage\s+(could\s+not|couldn[’']t|can\s*not|can[’']t)\s+be\s+found\b
+    |страница\s+не\s+найдена|страница\s+не\s+существует|səhifə\s+tapılmadı|sehife\s+tapilmadi
     |seite\s+nicht\s+gefunden|page\s+introuvable|página\s+no\s+encontrada|pagina\s+non\s+trovata
-    |sayfa\s+bulunamadı|pagina\s+niet\s+gevonden)""",
+    |sayfa\s+bulunamadı|pagina\s+niet\s+gevonden|strona\s+nie\s+została\s+znaleziona""",
     re.I | re.X,
 )
+_WEAK_WORDING = re.compile(
+    r"^\W*(error\W*)?(404|410)?\W*(error|not\s+found|file\s+not\s+found|nothing\s+found|page\s+unavailable"
+    r"|content\s+not\s+available|не\s+найдено|ошибка|tapılmadı|xəta)?\W*(404|410)?\W*$",
+    re.I,
+)
+_HEADING_WORDS = 15
+_SHORT_HEADING_WORDS = 4
+
+
+def error_wording(heading: str) -> bool:
+    """Whether a title part or heading reads like an error page's."""
+    words = heading.split()
+    if not words or len(words) > _HEADING_WORDS:
+        return False
+    if _STRONG_WORDING.search(heading):
+        return True
+    return len(words) <= _SHORT_HEADING_WORDS and any(c.isalnum() for c in heading) and bool(_WEAK_WORDING.match(heading))
+
+
 _CHALLENGE_TITLE = re.compile(
     r"just\s+a\s+moment|attention\s+required|verify(ing)?\s+(that\s+)?you\s+are\s+(a\s+)?human"
     r"|are\s+you\s+a\s+robot|checking\s+your\s+browser|ddos[- ]guard|pardon\s+our\s+interruption"
@@ -171,7 +191,7 @@ class PageView:
         if not self.is_html:
             return False
         texts = [*_title_parts(self.title()), *self.headings()]
-        return any(_ERROR_WORDING.search(t) for t in texts if t)
+        return any(error_wording(t) for t in texts if t)
 
     def words(self, limit: int = 3000) -> list[str]:
         if not self.is_html:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -102,7 +103,8 @@ PATHS = {
 }
 
 
-def pdf_bytes(text_lines: list[str]) -> bytes:
+@functools.lru_cache(maxsize=8)
+def pdf_bytes(text_lines: tuple[str, ...]) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF()
@@ -155,7 +157,7 @@ def install_behaviours(web: FixtureWeb) -> None:
                                                       charset="windows-1251", content_type="text/html"))
     herald.route(PATHS["az_no_charset"], Route(body=site_html("Nardaranda həbslər", AZERBAIJANI * 2, lang="az",
                                                               charset=None), content_type="text/html"))
-    herald.route(PATHS["pdf"], Route(body=pdf_bytes(["Annual report 2016", "More than seventy arrested."]),
+    herald.route(PATHS["pdf"], Route(body=pdf_bytes(("Annual report 2016", "More than seventy arrested.")),
                                      content_type="application/pdf"))
     herald.route(PATHS["robots_disallowed"], html_page("Private memo", STORY))
     herald.route(PATHS["conditional"], html_page("Stable page", STORY, etag='"v1-abc"',

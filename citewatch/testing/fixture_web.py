@@ -334,8 +334,12 @@ class FixtureWeb:
         return self
 
     def stop(self) -> None:
-        for host in self.hosts:
-            host.stop()
+        # each server notices the stop on its next poll: stop them side by side, not one after another
+        stoppers = [threading.Thread(target=host.stop) for host in self.hosts]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
 
     def __enter__(self) -> "FixtureWeb":
         return self.start()

@@ -1,0 +1,194 @@
+"""Liveness: statuses from real fetches of the fixture web, soft-404 signs one by one, offline runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from webfixtures import LISTING, PATHS, STORY
+
+from citewatch.fetch import Fetcher
+from citewatch.liveness import assess, classify, error_wording, is_real_redirect, needs_probe, run_is_offline
+from citewatch.models import FetchResult, SourceStatus
+from citewatch.testing.fixture_web import Route, closed_port_url, html_page, site_html
+
+
+def probes(host):
+    return [r for r in host.requests if r.path.endswith("-citewatch-probe")]
+
+
+@pytest.fixture
+def fetcher(fast_settings):
+    return Fetcher(fast_settings)
+
+
+# --- soft-404, each sign on its own -----------------------------------------------------------------
+
+
+def test_error_wording_in_title_and_heading_is_soft_404(fixture_web, fetcher):
+    herald = fixture_web[0]
+    result = fetcher.fetch(herald.url(PATHS["soft_wording"]))
+    assert result.http_status == 200 and result.status is SourceStatus.SOFT_404
+    assert "error page" in result.error
+
+
+def test_deep_url_redirected_to_the_home_page_is_soft_404(fixture_web, fetcher):
+    herald = fixture_web[0]
+    result = fetcher.fetch(herald.url(PATHS["to_home"]))
+    assert result.status is SourceStatus.SOFT_404 and result.final_url == herald.url("/")
+    assert "home page" in result.error
+
+
+def test_probe_finds_a_site_that_answers_200_to_anything(fixture_web, fetcher):
+    daily = fixture_web[1]
+    dead = fetcher.fetch(daily.url("/news/2017/deleted-story"))
+    also_dead = fetcher.fetch(daily.url("/news/2016/another-deleted-story"))
+    alive = fetcher.fetch(daily.url("/news/2017/story-1"))
+    assert dead.http_status == 200 and dead.status is SourceStatus.SOFT_404
+    assert also_dead.status is SourceStatus.SOFT_404
+    assert "does not exist" in dead.error
+    assert alive.status is SourceStatus.LIVE
+    assert len(probes(daily)) == 1  # the probe is cached per host
+
+
+def test_probe_of_a_site_with_real_404s_leaves_pages_live(fixture_web, fetcher):
+    herald = fixture_web[0]
+    assert fetcher.fetch(herald.url(PATHS["ok"])).status is SourceStatus.LIVE
+    [probe] = probes(herald)
+    assert probe.path.startswith("/") and len(probe.path) > 20
+
+
+def test_probe_can_be_switched_off(fixture_web, fast_settings):
+    daily = fixture_web[1]
+    result = Fetcher(fast_settings.model_copy(update={"soft404_probe": False})).fetch(daily.url("/news/2017/gone"))
+    assert result.status is SourceStatus.LIVE and probes(daily) == []
+
+
+def test_the_home_page_itself_is_never_probed(fixture_web, fetcher):
+    daily = fixture_web[1]
+    assert fetcher.fetch(daily.url("/")).status is SourceStatus.LIVE
+    assert probes(daily) == []
+
+
+# --- blocked -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["unauthorized", "forbidden", "challenge", "login_wall"])
+def test_walls_are_blocked(fixture_web, fetcher, key):
+    result = fetcher.fetch(fixture_web[0].url(PATHS[key]))
+    assert result.status is SourceStatus.BLOCKED and result.error
+
+
+def test_a_login_form_on_a_200_page_is_blocked(fixture_web, fetcher):
+    herald = fixture_web[0]
+    herald.route("/subscribers/story", Route(body=site_html(
+        "Log in to continue", '<form><input name="user"><input type="password" name="pw"></form>')))
+    assert fetcher.fetch(herald.url("/subscribers/story")).status is SourceStatus.BLOCKED
+
+
+def test_an_article_with_a_recaptcha_comment_form_is_live(fixture_web, fetcher):
+    herald = fixture_web[0]
+    herald.route("/news/with-comments", html_page(
+        "Court sentences group leader", STORY + '<form id="comment"><div class="g-recaptcha" data-sitekey="x"></div></form>',
+        head_extra='<script src="https://www.google.com/recaptcha/api.js" async defer></script>'))
+    assert fetcher.fetch(herald.url("/news/with-comments")).status is SourceStatus.LIVE
+
+
+def test_a_200_cloudflare_challenge_is_blocked(fixture_web, fetcher):
+    herald = fixture_web[0]
+    herald.route("/cf200", Route(body="<html><head><title>Just a moment...</title></head><body>"
+                                      "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/v1'></script></body></html>"))
+    assert fetcher.fetch(herald.url("/cf200")).status is SourceStatus.BLOCKED
+
+
+# --- statuses from hand-made results (no network) ------------------------------------------------------
+
+
+def made(code: int | None, body: str = "", url: str = "https://news.example/a/b", final_url: str | None = None,
+         status: SourceStatus = SourceStatus.LIVE, redirects=(), headers=()) -> FetchResult:
+    return FetchResult(url=url, final_url=final_url or url, status=status, http_status=code, body=body.encode(),
+                       content_type="text/html; charset=utf-8", encoding="utf-8", redirects=list(redirects),
+                       headers=list(headers), fetched_at=datetime.now(timezone.utc))
+
+
+@pytest.mark.parametrize("code,status", [(200, SourceStatus.LIVE), (404, SourceStatus.DEAD), (410, SourceStatus.DEAD),
+                                         (401, SourceStatus.BLOCKED), (403, SourceStatus.BLOCKED),
+                                         (451, SourceStatus.BLOCKED), (429, SourceStatus.BLOCKED),
+                                         (500, SourceStatus.SERVER_ERROR), (503, SourceStatus.SERVER_ERROR),
+                                         (408, SourceStatus.TIMEOUT), (400, SourceStatus.BLOCKED)])
+def test_http_codes(code, status):
+    body = site_html("Court sentences group leader", STORY)
+    assert classify(made(code, body)) is status
+
+
+def test_failures_set_by_the_fetcher_are_kept():
+    for status in (SourceStatus.TIMEOUT, SourceStatus.UNREACHABLE, SourceStatus.FORBIDDEN_ADDRESS, SourceStatus.TOO_LARGE):
+        assert classify(made(None, status=status)) is status
+
+
+def test_cloudflare_header_alone_marks_a_challenge():
+    assert classify(made(403, "<html></html>", headers=[("cf-mitigated", "challenge")])) is SourceStatus.BLOCKED
+
+
+@pytest.mark.parametrize("heading,soft", [("Page not found", True), ("404 Not Found", True), ("Страница не найдена", True),
+                                          ("Səhifə tapılmadı", True), ("Oops! That page can’t be found.", True),
+                                          ("Missing hikers not found after three days", False),
+                                          ("Law 404 passed by parliament", False), ("Latest news", False)])
+def test_error_wording(heading, soft):
+    assert error_wording(heading) is soft
+    page = site_html(heading, "<p>Some words of a page.</p>")
+    assert (classify(made(200, page)) is SourceStatus.SOFT_404) is soft
+
+
+def test_probe_similarity_decides_only_for_similar_pages():
+    page = made(200, site_html("Latest news", LISTING + "<p>/news/2017/gone</p>"), url="https://daily.example/news/2017/gone")
+    probe = made(200, site_html("Latest news", LISTING + "<p>/x7f3-citewatch-probe</p>"), url="https://daily.example/x7f3")
+    article = made(200, site_html("Court sentences group leader", STORY), url="https://daily.example/news/2017/story")
+    assert needs_probe(page)
+    assert classify(page, probe=probe) is SourceStatus.SOFT_404
+    assert classify(article, probe=probe) is SourceStatus.LIVE
+    assert classify(page, probe=made(404, "nope")) is SourceStatus.LIVE
+    called = []
+    assert classify(made(404, "x"), probe=lambda: called.append(1)) is SourceStatus.DEAD and called == []
+
+
+def test_redirect_kinds():
+    assert not is_real_redirect("http://news.example/a", "https://www.news.example/a/")
+    assert is_real_redirect("https://news.example/a", "https://news.example/b")
+    moved = made(200, site_html("Story", STORY), url="https://news.example/a", final_url="https://news.example/b",
+                 redirects=[("https://news.example/a", 301)])
+    assert assess(moved).status is SourceStatus.REDIRECTED
+    upgraded = made(200, site_html("Story", STORY), url="http://news.example/a", final_url="https://news.example/a",
+                    redirects=[("http://news.example/a", 301)])
+    assert assess(upgraded).status is SourceStatus.LIVE
+
+
+# --- offline runs -------------------------------------------------------------------------------------------
+
+
+def test_network_down_is_unreachable_and_the_run_offline(fast_settings):
+    urls = [closed_port_url("127.0.0.1", "/a"), closed_port_url("127.0.0.2", "/b"), closed_port_url("127.0.0.3", "/c")]
+    settings = fast_settings.model_copy(update={"max_retries": 1})
+    results = list(Fetcher(settings).fetch_many([(u, None) for u in urls]))
+    assert [r.status for r in results] == [SourceStatus.UNREACHABLE] * 3
+    assert all("refused" in r.error and r.attempts == 2 for r in results)
+    assert run_is_offline(results)
+
+
+def test_one_answering_host_means_the_run_is_online(fixture_web, fast_settings):
+    settings = fast_settings.model_copy(update={"max_retries": 0})
+    urls = [closed_port_url("127.0.0.2", "/a"), fixture_web[0].url(PATHS["gone404"])]
+    results = list(Fetcher(settings).fetch_many([(u, None) for u in urls]))
+    assert {r.status for r in results} == {SourceStatus.UNREACHABLE, SourceStatus.DEAD}
+    assert not run_is_offline(results)
+
+
+def test_offline_rule_edges():
+    timeout = made(None, url="https://a.example/x", status=SourceStatus.TIMEOUT)
+    unreachable = made(None, url="https://b.example/y", status=SourceStatus.UNREACHABLE)
+    forbidden = made(None, url="http://10.0.0.1/", status=SourceStatus.FORBIDDEN_ADDRESS)
+    live_same_host = made(200, url="https://a.example/z")
+    assert run_is_offline([timeout, unreachable, forbidden])
+    assert not run_is_offline([timeout, unreachable, live_same_host])  # a.example answered once
+    assert not run_is_offline([forbidden])
+    assert not run_is_offline([])
