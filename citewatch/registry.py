@@ -128,8 +128,8 @@ def load_registry(path: str | Path) -> LoadedRegistry:
 
     yaml = _yaml()
     try:
-        node = yaml.compose(source)
-        data = yaml.load(source)
+        node = yaml.compose(source)  # parsed once: nodes for duplicate keys, data with line numbers
+        data = yaml.constructor.construct_document(node) if node is not None else None
     except YAMLError as exc:
         raise RegistryError([_yaml_problem(name, exc)]) from None
     except (ValueError, TypeError) as exc:  # a value the YAML library cannot build
