@@ -22,6 +22,7 @@ from rich.table import Table
 
 from citewatch import demo as sample
 from citewatch.errors import ConfigError
+from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
 
 STATE_FILE = "demo-state.json"
 
@@ -76,8 +77,11 @@ class DemoRun:
 
 def run_demo(out: Path, *, verbose: bool = False, console: Console | None = None) -> DemoRun:
     """One demo run into ``out``."""
-    out = Path(out).resolve()
-    _make_writable(out)
+    from flows.prefect_env import configure_prefect, configured_api_url
+
+    out = ensure_writable_folder(Path(out).resolve(), "demo folder", "--out DIR")
+    configure_prefect(verbose=verbose)
+    ensure_prefect_api_answers(configured_api_url())
     state_path = out / STATE_FILE
     state = sample.load_state(state_path)
     run_number = int(state.get("runs", 0)) + 1
@@ -105,17 +109,6 @@ def run_demo(out: Path, *, verbose: bool = False, console: Console | None = None
     reports = outcome.get("reports") or {kind: str(latest.with_suffix(f".{kind}")) for kind in ("json", "md", "html")}
     report = json.loads(Path(reports.get("json", latest.with_suffix(".json"))).read_text(encoding="utf-8"))
     return DemoRun(run_number, outcome, report, reports)
-
-
-def _make_writable(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".citewatch-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ConfigError(f"cannot write to the demo folder {out} ({exc.strerror or exc}); "
-                          "choose another one with --out DIR") from None
 
 
 class _RunningWayback:
@@ -180,9 +173,6 @@ def _verify(registry: Path, out: Path, wayback_url: str, *, verbose: bool, conso
         "CITEWATCH_REPORTS_DIR": str(reports_dir),
         "CITEWATCH_DATABASE_URL": f"sqlite:///{archive_dir / 'citewatch.sqlite'}",
     }
-    from flows.prefect_env import configure_prefect
-
-    configure_prefect(verbose=verbose)
     with _environment(settings, DEMO_UNSET):
         from flows.verify import verify_document, watch_progress
 
