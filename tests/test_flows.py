@@ -1,0 +1,182 @@
+"""The Prefect flows and the verify/flag/unflag/override commands, run for real under the
+session's Prefect test harness against the fixture web. Flow runs cost about a second each, so
+this module keeps them few and shares one fixture web."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+
+import pytest
+from typer.testing import CliRunner
+
+from citewatch import pipeline as pl
+from citewatch.config import load_settings
+from citewatch.errors import ConfigError
+from citewatch.history import list_runs, source_history
+from citewatch.testing.fixture_web import FixtureWeb
+from verify_fixtures import EXPECTED_FIRST_RUN, serve_pages, write_registry
+
+pytestmark = pytest.mark.slow
+
+FAST_FETCH = {"CITEWATCH_MAX_RETRIES": "0", "CITEWATCH_CONNECT_TIMEOUT": "2",
+              "CITEWATCH_READ_TIMEOUT": "5", "CITEWATCH_TOTAL_DEADLINE": "10"}
+
+
+@pytest.fixture(scope="module")
+def web():
+    with FixtureWeb(hosts=2) as running:
+        yield running
+
+
+@pytest.fixture
+def site(web, workdir, monkeypatch, prefect_harness):
+    for key, value in FAST_FETCH.items():
+        monkeypatch.setenv(key, value)
+    web.clear()
+    serve_pages(web)
+    return web, write_registry(workdir / "claims", web), workdir
+
+
+def cli(*args: str):
+    from flows.cli import app
+
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def report_of(workdir, document_id="aldane-harbour") -> dict:
+    return json.loads((workdir / "reports" / document_id / "latest.json").read_text(encoding="utf-8"))
+
+
+def prefect_client():
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def test_verify_document_flow_verdicts_artifacts_names_and_flags(site):
+    from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterFlowRunId,
+                                                FlowRunFilter, FlowRunFilterId)
+
+    from flows.verify import verify_document
+
+    web, registry, workdir = site
+    flagged = cli("flag", str(registry), "workers", "--reason", "union and police numbers differ",
+                  "--by", "editor-ann")
+    assert flagged.exit_code == 0, flagged.output
+    when = datetime(2026, 4, 2, 8, 30, tzinfo=timezone.utc)
+
+    state = verify_document(str(registry), now=when, return_state=True)
+
+    summary = state.result()
+    assert {c["id"]: c["verdict"] for c in summary["claims"]} == EXPECTED_FIRST_RUN
+    report = report_of(workdir)
+    assert report["run"]["started_at"].startswith("2026-04-02T08:30")
+    assert [(f["claim_id"], f["who"]) for f in report["flags"]] == [("workers", "editor-ann")]
+    assert "union and police numbers differ" in (workdir / "reports" / "aldane-harbour" / "latest.md").read_text()
+
+    run_id = state.state_details.flow_run_id
+    with prefect_client() as client:
+        flow_run = client.read_flow_run(run_id)
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+    assert flow_run.name == "aldane-harbour 2026-04-02 08:30"
+    by_type = {a.type: a for a in artifacts}
+    assert set(by_type) == {"markdown", "table"}
+    assert "Aldane harbour" in by_type["markdown"].data and "contradicted" in by_type["markdown"].data
+    table = by_type["table"].data
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert {r["claim"]: r["verdict"] for r in rows}["workers"] == "contradicted"
+    assert {r["claim"]: r["flagged"] for r in rows}["workers"] == "yes"
+    # one task per batch of hosts, not one per source
+    assert len(task_runs) <= 7
+
+
+def test_cli_verify_override_unflag_and_fail_on(site):
+    web, registry, workdir = site
+    url = web[1].url("/strike")
+    assert cli("flag", str(registry), "workers", "--reason", "check the union's count").exit_code == 0
+    assert cli("unflag", "aldane-harbour", "workers").exit_code == 0
+    done = cli("override", str(registry), "workers", "--source", url, "--supports",
+               "--reason", "the union's later statement gives 450", "--by", "editor-bo")
+    assert done.exit_code == 0, done.output
+
+    result = cli("verify", str(registry), "--fail-on", "contradicted,not_found")
+
+    assert result.exit_code == 1, result.output
+    assert "harbour" in result.stdout and "latest.json" in result.stdout
+    assert "workers" not in result.stdout.split("--fail-on")[-1]  # overridden: now supported
+    report = report_of(workdir)
+    workers = next(c for c in report["claims"] if c["id"] == "workers")
+    assert workers["verdict"] == "supported"
+    assert workers["sources"][0]["override"]["who"] == "editor-bo"
+    assert report["flags"] == []
+
+    from flows.cli import app
+
+    typo = CliRunner().invoke(app, ["verify", str(registry), "--fail-on", "unverifiable-typo"])
+    assert isinstance(typo.exception, ConfigError)  # bad input (exit 2 through main), not a pass
+    assert "unverifiable_typo" in str(typo.exception)
+
+
+def test_bad_claim_id_is_refused_with_the_known_ids(site):
+    _web, registry, _workdir = site
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["flag", str(registry), "no-such-claim", "--reason", "x"])
+    assert result.exit_code != 0
+    assert "no-such-claim" in str(result.exception) and "workers" in str(result.exception)
+
+
+def test_two_concurrent_runs_of_one_document_leave_consistent_state(site):
+    from flows.verify import verify_document
+
+    _web, registry, workdir = site
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(verify_document(str(registry)))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+
+    assert errors == []
+    assert len({r["run_id"] for r in results}) == 2
+    settings = load_settings()
+    session_factory = pl.open_state(settings)
+    runs = list_runs(session_factory, "aldane-harbour")
+    assert len(runs) == 2
+    assert source_history(session_factory, "aldane-harbour")[_gone_url(registry)].failures == 2
+    latest = report_of(workdir)
+    assert latest["run"]["id"] in {r["run_id"] for r in results}
+
+
+def _gone_url(registry) -> str:
+    from citewatch.registry import load_registry
+
+    claim = next(c for c in load_registry(registry).registry.claims if c.id == "ferry")
+    return claim.sources[0].url
+
+
+def test_offline_run_through_the_cli_says_offline(workdir, monkeypatch, prefect_harness):
+    for key, value in FAST_FETCH.items():
+        monkeypatch.setenv(key, value)
+    closed = FixtureWeb(hosts=2, first_ip=5).start()
+    registry = write_registry(workdir / "claims", closed, document_id="offline-doc")
+    closed.stop()
+
+    result = cli("verify", str(registry), "--fail-on", "contradicted")
+
+    assert result.exit_code == 0, result.output
+    assert "OFFLINE" in result.stdout
+    report = report_of(workdir, "offline-doc")
+    assert report["run"]["offline"] is True
+    assert all(s["status"] != "dead" for c in report["claims"] for s in c["sources"])
