@@ -23,6 +23,7 @@ import email.utils
 import random
 import secrets
 import socket
+import ssl
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -33,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions as u3
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from citewatch import liveness
 from citewatch.charset import detect_encoding
@@ -277,6 +279,8 @@ class Fetcher:
         except (requests.exceptions.ContentDecodingError, u3.DecodeError) as exc:
             return _Answer(url, status=SourceStatus.SERVER_ERROR,
                            error=f"the server sent a body that cannot be decoded ({_short(exc)})")
+        except (requests.exceptions.SSLError, u3.SSLError) as exc:
+            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"the TLS connection failed ({_describe_tls_error(exc)})")
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, u3.ProtocolError,
                 u3.NewConnectionError, ConnectionError) as exc:
             return _Answer(url, status=SourceStatus.UNREACHABLE, retryable=True,
@@ -407,26 +411,36 @@ def _failure(url: str, final_url: str, status: SourceStatus, error: str | None,
 
 
 def _describe_connection_error(exc: BaseException) -> str:
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, ConnectionRefusedError):
+    for cause in _causes(exc):
+        if isinstance(cause, ConnectionRefusedError):
             return "connection refused"
-        if isinstance(exc, ConnectionResetError):
+        if isinstance(cause, ConnectionResetError):
             return "connection reset by the server"
-        if isinstance(exc, u3.ProtocolError) and "IncompleteRead" in str(exc):
+        if isinstance(cause, u3.ProtocolError) and "IncompleteRead" in str(cause):
             return "the server closed the connection in the middle of the body"
-        if isinstance(exc, (requests.ConnectionError, u3.MaxRetryError, u3.ProtocolError, u3.NewConnectionError)):
-            inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-            inner = getattr(exc, "reason", None) or inner or exc.__context__
-            if inner is None:
-                break
-            exc = inner
+    return _short(exc)
+
+
+def _describe_tls_error(exc: BaseException) -> str:
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"the site's certificate cannot be trusted: {cause.verify_message}"
+        if isinstance(cause, CertificateError):
+            return f"the site's certificate cannot be trusted: {cause}"
+    return _short(exc)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps (requests wraps urllib3, which wraps the socket error)."""
+    seen, todo = set(), [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
             continue
-        if isinstance(exc, OSError) and exc.errno is not None:
-            return exc.strerror or str(exc)
-        exc = exc.__cause__ or exc.__context__
-    return _short(exc) if exc is not None else "no connection"
+        seen.add(id(current))
+        yield current
+        todo += [getattr(current, "reason", None), current.__cause__, current.__context__,
+                 *(a for a in current.args if isinstance(a, BaseException))]
 
 
 def _short(exc: BaseException | None) -> str:

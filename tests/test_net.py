@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 
 import pytest
 
@@ -147,3 +148,31 @@ def test_connection_goes_to_the_checked_ip_with_the_original_host_header(fixture
     assert result.remote_ip == plain.ip
     [request] = plain.requests_to("/story")
     assert request.header("Host") == f"news.example:{plain.port}"
+
+
+def test_https_goes_to_the_pinned_ip_and_verifies_the_certificate_of_the_name(tmp_path, fast_settings):
+    import trustme
+
+    from citewatch.testing.fixture_web import FixtureWeb
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("news.example").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with FixtureWeb(hosts=1, first_ip=4, names=["news.example"], tls=server_context) as web:
+        site = web[0]
+        site.route("/story", Route(body="<html><title>over TLS</title><p>secure words</p></html>"))
+        resolver = stub_resolver({"news.example": [site.ip], "other.example": [site.ip]})
+        settings = fast_settings.model_copy(update={"obey_robots": False, "soft404_probe": False, "max_retries": 0})
+        session = make_session(settings, resolver)
+        session.verify = str(ca_file)
+        fetcher = Fetcher(settings, session=session)
+        result = fetcher.fetch(site.url("/story"))
+        assert result.status is SourceStatus.LIVE and b"secure words" in result.body
+        assert result.remote_ip == "127.0.0.4"
+        assert site.requests_to("/story")[0].header("Host") == f"news.example:{site.port}"
+        # the same IP under a name the certificate does not cover: TLS refuses it
+        wrong = fetcher.fetch(f"https://other.example:{site.port}/story")
+        assert wrong.status is SourceStatus.UNREACHABLE
+        assert "certificate cannot be trusted" in wrong.error and "other.example" in wrong.error

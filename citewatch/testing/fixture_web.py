@@ -29,6 +29,7 @@ from __future__ import annotations
 import gzip
 import html
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -221,9 +222,10 @@ class RecordedRequest:
 class WebHost:
     """One site on one loopback address: its routes, its fallback and the requests it received."""
 
-    def __init__(self, ip: str, port: int = 0, name: str | None = None):
+    def __init__(self, ip: str, port: int = 0, name: str | None = None, tls: ssl.SSLContext | None = None):
         self.ip = ip
-        self.name = name or ip
+        self.name = name or ip  # what URLs call the host: a name only a resolver stub knows, for TLS
+        self.scheme = "https" if tls else "http"
         self.routes: dict[str, Behaviour] = {}
         self.fallback: Behaviour = not_found_page()
         self._requests: list[RecordedRequest] = []
@@ -233,6 +235,8 @@ class WebHost:
         self._stop = threading.Event()
         self._server = _Server((ip, port), _Handler)
         self._server.host = self
+        if tls is not None:  # the handshake happens on first read, in the handler's thread
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
 
@@ -255,7 +259,8 @@ class WebHost:
     # addresses
     @property
     def base_url(self) -> str:
-        return f"http://{self.ip}:{self.port}"
+        host = f"[{self.name}]" if ":" in self.name else self.name
+        return f"{self.scheme}://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path
@@ -307,17 +312,21 @@ class WebHost:
 class FixtureWeb:
     """``hosts`` servers on 127.0.0.1, 127.0.0.2, ... (ephemeral ports unless ``ports`` is given).
 
+    With ``tls`` (a server-side ``ssl.SSLContext``, e.g. from ``trustme``) the hosts speak HTTPS and
+    their URLs use ``names`` (which then only a resolver stub can map to the loopback addresses).
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``web[i]`` is the i-th
     :class:`WebHost`.
     """
 
-    def __init__(self, hosts: int = 1, ports: list[int] | None = None, first_ip: int = 1):
-        if ports is not None and len(ports) != hosts:
-            raise ValueError("give one port per host")
+    def __init__(self, hosts: int = 1, ports: list[int] | None = None, first_ip: int = 1,
+                 names: list[str] | None = None, tls: ssl.SSLContext | None = None):
+        if (ports is not None and len(ports) != hosts) or (names is not None and len(names) != hosts):
+            raise ValueError("give one port and one name per host")
         self.hosts: list[WebHost] = []
         try:
             for i in range(hosts):
-                self.hosts.append(WebHost(f"127.0.0.{first_ip + i}", ports[i] if ports else 0))
+                self.hosts.append(WebHost(f"127.0.0.{first_ip + i}", ports[i] if ports else 0,
+                                          names[i] if names else None, tls))
         except BaseException:
             self.stop()
             raise
@@ -368,6 +377,9 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
     host: WebHost
+
+    def handle_error(self, request, client_address):  # a client hanging up or failing TLS is normal here
+        pass
 
 
 class _Handler(BaseHTTPRequestHandler):
