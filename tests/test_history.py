@@ -3,6 +3,7 @@ rule, offline runs, round trips, concurrency, flags and overrides, and what chan
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +15,7 @@ from citewatch.config import Settings
 from citewatch.db import open_database
 from citewatch.errors import StateError
 from citewatch.history import (
+    RunRow,
     SourceCheckRow,
     list_runs,
     load_run,
@@ -32,6 +34,7 @@ from citewatch.review import (
     set_override,
     unflag_claim,
 )
+from citewatch.testing.postgres import postgres_bin, temporary_postgres
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 A = "https://a.example/page"
@@ -208,20 +211,21 @@ def test_datetimes_without_time_zone_are_refused(sf):
         record_run(sf, run("r1", DAY0), naive, SETTINGS)
 
 
-def test_two_runs_of_one_document_recorded_at_once_keep_exact_counts(db_url):
+def record_concurrently(db_url: str, document_id: str, per_writer: int = 8) -> None:
     """Two writers (each with its own engine, like two worker processes) record runs of the same
     document at the same moment; every failure must be counted exactly once."""
     open_database(db_url)[0].dispose()
-    per_thread, errors = 8, []
+    errors: list[Exception] = []
     barrier = threading.Barrier(2)
 
     def writer(name: str) -> None:
         engine, session_factory = open_database(db_url)
         try:
             barrier.wait()
-            for i in range(per_thread):
+            for i in range(per_writer):
                 at = DAY0 + timedelta(minutes=i)
-                record_run(session_factory, dead_run(f"{name}-{i}", at), at, SETTINGS)
+                record_run(session_factory, dead_run(f"{document_id}-{name}-{i}", at, document_id=document_id),
+                           at, SETTINGS)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:
@@ -235,11 +239,39 @@ def test_two_runs_of_one_document_recorded_at_once_keep_exact_counts(db_url):
     assert errors == []
     engine, session_factory = open_database(db_url)
     with session_factory() as session:
-        counts = sorted(session.scalars(select(SourceCheckRow.failures)).all())
-    assert counts == list(range(1, 2 * per_thread + 1))
-    assert source_history(session_factory, "doc")[A].failures == 2 * per_thread
-    assert len(list_runs(session_factory, "doc", limit=100)) == 2 * per_thread
+        counts = sorted(session.scalars(
+            select(SourceCheckRow.failures).join(RunRow, RunRow.seq == SourceCheckRow.run_seq)
+            .where(RunRow.document_id == document_id)).all())
+    assert counts == list(range(1, 2 * per_writer + 1))
+    assert source_history(session_factory, document_id)[A].failures == 2 * per_writer
+    assert len(list_runs(session_factory, document_id, limit=100)) == 2 * per_writer
     engine.dispose()
+
+
+def test_two_runs_of_one_document_recorded_at_once_keep_exact_counts(db_url):
+    record_concurrently(db_url, "doc")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if postgres_bin() is None and not os.environ.get("CITEWATCH_TEST_POSTGRES_URL"):
+        pytest.skip("needs PostgreSQL: apt-get install postgresql, or set CITEWATCH_TEST_POSTGRES_URL")
+    with temporary_postgres() as url:
+        yield url
+
+
+@pytest.mark.postgres
+def test_history_on_postgresql_round_trips_and_serialises_concurrent_runs(postgres_url):
+    engine, session_factory = open_database(postgres_url)
+    try:
+        recorded = record_run(session_factory, rich_run("pg-r1", DAY0).model_copy(update={"document_id": "pg-doc"}),
+                              DAY0, SETTINGS)
+        assert previous_run(session_factory, "pg-doc") == recorded.run
+        flag_claim(session_factory, "pg-doc", "arrests", "check", "amina", DAY0)
+        assert [f.claim_id for f in active_flags(session_factory, "pg-doc")] == ["arrests"]
+    finally:
+        engine.dispose()
+    record_concurrently(postgres_url, "pg-concurrent")
 
 
 # --- flags and overrides -------------------------------------------------------------------
