@@ -33,8 +33,8 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name
-from citewatch.normalize import normalize_quote_text, normalize_with_map, stem
-from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
+from citewatch.normalize import EVENT_GROUPS, normalize_quote_text, normalize_with_map, stem
+from citewatch.passages import Sentence, rank_sentences, segments, split_sentences, stem_positions, stems_of
 
 MAX_TEXT_CHARS = 5_000_000
 MAX_CANDIDATE_SENTENCES = 80
@@ -62,7 +62,19 @@ THINGS = frozenset(
     ).split()
 )
 DATELINE = re.compile(
-    r"\b(?:published|updated|posted|last modified|date|copyright|©|by|опубликовано|обновлено|tarix)\b",
+    r"\b(?:published|updated|posted|last modified|copyright|опубликовано|обновлено|tarix)\b|©|^\s*(?:by|date)\b",
+    re.IGNORECASE,
+)
+
+
+REPORTING_WORDS = frozenset(
+    "said says told reported announced stated wrote published added noted declared claimed commented "
+    "tweeted statement interview release заявил заявила сообщил сообщила заявили сообщили bildirib "
+    "deyib açıqlayıb".split()
+)
+SUBGROUP = re.compile(
+    r"\b(?:remaining|rest|others|another|each|among|of whom|of them|some of|most of|остальн|каждый|"
+    r"qalan|digər)\b",
     re.IGNORECASE,
 )
 
@@ -70,8 +82,15 @@ DATELINE = re.compile(
 @dataclass
 class FactContext:
     fact: Fact
-    anchors: dict[str, float]
+    anchors: dict[str, float]  # stem → weight
+    entity_stems: frozenset[str] = frozenset()  # anchors that come from names (who, not what)
+    events: frozenset[str] = frozenset()  # event groups near the fact in the claim ("arrest")
     noun: str | None = None
+    reporting: bool = False  # the claim is about a statement ("X said in 2017 ...")
+
+    @property
+    def total(self) -> float:
+        return sum(self.anchors.values())
 
 
 @dataclass
@@ -79,8 +98,12 @@ class Occurrence:
     found: FoundFact
     sentence: Sentence
     relation: Relation
-    context: float
-    local: float
+    context: float  # the sentence's share of the fact's anchors
+    local: float  # the clause's share of the fact's anchors
+    local_events: frozenset[str] = frozenset()
+    subgroup: bool = False
+    local_non_entity: float = 0.0
+    alone: bool = True  # no other value of the same kind in the sentence
 
 
 @dataclass
@@ -91,6 +114,7 @@ class _Outcome:
     span: tuple[int, int] | None = None
     sentence: Sentence | None = None
     context: float = 0.0
+    partial: bool = False  # missing as stated, but a close paraphrase is there (quotes)
     notes: list[str] = field(default_factory=list)
 
 
@@ -102,6 +126,8 @@ def _same_fact(a: Fact, b: Fact) -> bool:
         return a.value == b.value
     if isinstance(a, RangeFact) and isinstance(b, RangeFact):
         return (a.low, a.high) == (b.low, b.high)
+    if isinstance(a, DateFact) and isinstance(b, DateFact):
+        return a.value == b.value or b.value.startswith(a.value)
     return a == b
 
 
@@ -114,6 +140,10 @@ def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
         for s, start, end in stem_positions(claim_text)
         if not any(a <= start < b for a, b in fact_spans)
     ]
+    entity_stems = frozenset(
+        s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)
+    ) | frozenset(s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases])))
+    reporting = any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text))
     contexts = []
     for fact in facts:
         occurrence = next((f for f in found if _same_fact(fact, f.fact)), None)
@@ -121,19 +151,33 @@ def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
         position = None
         if occurrence is not None:
             position = sum(1 for _, start, _ in words if start < occurrence.start)
+        near_events = set()
         for index, (word_stem, _, _) in enumerate(words):
             if position is None:
                 weight = 1.0
             else:
                 distance = position - index if index < position else index - position + 1
                 weight = 1.0 if distance <= NEAR_WORDS else 0.5
+            if word_stem in EVENT_GROUPS and weight == 1.0:
+                near_events.add(word_stem)
             if word_stem in GENERIC:
                 weight *= 0.3
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
+        if not near_events:
+            near_events = {s for s, _, _ in words if s in EVENT_GROUPS}
         if isinstance(fact, EntityFact):
             for word_stem in stems_of(" ".join([fact.name, *fact.aliases])):
                 anchors.pop(word_stem, None)
-        contexts.append(FactContext(fact, anchors, occurrence.noun if occurrence else None))
+        contexts.append(
+            FactContext(
+                fact,
+                anchors,
+                entity_stems,
+                frozenset(near_events),
+                occurrence.noun if occurrence else None,
+                reporting,
+            )
+        )
     return contexts
 
 
@@ -151,16 +195,50 @@ def ranking_weights(contexts: list[FactContext], claim_text: str) -> dict[str, f
 # --- the source --------------------------------------------------------------------------
 
 
-def _score(stems: set[str], anchors: dict[str, float]) -> float:
+def _score(stems: set[str] | frozenset[str], anchors: dict[str, float]) -> float:
     return sum(anchors.get(s, 0.0) for s in stems)
 
 
-def _local_stems(sentence: Sentence, found: FoundFact) -> set[str]:
-    words = stem_positions(sentence.text)
-    start, end = found.start - sentence.start, found.end - sentence.start
-    before = [s for s, a, _ in words if a < start][-6:]
-    after = [s for s, a, _ in words if a >= end][:6]
-    return set(before) | set(after)
+def _fact_segments(sentence: Sentence, found_facts: list[FoundFact]) -> list[tuple[int, int]]:
+    """The sentence's clauses, with clauses joined where a fact spans them ("January 25, 2017")."""
+    merged: list[tuple[int, int]] = []
+    for a, b in segments(sentence):
+        if merged and any(f.start < merged[-1][1] and f.end > a for f in found_facts):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _local_stems(sentence: Sentence, found: FoundFact, others: list[FoundFact]) -> set[str]:
+    """The content words of the fact's clause; for a clause that is only the fact ("On 25
+    January 2017,"), the next clause with words (or the one before, at the end of a sentence)."""
+    value_spans = [(f.start, f.end) for f in others if not isinstance(f.fact, (EntityFact, QuoteFact))]
+    spans = _fact_segments(sentence, others)
+    index = next((i for i, (a, b) in enumerate(spans) if a <= found.start < b), 0)
+
+    def words_of(span: tuple[int, int]) -> set[str]:
+        a, b = span
+        piece = sentence.text[a - sentence.start : b - sentence.start]
+        return {
+            s
+            for s, start, _ in stem_positions(piece)
+            if not any(x <= a + start < y for x, y in value_spans)
+        }
+
+    for candidate in [*spans[index:], *reversed(spans[:index])]:
+        words = words_of(candidate)
+        if words:
+            return words
+    return set()
+
+
+def _local_text(sentence: Sentence, found: FoundFact) -> str:
+    spans = segments(sentence)
+    for a, b in spans:
+        if a <= found.start < b:
+            return sentence.text[a - sentence.start : b - sentence.start]
+    return sentence.text
 
 
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
@@ -178,12 +256,22 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
 
 
 def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) -> bool:
+    if not isinstance(found.fact, DateFact):
+        return False
     words = len(sentence.text.split())
     if DATELINE.search(sentence.text) and words <= 14:
         return True
-    if published and isinstance(found.fact, DateFact) and published.startswith(found.fact.value):
+    if published and published.startswith(found.fact.value) or (published or "").startswith(found.fact.value):
         return words <= 8
-    return False
+    return words <= 6 and len(sentence.text) - len(found.text) < 25
+
+
+def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
+    """ "said on 6 February 2017": the date of a statement, not of the event it is about."""
+    before = sentence.text[: found.start - sentence.start]
+    words = re.findall(r"\w+", before)[-3:]
+    words = [w.lower() for w in words if w.lower() not in ("on", "in", "at", "of", "the", "this", "last")]
+    return bool(words) and words[-1] in REPORTING_WORDS
 
 
 def _occurrences(
@@ -194,31 +282,47 @@ def _occurrences(
 ) -> list[Occurrence]:
     occurrences = []
     for sentence, found_facts, sentence_stems in sentences:
+        if sentence.boilerplate:
+            continue
         for found in found_facts:
             if type(found.fact) is not type(context.fact):
                 continue
-            relation = compare(context.fact, found.fact)
             if isinstance(found.fact, CountFact) and not _nouns_compatible(context.noun, found.noun):
                 continue
-            if found.negated:
-                relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
-            elif relation is Relation.CONTRADICTS:
-                if found.year_assumed or any(
-                    other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS
-                    for other in claim_facts
-                ):
-                    continue
             if _is_dateline(sentence, found, published):
                 continue
-            if isinstance(found.fact, DateFact) and found.year_assumed and published and found.fact.value > published:
+            if isinstance(found.fact, DateFact):
+                if found.year_assumed and published and found.fact.value > published:
+                    continue
+                if not context.reporting and _reported_date(sentence, found):
+                    continue
+            local = _local_stems(sentence, found, found_facts)
+            local_events = frozenset(local & EVENT_GROUPS)
+            if context.events and local_events and not (context.events & local_events):
+                continue  # the figure is about another event ("killed", not "arrested")
+            relation = compare(context.fact, found.fact)
+            if found.negated:
+                negates = found.negates
+                negated_here = negates == "" or (negates and (stem(negates) in context.anchors or negates[:1].isdigit()))
+                if negated_here:
+                    relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
+            elif relation is Relation.CONTRADICTS and (
+                found.year_assumed
+                or any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
+            ):
                 continue
+            local_anchors = {s: w for s, w in context.anchors.items() if s not in context.entity_stems}
             occurrences.append(
                 Occurrence(
                     found,
                     sentence,
                     relation,
                     _score(sentence_stems, context.anchors),
-                    _score(_local_stems(sentence, found), context.anchors),
+                    _score(local, context.anchors),
+                    local_events,
+                    bool(SUBGROUP.search(_local_text(sentence, found))),
+                    _score(local, local_anchors),
+                    sum(1 for f in found_facts if type(f.fact) is type(found.fact)) == 1,
                 )
             )
     return occurrences
@@ -231,22 +335,31 @@ def judge_value_fact(
     published: str | None,
 ) -> _Outcome:
     occurrences = _occurrences(context, sentences, claim_facts, published)
+    support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
     supporting = [
-        o for o in occurrences if o.relation is Relation.SUPPORTS and o.context >= SUPPORT_CONTEXT and o.local > 0
+        o
+        for o in occurrences
+        if o.relation is Relation.SUPPORTS
+        and o.context >= support_needed
+        and (o.local > 0 or o.alone or not context.total)
     ]
     if supporting:
         best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
         outcome = _Outcome(context.fact, FactOutcome.FOUND, best, (best.found.start, best.found.end), best.sentence)
         outcome.context = best.context
         if best.found.year_assumed:
-            outcome.notes.append(
-                f"the year of “{best.found.text}” is taken from the page's publication date"
-            )
+            outcome.notes.append(f"the year of “{best.found.text}” is taken from the page's publication date")
         return outcome
+    contradict_needed = min(CONTRADICT_CONTEXT, 0.75 * context.total)
     contradicting = [
         o
         for o in occurrences
-        if o.relation is Relation.CONTRADICTS and o.context >= CONTRADICT_CONTEXT and o.local >= CONTRADICT_LOCAL
+        if o.relation is Relation.CONTRADICTS
+        and context.total > 0
+        and o.context >= contradict_needed
+        and o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
+        and not o.subgroup
+        and (not context.events or context.events & o.local_events)
     ]
     if contradicting:
         best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
@@ -267,28 +380,60 @@ def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
     return _Outcome(fact, FactOutcome.MISSING)
 
 
-def judge_quote(fact: QuoteFact, text: str, normalised: tuple[str, list[int]], sentences: list[Sentence]) -> _Outcome:
+PARAPHRASE_SHARE = 0.7
+
+
+def judge_quote(
+    fact: QuoteFact,
+    text: str,
+    normalised: tuple[str, list[int]],
+    sentences: list[Sentence],
+    candidates: list[Sentence],
+) -> _Outcome:
     haystack, positions = normalised
     needle = normalize_quote_text(fact.text)
     index = haystack.find(needle) if needle else -1
-    if index < 0:
-        return _Outcome(fact, FactOutcome.MISSING)
-    start, end = positions[index], positions[index + len(needle) - 1] + 1
-    sentence = next((s for s in sentences if s.start <= start < s.end), None)
-    return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=2.0)
+    if index >= 0:
+        start, end = positions[index], positions[index + len(needle) - 1] + 1
+        sentence = next((s for s in sentences if s.start <= start < s.end), None)
+        return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=2.0)
+    wanted = stems_of(fact.text)
+    best, best_share = None, 0.0
+    for sentence in candidates:
+        if sentence.boilerplate or not wanted:
+            continue
+        share = len(wanted & stems_of(sentence.text)) / len(wanted)
+        if share > best_share:
+            best, best_share = sentence, share
+    outcome = _Outcome(fact, FactOutcome.MISSING)
+    if best is not None and best_share >= PARAPHRASE_SHARE:
+        outcome.partial = True
+        outcome.sentence = best
+        outcome.notes.append(
+            f"the quoted words are not in the text; a passage shares {best_share:.0%} of their words (a paraphrase?)"
+        )
+    return outcome
 
 
 # --- verdict -----------------------------------------------------------------------------
 
 
-def _wording_coverage(claim_text: str, sentences: list[Sentence]) -> tuple[float, Sentence | None]:
-    """The share of the claim's words found in the best pair of neighbouring sentences."""
-    claim_stems = {s for s, _, _ in stem_positions(claim_text)}
+def _wording_coverage(
+    claim_text: str, sentences: list[Sentence], left_out: frozenset[str] = frozenset()
+) -> tuple[float, Sentence | None]:
+    """The share of the claim's words (names left out: they are judged as facts) found in the
+    best pair of neighbouring sentences."""
+    value_spans = [(f.start, f.end) for f in find_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+    claim_stems = {
+        s for s, start, _ in stem_positions(claim_text) if not any(a <= start < b for a, b in value_spans)
+    } - left_out
     if not claim_stems:
         return 0.0, None
     best, best_sentence = 0.0, None
     previous: set[str] = set()
     for sentence in sentences:
+        if sentence.boilerplate:
+            continue
         stems = stems_of(sentence.text)
         coverage = len(claim_stems & (stems | previous)) / len(claim_stems)
         own = len(claim_stems & stems) / len(claim_stems)
@@ -315,6 +460,8 @@ def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[s
     core = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
     core_found = [o for o in found if not isinstance(o.fact, EntityFact)]
     if not found:
+        if any(o.partial for o in outcomes):
+            return Verdict.PARTIALLY_SUPPORTED, notes
         return Verdict.NOT_FOUND, notes
     if len(found) == len(outcomes):
         if not core:
@@ -327,7 +474,7 @@ def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[s
             notes.append("every fact is in the text, but in passages far apart: not one statement")
             return Verdict.PARTIALLY_SUPPORTED, notes
         return Verdict.SUPPORTED, notes
-    if core_found or coverage >= 0.5:
+    if core_found or coverage >= 0.5 or any(o.partial for o in outcomes):
         return Verdict.PARTIALLY_SUPPORTED, notes
     notes.append("only names of the claim were found, none of its figures, dates or quotes")
     return Verdict.NOT_FOUND, notes
@@ -343,6 +490,19 @@ def _confidence(verdict: Verdict, outcomes: list[_Outcome], coverage: float) -> 
     if verdict is Verdict.PARTIALLY_SUPPORTED:
         return round(0.4 + 0.3 * len(decided) / len(outcomes), 2)
     return round(0.5 + 0.3 * (1 - coverage), 2)
+
+
+TODAY = re.compile(r"\b(?:today|this morning|earlier today|сегодня|bu gün|bugün)\b", re.IGNORECASE)
+
+
+def _today(sentence_text: str, published: str | None) -> list[FoundFact]:
+    """ "today" in a page dated to the day is that day (support only, like a year taken from it)."""
+    if not published or len(published) != 10:
+        return []
+    return [
+        FoundFact(DateFact(value=published), m.start(), m.end(), m.group(), year_assumed=True)
+        for m in TODAY.finditer(sentence_text)
+    ]
 
 
 def check_claim(
@@ -365,7 +525,7 @@ def check_claim(
     default_year = int(published[:4]) if published else None
     read = []
     for sentence in candidates:
-        found = find_facts(sentence.text, default_year=default_year)
+        found = find_facts(sentence.text, default_year=default_year) + _today(sentence.text, published)
         for item in found:
             item.start += sentence.start
             item.end += sentence.start
@@ -377,12 +537,13 @@ def check_claim(
         if isinstance(context.fact, EntityFact):
             outcomes.append(judge_entity(context.fact, candidates))
         elif isinstance(context.fact, QuoteFact):
-            outcomes.append(judge_quote(context.fact, text, normalised, sentences))
+            outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates))
         else:
             outcomes.append(judge_value_fact(context, read, facts, published))
         notes.extend(outcomes[-1].notes)
 
-    coverage, best_sentence = _wording_coverage(claim_text, candidates)
+    entity_stems = contexts[0].entity_stems if contexts else frozenset()
+    coverage, best_sentence = _wording_coverage(claim_text, candidates, entity_stems)
     verdict, verdict_notes = _verdict(outcomes, coverage)
     notes.extend(verdict_notes)
     evidence, fact_results = _evidence(outcomes, ranked, best_sentence, verdict)
@@ -414,9 +575,11 @@ def _evidence(
     results = []
     for outcome in outcomes:
         key = None
-        if outcome.sentence is not None and outcome.outcome is not FactOutcome.MISSING:
+        if outcome.sentence is not None and (
+            outcome.outcome is not FactOutcome.MISSING or outcome.partial
+        ):
             key = passage_for(outcome.sentence)
-            if outcome.span:
+            if outcome.span and outcome.outcome is not FactOutcome.MISSING:
                 passages[key].highlights.append(outcome.span)
         results.append((outcome, key))
     if not passages:

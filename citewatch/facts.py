@@ -32,7 +32,8 @@ MONTHS = {
     "январь": 1, "января": 1, "февраль": 2, "февраля": 2, "март": 3, "марта": 3, "апрель": 4,
     "апреля": 4, "май": 5, "мая": 5, "июнь": 6, "июня": 6, "июль": 7, "июля": 7, "август": 8,
     "августа": 8, "сентябрь": 9, "сентября": 9, "октябрь": 10, "октября": 10, "ноябрь": 11,
-    "ноября": 11, "декабрь": 12, "декабря": 12,
+    "ноября": 11, "декабрь": 12, "декабря": 12, "январе": 1, "феврале": 2, "марте": 3, "апреле": 4,
+    "мае": 5, "июне": 6, "июле": 7, "августе": 8, "сентябре": 9, "октябре": 10, "ноябре": 11, "декабре": 12,
     # Azerbaijani
     "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "iyun": 6, "iyul": 7, "avqust": 8,
     "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
@@ -108,6 +109,7 @@ class FoundFact:
     end: int
     text: str
     negated: bool = False
+    negates: str | None = None  # the word the negation applies to; "" when it is the fact itself
     noun: str | None = None
     year_assumed: bool = False
     parts: list[tuple[int, int]] = field(default_factory=list)
@@ -184,9 +186,14 @@ def _word_number_ok(match_text: str) -> bool:
     return match_text.lower() not in ("one", "zero", "hundred", "thousand", "million")
 
 
+_YEAR_WORD_AFTER = re.compile(r"^[\s-]*(?:года|году|год|г\.|-?ci\b|-?cü\b|-?cu\b|-?cı\b|il)", re.I)
+
+
 def _is_year(value: float, text: str, start: int, end: int, noun: str | None, unit: str | None) -> bool:
     if not (1800 <= value <= 2099) or not re.fullmatch(r"\d{4}", text[start:end]):
         return False
+    if _YEAR_WORD_AFTER.match(text[end : end + 8]):
+        return True  # "2022 года", "2015-ci ildə": the year, not 2022 years
     return unit is None and not (noun and noun.split()[0] in _COUNTED_NOUNS)
 
 
@@ -250,12 +257,12 @@ def _find_dates(text: str, taken: list[tuple[int, int]], default_year: int | Non
             if groups.get("year"):
                 year = int(groups["year"])
             elif default_year is not None:
-                if match.group("month").lower() in ("may", "mar", "dec", "jun", "march") and not match.group(
-                    "month"
-                )[0].isupper():
-                    continue
+                if not match.group("month")[0].isupper() and match.group("month").isascii():
+                    continue  # "may", "march" as words
                 year, assumed = default_year, True
             else:
+                if match.group("month")[0].isupper() or not match.group("month").isascii():
+                    taken.append((match.start(), match.end()))  # "25 January": a date, not a count of 25
                 continue
             days = [groups.get("day"), groups.get("day2")] if kind != "my" else [None]
             values = [_date_value(year, month, int(d) if d else None) for d in days if d or kind == "my"]
@@ -283,7 +290,7 @@ def _find_dates(text: str, taken: list[tuple[int, int]], default_year: int | Non
 
 _CAP = r"[A-ZÀ-ÖØ-ÞƏĞİŞÇÜÖА-ЯЁ]"
 _NAME_WORD = rf"{_CAP}[\w'’.-]*[\w]|{_CAP}"
-_CONNECTOR = r"(?:of|for|the|and|de|van|von|al|ibn|bin|и|по)"
+_CONNECTOR = r"(?:of|for|the|de|van|von|al|ibn|bin|по)"
 ENTITY = re.compile(rf"(?<![\w-])(?:{_NAME_WORD})(?:[ \u00a0](?:{_CONNECTOR}[ \u00a0])*(?:{_NAME_WORD}))*")
 ACRONYM = re.compile(r"\b[A-ZА-Я]{3,6}\b")
 
@@ -357,7 +364,10 @@ _RANGE_PATTERNS = (
     re.compile(rf"(?<![\w.,])(?P<low>{NUMBER})\s+(?:to|-|–|—)\s+(?P<high>{NUMBER})(?![\w.,]\d)", re.I),
     re.compile(rf"(?<![\w.,/-])(?P<low>\d+)\s*[–—-]\s*(?P<high>\d+)(?![\d/.,]\d)"),
     re.compile(rf"\bот\s+(?P<low>\d+)\s+до\s+(?P<high>\d+)", re.I),
-    re.compile(rf"(?P<low>\d+)[-‐]?(?:dən|dan|ndən|ndan)\s+(?P<high>\d+)[-‐]?(?:dək|dәk|ədək|yədək|yə|ya|ə|a)?\b", re.I),
+    re.compile(
+        r"(?P<low>\d+)(?:\s+il)?[-‐]?(?:dən|dan|ndən|ndan)\s+(?P<high>\d+)(?=(?:\s+il)?[-‐]?(?:dək|ədək|yədək|ə|a)\b)",
+        re.I,
+    ),
 )
 
 
@@ -452,16 +462,23 @@ def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
 # --- negation ----------------------------------------------------------------------------
 
 
-def _is_negated(text: str, start: int) -> bool:
-    """A negation in the same clause, a few words before the fact: "were not 18", "17, not 18"."""
-    window_start = max(0, start - 40)
-    window = text[window_start:start]
-    clause = re.split(r"[;:()\[\]]|,\s+(?:but|and|while|whereas)\b|\.\s", window)[-1]
-    words = clause.split()[-5:]
+def negation_before(text: str, start: int) -> tuple[bool, str | None]:
+    """A negation in the clause before the fact, and the word it negates ("" for the fact itself).
+
+    "were not 18" and "17, not 18" negate the number; "did not impose sanctions ... in 2022"
+    negates "impose": the checker decides whether that word is the claim's.
+    """
+    window = text[max(0, start - 120) : start]
+    clause = re.split(r"[;:()\[\]\n]|,\s|\.\s", window)[-1]
+    words = clause.split()[-12:]
     tail = " ".join(words)
-    if _QUALIFIER_NEGATIONS.search(tail):
-        return False
-    return bool(NEGATION.search(tail))
+    if _QUALIFIER_NEGATIONS.search(" ".join(words[-4:])):
+        return False, None
+    matches = list(NEGATION.finditer(tail))
+    if not matches:
+        return False, None
+    after = tail[matches[-1].end() :].split()
+    return True, (after[0].strip(".,;:") if after else "")
 
 
 # --- public ------------------------------------------------------------------------------
@@ -492,7 +509,7 @@ def find_facts(text: str, default_year: int | None = None) -> list[FoundFact]:
     facts = quotes + dates + ranges + counts + entities
     for found in facts:
         if not isinstance(found.fact, (EntityFact, QuoteFact)):
-            found.negated = _is_negated(text, found.start)
+            found.negated, found.negates = negation_before(text, found.start)
     return sorted(facts, key=lambda f: (f.start, f.end))
 
 

@@ -22,6 +22,10 @@ _TRANSLIT_VARIANTS = (
     (re.compile(r"(?<=[aeiou])yy"), "y"),
     (re.compile(r"iy\b"), "i"),
     (re.compile(r"eh\b"), "e"),
+    (re.compile(r"sh"), "s"),  # ş: Elşən / Elshan / Elsen
+    (re.compile(r"ch"), "c"),
+    (re.compile(r"zh"), "j"),
+    (re.compile(r"e"), "a"),  # ə is written a or e: Kərim / Karim / Kerim, Xəzər / Xezer / Khazar
 )
 
 QUOTE_MARKS = str.maketrans(
@@ -88,41 +92,49 @@ def normalize_quote_text(text: str) -> str:
     return normalised
 
 
-_ENGLISH_SUFFIXES = ("ations", "ation", "ings", "ing", "ments", "ment", "ions", "ion", "ies", "ed", "es", "s")
+_ENGLISH_SUFFIXES = ("ations", "ation", "ings", "ing", "ments", "ment", "ions", "ion", "ies", "ed", "es", "s", "e")
 
-# Words that mean the same event for the purpose of finding the passage about it.
-_SYNONYM_GROUPS = (
-    ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задерж", "hebs", "saxla"),
-    ("sentenc", "convict", "jail", "impris", "prison", "verdict", "приговор", "осужд", "hokm", "mehkum"),
-    ("kill", "dead", "death", "die", "died", "fatal", "погиб", "убит", "olu", "oldur"),
+# Words that mean the same event (or thing) for the purpose of finding the passage about it.
+# The first member names the group; members are prefixes of folded words (any script).
+SYNONYM_GROUPS = (
+    ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задер", "habs", "hebs", "saxla", "tutul"),
+    ("sentenc", "convict", "jail", "impris", "prison", "verdict", "приго", "осужд", "hokm", "mahkum",
+     "cazas"),
+    ("kill", "dead", "death", "died", "dies", "dying", "fatal", "погиб", "убит", "смерт", "olduy", "oldur", "olum", "halak"),
     ("sanction", "designat", "санкц", "sanksiya"),
-    ("found", "establish", "creat", "основ", "созд", "yarad"),
-    ("tortur", "mistreat", "пытк", "isgence"),
-    ("court", "judge", "tribun", "суд", "mehkeme"),
+    ("found", "establish", "creat", "основ", "созда", "yarad", "tasis"),
+    ("tortur", "mistreat", "ill-treat", "пытк", "isgan", "ishgan"),
+    ("operat", "raid", "assault", "storm", "crackdown", "спецо", "опера", "штурм", "amaliyy"),
+    ("court", "judge", "tribun", "суд", "mahkama"),
+    ("police", "polis", "полиц", "officer"),
 )
+EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "sanction", "found", "tortur"))  # outcomes, not settings
+_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u0259\u018f'’-]+$")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude, language-agnostic stem: English suffixes dropped, then a fixed-length prefix.
 
-    Good enough to match "arrested"/"arrests"/"arrest" or "арестованы"/"арест"; the synonym groups
-    below catch the rest ("detained" ≈ "arrested").
+    Latin-script words are folded first (Azerbaijani "məhkum" → "mahkum"); other scripts keep
+    their letters and are cut shorter. Good enough to match "arrested"/"arrests"/"arrest" or
+    "арестованы"/"арест"; the synonym groups catch the rest ("detained" ≈ "arrested").
     """
-    w = fold(word) if word.isascii() else word.lower()
-    if w.isascii():
+    latin = bool(_LATIN.match(word))
+    w = fold(word) if latin else word.lower()
+    if latin:
         for suffix in _ENGLISH_SUFFIXES:
             if w.endswith(suffix) and len(w) - len(suffix) >= 4:
                 w = w[: -len(suffix)]
                 break
-        w = w[:6]
+        w = w[:7]
     else:
         w = w[:5]
-    for group in _SYNONYM_GROUPS:
+    for group in SYNONYM_GROUPS:
         for member in group:
-            if w.startswith(member) or (len(w) >= 3 and member.startswith(w) and len(member) - len(w) <= 1):
+            if w.startswith(member) or (len(w) >= 4 and member.startswith(w)):
                 return group[0]
-    return w
+    return w[:6] if latin else w
 
 
 STOPWORDS = frozenset(

@@ -17,12 +17,23 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*")
 MAX_SENTENCE = 1500
 
 
+# A heading that starts a list of links to other pages: what follows is not the article.
+_LIST_HEADING = re.compile(
+    r"^(?:related(?: articles| stories| news| posts)?|read (?:also|more|next)|see also|more (?:from|on|stories|news)"
+    r"|popular|most (?:read|popular|viewed)|trending|recommended|you (?:may|might) also like|latest news|top stories"
+    r"|другие новости|читайте также|похожие (?:новости|статьи)|популярное|oxşar xəbərlər|digər xəbərlər|son xəbərlər)\b",
+    re.IGNORECASE,
+)
+_SEGMENT_BOUNDARY = re.compile(r"[,;:](?=\s)\s*|[()\[\]]\s*|\s[—–-]\s|\s(?:but|whereas|while)\s")
+
+
 @dataclass(frozen=True)
 class Sentence:
     index: int
     start: int
     end: int
     text: str
+    boilerplate: bool = False  # a line of a related-articles list or the like: never evidence
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -37,7 +48,39 @@ def split_sentences(text: str) -> list[Sentence]:
         _append(sentences, text, start, end)
         start = end
     _append(sentences, text, start, len(text))
-    return sentences
+    return _mark_link_lists(text, sentences)
+
+
+def _mark_link_lists(text: str, sentences: list[Sentence]) -> list[Sentence]:
+    """Lines under a "Related articles" heading are links to other stories, up to the next paragraph."""
+    marked: list[Sentence] = []
+    in_list = False
+    for sentence in sentences:
+        own_line = sentence.start == 0 or text[sentence.start - 1] == "\n"
+        words = len(sentence.text.split())
+        if own_line and words <= 6 and _LIST_HEADING.match(sentence.text.strip(" #*-:•")):
+            in_list = True
+            marked.append(Sentence(sentence.index, sentence.start, sentence.end, sentence.text, True))
+            continue
+        if in_list and own_line and (words > 25 or (words > 12 and sentence.text.rstrip().endswith("."))):
+            in_list = False
+        if in_list and not own_line and marked and not marked[-1].boilerplate:
+            in_list = False
+        marked.append(Sentence(sentence.index, sentence.start, sentence.end, sentence.text, in_list))
+    return marked
+
+
+def segments(sentence: Sentence) -> list[tuple[int, int]]:
+    """Offsets (into the whole text) of the clauses of a sentence: split at commas, colons, dashes."""
+    spans = []
+    start = 0
+    for match in _SEGMENT_BOUNDARY.finditer(sentence.text):
+        if match.start() > start:
+            spans.append((sentence.start + start, sentence.start + match.start()))
+        start = match.end()
+    if start < len(sentence.text):
+        spans.append((sentence.start + start, sentence.end))
+    return spans or [(sentence.start, sentence.end)]
 
 
 def _ends_with_abbreviation(piece: str, text: str, next_start: int) -> bool:
