@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -257,17 +257,24 @@ class _OpenWarc:
     def __init__(self, path: Path, relative: str):
         self.path = path
         self.relative = relative
-        self.handle = open(path, "ab")
+        # Unbuffered: after a failed write no hidden buffer can reach the file later.
+        self.handle = open(path, "ab", buffering=0)
         fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.size = self.handle.tell()
         self.pid = os.getpid()
+        self.broken = False
 
     def append(self, data: bytes) -> int:
-        """Write, flush and fsync ``data``; return the offset it starts at."""
+        """Write and fsync ``data``; return the offset it starts at."""
         offset = self.size
-        self.handle.write(data)
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[self.handle.write(view):]
+            os.fsync(self.handle.fileno())
+        except OSError as exc:
+            self.broken = True  # recovery cuts whatever part of `data` reached the disk
+            raise ArchiveError(f"cannot write to {self.path}: {exc} (is the disk full?)") from exc
         self.size += len(data)
         return offset
 
@@ -296,25 +303,26 @@ class WarcArchive:
 
     def store(self, result: FetchResult) -> Capture:
         """Archive one fetch and index it. Returns the index entry of its main record."""
+        with self._sessions() as session:
+            plan, original = self._plan(session, result)
+        records = self._records(result, plan, original)
+        blobs = [serialize(record) for record in records]  # compressing outside the lock
         with self._lock:
+            warc = self._writable(sum(map(len, blobs)))
+            offset = warc.append(b"".join(blobs))
+            row = CaptureRow(
+                url=result.url,
+                final_url=result.final_url,
+                fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
+                fetched_epoch=as_utc(result.fetched_at).timestamp(),
+                record_type=records[0].rec_type,
+                record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
+                warc_file=warc.relative,
+                offset=offset,
+                length=len(blobs[0]),
+                **plan,
+            )
             with self._sessions() as session:
-                plan, original = self._plan(session, result)
-                records = self._records(result, plan, original)
-                blobs = [serialize(record) for record in records]
-                warc = self._writable(sum(map(len, blobs)))
-                offset = warc.append(b"".join(blobs))
-                row = CaptureRow(
-                    url=result.url,
-                    final_url=result.final_url,
-                    fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
-                    fetched_epoch=as_utc(result.fetched_at).timestamp(),
-                    record_type=records[0].rec_type,
-                    record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
-                    warc_file=warc.relative,
-                    offset=offset,
-                    length=len(blobs[0]),
-                    **plan,
-                )
                 session.add(row)
                 session.commit()
                 return self._capture(row)
@@ -413,6 +421,9 @@ class WarcArchive:
         current = self._current
         if current is not None and current.pid != os.getpid():
             self._current = current = None  # a forked child never appends to its parent's file
+        if current is not None and current.broken:
+            current.close()  # left unclosed in the index: the next open repairs its tail
+            self._current = current = None
         if current is not None and current.size + incoming > self.max_file_bytes:
             self._close_current()
             current = None
@@ -479,6 +490,7 @@ class WarcArchive:
             if self._current is not None and file_row.path == self._current.relative:
                 continue
             done += self._recover_file(file_row.path)
+        done += self._drop_rows_past_file_ends()
         for line in done:
             log.warning("archive recovery: %s", line)
         return done
@@ -491,8 +503,7 @@ class WarcArchive:
                 if has_rows is None:
                     session.execute(delete(WarcFileRow).where(WarcFileRow.path == relative))
                     session.commit()
-                    return []
-            return [f"{relative} is missing; its index rows are kept"]
+            return []
         with open(path, "r+b") as handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -509,10 +520,8 @@ class WarcArchive:
                     handle.truncate(valid_end)
                     os.fsync(handle.fileno())
                     done.append(f"{relative}: cut a partial record at its end ({size - valid_end} bytes)")
-                dropped = session.execute(
-                    delete(CaptureRow).where(CaptureRow.warc_file == relative,
-                                             CaptureRow.offset + CaptureRow.length > valid_end)
-                ).rowcount
+                dropped = _drop_rows(session, (CaptureRow.warc_file == relative)
+                                     & (CaptureRow.offset + CaptureRow.length > valid_end))
                 if dropped:
                     done.append(f"{relative}: dropped {dropped} index rows past the end of the file")
                 file_row = session.get(WarcFileRow, relative)
@@ -525,6 +534,26 @@ class WarcArchive:
                     file_row.closed_at = datetime.now(timezone.utc).replace(tzinfo=None)
                     file_row.size = valid_end
                 session.commit()
+        return done
+
+    def _drop_rows_past_file_ends(self) -> list[str]:
+        """Closed files can be cut too (by hand, by a restore): rows past their end go."""
+        done = []
+        with self._sessions() as session:
+            ends = session.execute(
+                select(CaptureRow.warc_file, func.max(CaptureRow.offset + CaptureRow.length))
+                .group_by(CaptureRow.warc_file)).all()
+            for relative, end in ends:
+                path = self.archive_dir / relative
+                if not path.exists():
+                    done.append(f"{relative} is missing; its index rows are kept")
+                    continue
+                size = path.stat().st_size
+                if end > size:
+                    dropped = _drop_rows(session, (CaptureRow.warc_file == relative)
+                                         & (CaptureRow.offset + CaptureRow.length > size))
+                    done.append(f"{relative}: dropped {dropped} index rows past the end of the file")
+            session.commit()
         return done
 
     # -- reading --------------------------------------------------------------------------
@@ -626,6 +655,20 @@ class WarcArchive:
             content_type=row.content_type, revisit_of=row.revisit_of, etag=row.etag,
             last_modified=row.last_modified, truncated=bool(row.truncated),
         )
+
+
+def _drop_rows(session, condition) -> int:
+    """Delete the rows matching ``condition`` and the revisits that need their payload."""
+    doomed = set(session.scalars(select(CaptureRow.id).where(condition)))
+    frontier = set(doomed)
+    while frontier:
+        frontier = set(session.scalars(select(CaptureRow.id).where(CaptureRow.revisit_of.in_(frontier)))) - doomed
+        doomed |= frontier
+    if doomed:
+        # children first, for the foreign key
+        for capture_id in sorted(doomed, reverse=True):
+            session.execute(delete(CaptureRow).where(CaptureRow.id == capture_id))
+    return len(doomed)
 
 
 def _matches(url: str):

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     wayback_secret_key: str | None = None
     wayback_timeout: float = 20.0
     wayback_save_if_older_than_days: float = 30.0
+    wayback_saves_per_minute: int = Field(4, ge=1)  # Save Page Now requests, shared by a run's threads
     allow_private_hosts: bool = False
     user_agent: str = f"citewatch/{__version__} (+{PROJECT_URL})"
 

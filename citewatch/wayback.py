@@ -217,7 +217,7 @@ class WaybackClient:
         session: requests.Session | None = None,
         max_raw_bytes: int = DEFAULT_MAX_RAW_BYTES,
         poll_interval: float = 5.0,
-        max_polls: int = 12,
+        max_polls: int = 6,
         max_text_checks: int = 3,
         cooldown: float = 60.0,
     ):
@@ -426,8 +426,9 @@ def client_from_settings(settings, save_budget: SaveBudget | None = None) -> Way
     """The client the settings describe, or ``None`` when the Wayback Machine is off."""
     if not settings.wayback_enabled:
         return None
+    budget = save_budget or SaveBudget(per_minute=settings.wayback_saves_per_minute)
     return WaybackClient(settings.wayback_url, timeout=settings.wayback_timeout, keys=settings.wayback_keys,
-                         save_budget=save_budget, user_agent=settings.user_agent)
+                         save_budget=budget, user_agent=settings.user_agent)
 
 
 # --- small pure helpers ------------------------------------------------------------------

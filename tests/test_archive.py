@@ -222,6 +222,23 @@ def test_open_repairs_a_torn_tail_and_drops_rows_past_the_end(tmp_path):
     assert again.warc_path != warc and reopened.read_payload(again) == b"B"
 
 
+def test_rows_past_the_end_of_a_closed_file_go_with_the_revisits_that_need_them(tmp_path):
+    _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    with WarcArchive(tmp_path / "archive", sessions) as first_run:
+        kept = first_run.store(fetched(url="http://site.test/a", body=b"A"))
+        cut = first_run.store(fetched(url="http://site.test/b", body=b"B" * 1000))
+    with WarcArchive(tmp_path / "archive", sessions) as second_run:
+        revisit = second_run.store(fetched(url="http://site.test/b", body=b"B" * 1000))
+    assert revisit.revisit_of == cut.id and revisit.warc_file != cut.warc_file
+    with open(cut.warc_path, "r+b") as handle:  # a restore from an old backup, say
+        handle.truncate(cut.offset)
+
+    third_run = WarcArchive(tmp_path / "archive", sessions)
+    assert third_run.captures("http://site.test/b") == []
+    assert third_run.read_payload(third_run.captures("http://site.test/a")[0]) == b"A"
+    assert kept.id == third_run.captures("http://site.test/a")[0].id
+
+
 def test_complete_members_end_finds_the_last_whole_gzip_member(tmp_path):
     import gzip
 

@@ -205,8 +205,9 @@ def test_save_budget_refills_after_a_minute():
 def test_client_from_settings_respects_off_and_keys():
     assert client_from_settings(Settings(wayback_url="off")) is None
     wb = client_from_settings(Settings(wayback_url="http://127.0.0.1:9/", wayback_access_key="a",
-                                       wayback_secret_key="b", wayback_timeout=3))
+                                       wayback_secret_key="b", wayback_timeout=3, wayback_saves_per_minute=7))
     assert wb.base_url == "http://127.0.0.1:9" and wb.keys == ("a", "b") and wb.timeout == 3
+    assert wb.save_budget.per_minute == 7
 
 
 def test_fake_cdx_speaks_json_and_the_raw_path_redirects_to_the_closest_capture(wayback):
