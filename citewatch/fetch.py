@@ -49,6 +49,7 @@ REDIRECT_CODES = {301, 302, 303, 307, 308}
 RETRY_CODES = {408, 429, 500, 502, 503, 504}  # and every other 5xx
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;q=0.9,*/*;q=0.8"
 ROBOTS_MAX_BYTES = 512 * 1024
+ROBOTS_MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 
 
@@ -194,7 +195,7 @@ class Fetcher:
                 check_scheme(current)
             except ForbiddenAddress as exc:
                 return _failure(url, current, SourceStatus.FORBIDDEN_ADDRESS, str(exc), hops)
-            if self.settings.obey_robots and not self._robots_allow(current, deadline):
+            if self.settings.obey_robots and not self.robots.allowed(current):
                 return _failure(url, current, SourceStatus.BLOCKED,
                                 f"robots.txt of {urlsplit(current).netloc} disallows {current} for citewatch",
                                 hops)
@@ -247,7 +248,7 @@ class Fetcher:
                    max_bytes: int | None = None) -> _Answer:
         headers = validators.headers() if validators else {}
         try:
-            with self.politeness.gate(_host_key(url)).slot(deadline):
+            with self.politeness.gate((urlsplit(url).hostname or "").lower()).slot(deadline):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise _DeadlineExceeded()
@@ -292,15 +293,23 @@ class Fetcher:
 
     # --- robots.txt and the soft-404 probe --------------------------------------------------
 
-    def _robots_allow(self, url: str, deadline: float) -> bool:
-        return self.robots.allowed(url)
-
     def _fetch_robots(self, robots_url: str) -> tuple[int | None, str]:
+        """One try at robots.txt, following up to 5 redirects (RFC 9309), each hop guarded."""
         deadline = time.monotonic() + min(self.settings.total_deadline, self.settings.connect_timeout + self.settings.read_timeout)
-        answer = self._send_once(robots_url, None, deadline, max_bytes=ROBOTS_MAX_BYTES)
-        if answer.response is None:
-            return None, ""
-        return answer.code, answer.body.decode("utf-8", errors="replace")
+        url = robots_url
+        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            try:
+                check_scheme(url)
+            except ForbiddenAddress:
+                return None, ""
+            answer = self._send_once(url, None, deadline, max_bytes=ROBOTS_MAX_BYTES)
+            if answer.response is None:
+                return None, ""
+            location = answer.response.headers.get("Location")
+            if answer.code not in REDIRECT_CODES or not location:
+                return answer.code, answer.body.decode("utf-8", errors="replace")
+            url = urljoin(url, location.strip())
+        return None, ""
 
     def _probe(self, result: FetchResult) -> FetchResult | None:
         """The host's answer to a page that cannot exist (once per host), for the soft-404 test."""
@@ -398,7 +407,7 @@ def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: in
         truncated=answer.truncated,
         remote_ip=getattr(response, "remote_ip", None),
     )
-    if answer.truncated:
+    if answer.truncated and 200 <= response.status_code < 300:  # a huge error page is still an error
         result.status = SourceStatus.TOO_LARGE
         result.error = f"the page is larger than the limit of {len(answer.body):,} bytes (max_body_bytes)"
     return result

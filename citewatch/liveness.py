@@ -59,17 +59,28 @@ def error_wording(heading: str) -> bool:
     return len(words) <= _SHORT_HEADING_WORDS and any(c.isalnum() for c in heading) and bool(_WEAK_WORDING.match(heading))
 
 
+# Titles of challenge pages: anywhere in the title when the status is one walls use, else only as
+# the whole title (an article may be headlined "DDoS-Guard and Cloudflare compete for customers").
 _CHALLENGE_TITLE = re.compile(
     r"just\s+a\s+moment|attention\s+required|verify(ing)?\s+(that\s+)?you\s+are\s+(a\s+)?human"
     r"|are\s+you\s+a\s+robot|checking\s+your\s+browser|ddos[- ]guard|pardon\s+our\s+interruption"
     r"|security\s+check|access\s+denied|bot\s+verification|captcha",
     re.I,
 )
-# Markers that only challenge pages carry (a contact form may carry reCAPTCHA: that one counts only
-# on an error status).
-_CHALLENGE_MARKERS = (b"challenge-platform", b"cf_chl_", b"cf-browser-verification", b"captcha-delivery.com",
-                      b"_incapsula_resource", b"px-captcha", b"ddos-guard", b"/cdn-cgi/challenge")
-_CAPTCHA_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com", b"recaptcha/api.js", b"captcha")
+_WHOLE_CHALLENGE_TITLE = re.compile(
+    r"^\W*(just\s+a\s+moment|attention\s+required!?(\s*\|\s*cloudflare)?|verifying\s+you\s+are\s+human"
+    r"|are\s+you\s+a\s+robot\??|checking\s+your\s+browser(\s+before\s+accessing.*)?|ddos[- ]guard"
+    r"|pardon\s+our\s+interruption|security\s+check|bot\s+verification|access\s+denied|captcha)\W*$",
+    re.I,
+)
+# Markers that only challenge pages carry. Others also appear on ordinary pages (Cloudflare injects
+# its challenge-platform script for bot detection, a contact form may carry reCAPTCHA, an article
+# may name DDoS-Guard): those count only on the statuses walls answer with.
+_CHALLENGE_MARKERS = (b"_cf_chl_opt", b"cf_chl_", b"/orchestrate/chl_page", b"/orchestrate/managed",
+                      b"/orchestrate/jsch", b"cf-browser-verification", b"captcha-delivery.com", b"px-captcha")
+_WALL_STATUS_MARKERS = (b"challenge-platform", b"_incapsula_resource", b"ddos-guard", b"g-recaptcha", b"h-captcha",
+                        b"hcaptcha.com", b"recaptcha/api.js", b"captcha")
+_WALL_STATUSES = (403, 429, 503)
 _LOGIN_WORDING = re.compile(
     r"\b(sign\s*in|log\s*in|login|subscribe\s+to\s+(continue|read)|members?\s+only)\b|войти|вход|daxil\s+ol", re.I
 )
@@ -214,11 +225,10 @@ def is_challenge(result: FetchResult, page: PageView | None = None) -> bool:
     body = result.body[:_HTML_SCAN_BYTES].lower()
     if any(marker in body for marker in _CHALLENGE_MARKERS):
         return True
-    error_status = (result.http_status or 200) in (403, 429, 503)
-    titled = bool(_CHALLENGE_TITLE.search(page.title()))
-    if titled and (error_status or len(page.words(400)) < 300):
-        return True
-    return error_status and any(marker in body for marker in _CAPTCHA_MARKERS)
+    title = page.title()
+    if result.http_status in _WALL_STATUSES:
+        return bool(_CHALLENGE_TITLE.search(title)) or any(marker in body for marker in _WALL_STATUS_MARKERS)
+    return bool(_WHOLE_CHALLENGE_TITLE.match(title)) and len(page.words(400)) < 300
 
 
 def is_login_wall(result: FetchResult, page: PageView | None = None) -> bool:

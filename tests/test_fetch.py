@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
-from webfixtures import PATHS
+from webfixtures import PATHS, STORY
 
 from citewatch.fetch import Fetcher, Validators, backoff_delay, make_session, parse_retry_after
 from citewatch.models import SourceStatus
-from citewatch.testing.fixture_web import Route, html_page, redirect
+from citewatch.testing.fixture_web import Route, html_page, redirect, text
 
 
 @pytest.fixture
@@ -187,6 +187,21 @@ def test_robots_txt_disallow_blocks_without_requesting_the_page(herald, fetcher)
     assert len(herald.requests_to("/robots.txt")) == 1  # cached per host
 
 
+def test_robots_txt_behind_a_redirect_is_followed(fixture_web, fetcher):
+    plain = fixture_web[2]
+    plain.route("/robots.txt", redirect("/static/robots.txt", 301))
+    plain.route("/static/robots.txt", text("User-agent: citewatch\nDisallow: /drafts/\n\nUser-agent: *\nAllow: /\n"))
+    plain.route("/drafts/story", html_page("Draft", STORY))
+    result = fetcher.fetch(plain.url("/drafts/story"))
+    assert result.status is SourceStatus.BLOCKED and plain.requests_to("/drafts/story") == []
+
+
+def test_a_huge_error_page_keeps_its_error_status(herald, fetcher):
+    herald.route("/huge-404", html_page("Not here", STORY * 400, status=404))
+    result = fetcher.fetch(herald.url("/huge-404"))
+    assert result.status is SourceStatus.DEAD and result.truncated
+
+
 def test_robots_txt_can_be_ignored_by_configuration(herald, fast_settings):
     result = Fetcher(fast_settings.model_copy(update={"obey_robots": False})).fetch(herald.url(PATHS["robots_disallowed"]))
     assert result.status is SourceStatus.LIVE
@@ -258,7 +273,9 @@ def test_minimum_delay_between_requests_to_one_host(herald, fast_settings):
     list(Fetcher(settings).fetch_many([(herald.url(f"/d/{i}"), None) for i in range(4)]))
     starts = sorted(r.received_at for r in herald.requests)
     assert len(starts) == 4
-    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.15  # 0.2 s minus clock jitter
+    # server-side arrival times carry scheduling jitter: the span adds up every delay, each gap shows it
+    assert starts[-1] - starts[0] >= 3 * 0.2 - 0.1
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.1
 
 
 def test_fetch_many_can_be_abandoned_midway(herald, fetcher):

@@ -94,10 +94,19 @@ def test_an_article_with_a_recaptcha_comment_form_is_live(fixture_web, fetcher):
     assert fetcher.fetch(herald.url("/news/with-comments")).status is SourceStatus.LIVE
 
 
+def test_an_article_behind_cloudflare_bot_detection_is_live(fixture_web, fetcher):
+    herald = fixture_web[0]
+    herald.route("/news/cf-served", html_page(
+        "DDoS-Guard and Cloudflare compete for customers", STORY,
+        head_extra='<script src="/cdn-cgi/challenge-platform/scripts/jsd/main.js"></script>',
+        headers=[("Server", "cloudflare"), ("CF-RAY", "8f1e2d3c4b5a6978-FRA")]))
+    assert fetcher.fetch(herald.url("/news/cf-served")).status is SourceStatus.LIVE
+
+
 def test_a_200_cloudflare_challenge_is_blocked(fixture_web, fetcher):
     herald = fixture_web[0]
     herald.route("/cf200", Route(body="<html><head><title>Just a moment...</title></head><body>"
-                                      "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/v1'></script></body></html>"))
+                                      "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1'></script></body></html>"))
     assert fetcher.fetch(herald.url("/cf200")).status is SourceStatus.BLOCKED
 
 
