@@ -62,7 +62,7 @@ THINGS = frozenset(
     ).split()
 )
 DATELINE = re.compile(
-    r"\b(?:published|updated|posted|last modified|copyright|опубликовано|обновлено|tarix)\b|©|^\s*(?:by|date)\b",
+    r"\b(?:published|updated|posted|last modified|copyright|опубликовано|обновлено|tarix)\b|©",
     re.IGNORECASE,
 )
 
@@ -77,6 +77,8 @@ SUBGROUP = re.compile(
     r"qalan|digər)\b",
     re.IGNORECASE,
 )
+
+BYLINE = re.compile(r"^\s*(?:by|date|дата)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -260,6 +262,8 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
         return False
     words = len(sentence.text.split())
     if DATELINE.search(sentence.text) and words <= 14:
+        return True
+    if BYLINE.match(sentence.text) and words <= 6:
         return True
     if published and published.startswith(found.fact.value) or (published or "").startswith(found.fact.value):
         return words <= 8

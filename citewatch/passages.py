@@ -45,6 +45,8 @@ def split_sentences(text: str) -> list[Sentence]:
         piece = text[start:end]
         if "\n" not in match.group() and _ends_with_abbreviation(piece, text, end):
             continue
+        if match.group()[0] == "\n" and match.group().count("\n") == 1 and _wrapped_line(text, match.start(), end):
+            continue
         _append(sentences, text, start, end)
         start = end
     _append(sentences, text, start, len(text))
@@ -81,6 +83,28 @@ def segments(sentence: Sentence) -> list[tuple[int, int]]:
     if start < len(sentence.text):
         spans.append((sentence.start + start, sentence.end))
     return spans or [(sentence.start, sentence.end)]
+
+
+WRAPPED_LINE_MIN = 60  # a line this long that stops mid-sentence was wrapped (PDF text, e-mail)
+
+
+def _wrapped_line(text: str, line_end: int, next_start: int) -> bool:
+    """A single line break inside a sentence (PDF text, e-mail): a long line without closing
+    punctuation, followed by lowercase words or by a line that ends the sentence. A headline
+    followed by a dateline is two lines, not one sentence."""
+    line_start = text.rfind("\n", 0, line_end) + 1
+    line = text[line_start:line_end].rstrip()
+    next_end = text.find("\n", next_start)
+    following = text[next_start : next_end if next_end >= 0 else len(text)].rstrip()
+    if len(line) < WRAPPED_LINE_MIN or not following or following[0] in "-•*#|>":
+        return False
+    if re.search(r"[.!?:;…\"”»)\]]$", line):
+        return False
+    if following[0].islower():
+        return True
+    return bool(re.search(r"[^\W\d_],?$", line)) and (
+        len(following) >= WRAPPED_LINE_MIN or bool(re.search(r"[.!?…][\"”»)]*$", following))
+    )
 
 
 def _ends_with_abbreviation(piece: str, text: str, next_start: int) -> bool:

@@ -1,0 +1,180 @@
+"""check_claim over the labelled set, the Nardaran claims, the combination rule and `citewatch check`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import TypeAdapter
+
+from citewatch.check import check_claim, combine_source_verdicts
+from citewatch.models import CountFact, DateFact, Fact, FactOutcome, Op, Verdict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_cases.load import load_cases  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CITEWATCH = str(REPO / ".venv" / "bin" / "citewatch")
+FACTS = TypeAdapter(list[Fact])
+CASES = load_cases()
+
+
+def _params():
+    for case in CASES:
+        marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+        yield pytest.param(case, id=f"{case.file.removesuffix('.yaml')}/{case.id}", marks=marks)
+
+
+def test_the_labelled_set_is_large_and_covers_every_verdict():
+    assert len(CASES) >= 80
+    assert {c.expected for c in CASES} == {"supported", "partially_supported", "contradicted", "not_found"}
+    assert any(len(c.text) > 100_000 for c in CASES)
+    assert sum(1 for c in CASES if c.xfail) <= 3
+
+
+@pytest.mark.parametrize("case", _params())
+def test_labelled_case(case):
+    facts = FACTS.validate_python(case.facts) if case.facts else None
+    result = check_claim(case.claim, case.text, facts=facts, published=case.published)
+    assert result.verdict.value == case.expected, [f"{f.outcome.value} {f.fact} {f.found!r}" for f in result.facts]
+    for passage in result.evidence:  # offsets always point into the checked text
+        assert case.text[passage.start : passage.end] == passage.text
+        for start, end in passage.highlights:
+            assert passage.start <= start < end <= passage.end
+    for fact in result.facts:
+        if fact.start is not None:
+            assert case.text[fact.start : fact.end]
+    if result.verdict in (Verdict.SUPPORTED, Verdict.CONTRADICTED, Verdict.PARTIALLY_SUPPORTED):
+        assert result.evidence, "a verdict other than not_found carries its passage"
+    assert 0.0 <= result.confidence <= 1.0
+
+
+# --- Nardaran, in the spirit of its real sources ----------------------------------------
+
+SANCTIONS = (
+    "In 2022, the United States State Department imposed Magnitsky-style sanctions on one of the Azerbaijani "
+    'police colonels involced in the case - Kerim Alimardanov "for involvement in gross human rights '
+    'violations, namely, torturing detainees in 2015 and 2016".'
+)
+SENTENCES = (
+    "On 25 January 2017, the Baku Serious Crimes Court sentenced 18 people to prison terms ranging from 10 to 20 years."
+)
+
+
+def test_state_department_on_9_december_2022_supports_in_2022():
+    text = ("On Friday, 9 December 2022, the State Department designated Kerim Heydar Alimardanov, a police "
+            "colonel, for involvement in a gross violation of human rights.")
+    result = check_claim(SANCTIONS, text, facts=[DateFact(value="2022")])
+    assert result.verdict is Verdict.SUPPORTED
+    date = result.facts[0]
+    assert date.outcome is FactOutcome.FOUND and text[date.start : date.end] == "9 December 2022"
+
+
+def test_seventeen_sentenced_contradicts_eighteen_and_shows_the_passage():
+    text = ("Trial ends in Baku.\nOn 25 January 2017 the Baku Serious Crimes Court sentenced 17 people to prison "
+            "terms ranging from 10 to 20 years. 18 comments")
+    result = check_claim(SENTENCES, text)
+    assert result.verdict is Verdict.CONTRADICTED
+    count = next(f for f in result.facts if isinstance(f.fact, CountFact))
+    assert count.outcome is FactOutcome.CONTRADICTED and count.found == "17"
+    assert "sentenced 17 people" in result.evidence[count.evidence].text
+
+
+def test_the_inferred_facts_of_the_sentence_claim_all_found():
+    text = "On 25 January 2017, the Baku Serious Crimes Court sentenced 18 people to prison terms ranging from 10 to 20 years."
+    result = check_claim(SENTENCES, "Menu\n" + text + "\nRelated: 20 years of oil")
+    assert result.verdict is Verdict.SUPPORTED
+    assert {f.outcome for f in result.facts} == {FactOutcome.FOUND}
+    assert result.confidence >= 0.7
+
+
+def test_at_least_68_neither_supports_nor_contradicts_more_than_seventy():
+    result = check_claim("more than seventy individuals were arrested",
+                         "At least 68 supporters have been arrested since the assault.",
+                         facts=[CountFact(value=70, op=Op.GT)])
+    assert result.verdict is Verdict.NOT_FOUND
+    assert result.facts[0].outcome is FactOutcome.MISSING
+
+
+def test_publication_date_is_not_the_event_date():
+    text = "Published 14 December 2022\nThe State Department imposed sanctions on Kerim Alimardanov."
+    result = check_claim("In 2022, the State Department imposed sanctions on Kerim Alimardanov.", text,
+                         published="2022-12-14")
+    assert result.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert next(f for f in result.facts if isinstance(f.fact, DateFact)).outcome is FactOutcome.MISSING
+
+
+# --- several sources ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "verdicts, expected",
+    [
+        ([], Verdict.UNSOURCED),
+        ([Verdict.SUPPORTED], Verdict.SUPPORTED),
+        ([Verdict.SUPPORTED, Verdict.NOT_FOUND], Verdict.SUPPORTED),
+        ([Verdict.SUPPORTED, Verdict.CONTRADICTED], Verdict.CONTRADICTED),
+        ([Verdict.NOT_FOUND, Verdict.CONTRADICTED, Verdict.UNVERIFIABLE], Verdict.CONTRADICTED),
+        ([Verdict.PARTIALLY_SUPPORTED, Verdict.NOT_FOUND], Verdict.PARTIALLY_SUPPORTED),
+        ([Verdict.UNVERIFIABLE, Verdict.UNVERIFIABLE], Verdict.UNVERIFIABLE),
+        ([Verdict.UNVERIFIABLE, Verdict.NOT_FOUND], Verdict.NOT_FOUND),
+        ([Verdict.UNVERIFIABLE, Verdict.SUPPORTED], Verdict.SUPPORTED),
+        (["partially_supported", "supported"], Verdict.SUPPORTED),
+    ],
+)
+def test_combine_source_verdicts(verdicts, expected):
+    assert combine_source_verdicts(verdicts) is expected
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([CITEWATCH, "check", *args], input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_check_text_file_prints_verdict_and_passage(tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("Residents said that over 70 people were arrested in total.\n85 comments\n", encoding="utf-8")
+    done = _run("--claim", "more than seventy individuals were arrested", "--text-file", str(source))
+    assert done.returncode == 0, done.stderr
+    assert "supported" in done.stdout and "over 70 people were arrested" in done.stdout
+
+    done = _run("--claim", "more than seventy individuals were arrested", "--text-file", str(source), "--json")
+    data = json.loads(done.stdout)
+    assert data["verdict"] == "supported"
+    assert data["evidence"][0]["text"] == "Residents said that over 70 people were arrested in total."
+    assert data["facts"][0]["outcome"] == "found" and data["facts"][0]["fact"] == {
+        "kind": "count", "value": 70.0, "op": ">", "unit": None}
+
+
+def test_cli_check_batch_one_result_per_line_and_errors_per_line():
+    lines = [
+        {"id": "a", "claim": "18 people were sentenced", "text": "The court sentenced 17 people."},
+        "this is not JSON",
+        {"id": "c", "claim": "In 2022 sanctions were imposed", "text": "x", "facts": [{"kind": "count"}]},
+        {"id": "d", "claim": "In 2022 sanctions were imposed", "text": "On 9 December sanctions were imposed.",
+         "published": "2022-12-14"},
+        {"id": "e", "claim": "x"},
+    ]
+    stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+    done = _run("--batch", "-", stdin=stdin)
+    assert done.returncode == 2
+    assert "3 line(s)" in done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, "c", "d", "e"]
+    assert out[0]["verdict"] == "contradicted"
+    assert out[1]["line"] == 2 and "not valid JSON" in out[1]["error"]
+    assert "facts" in out[2]["error"]
+    assert out[3]["verdict"] == "supported"
+    assert '"text"' in out[4]["error"]
+
+
+def test_cli_check_usage_errors_are_clear(tmp_path):
+    done = _run("--claim", "x")
+    assert done.returncode == 2 and "exactly one of --text-file" in done.stderr and "Traceback" not in done.stderr
+    done = _run("--claim", "x", "--text-file", str(tmp_path / "missing.txt"))
+    assert done.returncode == 2 and "cannot read the text file" in done.stderr and "Traceback" not in done.stderr
