@@ -27,6 +27,7 @@ import ssl
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
@@ -189,7 +190,9 @@ class Fetcher:
 
     def _follow(self, url: str, validators: Validators | None, deadline: float, retries: int | None) -> FetchResult:
         current, hops = url, []
-        visited: set[tuple[str, tuple]] = set()
+        # a URL seen again is a loop unless the site set a cookie meanwhile (cookie handshakes)
+        visited: set[tuple[str, int]] = set()
+        cookies_set = 0
         for _ in range(self.settings.max_redirects + 1):
             try:
                 check_scheme(current)
@@ -205,19 +208,16 @@ class Fetcher:
             location = answer.response.headers.get("Location")
             if answer.code in REDIRECT_CODES and location:
                 hops.append((current, answer.code))
-                visited.add((current, self._cookie_state()))
+                visited.add((current, cookies_set))
+                cookies_set += "Set-Cookie" in answer.response.headers
                 current = urljoin(current, location.strip())
-                if (current, self._cookie_state()) in visited:
+                if (current, cookies_set) in visited:
                     return _failure(url, current, SourceStatus.SERVER_ERROR,
                                     f"redirect loop: {' → '.join(h for h, _ in hops)} → {current}", hops, attempts)
                 continue
             return _result(url, answer, hops, attempts)
         return _failure(url, current, SourceStatus.SERVER_ERROR,
                         f"more than {self.settings.max_redirects} redirects; the site is misconfigured", hops)
-
-    def _cookie_state(self) -> tuple:
-        # a redirect back to a URL already seen is no loop when the site set a cookie meanwhile
-        return tuple(sorted((c.domain, c.path, c.name, c.value) for c in self.session.cookies))
 
     # --- retries -------------------------------------------------------------------------
 
@@ -252,7 +252,10 @@ class Fetcher:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise _DeadlineExceeded()
-                request = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+                # prepare_request copies the cookie jar by iterating it, which the jar's own lock
+                # does not cover: hold that lock so another thread's Set-Cookie cannot break it
+                with getattr(self.session.cookies, "_cookies_lock", nullcontext()):
+                    request = self.session.prepare_request(requests.Request("GET", url, headers=headers))
                 timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
                 response = self.session.send(request, stream=True, timeout=timeout, allow_redirects=False)
                 try:
