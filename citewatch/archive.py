@@ -498,12 +498,7 @@ class WarcArchive:
     def _recover_file(self, relative: str) -> list[str]:
         path = self.archive_dir / relative
         if not path.exists():
-            with self._sessions() as session:
-                has_rows = session.scalar(select(CaptureRow.id).where(CaptureRow.warc_file == relative).limit(1))
-                if has_rows is None:
-                    session.execute(delete(WarcFileRow).where(WarcFileRow.path == relative))
-                    session.commit()
-            return []
+            return []  # never created, or not on this machine's disk: nothing to repair here
         with open(path, "r+b") as handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -34,7 +34,7 @@ def _open(archive_dir: Optional[Path]) -> WarcArchive:
     settings = load_settings(archive_dir=archive_dir)
     folder = Path(settings.archive_dir)
     if not folder.is_dir():
-        _fail(f"no archive at {folder}: run `citewatch verify` first, or give --archive-dir")
+        _fail(f"no archive at {folder.resolve()}: run `citewatch verify` first, or give --archive-dir")
     database = settings.effective_database_url
     if database.startswith("sqlite:///") and not Path(database.removeprefix("sqlite:///")).exists():
         _fail(f"{folder} has no archive index ({database.removeprefix('sqlite:///')}); "
@@ -67,8 +67,10 @@ def describe(capture: Capture, by_id: dict[int, Capture]) -> str:
 @archive_app.command("list")
 def list_captures(url: str = typer.Argument(..., help="The URL (as requested, or where it redirected)."),
                   archive_dir: Optional[Path] = ARCHIVE_DIR_OPTION) -> None:
-    """Print every stored fetch of URL: time, HTTP status, source status, payload digest,
-    WARC file:offset and record type (a revisit names the capture holding the payload)."""
+    """Print every stored fetch of URL: time, HTTP status, source status, digest, WARC file:offset, record type.
+
+    A revisit names the capture that holds its payload; use the #id with `archive show --id`.
+    """
     archive = _open(archive_dir)
     captures = archive.captures(url)
     if not captures:
