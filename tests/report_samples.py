@@ -115,7 +115,8 @@ def operation_claim(dead: bool = True, title: str = HOSTILE_TITLE) -> ClaimResul
         confidence=0.6, text=REPORT_AZ, title=title,
         error="the page answered 404 Not Found; checked the Wayback Machine copy" if dead else None,
         evidence=[_evidence(REPORT_AZ, sentence)],
-        facts=[_fact(REPORT_AZ, fact, FactOutcome.FOUND, "26 November 2015")],
+        facts=[_fact(REPORT_AZ, fact, FactOutcome.FOUND, "26 November 2015"),
+               FactResult(fact=DateFact(value="2015-11-25"), outcome=FactOutcome.MISSING)],
         archive=ArchiveRef(wayback_url="https://web.archive.org/web/20151201093000/https://report.az/en/incident/azerbaijani-president-takes-nardaran-special-operation-under-control/",
                            wayback_timestamp="20151201093000"))
     return ClaimResult(id="operation-dates", section="2015 operation and arrests",

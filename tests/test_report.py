@@ -148,6 +148,7 @@ def test_markdown_puts_changes_flags_and_attention_first(report):
     assert "| ❌ Contradicted | 1 |" in text
     assert "**⚠ at least 68**" in text and "**arrested**" in text
     assert "- `lankaran` — another such region would be Lankaran" in text
+    assert "checked: Wayback Machine copy · not in source: 2015-11-25" in text
     assert "Started failing:** [report.az/en/incident/" in text
     assert "- Police said" not in text and "+ On January 25, 2017" in text  # the diff block
 
@@ -207,6 +208,8 @@ def test_html_shows_status_history_links_and_citation_needed(report):
     first = re.search(r'<article class="claim v-(\w+)" id="claim-([\w-]+)"', html)
     assert first.group(2) == "arrests"  # flagged and contradicted: first
     assert "Human override:" in html and "machine: Partly supported" in html
+    assert 'Not in this source: <span class="fact f-missing">2015-11-25</span>' in html
+    assert 'Different value for: <span class="fact f-contradicted">more than 70</span>' in html
 
 
 def test_html_links_to_the_passage_with_a_text_fragment(report):

@@ -83,6 +83,17 @@ def _evidence_view(evidence: dict, live: str | None) -> dict:
     return {"segments": pieces, "href": link_to_passage(live, evidence["text"]) if live else None}
 
 
+def _fact_outcomes(facts: list[dict]) -> list[dict]:
+    """Which facts of the claim this source states, states differently, or does not state."""
+    groups = (("found", "Found"), ("contradicted", "Different value for"), ("missing", "Not in this source"))
+    out = []
+    for outcome, heading in groups:
+        labels = list(dict.fromkeys(f["label"] for f in facts if f["outcome"] == outcome))
+        if labels:
+            out.append({"outcome": outcome, "heading": heading, "labels": labels})
+    return out
+
+
 def _source_view(source: dict) -> dict:
     live = safe_href(source.get("final_url") if source["status"] == "redirected" else source["url"])
     override = source.get("override")
@@ -94,7 +105,9 @@ def _source_view(source: dict) -> dict:
         "verdict_label": VERDICT_LABELS.get(source["verdict"], source["verdict"]),
         "status_label": STATUS_LABELS.get(source["status"], source["status"]).capitalize(),
         "status_class": _status_class(source["status"]),
-        "copy_label": COPY_LABELS.get(source.get("checked_copy") or "", "no readable copy (none found)"),
+        "copy_text": (f"checked the {COPY_LABELS[source['checked_copy']]}" if source.get("checked_copy")
+                      else "no readable copy found"),
+        "outcomes": _fact_outcomes(source.get("facts", [])),
         "failing_since": short_date(source.get("failing_since")),
         "confidence": f"{source['confidence']:.0%}" if source.get("confidence") else "",
         "evidence": [_evidence_view(e, live) for e in source["evidence"]],

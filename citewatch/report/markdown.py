@@ -167,6 +167,9 @@ def _source_lines(source: dict) -> list[str]:
              _status(source), f"checked: {copy}"]
     if source["archive"].get("wayback_url"):
         parts.append(link("archived copy", source["archive"]["wayback_url"]))
+    missing = list(dict.fromkeys(f["label"] for f in source.get("facts", []) if f["outcome"] == "missing"))
+    if missing:
+        parts.append("not in source: " + ", ".join(md(label) for label in missing))
     lines = [" · ".join(parts)]
     if source.get("override"):
         o = source["override"]
