@@ -636,7 +636,7 @@ class WarcArchive:
 
     def _latest_readable_row(self, session, url: str) -> CaptureRow | None:
         return session.scalars(
-            select(CaptureRow).where(CaptureRow.url == url, _readable_clause())
+            select(CaptureRow).where(_matches(url), _readable_clause())
             .order_by(CaptureRow.fetched_epoch.desc()).limit(1)
         ).first()
 

@@ -147,6 +147,10 @@ def test_redirect_chain_is_recorded_and_found_by_either_url(archive):
     assert archive.captures("http://site.test/old")[0].id == capture.id
     assert archive.captures("http://site.test/new")[0].id == capture.id
     assert archive.read_record(capture).warc_header("WARC-Target-URI") == "http://site.test/new"
+    # validators found through the final URL; the 304 it earns confirms that same copy
+    assert archive.validators("http://site.test/new") == ('"e1"', "Mon, 01 Jan 2024 00:00:00 GMT")
+    confirmed = archive.store(fetched(url="http://site.test/new", status=304, body=b"", not_modified=True))
+    assert confirmed.revisit_of == capture.id and archive.read_payload(confirmed) == result.body
     archive.close()
     with open(capture.warc_path, "rb") as handle:
         metadata = [(r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
