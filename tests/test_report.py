@@ -148,7 +148,7 @@ def test_markdown_puts_changes_flags_and_attention_first(report):
     assert "| ❌ Contradicted | 1 |" in text
     assert "**⚠ at least 68**" in text and "**arrested**" in text
     assert "- `lankaran` — another such region would be Lankaran" in text
-    assert "checked: Wayback Machine copy · not in source: 2015-11-25" in text
+    assert "control/) · not in source: 2015-11-25" in text
     assert "Started failing:** [report.az/en/incident/" in text
     assert "- Police said" not in text and "+ On January 25, 2017" in text  # the diff block
 
