@@ -263,7 +263,7 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
     words = len(sentence.text.split())
     if DATELINE.search(sentence.text) and words <= 14:
         return True
-    if BYLINE.match(sentence.text) and words <= 6:
+    if BYLINE.match(sentence.text) and words <= 10:
         return True
     if published and published.startswith(found.fact.value) or (published or "").startswith(found.fact.value):
         return words <= 8

@@ -123,12 +123,14 @@ def _from_html(html: str, url: str) -> ExtractedText:
     except Exception as exc:  # a parser failure must not lose the page: the fallback reads it
         log.debug("trafilatura failed on %s: %s", url, exc)
     soup = None
-    if not text or title is None or published is None:
+    if not text or title is None or published is None or _paragraphs_lost(text):
         soup = _soup(html)
         title = title or _soup_title(soup)
         published = published or _meta_date(soup)
     if not text:
         text = _soup_text(soup)
+    elif _paragraphs_lost(text):
+        text = _with_paragraphs(text, _soup_text(soup))
     text = _tidy(text)[:MAX_TEXT_CHARS]
     return ExtractedText(
         text=text,
@@ -137,6 +139,25 @@ def _from_html(html: str, url: str) -> ExtractedText:
         language=_html_language(html) or guess_language(text),
         kind="html",
     )
+
+
+def _paragraphs_lost(text: str) -> bool:
+    """trafilatura's fallback on short pages runs the article's blocks into one line; the checker
+    needs them apart (a byline glued to the first sentence would lend it its date)."""
+    return "\n" not in text and len(text) > 150
+
+
+def _with_paragraphs(flat: str, blocks: str) -> str:
+    """The block-structured text, when it is the same text: no words trafilatura left out as
+    boilerplate, and most of its words (a byline outside the blocks may go)."""
+    if "\n" not in blocks or len(blocks) > 1.5 * len(flat) + 200:
+        return flat
+    flat_words, block_words = set(flat.lower().split()), set(blocks.lower().split())
+    if not flat_words or not block_words:
+        return flat
+    if len(block_words - flat_words) / len(block_words) > 0.1 or len(flat_words & block_words) / len(flat_words) < 0.6:
+        return flat
+    return blocks
 
 
 def _soup(html: str):
