@@ -11,7 +11,8 @@ redirect hop), the host's politeness gate (:mod:`citewatch.politeness`) and robo
 (:mod:`citewatch.robots`). Redirects are followed here, by hand; connection errors, timeouts,
 408, 429 and 5xx are retried with exponential backoff and jitter (``Retry-After`` honoured up to
 ``retry_after_max``); the body is streamed, decoded and cut at ``max_body_bytes``; everything for
-one URL stays within ``total_deadline``. The returned ``status`` is final: the fetcher calls
+one URL stays within ``total_deadline`` (time spent waiting for the host's politeness slot, which
+includes a robots.txt ``Crawl-delay``, is not counted). The returned ``status`` is final: the fetcher calls
 :func:`citewatch.liveness.assess` (soft-404 probe included) before returning.
 
 ``FetchResult.attempts`` counts the requests sent for the last hop (1 + its retries).
@@ -43,7 +44,7 @@ from citewatch.config import Settings
 from citewatch.errors import ForbiddenAddress, HostNotFound
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
-from citewatch.politeness import Politeness, SlotTimeout
+from citewatch.politeness import Politeness
 from citewatch.robots import RobotsCache
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
@@ -51,6 +52,7 @@ RETRY_CODES = {408, 429, 500, 502, 503, 504}  # and every other 5xx
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;q=0.9,*/*;q=0.8"
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_MAX_REDIRECTS = 5
+CRAWL_DELAY_MAX = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
 CHUNK = 64 * 1024
 
 
@@ -116,6 +118,19 @@ class _DeadlineExceeded(Exception):
     pass
 
 
+class Deadline:
+    """The time one URL may take on the network, from now; waits for a politeness slot extend it."""
+
+    def __init__(self, seconds: float):
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
+
+    def extend(self, seconds: float) -> None:
+        self._end += seconds
+
+
 class Fetcher:
     """Fetches sources politely. Thread-safe: share one per run, call :meth:`fetch` from any thread.
 
@@ -177,7 +192,7 @@ class Fetcher:
         """The fetch without the liveness verdict: failures have their status, HTTP answers are ``live``."""
         started = time.monotonic()
         fetched_at = datetime.now(timezone.utc)
-        deadline = started + self.settings.total_deadline
+        deadline = Deadline(self.settings.total_deadline)
         try:
             result = self._follow(url, validators, deadline, retries)
         except Exception as exc:  # a bug must not stop a run: report it as this source's failure
@@ -188,7 +203,7 @@ class Fetcher:
 
     # --- redirects -----------------------------------------------------------------------
 
-    def _follow(self, url: str, validators: Validators | None, deadline: float, retries: int | None) -> FetchResult:
+    def _follow(self, url: str, validators: Validators | None, deadline: Deadline, retries: int | None) -> FetchResult:
         current, hops = url, []
         # a URL seen again is a loop unless the site set a cookie meanwhile (cookie handshakes)
         visited: set[tuple[str, int]] = set()
@@ -202,6 +217,7 @@ class Fetcher:
                 return _failure(url, current, SourceStatus.BLOCKED,
                                 f"robots.txt of {urlsplit(current).netloc} disallows {current} for citewatch",
                                 hops)
+            self._obey_crawl_delay(current)
             answer, attempts = self._with_retries(current, validators, deadline, retries)
             if answer.response is None:
                 return _failure(url, current, answer.status, answer.error, hops, attempts)
@@ -221,7 +237,7 @@ class Fetcher:
 
     # --- retries -------------------------------------------------------------------------
 
-    def _with_retries(self, url: str, validators: Validators | None, deadline: float,
+    def _with_retries(self, url: str, validators: Validators | None, deadline: Deadline,
                       retries: int | None) -> tuple[_Answer, int]:
         max_retries = self.settings.max_retries if retries is None else retries
         attempt = 0
@@ -231,7 +247,7 @@ class Fetcher:
             if not answer.retryable or attempt > max_retries:
                 return answer, attempt
             pause = self._pause_before_retry(answer, attempt)
-            if time.monotonic() + pause >= deadline:
+            if pause >= deadline.remaining():
                 return answer, attempt
             time.sleep(pause)
 
@@ -244,12 +260,13 @@ class Fetcher:
 
     # --- one request ---------------------------------------------------------------------
 
-    def _send_once(self, url: str, validators: Validators | None, deadline: float,
+    def _send_once(self, url: str, validators: Validators | None, deadline: Deadline,
                    max_bytes: int | None = None) -> _Answer:
         headers = validators.headers() if validators else {}
         try:
-            with self.politeness.gate((urlsplit(url).hostname or "").lower()).slot(deadline):
-                remaining = deadline - time.monotonic()
+            with self.politeness.gate(_politeness_key(url)).slot() as waited:
+                deadline.extend(waited)  # waiting for our own politeness is not the site's slowness
+                remaining = deadline.remaining()
                 if remaining <= 0:
                     raise _DeadlineExceeded()
                 # prepare_request copies the cookie jar by iterating it, which the jar's own lock
@@ -271,7 +288,7 @@ class Fetcher:
             if exc.name_gone:
                 return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain no longer exists")
             return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS", retryable=True)
-        except (SlotTimeout, _DeadlineExceeded):
+        except _DeadlineExceeded:
             return _Answer(url, status=SourceStatus.TIMEOUT,
                            error=f"no answer within the total deadline of {self.settings.total_deadline:g} s")
         except (requests.ConnectTimeout, u3.ConnectTimeoutError):
@@ -296,9 +313,17 @@ class Fetcher:
 
     # --- robots.txt and the soft-404 probe --------------------------------------------------
 
+    def _obey_crawl_delay(self, url: str) -> None:
+        if not self.settings.obey_robots:
+            return
+        rules = self.robots.rules_for(url)
+        delay = rules.crawl_delay(self.robots.agent) if rules is not None else None
+        if delay:
+            self.politeness.gate(_politeness_key(url)).slow_down(min(float(delay), CRAWL_DELAY_MAX))
+
     def _fetch_robots(self, robots_url: str) -> tuple[int | None, str]:
         """One try at robots.txt, following up to 5 redirects (RFC 9309), each hop guarded."""
-        deadline = time.monotonic() + min(self.settings.total_deadline, self.settings.connect_timeout + self.settings.read_timeout)
+        deadline = Deadline(min(self.settings.total_deadline, self.settings.connect_timeout + self.settings.read_timeout))
         url = robots_url
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
             try:
@@ -354,6 +379,10 @@ def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
+def _politeness_key(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
 def _host_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
@@ -373,12 +402,12 @@ def _is_challenge_answer(answer: _Answer) -> bool:
     return liveness.is_challenge(probe)
 
 
-def _read_body(response: requests.Response, limit: int, deadline: float) -> tuple[bytes, bool]:
+def _read_body(response: requests.Response, limit: int, deadline: Deadline) -> tuple[bytes, bool]:
     """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
     gzip bomb costs only what it took to inflate ``limit`` bytes."""
     chunks, size = [], 0
     for chunk in response.raw.stream(CHUNK, decode_content=True):
-        if time.monotonic() > deadline:
+        if deadline.remaining() <= 0:
             raise _DeadlineExceeded()
         room = limit - size
         if len(chunk) > room:

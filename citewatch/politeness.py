@@ -12,33 +12,32 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
-class SlotTimeout(Exception):
-    """No slot for the host became free before the deadline."""
-
-
 class HostGate:
     def __init__(self, concurrency: int, delay: float):
         self._slots = threading.BoundedSemaphore(concurrency)
         self._lock = threading.Lock()
-        self._delay = delay
+        self.delay = delay
         self._next_start = 0.0
 
+    def slow_down(self, delay: float) -> None:
+        """Raise the pause between requests (e.g. to the host's robots.txt Crawl-delay); never lowers it."""
+        with self._lock:
+            self.delay = max(self.delay, delay)
+
     @contextmanager
-    def slot(self, deadline: float | None = None) -> Iterator[None]:
-        """Hold one of the host's slots; returns once the minimum delay since the last start passed."""
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if not self._slots.acquire(timeout=timeout):
-            raise SlotTimeout()
+    def slot(self) -> Iterator[float]:
+        """Hold one of the host's slots, once the pause since the last start has passed.
+        Yields the seconds spent waiting (callers do not count them against their deadlines)."""
+        asked = time.monotonic()
+        self._slots.acquire()
         try:
             with self._lock:  # reserve a start time, then wait outside the lock
                 now = time.monotonic()
                 start = max(now, self._next_start)
-                self._next_start = start + self._delay
+                self._next_start = start + self.delay
             if start > now:
-                if deadline is not None and start > deadline:
-                    raise SlotTimeout()
                 time.sleep(start - now)
-            yield
+            yield time.monotonic() - asked
         finally:
             self._slots.release()
 

@@ -29,14 +29,14 @@ def product_token(user_agent: str) -> str:
 class RobotsCache:
     def __init__(self, fetch: RobotsFetch, user_agent: str):
         self._fetch = fetch
-        self._agent = product_token(user_agent)
+        self.agent = product_token(user_agent)
         self._rules: dict[str, Protego | None] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def allowed(self, url: str) -> bool:
         rules = self.rules_for(url)
-        return rules is None or rules.can_fetch(url, self._agent)
+        return rules is None or rules.can_fetch(url, self.agent)
 
     def rules_for(self, url: str) -> Protego | None:
         key = robots_url(url)

@@ -278,6 +278,29 @@ def test_minimum_delay_between_requests_to_one_host(herald, fast_settings):
     assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.1
 
 
+def test_robots_crawl_delay_spaces_requests(fixture_web, fast_settings):
+    plain = fixture_web[2]
+    plain.route("/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"))
+    for i in range(3):
+        plain.route(f"/c/{i}", html_page(f"Page {i}", "<p>text</p>"))
+    fetcher = Fetcher(fast_settings.model_copy(update={"soft404_probe": False}))
+    assert all(fetcher.fetch(plain.url(f"/c/{i}")).status is SourceStatus.LIVE for i in range(3))
+    starts = sorted(r.received_at for r in plain.requests if r.path.startswith("/c/"))
+    assert starts[-1] - starts[0] >= 2 * 0.25 - 0.1
+
+
+def test_waiting_for_a_busy_host_does_not_eat_the_deadline(herald, fast_settings):
+    # one slot, four pages of 0.4 s each and a 1 s deadline: queued fetches still succeed
+    herald.route("/q", html_page("Queued", "<p>text</p>" * 20, delay=0.4))
+    settings = fast_settings.model_copy(update={"per_host_concurrency": 1, "total_deadline": 1.0, "read_timeout": 0.8,
+                                                "soft404_probe": False, "obey_robots": False})
+    fetcher = Fetcher(settings)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(fetcher.fetch, [herald.url("/q")] * 4))
+    assert [r.status for r in results] == [SourceStatus.LIVE] * 4
+    assert herald.max_in_flight == 1
+
+
 def test_fetch_many_can_be_abandoned_midway(herald, fetcher):
     iterator = fetcher.fetch_many([(herald.url(PATHS["ok"]), None)] * 3)
     assert next(iterator).status is SourceStatus.LIVE
