@@ -1,0 +1,79 @@
+"""Errors of the ``citewatch`` command: one line that says what went wrong and what to do next,
+exit 2, never a traceback. Run as a real process, the way a user meets them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from citewatch.testing.fixture_web import closed_port_url
+
+CITEWATCH = str(Path(sys.executable).parent / "citewatch")
+
+DOCUMENT = "= Harbour fire =\n\nOn 3 March 2024 a fire destroyed 12 warehouses in the old port.\n"
+REGISTRY = """document:
+  id: harbour-fire
+  title: Harbour fire
+  text: harbour-fire.txt
+claims:
+  - id: warehouses
+    text: "a fire destroyed 12 warehouses"
+    sources: []
+"""
+
+
+def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **env}
+    return subprocess.run([CITEWATCH, *args], cwd=cwd, env=environment, capture_output=True,
+                          text=True, timeout=120)
+
+
+def assert_clean_error(done: subprocess.CompletedProcess, *phrases: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    for phrase in phrases:
+        assert phrase in done.stderr, (phrase, done.stderr)
+
+
+def write_registry(folder: Path, registry: str = REGISTRY, document: str | None = DOCUMENT) -> Path:
+    claims = folder / "claims"
+    claims.mkdir()
+    if document is not None:
+        (claims / "harbour-fire.txt").write_text(document, encoding="utf-8")
+    path = claims / "harbour-fire.yaml"
+    path.write_text(registry, encoding="utf-8")
+    return path
+
+
+def test_missing_registry_file_names_the_path(tmp_path):
+    done = run("validate", "claims/nope.yaml", cwd=tmp_path)
+    assert_clean_error(done, "claims/nope.yaml", "no such registry file", "check the path")
+
+
+def test_document_file_that_moved_names_the_line_and_where_it_looked(tmp_path):
+    write_registry(tmp_path, document=None)
+    done = run("validate", "claims/harbour-fire.yaml", cwd=tmp_path)
+    assert_clean_error(done, "claims/harbour-fire.yaml:4:", "harbour-fire.txt",
+                       "relative to the registry file")
+
+
+def test_claim_whose_text_moved_out_of_the_document_names_its_line(tmp_path):
+    write_registry(tmp_path, document=DOCUMENT.replace("12 warehouses", "a dozen warehouses"))
+    done = run("validate", "claims/harbour-fire.yaml", cwd=tmp_path)
+    assert_clean_error(done, "claims/harbour-fire.yaml:7:", "not found in the document")
+
+
+def test_demo_into_a_folder_it_cannot_write_says_to_choose_another(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    done = run("demo", "--out", "a-file/demo", cwd=tmp_path)
+    assert_clean_error(done, "cannot write to the demo folder", "--out DIR")
+    assert not (tmp_path / "demo-out").exists()
+
+
+def test_demo_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tmp_path):
+    api = closed_port_url(path="/api")
+    done = run("demo", "--out", "demo-out", cwd=tmp_path, PREFECT_API_URL=api)
+    assert_clean_error(done, f"the Prefect server at {api} does not answer",
+                       "prefect server start", "unset PREFECT_API_URL")
