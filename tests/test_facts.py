@@ -1,0 +1,223 @@
+"""infer_facts / find_facts: numbers, qualifiers, ranges, dates at their precision, names, quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from citewatch.compare import Relation, compare
+from citewatch.facts import find_facts, infer_facts, number_value
+from citewatch.models import CountFact, DateFact, EntityFact, Op, QuoteFact, RangeFact
+from citewatch.names import find_name
+
+
+def _counts(text):
+    return [(f.fact.value, f.fact.op) for f in find_facts(text) if isinstance(f.fact, CountFact)]
+
+
+def _dates(text, **kw):
+    return [f.fact.value for f in find_facts(text, **kw) if isinstance(f.fact, DateFact)]
+
+
+def test_infer_more_than_seventy():
+    assert infer_facts("more than seventy individuals were arrested") == [CountFact(value=70, op=Op.GT)]
+
+
+def test_infer_the_sentencing_claim():
+    facts = infer_facts("On 25 January 2017, the Baku Serious Crimes Court sentenced 18 people to prison terms "
+                        "ranging from 10 to 20 years.")
+    assert DateFact(value="2017-01-25") in facts
+    assert CountFact(value=18) in facts
+    assert RangeFact(low=10, high=20, unit="years") in facts
+    assert EntityFact(name="Baku Serious Crimes Court") in facts
+    assert len(facts) == 4
+
+
+def test_infer_year_names_and_quote():
+    facts = infer_facts('In 2022, the United States State Department imposed sanctions on Kerim Alimardanov '
+                        '"for involvement in gross human rights violations, namely, torturing detainees in 2015 and 2016".')
+    assert facts[0] == DateFact(value="2022")
+    assert EntityFact(name="United States State Department") in facts
+    assert EntityFact(name="Kerim Alimardanov") in facts
+    assert QuoteFact(text="for involvement in gross human rights violations, namely, torturing detainees in 2015 "
+                          "and 2016") in facts
+    assert DateFact(value="2015") not in facts  # inside the quote: the quote covers it
+
+
+def test_sentences_without_checkable_facts_give_none():
+    assert find_facts("Nardaran is known for conservative Shia traditions and periodic tensions with "
+                      "Azerbaijani authorities, another such region would be Lankaran.") == []
+    assert infer_facts("A variety of poems were widely shared on social media.") == []
+
+
+def test_founded_and_led_by_gives_a_date_and_a_name():
+    facts = [f.fact for f in find_facts("founded in 2015 and led by Taleh Bagirzade")]
+    assert facts == [DateFact(value="2015"), EntityFact(name="Taleh Bagirzade")]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("seventy people", [(70, Op.EQ)]),
+        ("eighteen defendants", [(18, Op.EQ)]),
+        ("a dozen journalists", [(12, Op.APPROX)]),
+        ("Arrests: 70+ people", [(70, Op.GE)]),
+        ("1,200 protesters", [(1200, Op.EQ)]),
+        ("one thousand two hundred protesters", [(1200, Op.EQ)]),
+        ("twenty-five activists", [(25, Op.EQ)]),
+        ("more than 70 people", [(70, Op.GT)]),
+        ("over 70 people", [(70, Op.GT)]),
+        ("at least 68 supporters", [(68, Op.GE)]),
+        ("about 70 people", [(70, Op.APPROX)]),
+        ("nearly 300 people", [(300, Op.APPROX)]),
+        ("up to 20 detainees", [(20, Op.LE)]),
+        ("dozens of believers", [(24, Op.GE)]),
+        ("no fewer than 75 people", [(75, Op.GE)]),
+        ("более 70 человек", [(70, Op.GT)]),
+        ("ən azı 68 nəfər", [(68, Op.GE)]),
+    ],
+)
+def test_numbers_and_qualifiers(text, expected):
+    assert _counts(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["under Article 214 of the Criminal Code", "application no. 47347/18", "Moreover, the 18-page ruling",
+     "at 10:30 on the day", "vol. 12 issue 214", "one of the colonels", "the 1990s", "№ 5"],
+)
+def test_labels_and_codes_are_not_counts(text):
+    assert _counts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, low, high, unit",
+    [
+        ("prison terms ranging from 10 to 20 years", 10, 20, "years"),
+        ("between ten and twenty years", 10, 20, "years"),
+        ("10–20 years in prison", 10, 20, "years"),
+        ("sentenced to 10-20 years", 10, 20, "years"),
+        ("от 10 до 20 лет", 10, 20, "years"),
+        ("10 ildən 20 ilədək həbs", 10, 20, "years"),
+        ("between 40 and 50 protesters", 40, 50, None),
+    ],
+)
+def test_ranges(text, low, high, unit):
+    ranges = [f.fact for f in find_facts(text) if isinstance(f.fact, RangeFact)]
+    assert ranges == [RangeFact(low=low, high=high, unit=unit)]
+
+
+def test_a_score_is_not_a_range():
+    assert not [f for f in find_facts("Neftchi won 3-1 at home") if isinstance(f.fact, RangeFact)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("On 25 January 2017, the court", ["2017-01-25"]),
+        ("on January 25, 2017, the court", ["2017-01-25"]),
+        ("25.01.2017", ["2017-01-25"]),
+        ("2017-01-25", ["2017-01-25"]),
+        ("in January 2017", ["2017-01"]),
+        ("in 2017", ["2017"]),
+        ("On 25–26 November 2015", ["2015-11-25", "2015-11-26"]),
+        ("subsequent trials (2016–2017)", ["2016", "2017"]),
+        ("25 января 2017 года", ["2017-01-25"]),
+        ("в декабре 2022 года", ["2022-12"]),
+        ("2015-ci ildə", ["2015"]),
+        ("the 13th of January, 2015", ["2015-01-13"]),
+    ],
+)
+def test_dates_keep_their_precision(text, expected):
+    assert _dates(text) == expected
+
+
+def test_dates_without_a_year_need_a_default_year_and_say_so():
+    assert _dates("on Friday 9 December the Department acted") == []
+    found = [f for f in find_facts("on Friday 9 December the Department acted", default_year=2022)
+             if isinstance(f.fact, DateFact)]
+    assert found[0].fact == DateFact(value="2022-12-09") and found[0].year_assumed
+    assert _counts("on Friday 9 December the Department acted") == []  # a day, not a count of 9
+
+
+def test_may_the_verb_is_not_a_month():
+    assert _dates("the court may 2017 decide", default_year=2017) == ["2017"]
+
+
+def test_offsets_point_at_the_words():
+    text = "Police said that over 70 people were arrested on 26 November 2015 by Kerim Alimardanov."
+    for found in find_facts(text):
+        assert text[found.start : found.end] == found.text
+    words = {found.text for found in find_facts(text)}
+    assert {"over 70", "26 November 2015", "Kerim Alimardanov"} <= words
+
+
+def test_negation():
+    found = {f.text: f for f in find_facts("In the end 17, not 18, people were sentenced.")}
+    assert found["18"].negated and found["18"].negates == ""
+    assert not found["17"].negated
+    dated = [f for f in find_facts("The Department did not impose sanctions on him in 2022.")
+             if isinstance(f.fact, DateFact)][0]
+    assert dated.negated and dated.negates == "impose"
+    assert not find_facts("no fewer than 75 people")[0].negated
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("Taleh Bagirzade", "Taleh Bağırzadə tərəfindən"),
+        ("Kerim Alimardanov", "polkovnik Kərim Əlimərdanov"),
+        ("Kerim Alimardanov", "Керим Алимарданов"),
+        ("Kerim Alimardanov", "colonel Alimardanov said"),
+        ("Elsen Xezer", "the poet Elshan Khazar"),
+        ("Vuqar Bileceri", "Vugar Bileceri recited"),
+        ("Taleh Bagirzade", "Taleh Bagirzadeh"),
+        ("Baku Serious Crimes Court", "the Serious Crimes Court in Baku"),
+        ("United States State Department", "the State Department said"),
+    ],
+)
+def test_names_across_spellings(name, text):
+    assert find_name(name, text) is not None
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [("Taleh Bagirzade", "Taleh Bagirov"), ("Kerim Alimardanov", "Kerim Huseynov"),
+     ("Baku Serious Crimes Court", "the Court of Appeal")],
+)
+def test_other_names_are_not_found(name, text):
+    assert find_name(name, text) is None
+
+
+def test_aliases():
+    assert find_name("Taleh Bagirzade", "Taleh Bagirov was sentenced", aliases=["Taleh Bagirov"]) == (0, 13)
+
+
+@pytest.mark.parametrize(
+    "claim, source, relation",
+    [
+        (CountFact(value=70, op=Op.GT), CountFact(value=70, op=Op.GT), Relation.SUPPORTS),
+        (CountFact(value=70, op=Op.GT), CountFact(value=68, op=Op.GE), Relation.NEUTRAL),
+        (CountFact(value=70, op=Op.GT), CountFact(value=70, op=Op.APPROX), Relation.NEUTRAL),
+        (CountFact(value=70, op=Op.GE), CountFact(value=70, op=Op.GT), Relation.SUPPORTS),
+        (CountFact(value=70, op=Op.GT), CountFact(value=70), Relation.CONTRADICTS),
+        (CountFact(value=18), CountFact(value=17), Relation.CONTRADICTS),
+        (CountFact(value=18), CountFact(value=18, unit="years"), Relation.NEUTRAL),
+        (CountFact(value=300, op=Op.APPROX), CountFact(value=295), Relation.SUPPORTS),
+        (CountFact(value=20, op=Op.LE), CountFact(value=15), Relation.SUPPORTS),
+        (RangeFact(low=10, high=20, unit="years"), RangeFact(low=15, high=20, unit="years"), Relation.CONTRADICTS),
+        (RangeFact(low=10, high=20, unit="years"), RangeFact(low=10, high=20), Relation.SUPPORTS),
+        (DateFact(value="2022"), DateFact(value="2022-12-09"), Relation.SUPPORTS),
+        (DateFact(value="2022"), DateFact(value="2021"), Relation.CONTRADICTS),
+        (DateFact(value="2017-01-25"), DateFact(value="2017-01"), Relation.NEUTRAL),
+        (DateFact(value="2017-01-25"), DateFact(value="2017-02"), Relation.CONTRADICTS),
+    ],
+)
+def test_compare(claim, source, relation):
+    assert compare(claim, source) is relation
+
+
+def test_number_value():
+    assert number_value("1,200") == 1200
+    assert number_value("seventy-two") == 72
+    assert number_value("one thousand two hundred") == 1200
+    assert number_value("several") is None
