@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -262,16 +263,18 @@ def postgres_url():
 
 @pytest.mark.postgres
 def test_history_on_postgresql_round_trips_and_serialises_concurrent_runs(postgres_url):
+    tag = uuid.uuid4().hex[:8]  # CITEWATCH_TEST_POSTGRES_URL may name a server that outlives the test
+    doc = f"pg-doc-{tag}"
     engine, session_factory = open_database(postgres_url)
     try:
-        recorded = record_run(session_factory, rich_run("pg-r1", DAY0).model_copy(update={"document_id": "pg-doc"}),
-                              DAY0, SETTINGS)
-        assert previous_run(session_factory, "pg-doc") == recorded.run
-        flag_claim(session_factory, "pg-doc", "arrests", "check", "amina", DAY0)
-        assert [f.claim_id for f in active_flags(session_factory, "pg-doc")] == ["arrests"]
+        first = rich_run(f"pg-r1-{tag}", DAY0).model_copy(update={"document_id": doc})
+        recorded = record_run(session_factory, first, DAY0, SETTINGS)
+        assert previous_run(session_factory, doc) == recorded.run
+        flag_claim(session_factory, doc, "arrests", "check", "amina", DAY0)
+        assert [f.claim_id for f in active_flags(session_factory, doc)] == ["arrests"]
     finally:
         engine.dispose()
-    record_concurrently(postgres_url, "pg-concurrent")
+    record_concurrently(postgres_url, f"pg-concurrent-{tag}")
 
 
 # --- flags and overrides -------------------------------------------------------------------
