@@ -222,9 +222,12 @@ class RecordedRequest:
 class WebHost:
     """One site on one loopback address: its routes, its fallback and the requests it received."""
 
-    def __init__(self, ip: str, port: int = 0, name: str | None = None, tls: ssl.SSLContext | None = None):
+    def __init__(self, ip: str, port: int = 0, name: str | None = None, tls: ssl.SSLContext | None = None,
+                 server_name: str | None = None):
         self.ip = ip
-        self.name = name or ip  # what URLs call the host: a name only a resolver stub knows, for TLS
+        self.name = name or ip  # a label for people
+        # what URLs call the host: the IP, or a name only a resolver stub knows (for TLS certificates)
+        self.server_name = server_name or ip
         self.scheme = "https" if tls else "http"
         self.routes: dict[str, Behaviour] = {}
         self.fallback: Behaviour = not_found_page()
@@ -259,7 +262,7 @@ class WebHost:
     # addresses
     @property
     def base_url(self) -> str:
-        host = f"[{self.name}]" if ":" in self.name else self.name
+        host = f"[{self.server_name}]" if ":" in self.server_name else self.server_name
         return f"{self.scheme}://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
@@ -326,7 +329,7 @@ class FixtureWeb:
         try:
             for i in range(hosts):
                 self.hosts.append(WebHost(f"127.0.0.{first_ip + i}", ports[i] if ports else 0,
-                                          names[i] if names else None, tls))
+                                          tls=tls, server_name=names[i] if names else None))
         except BaseException:
             self.stop()
             raise
