@@ -132,18 +132,22 @@ def test_combine_source_verdicts(verdicts, expected):
 # --- the command -------------------------------------------------------------------------
 
 
-def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([CITEWATCH, "check", *args], input=stdin, capture_output=True, text=True, timeout=120)
+def _invoke(*args: str, stdin: str | None = None):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    return CliRunner().invoke(app, ["check", *args], input=stdin)
 
 
 def test_cli_check_text_file_prints_verdict_and_passage(tmp_path):
     source = tmp_path / "source.txt"
     source.write_text("Residents said that over 70 people were arrested in total.\n85 comments\n", encoding="utf-8")
-    done = _run("--claim", "more than seventy individuals were arrested", "--text-file", str(source))
-    assert done.returncode == 0, done.stderr
-    assert "supported" in done.stdout and "over 70 people were arrested" in done.stdout
+    done = _invoke("--claim", "more than seventy individuals were arrested", "--text-file", str(source))
+    assert done.exit_code == 0, done.output
+    assert "supported" in done.output and "over 70 people were arrested" in done.output
 
-    done = _run("--claim", "more than seventy individuals were arrested", "--text-file", str(source), "--json")
+    done = _invoke("--claim", "more than seventy individuals were arrested", "--text-file", str(source), "--json")
     data = json.loads(done.stdout)
     assert data["verdict"] == "supported"
     assert data["evidence"][0]["text"] == "Residents said that over 70 people were arrested in total."
@@ -159,22 +163,49 @@ def test_cli_check_batch_one_result_per_line_and_errors_per_line():
         {"id": "d", "claim": "In 2022 sanctions were imposed", "text": "On 9 December sanctions were imposed.",
          "published": "2022-12-14"},
         {"id": "e", "claim": "x"},
+        {"id": "f", "claim": "over 70 were arrested", "text": "Police arrested 72 people.",
+         "facts": [{"kind": "count", "value": 70, "op": ">"}]},
     ]
     stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
-    done = _run("--batch", "-", stdin=stdin)
-    assert done.returncode == 2
-    assert "3 line(s)" in done.stderr
+    done = _invoke("--batch", "-", stdin=stdin)
+    assert done.exit_code == 2
     out = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [o.get("id") for o in out] == ["a", None, "c", "d", "e"]
+    assert [o.get("id") for o in out] == ["a", None, "c", "d", "e", "f"]
     assert out[0]["verdict"] == "contradicted"
     assert out[1]["line"] == 2 and "not valid JSON" in out[1]["error"]
     assert "facts" in out[2]["error"]
     assert out[3]["verdict"] == "supported"
     assert '"text"' in out[4]["error"]
+    assert out[5]["verdict"] == "supported"
+
+
+def test_cli_check_url_fetches_extracts_and_checks(monkeypatch, tmp_path):
+    from citewatch.testing.fixture_web import FixtureWeb, html_page
+
+    monkeypatch.setenv("CITEWATCH_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("CITEWATCH_READ_TIMEOUT", "5")
+    monkeypatch.setenv("CITEWATCH_MAX_RETRIES", "0")
+    article = ("<p>The Baku Serious Crimes Court on Wednesday sentenced 17 people to prison terms ranging from "
+               "10 to 20 years, lawyers said.</p><p>The defendants had complained of torture in custody.</p>")
+    with FixtureWeb() as web:
+        web[0].route("/news/verdict", html_page("Verdict in Nardaran case", article))
+        done = _invoke("--claim", SENTENCES, "--url", web[0].url("/news/verdict"), "--json")
+        assert done.exit_code == 0, done.output
+        data = json.loads(done.stdout)
+        assert data["verdict"] == "contradicted"
+        assert data["source"]["title"] == "Verdict in Nardaran case"
+        assert data["source"]["published"] == "2017-01-25"
+        assert any(f["outcome"] == "contradicted" and f["found"] == "17" for f in data["facts"])
+
+        done = _invoke("--claim", SENTENCES, "--url", web[0].url("/gone"))
+        assert done.exit_code != 0
 
 
 def test_cli_check_usage_errors_are_clear(tmp_path):
-    done = _run("--claim", "x")
-    assert done.returncode == 2 and "exactly one of --text-file" in done.stderr and "Traceback" not in done.stderr
-    done = _run("--claim", "x", "--text-file", str(tmp_path / "missing.txt"))
+    done = _invoke("--claim", "x")
+    assert done.exit_code == 2 and "exactly one of --text-file" in done.output
+    done = _invoke("--batch", "-", "--claim", "x", stdin="")
+    assert done.exit_code == 2 and "leave out --claim" in done.output
+    done = subprocess.run([CITEWATCH, "check", "--claim", "x", "--text-file", str(tmp_path / "missing.txt")],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "cannot read the text file" in done.stderr and "Traceback" not in done.stderr
