@@ -282,8 +282,9 @@ CHILD = textwrap.dedent("""
     archive_module._OpenWarc.append = slow_disk_append
     _, sessions = open_database(f"sqlite:///{base / 'state.sqlite'}")
     archive = WarcArchive(base / "archive", sessions, max_file_bytes=6 * SIZE)
-    i = 0
-    while True:
+    first, count = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (0, 10**9)
+    i = first
+    while i < first + count:
         body = random.Random(i).randbytes(SIZE)
         url = f"http://site.test/{i}"
         archive.store(FetchResult(url=url, final_url=url, status=SourceStatus.LIVE, http_status=200,
@@ -371,3 +372,22 @@ def test_archive_cli_lists_and_writes_back_the_original_bytes(tmp_path):
     missing = runner.invoke(app, ["archive", "list", url, "--archive-dir", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "no archive at" in missing.stderr
     assert not (tmp_path / "nope").exists()
+
+
+def test_two_processes_write_one_archive_at_once(tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(CHILD)
+    size = 20_000
+    writers = [subprocess.Popen([sys.executable, str(script), str(tmp_path), str(size), str(first), "6"],
+                                stdout=subprocess.DEVNULL) for first in (0, 100)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+
+    _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    archive = WarcArchive(tmp_path / "archive", sessions)
+    files = set()
+    for index in [*range(6), *range(100, 106)]:
+        (capture,) = archive.captures(f"http://site.test/{index}")
+        files.add(capture.warc_file.split("-")[2])  # the writer's pid
+        assert archive.read_payload(capture) == random.Random(index).randbytes(size)
+    assert len(files) == 2
+    assert warcio_check(warc_files(tmp_path / "archive")).returncode == 0
