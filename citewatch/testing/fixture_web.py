@@ -309,6 +309,7 @@ class WebHost:
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=5)
+        self._server.close_connections()
         self._server.server_close()
 
 
@@ -380,6 +381,31 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
     host: WebHost
+
+    def __init__(self, *args, **kwargs):
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End idle keep-alive connections too, so no handler thread outlives the server."""
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request, client_address):  # a client hanging up or failing TLS is normal here
         pass
