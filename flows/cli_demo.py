@@ -39,11 +39,13 @@ DEMO_SETTINGS = {
 # Never send the user's real Save Page Now keys to the stand-in, never write into their database.
 DEMO_UNSET = ("CITEWATCH_WAYBACK_ACCESS_KEY", "CITEWATCH_WAYBACK_SECRET_KEY")
 
-EPILOG = """Example:
+EPILOG = """Examples:
 
-  citewatch demo                 # first run: every verdict and source status
-  citewatch demo                 # second run: opens with what changed (a corrected page)
-  citewatch demo --out /tmp/cw   # somewhere else than ./demo-out
+  citewatch demo               (first run: every verdict and source status)
+
+  citewatch demo               (again: the report opens with what changed)
+
+  citewatch demo --out /tmp/cw (write somewhere else than ./demo-out)
 """
 
 
@@ -58,9 +60,10 @@ def demo(
 ) -> None:
     """Run the whole pipeline on a bundled sample web, offline, and show its reports.
 
-    Starts sample news, NGO, court, port-authority and ministry sites on loopback addresses plus a
-    Wayback-compatible stand-in, and verifies ten sample claims that show every verdict and the
-    common source statuses. Run it twice: one page is corrected after the first run.
+    Starts sample news, NGO, court, port and ministry sites on loopback
+    addresses and a Wayback-compatible stand-in, then verifies ten sample
+    claims with the same flow as `verify`: every verdict, the common source
+    statuses. Run it twice: a page is corrected after the first run.
     """
     console = Console()
     result = run_demo(out, verbose=verbose, console=console)
