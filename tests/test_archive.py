@@ -391,3 +391,33 @@ def test_two_processes_write_one_archive_at_once(tmp_path):
         assert archive.read_payload(capture) == random.Random(index).randbytes(size)
     assert len(files) == 2
     assert warcio_check(warc_files(tmp_path / "archive")).returncode == 0
+
+
+def test_real_fetches_from_the_fixture_web_archive_and_earn_a_304(archive):
+    from citewatch.config import Settings
+    from citewatch.fetch import Fetcher, Validators
+    from citewatch.testing.fixture_web import FixtureWeb, Route, html_page, redirect
+
+    page = html_page("Budget passed", "<p>The budget passed on 3 May with 70 votes.</p>")
+    with FixtureWeb(hosts=1) as web:
+        host = web[0]
+        host.route("/story", Route(body=page.payload(), gzip=True, etag='"s1"'))
+        host.route("/old", redirect("/story", status=301))
+        fetcher = Fetcher(Settings(allow_private_hosts=True, connect_timeout=2, read_timeout=2,
+                                   total_deadline=10, max_retries=0, wayback_url="off"))
+        first = fetcher.fetch(host.url("/old"))
+        stored = archive.store(first)
+        validators = archive.validators(host.url("/old"))
+        second = fetcher.fetch(host.url("/old"), Validators(*validators))
+        again = archive.store(second)
+
+    assert first.http_status == 200 and first.body == page.payload()
+    assert stored.url == host.url("/old") and stored.final_url == host.url("/story")
+    http = archive.read_record(stored).http_headers
+    assert http.get_header("X-Archive-Orig-Content-Encoding") == "gzip"
+    assert http.get_header("Content-Length") == str(len(first.body))
+    assert validators == ('"s1"', None)
+    assert second.not_modified and again.revisit_of == stored.id
+    assert archive.read_payload(again) == page.payload()
+    archive.close()
+    assert warcio_check(warc_files(archive.archive_dir)).returncode == 0
