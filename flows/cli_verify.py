@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -149,6 +150,7 @@ def serve(
                   "no_wayback": no_wayback}
     configure_prefect(verbose)
     _check_cron(cron)
+    _stop_on_sigterm()
     api_url = os.environ.get("PREFECT_API_URL")
     if api_url:
         _serve(name, cron, parameters, api_url)
@@ -158,6 +160,14 @@ def serve(
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
     with local_prefect_server(home / "citewatch-server.log") as api_url:
         _serve(name, cron, parameters, api_url)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop, a test) unwinds like Ctrl-C, so the server we started stops too."""
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _check_cron(expression: str) -> None:

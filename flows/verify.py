@@ -8,7 +8,6 @@ and thousands of task runs choke the ephemeral server, so one task handles a *ba
 holds across batches because every batch of a run shares one Fetcher.
 """
 
-from __future__ import annotations
 
 import threading
 from collections.abc import Callable

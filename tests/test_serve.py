@@ -1,0 +1,103 @@
+"""`citewatch serve` end to end: it starts its own Prefect server, serves the scheduled
+deployment, a run triggered through Prefect's API (run_deployment) writes the report, and
+stopping the command stops the server. Slow (a real server and a cold flow process): one test."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from citewatch.testing.fixture_web import FixtureWeb
+from verify_fixtures import serve_pages, write_registry
+
+pytestmark = pytest.mark.slow
+
+CITEWATCH = str(Path(sys.executable).with_name("citewatch"))
+STARTUP_SECONDS = 180
+RUN_SECONDS = 240
+
+
+def _lines(stream, into: queue.Queue) -> None:
+    for line in iter(stream.readline, ""):
+        into.put(line)
+    into.put(None)
+
+
+def wait_for_line(lines: queue.Queue, pattern: str, timeout: float, seen: list[str]) -> re.Match:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        if line is None:
+            raise AssertionError("citewatch serve exited:\n" + "".join(seen))
+        seen.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    raise AssertionError(f"no line matching {pattern!r} within {timeout:.0f} s:\n" + "".join(seen))
+
+
+def wait_for_deployment(api_url: str, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    flow_name, deployment = name.split("/")
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{api_url}/deployments/name/{flow_name}/{deployment}", timeout=5)
+        if answer.status_code == 200:
+            return
+        time.sleep(1)
+    raise AssertionError(f"deployment {name} did not appear")
+
+
+def test_serve_runs_the_scheduled_deployment_on_its_own_server(tmp_path):
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), "CITEWATCH_MAX_RETRIES": "0",
+                "CITEWATCH_CONNECT_TIMEOUT": "2", "CITEWATCH_READ_TIMEOUT": "5"})
+    with FixtureWeb(hosts=2) as web:
+        serve_pages(web)
+        registry = write_registry(tmp_path / "claims", web)
+        process = subprocess.Popen(
+            [CITEWATCH, "serve", str(registry), "--cron", "0 0 1 1 *",
+             "--reports-dir", str(tmp_path / "reports"), "--archive-dir", str(tmp_path / "archive")],
+            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
+        seen: list[str] = []
+        try:
+            api_url = wait_for_line(lines, r"Prefect API: (\S+)", STARTUP_SECONDS, seen).group(1)
+            assert api_url.startswith("http://127.0.0.1:")
+            wait_for_deployment(api_url, "verify-registries/scheduled", STARTUP_SECONDS)
+            with temporary_settings(updates={PREFECT_API_URL: api_url}):
+                flow_run = run_deployment("verify-registries/scheduled", timeout=RUN_SECONDS,
+                                          poll_interval=1)
+            assert flow_run.state.is_completed(), (flow_run.state, "".join(seen))
+            report = json.loads((tmp_path / "reports" / "aldane-harbour" / "latest.json").read_text())
+            assert {c["id"]: c["verdict"] for c in report["claims"]}["workers"] == "contradicted"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+    # stopping `serve` stopped the Prefect server it started
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{api_url}/health", timeout=5)
+    shutil.rmtree(tmp_path / "prefect-home", ignore_errors=True)
