@@ -85,7 +85,12 @@ _LOGIN_WORDING = re.compile(
     r"\b(sign\s*in|log\s*in|login|subscribe\s+to\s+(continue|read)|members?\s+only)\b|войти|вход|daxil\s+ol", re.I
 )
 _LOGIN_PATH = re.compile(r"/(login|log-in|signin|sign-in|sign_in|auth|account/login|sso|session/new)\b", re.I)
-_HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.php", "/home", "/default.aspx"}
+# "/", "/index.html", "/home", and the same under a language prefix: "/en/", "/az/index.php", "/pt-br"
+_HOME_PATH = re.compile(r"^(/[a-z]{2}([-_][a-z]{2})?)?/?((index|default|home)(\.[a-z]{2,5})?/?)?$", re.I)
+
+
+def is_home_path(path: str) -> bool:
+    return bool(_HOME_PATH.match(path))
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def needs_probe(result: FetchResult) -> bool:
         and 200 <= result.http_status < 300
         and not result.not_modified
         and PageView.of(result).is_html
-        and urlsplit(result.final_url).path not in _HOME_PATHS
+        and not is_home_path(urlsplit(result.final_url).path)
     )
 
 
@@ -246,8 +251,8 @@ def redirected_home(result: FetchResult) -> bool:
         return False
     start, end = urlsplit(result.url), urlsplit(result.final_url)
     return (
-        start.path not in _HOME_PATHS
-        and end.path in _HOME_PATHS
+        not is_home_path(start.path)
+        and is_home_path(end.path)
         and not end.query
         and _site(start.hostname) == _site(end.hostname)
     )

@@ -8,7 +8,8 @@ import pytest
 from webfixtures import LISTING, PATHS, STORY
 
 from citewatch.fetch import Fetcher
-from citewatch.liveness import assess, classify, error_wording, is_real_redirect, needs_probe, run_is_offline
+from citewatch.liveness import (assess, classify, error_wording, is_home_path, is_real_redirect, needs_probe,
+                                run_is_offline)
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.testing.fixture_web import Route, closed_port_url, html_page, site_html
 
@@ -159,6 +160,19 @@ def test_probe_similarity_decides_only_for_similar_pages():
     assert classify(page, probe=made(404, "nope")) is SourceStatus.LIVE
     called = []
     assert classify(made(404, "x"), probe=lambda: called.append(1)) is SourceStatus.DEAD and called == []
+
+
+@pytest.mark.parametrize("path,home", [("", True), ("/", True), ("/index.html", True), ("/home", True), ("/en/", True),
+                                       ("/az/index.php", True), ("/pt-br", True), ("/news", False),
+                                       ("/en/news/2017/story", False), ("/2017/01/25/", False)])
+def test_home_paths(path, home):
+    assert is_home_path(path) is home
+
+
+def test_redirect_to_a_language_home_is_soft_404():
+    result = made(200, site_html("Home", LISTING), url="https://news.example/en/news/2014/story",
+                  final_url="https://www.news.example/en/", redirects=[("https://news.example/en/news/2014/story", 301)])
+    assert classify(result) is SourceStatus.SOFT_404
 
 
 def test_redirect_kinds():
