@@ -338,7 +338,9 @@ class WaybackClient:
         if not self.save_budget.try_acquire():
             return SaveOutcome(SaveStatus.TRY_LATER, "the save budget for this minute is used up")
         requested_at = _now()
-        answer = self._call("POST", f"{self.base_url}/save", data={"url": url},
+        # The service applies the age rule too (a number of seconds), in case our CDX view lags.
+        form = {"url": url, "if_not_archived_within": str(int(max_age.total_seconds())), "skip_first_archive": "1"}
+        answer = self._call("POST", f"{self.base_url}/save", data=form,
                             headers=self._auth_headers(), max_bytes=1024 * 1024)
         if answer is None:
             return self._confirm(url, requested_at, "the save request timed out or failed")

@@ -129,6 +129,7 @@ def test_spn2_job_is_kept_polled_and_succeeds(wayback):
     assert jobs == [(URL, outcome.job_id)]
     (save,) = wayback.requests_to("/save", method="POST")
     assert save.headers["Authorization"] == "LOW access:secret" and save.form["url"] == [URL]
+    assert save.form["if_not_archived_within"] == [str(30 * 86400)]
     assert len(wayback.requests_to(f"/save/status/{outcome.job_id}")) == 3  # pending, pending, success
     assert outcome.snapshot.timestamp == wayback.snapshots(URL)[-1].timestamp
 
