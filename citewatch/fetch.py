@@ -151,6 +151,16 @@ class Fetcher:
 
     # --- public -------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close the pooled connections (the fetcher stays usable; it reconnects when asked)."""
+        self.session.close()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
         """Fetch ``url`` and return what happened, with its final liveness status. Never raises
         for network trouble; ``status`` and ``error`` say what went wrong."""

@@ -325,6 +325,12 @@ def test_backoff_grows_exponentially_with_jitter():
         assert 0.5 * 2 ** (attempt - 1) <= delay <= 2 ** (attempt - 1)
 
 
+def test_fetcher_closes_its_connections_and_can_go_on(herald, fast_settings):
+    with Fetcher(fast_settings) as fetcher:
+        assert fetcher.fetch(herald.url(PATHS["ok"])).status is SourceStatus.LIVE
+    assert fetcher.fetch(herald.url(PATHS["ok"])).status is SourceStatus.LIVE
+
+
 def test_session_seam_is_used(herald, fast_settings):
     session = make_session(fast_settings)
     session.headers["X-Test"] = "seam"
