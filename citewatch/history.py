@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from citewatch.config import Settings, load_settings
@@ -53,6 +53,7 @@ from citewatch.review import (  # noqa: F401 - re-exported: the review tables li
 from citewatch.sqltypes import UTCDateTime
 
 NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_ADDRESS})
+CHUNK = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -209,12 +210,15 @@ def _lock_document(session: Session, document_id: str, run_id: str, now: datetim
                                                set_={"run_id": run_id, "locked_at": now}))
 
 
+def _chunks(items: list, size: int = CHUNK) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def _store_texts(session: Session, run: RunResult) -> None:
     texts = {s.text_hash: s.text for c in run.claims for s in c.sources if s.text and s.text_hash}
-    if not texts:
-        return
-    stmt = _dialect_insert(session, TextRow).values([{"text_hash": h, "text": t} for h, t in texts.items()])
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["text_hash"]))
+    for chunk in _chunks([{"text_hash": h, "text": t} for h, t in texts.items()]):
+        stmt = _dialect_insert(session, TextRow).values(chunk)
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["text_hash"]))
 
 
 def _load_states(session: Session, document_id: str) -> dict[str, SourceStateRow]:
@@ -228,17 +232,18 @@ def _history_of(row: SourceStateRow) -> SourceHistory:
                          last_checked_at=row.last_checked_at, last_ok_at=row.last_ok_at)
 
 
-def _save_state(session: Session, rows: dict[str, SourceStateRow], document_id: str, url: str,
-                history: SourceHistory) -> None:
-    values = {"failures": history.failures, "failing_since": history.failing_since,
-              "confirmed_dead": history.confirmed_dead, "last_status": history.last_status.value,
-              "last_checked_at": history.last_checked_at, "last_ok_at": history.last_ok_at}
-    row = rows.get(url)
-    if row is None:
-        session.add(SourceStateRow(document_id=document_id, url=url, **values))
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
+def _save_states(session: Session, document_id: str, history: dict[str, SourceHistory]) -> None:
+    values = [{"document_id": document_id, "url": url, "failures": h.failures,
+               "failing_since": h.failing_since, "confirmed_dead": h.confirmed_dead,
+               "last_status": h.last_status.value, "last_checked_at": h.last_checked_at,
+               "last_ok_at": h.last_ok_at} for url, h in history.items()]
+    if not values:
+        return
+    stmt = _dialect_insert(session, SourceStateRow)
+    keys = ("failures", "failing_since", "confirmed_dead", "last_status", "last_checked_at", "last_ok_at")
+    stmt = stmt.on_conflict_do_update(index_elements=["document_id", "url"],
+                                      set_={k: getattr(stmt.excluded, k) for k in keys})
+    session.execute(stmt, values)
 
 
 def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResult:
@@ -252,28 +257,33 @@ def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResul
 
 
 def _store_run(session: Session, run: RunResult, now: datetime) -> None:
-    row = RunRow(run_id=run.run_id, document_id=run.document_id, document_title=run.document_title,
-                 started_at=run.started_at, finished_at=run.finished_at, offline=run.offline,
-                 recorded_at=now)
-    session.add(row)
-    session.flush()
+    # Core executemany, not ORM objects: a registry of thousands of sources stays quick to record.
+    seq = session.execute(insert(RunRow).values(
+        run_id=run.run_id, document_id=run.document_id, document_title=run.document_title,
+        started_at=run.started_at, finished_at=run.finished_at, offline=run.offline, recorded_at=now,
+    )).inserted_primary_key[0]
+    claims, checks = [], []
     for position, claim in enumerate(run.claims):
-        session.add(ClaimVerdictRow(
-            run_seq=row.seq, position=position, claim_id=claim.id, verdict=claim.verdict.value,
-            machine_verdict=claim.machine_verdict.value if claim.machine_verdict else None,
-            result_json=claim.model_dump_json(exclude={"sources"}),
-        ))
+        claims.append({
+            "run_seq": seq, "position": position, "claim_id": claim.id, "verdict": claim.verdict.value,
+            "machine_verdict": claim.machine_verdict.value if claim.machine_verdict else None,
+            "result_json": claim.model_dump_json(exclude={"sources"}),
+        })
         for source_position, s in enumerate(claim.sources):
-            session.add(SourceCheckRow(
-                run_seq=row.seq, claim_id=claim.id, position=source_position, url=s.url,
-                status=s.status.value, http_status=s.http_status,
-                checked_copy=s.checked_copy.value if s.checked_copy else None,
-                verdict=s.verdict.value, machine_verdict=s.machine_verdict.value,
-                content_digest=s.content_digest, text_hash=s.text_hash,
-                evidence_json=json.dumps([e.model_dump(mode="json") for e in s.evidence]),
-                failures=s.failures, failing_since=s.failing_since, confirmed_dead=s.confirmed_dead,
-                result_json=s.model_dump_json(exclude={"text"}),
-            ))
+            checks.append({
+                "run_seq": seq, "claim_id": claim.id, "position": source_position, "url": s.url,
+                "status": s.status.value, "http_status": s.http_status,
+                "checked_copy": s.checked_copy.value if s.checked_copy else None,
+                "verdict": s.verdict.value, "machine_verdict": s.machine_verdict.value,
+                "content_digest": s.content_digest, "text_hash": s.text_hash,
+                "evidence_json": json.dumps([e.model_dump(mode="json") for e in s.evidence]),
+                "failures": s.failures, "failing_since": s.failing_since,
+                "confirmed_dead": s.confirmed_dead, "result_json": s.model_dump_json(exclude={"text"}),
+            })
+    if claims:
+        session.execute(insert(ClaimVerdictRow), claims)
+    if checks:
+        session.execute(insert(SourceCheckRow), checks)
 
 
 def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
@@ -295,7 +305,7 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
         for url, source in run.sources_by_url().items():
             before = _history_of(rows[url]) if url in rows else None
             history[url] = next_history(before, source.status, run.offline, now, rule)
-            _save_state(session, rows, run.document_id, url, history[url])
+        _save_states(session, run.document_id, history)
         stored = _with_history(run, history)
         _store_texts(session, stored)
         _store_run(session, stored, now)
@@ -310,9 +320,10 @@ def _load_run(session: Session, row: RunRow) -> RunResult:
         select(SourceCheckRow).where(SourceCheckRow.run_seq == row.seq)
         .order_by(SourceCheckRow.id)
     ).all()
-    hashes = {c.text_hash for c in checks if c.text_hash}
-    texts = dict(session.execute(select(TextRow.text_hash, TextRow.text)
-                                 .where(TextRow.text_hash.in_(hashes))).all()) if hashes else {}
+    texts: dict[str, str] = {}
+    for chunk in _chunks(sorted({c.text_hash for c in checks if c.text_hash})):
+        texts.update(session.execute(select(TextRow.text_hash, TextRow.text)
+                                     .where(TextRow.text_hash.in_(chunk))).all())
     sources_of: dict[str, list[SourceResult]] = {}
     for check in checks:
         source = SourceResult.model_validate_json(check.result_json)
