@@ -215,6 +215,10 @@ DATE_PATTERNS = (
     ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2},?\s+{_YEAR}\b", re.I)),
     ("my", re.compile(rf"\b{MONTH},?\s+(?:of\s+)?{_YEAR}\b", re.I)),
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
+    (  # "2015-ci il noyabrın 26-da"
+        "ymd_az",
+        re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{MONTH}(?:ın|in|un|ün)?\s+{_DAY}(?:-?(?:da|də|dək|ə|a))?\b", re.I),
+    ),
     ("dm", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}(?![\w-])(?!,?\s+(?:of\s+)?\d)", re.I)),
     ("md", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\b(?!,?\s+\d)", re.I)),
 )
