@@ -399,7 +399,7 @@ def derived(results: list[SizeResult]) -> list[dict]:
                "cpu_bound": r.cpu.get("seconds"), "wall_over_bound": wall / bound if bound else None,
                "second_wall": r.second.get("wall"), "direct_wall": r.direct.get("wall"),
                "wget_wall": r.wget.get("wall"), "wget_cpu": r.wget.get("cpu"),
-               "wget_peak_rss_mb": r.wget.get("tree_peak_mb"),
+               "wget_peak_rss_mb": max(r.wget.get("tree_peak_mb", 0), r.wget.get("maxrss_mb", 0)) or None,
                "agreement": r.agreement.get("share"), "farm_cpu": r.farm_cpu_first,
                "requests": r.served_first.get("requests"), "planned_requests": r.politeness["planned_requests"],
                "max_in_flight_per_host": r.served_first.get("max_in_flight_per_host"),
