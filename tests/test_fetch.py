@@ -170,6 +170,10 @@ def test_azerbaijani_utf8_without_any_declaration(herald, fetcher):
     result = fetcher.fetch(herald.url(PATHS["az_no_charset"]))
     assert result.encoding == "utf-8"
     assert "yetmişdən çox şəxs həbs edilib" in result.body.decode(result.encoding)
+    # not even a Content-Type header
+    herald.route("/az/bare", Route(body=result.body, content_type=None))
+    bare = fetcher.fetch(herald.url("/az/bare"))
+    assert bare.content_type == "" and bare.encoding == "utf-8" and bare.status is SourceStatus.LIVE
 
 
 def test_pdf_is_fetched_as_bytes(herald, fetcher):
