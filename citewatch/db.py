@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -43,6 +43,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+SCHEMA_LOCK_KEY = 0x63697465  # any constant: "cite"
+
+
+def create_tables(engine: Engine) -> None:
+    """Create missing tables. On PostgreSQL an advisory lock makes workers that start at the same
+    time on a fresh database take turns (concurrent CREATE TABLE would fail for all but one)."""
+    if engine.dialect.name != "postgresql":
+        Base.metadata.create_all(engine)
+        return
+    with engine.begin() as connection:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        Base.metadata.create_all(connection)
+
+
 def open_database(url: str) -> tuple[Engine, sessionmaker]:
     """An engine with every citewatch table created, and a session factory bound to it."""
     # Importing the modules that declare tables registers them on Base.metadata.
@@ -53,7 +67,7 @@ def open_database(url: str) -> tuple[Engine, sessionmaker]:
         pass
     engine = make_engine(url)
     try:
-        Base.metadata.create_all(engine)
+        create_tables(engine)
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
         raise StateError(f"cannot open the state database {engine.url!r}: {exc}") from exc
     return engine, sessionmaker(engine, expire_on_commit=False)
