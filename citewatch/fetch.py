@@ -21,6 +21,7 @@ includes a robots.txt ``Crawl-delay``, is not counted). The returned ``status`` 
 from __future__ import annotations
 
 import email.utils
+import logging
 import random
 import secrets
 import socket
@@ -46,6 +47,8 @@ from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
 from citewatch.politeness import Politeness
 from citewatch.robots import RobotsCache
+
+log = logging.getLogger(__name__)
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 RETRY_CODES = {408, 429, 500, 502, 503, 504}  # and every other 5xx
@@ -165,7 +168,11 @@ class Fetcher:
         """Fetch ``url`` and return what happened, with its final liveness status. Never raises
         for network trouble; ``status`` and ``error`` say what went wrong."""
         result = self.fetch_raw(url, validators)
-        verdict = liveness.assess(result, probe=lambda: self._probe(result))
+        try:
+            verdict = liveness.assess(result, probe=lambda: self._probe(result))
+        except Exception:  # a page that trips the classifier must not stop the run: keep what HTTP said
+            log.exception("could not classify %s", url)
+            verdict = liveness.Assessment(result.status, result.error)
         result.status = verdict.status
         result.error = None if verdict.status.readable else (verdict.reason or result.error)
         return result
