@@ -133,6 +133,16 @@ def test_write_reports_writes_run_and_latest_files_atomically(report, tmp_path):
     assert paths.json.exists()  # earlier runs are kept
 
 
+def test_a_report_that_cannot_be_rendered_leaves_the_latest_files_alone(report, tmp_path):
+    paths = write_reports(report, tmp_path)
+    before = paths.latest_json.read_bytes()
+    broken = dict(report, run={**report["run"], "id": "later"}, claims=[{"id": "x"}])
+    with pytest.raises(KeyError):
+        write_reports(broken, tmp_path)
+    assert paths.latest_json.read_bytes() == before
+    assert not (tmp_path / "nardaran-case" / "runs" / "later").exists()
+
+
 # --- Markdown ------------------------------------------------------------------------------
 
 
