@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
+import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from citewatch.errors import ForbiddenAddress, HostNotFound
 
 Resolver = Callable[..., list]
 
 ALLOWED_SCHEMES = ("http", "https")
+MAX_ADDRESSES_TRIED = 3
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Ranges that ``ipaddress`` does not flag as non-global in every Python version.
@@ -138,8 +141,9 @@ class PinnedAdapter(HTTPAdapter):
     """A requests transport that checks every request with the guard and connects to that IP.
 
     The connection pool is keyed by the checked IP; TLS still verifies the certificate against
-    the URL's host name (SNI and hostname check use the name, not the IP). The IP actually used is
-    put on the response as ``response.remote_ip``.
+    the URL's host name (SNI and hostname check use the name, not the IP). When connecting to the
+    first address fails, the next checked ones are tried (a host whose IPv6 address is unreachable
+    from here). The IP actually used is put on the response as ``response.remote_ip``.
     """
 
     def __init__(self, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo,
@@ -155,13 +159,20 @@ class PinnedAdapter(HTTPAdapter):
             raise ForbiddenAddress("a proxy is configured; the address guard cannot pin addresses through it")
         target = check_url_allowed(request.url, self.allow_private, self.resolver, self.is_forbidden)
         request.headers["Host"] = host_header(request.url)
-        self._local.target = target
-        try:
-            response = super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=None)
-        finally:
-            self._local.target = None
-        response.remote_ip = target.ip
-        return response
+        addresses = target.addresses[:MAX_ADDRESSES_TRIED]
+        for ip in addresses:
+            self._local.target, self._local.ip = target, ip
+            try:
+                response = super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=None)
+            except requests.ConnectionError as exc:
+                if ip == addresses[-1] or not _never_connected(exc):
+                    raise
+                continue
+            finally:
+                self._local.target = self._local.ip = None
+            response.remote_ip = ip
+            return response
+        raise AssertionError("unreachable: the loop returns or raises")
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
@@ -171,6 +182,14 @@ class PinnedAdapter(HTTPAdapter):
         if host_params["scheme"] == "https":
             pool_kwargs["server_hostname"] = target.host
             pool_kwargs["assert_hostname"] = target.host
-        host_params["host"] = target.ip
+        host_params["host"] = self._local.ip
         host_params["port"] = target.port
         return host_params, pool_kwargs
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """The failure happened before any byte went out (refused, no route, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))

@@ -176,3 +176,13 @@ def test_https_goes_to_the_pinned_ip_and_verifies_the_certificate_of_the_name(tm
         wrong = fetcher.fetch(f"https://other.example:{site.port}/story")
         assert wrong.status is SourceStatus.UNREACHABLE
         assert "certificate cannot be trusted" in wrong.error and "other.example" in wrong.error
+
+
+def test_an_address_that_refuses_is_skipped_for_the_next_checked_one(fixture_web, fast_settings):
+    plain = fixture_web[2]
+    plain.route("/story", Route(body="<html><title>second address</title></html>"))
+    resolver = stub_resolver({"dual.example": ["127.0.0.9", plain.ip]})  # nothing listens on 127.0.0.9
+    settings = fast_settings.model_copy(update={"obey_robots": False, "soft404_probe": False, "max_retries": 0})
+    result = Fetcher(settings, session=make_session(settings, resolver)).fetch(f"http://dual.example:{plain.port}/story")
+    assert result.status is SourceStatus.LIVE and result.remote_ip == plain.ip
+    assert len(plain.requests_to("/story")) == 1
