@@ -199,15 +199,11 @@ class Pipeline:
 
         if session_factory is None:
             session_factory = open_state(settings)
-        wayback = None
-        if settings.wayback_enabled:
-            from citewatch.wayback import WaybackClient
+        from citewatch.wayback import client_from_settings
 
-            wayback = WaybackClient(settings.wayback_url, timeout=settings.wayback_timeout,
-                                    keys=settings.wayback_keys)
         return cls(settings, fetcher=Fetcher(settings),
                    archive=WarcArchive(settings.archive_dir, session_factory),
-                   wayback=wayback, progress=progress, clock=clock)
+                   wayback=client_from_settings(settings), progress=progress, clock=clock)
 
     # -- phase 1: fetch and archive ---------------------------------------------------------
 
@@ -349,7 +345,10 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - the Wayback Machine never fails a run
             copy.notes.append(f"Wayback Machine unavailable: {exc}")
             return
-        content_type = getattr(snapshot, "mimetype", None) or getattr(snapshot, "content_type", None) or ""
+        if body is None:
+            copy.notes.append(f"the Wayback Machine snapshot {snapshot.archive_url} could not be fetched")
+            return
+        content_type = snapshot.mimetype or ""
         digest = payload_digest(body)
         cached = self.text_cache.get(digest) or self._extract(body, content_type, job.url, None)
         if cached is None:
@@ -360,7 +359,8 @@ class Pipeline:
         copy.content_digest = digest
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
         copy.archive = copy.archive.model_copy(update={
-            "wayback_url": _snapshot_url(snapshot), "wayback_timestamp": _snapshot_timestamp(snapshot)})
+            "wayback_url": snapshot.archive_url, "wayback_timestamp": snapshot.timestamp})
+        copy.notes.append(f"checked against the Wayback Machine snapshot of {snapshot.captured_at:%Y-%m-%d}")
 
     def _ensure_capture(self, copy: SourceCopy) -> None:
         """Ask the Wayback Machine for a fresh capture when keys allow it (never fails the run)."""
@@ -372,10 +372,9 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001
             copy.notes.append(f"Wayback capture not requested: {exc}")
             return
-        url = getattr(outcome, "wayback_url", None) or getattr(outcome, "archive_url", None)
-        if url and not copy.archive.wayback_url:
+        if outcome.archive_url and not copy.archive.wayback_url:
             copy.archive = copy.archive.model_copy(update={
-                "wayback_url": url, "wayback_timestamp": getattr(outcome, "timestamp", None)})
+                "wayback_url": outcome.archive_url, "wayback_timestamp": outcome.timestamp})
 
     # -- phase 3: check ---------------------------------------------------------------------
 
@@ -447,16 +446,8 @@ def _inferred_facts(text: str) -> list:
 
 
 
-def _snapshot_url(snapshot) -> str | None:
-    return getattr(snapshot, "archive_url", None) or getattr(snapshot, "wayback_url", None) \
-        or getattr(snapshot, "url", None)
 
 
-def _snapshot_timestamp(snapshot) -> str | None:
-    value = getattr(snapshot, "timestamp", None)
-    if isinstance(value, datetime):
-        return value.strftime("%Y%m%d%H%M%S")
-    return str(value) if value else None
 
 
 def describe_copy(copy: SourceCopy) -> str:

@@ -184,3 +184,62 @@ def test_progress_reports_every_source_once(site):
     done = [e for e in events if e.kind == "source"]
     assert sorted(e.url for e in done) == sorted({s.url for c in loaded.registry.claims for s in c.sources})
     assert [e.url for e in done if e.failed] == [web[0].url("/gone")]
+
+
+# --- the Wayback Machine (fake service on loopback) --------------------------------------------
+
+
+def pipeline_with_wayback(settings, wayback_client) -> pl.Pipeline:
+    from citewatch.archive import WarcArchive
+    from citewatch.fetch import Fetcher
+
+    session_factory = pl.open_state(settings)
+    return pl.Pipeline(settings, fetcher=Fetcher(settings),
+                       archive=WarcArchive(settings.archive_dir, session_factory),
+                       wayback=wayback_client, clock=fixed_clock(DAY0))
+
+
+def test_dead_source_without_local_copy_is_checked_from_wayback_and_captures_are_requested(site):
+    from citewatch.testing.fake_wayback import FakeWayback
+    from citewatch.wayback import WaybackClient
+
+    web, loaded, settings = site
+    gone = web[0].url("/gone")
+    with FakeWayback(keys=("access", "secret")) as wayback:
+        wayback.add_snapshot(gone, "20200105120000",
+                             "<html><head><title>Ferry</title></head><body><article><p>The ferry "
+                             "service to Kessel ended in 2019, the operator said.</p></article></body></html>")
+        settings = settings.model_copy(update={"wayback_url": wayback.base_url,
+                                               "wayback_access_key": "access",
+                                               "wayback_secret_key": "secret"})
+        client = WaybackClient(wayback.base_url, timeout=3, keys=("access", "secret"), poll_interval=0.05)
+        pipeline = pipeline_with_wayback(settings, client)
+        run = pipeline.run(loaded)
+        pipeline.close()
+        saves = wayback.requests_to("/save", method="POST")
+
+    claims = {c.id: c for c in run.claims}
+    ferry = claims["ferry"].sources[0]
+    assert ferry.status is SourceStatus.DEAD
+    assert ferry.checked_copy.value == "wayback"
+    assert ferry.archive.wayback_url.endswith(f"/web/20200105120000/{gone}")
+    assert claims["ferry"].verdict.value == "supported"
+    # live pages got a capture request (SPN2 with keys); the dead one did not
+    assert len(saves) == 4
+
+
+def test_wayback_down_never_fails_the_run(site):
+    from citewatch.testing.fake_wayback import FakeWayback
+    from citewatch.wayback import WaybackClient
+
+    web, loaded, settings = site
+    with FakeWayback() as wayback:
+        wayback.down = True
+        pipeline = pipeline_with_wayback(settings, WaybackClient(wayback.base_url, timeout=2))
+        run = pipeline.run(loaded)
+        pipeline.close()
+
+    ferry = {c.id: c for c in run.claims}["ferry"]
+    assert ferry.verdict.value == "unverifiable"
+    assert ferry.sources[0].checked_copy is None
+    assert {c.id: c.verdict.value for c in run.claims}["budget"] == "supported"

@@ -1,21 +1,14 @@
 """The state database on PostgreSQL (the shared set-up): archive index, run history, flags and
 two concurrent runs, against a real server.
 
-Uses CITEWATCH_TEST_POSTGRES_URL when set; otherwise starts a throwaway cluster (initdb/pg_ctl
-from Debian's postgresql package) in a temporary folder on a loopback port, as the `nobody`
-user when running as root. Missing binaries fail the test: install postgresql.
+Uses CITEWATCH_TEST_POSTGRES_URL when set; otherwise a throwaway cluster of Debian's postgresql
+binaries (citewatch.testing.postgres). Missing binaries fail the test: install postgresql.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +21,7 @@ from citewatch.config import load_settings
 from citewatch.history import active_flags, flag_claim, list_runs, source_history
 from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb, Route
+from citewatch.testing.postgres import postgres_bin, temporary_postgres
 from verify_fixtures import EXPECTED_FIRST_RUN, serve_pages, write_registry
 
 pytestmark = pytest.mark.postgres
@@ -35,53 +29,13 @@ pytestmark = pytest.mark.postgres
 DAY0 = datetime(2026, 5, 4, 7, 0, tzinfo=timezone.utc)
 
 
-def postgres_bin_dir() -> Path:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(candidate, "initdb").exists() and Path(candidate, "pg_ctl").exists():
-            return Path(candidate)
-    found = shutil.which("initdb")
-    if found and shutil.which("pg_ctl"):
-        return Path(found).parent
-    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: install PostgreSQL "
-                "(`apt-get install postgresql`; .ci/run does it) or set CITEWATCH_TEST_POSTGRES_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_as_owner(args: list[str], owner: pwd.struct_passwd | None) -> None:
-    """initdb and postgres refuse to run as root: run them as ``owner`` then."""
-    if owner is not None:
-        args = ["runuser", "-u", owner.pw_name, "--", *args]
-    completed = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    if completed.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
-
-
 @pytest.fixture(scope="module")
 def postgres_url():
-    given = os.environ.get("CITEWATCH_TEST_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    bin_dir = postgres_bin_dir()
-    owner = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
-    base = Path(tempfile.mkdtemp(prefix="citewatch-pg-"))
-    if owner is not None:
-        os.chown(base, owner.pw_uid, owner.pw_gid)
-    data, port = base / "data", free_port()
-    run_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "citewatch", "--auth=trust",
-                  "-E", "UTF8", "--no-sync"], owner)
-    run_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w",
-                  "-t", "60", "-o", f"-h 127.0.0.1 -p {port} -k {base} -F", "start"], owner)
-    try:
-        yield f"postgresql+psycopg://citewatch@127.0.0.1:{port}/postgres"
-    finally:
-        run_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], owner)
-        shutil.rmtree(base, ignore_errors=True)
+    if not os.environ.get("CITEWATCH_TEST_POSTGRES_URL") and postgres_bin() is None:
+        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: install PostgreSQL "
+                    "(`apt-get install postgresql`; .ci/run does it) or set CITEWATCH_TEST_POSTGRES_URL")
+    with temporary_postgres() as url:
+        yield url
 
 
 @pytest.fixture
