@@ -51,7 +51,13 @@ GENERIC_WORDS = (
     "человек люди лиц şəxs nəfər insan"
 )
 GENERIC = frozenset(stem(w) for w in GENERIC_WORDS.split())
-PEOPLE_GENERIC = frozenset(stem(w) for w in "people persons individuals person men women человек nəfər şəxs".split())
+PEOPLE_GENERIC = frozenset(
+    stem(w)
+    for w in (
+        "people persons individuals person men women defendants accused detainees prisoners convicts suspects "
+        "человек люди лиц обвиняемых задержанных nəfər şəxs"
+    ).split()
+)
 NOT_THE_SAME_GROUP = frozenset(stem(w) for w in "others other more additional further remaining".split())
 THINGS = frozenset(
     stem(w)
@@ -67,6 +73,14 @@ DATELINE = re.compile(
 )
 
 
+EVENT_DISTANCE = 4  # content words between a number and the event it counts ("18 people were sentenced")
+DATE_EVENT_DISTANCE = 10
+HEDGE = re.compile(
+    r"\b(?:could|would|might|may|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
+    r"seeking|requested|requests|face|faces|facing|risks?|expected to|plans? to|planned to|proposed|proposes|"
+    r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
+    re.IGNORECASE,
+)
 REPORTING_WORDS = frozenset(
     "said says told reported announced stated wrote published added noted declared claimed commented "
     "tweeted statement interview release заявил заявила сообщил сообщила заявили сообщили bildirib "
@@ -89,6 +103,7 @@ class FactContext:
     events: frozenset[str] = frozenset()  # event groups near the fact in the claim ("arrest")
     noun: str | None = None
     reporting: bool = False  # the claim is about a statement ("X said in 2017 ...")
+    hedged: bool = False  # the claim itself speaks of what was asked or possible ("faces up to")
 
     @property
     def total(self) -> float:
@@ -178,6 +193,7 @@ def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
                 frozenset(near_events),
                 occurrence.noun if occurrence else None,
                 reporting,
+                bool(HEDGE.search(claim_text)),
             )
         )
     return contexts
@@ -212,27 +228,78 @@ def _fact_segments(sentence: Sentence, found_facts: list[FoundFact]) -> list[tup
     return merged
 
 
-def _local_stems(sentence: Sentence, found: FoundFact, others: list[FoundFact]) -> set[str]:
-    """The content words of the fact's clause; for a clause that is only the fact ("On 25
-    January 2017,"), the next clause with words (or the one before, at the end of a sentence)."""
+def _local_region(sentence: Sentence, found: FoundFact, others: list[FoundFact]) -> tuple[int, int]:
+    """The fact's clause; for a clause that is only the fact ("On 25 January 2017,"), up to the
+    next clause with words (or back to the one before, at the end of a sentence)."""
     value_spans = [(f.start, f.end) for f in others if not isinstance(f.fact, (EntityFact, QuoteFact))]
     spans = _fact_segments(sentence, others)
     index = next((i for i, (a, b) in enumerate(spans) if a <= found.start < b), 0)
 
-    def words_of(span: tuple[int, int]) -> set[str]:
+    def has_words(span: tuple[int, int]) -> bool:
         a, b = span
         piece = sentence.text[a - sentence.start : b - sentence.start]
-        return {
-            s
-            for s, start, _ in stem_positions(piece)
-            if not any(x <= a + start < y for x, y in value_spans)
-        }
+        return any(not any(x <= a + start < y for x, y in value_spans) for _, start, _ in stem_positions(piece))
 
-    for candidate in [*spans[index:], *reversed(spans[:index])]:
-        words = words_of(candidate)
-        if words:
-            return words
-    return set()
+    if has_words(spans[index]):
+        return spans[index]
+    for later in spans[index + 1 :]:
+        if has_words(later):
+            return spans[index][0], later[1]
+    for earlier in reversed(spans[:index]):
+        if has_words(earlier):
+            return earlier[0], spans[index][1]
+    return spans[index]
+
+
+def _region_words(sentence: Sentence, region: tuple[int, int], others: list[FoundFact]) -> list[tuple[str, int]]:
+    """(stem, offset) of the content words of a region, leaving out the words of numbers, dates
+    and names (a name is who, not what: "sentenced Taleh Bagirov to 20 years")."""
+    value_spans = [(f.start, f.end) for f in others if not isinstance(f.fact, QuoteFact)]
+    a, b = region
+    piece = sentence.text[a - sentence.start : b - sentence.start]
+    return [
+        (word_stem, a + start)
+        for word_stem, start, _ in stem_positions(piece)
+        if not any(x <= a + start < y for x, y in value_spans)
+    ]
+
+
+ENUMERATION = re.compile(r"^\s*(?:including|among them|among whom|of whom|namely|such as|в том числе|o cümlədən)\b", re.I)
+
+
+def _event_of_enumeration(
+    sentence: Sentence, region: tuple[int, int], others: list[FoundFact]
+) -> tuple[str | None, int]:
+    """ "seven were killed, including two police officers" / "six dead: two officers and four
+    residents": a list after "including" or a colon counts what the clause before it says."""
+    start = region[0] - sentence.start
+    before = sentence.text[:start].rstrip()
+    if not (before.endswith(":") or ENUMERATION.match(sentence.text[start:])):
+        return None, 10**6
+    head = _fact_segments(sentence, others)
+    previous = [span for span in head if span[1] <= region[0]]
+    if not previous:
+        return None, 10**6
+    words = _region_words(sentence, previous[-1], others)
+    events = [w for w, _ in words if w in EVENT_GROUPS]
+    return (events[-1], 1) if events else (None, 10**6)
+
+
+def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str | None, int]:
+    """The event word ("arrested", "killed") closest to the fact, and how many words away."""
+    before = [w for w, at in words if at < found.start]
+    after = [w for w, at in words if at >= found.end]
+    best, distance = None, 10**6
+    for index, word in enumerate(after):  # after first: "18 people were sentenced", "sentenced 18"
+        if word in EVENT_GROUPS:
+            best, distance = word, index + 1
+            break
+    for index, word in enumerate(reversed(before)):
+        if word in EVENT_GROUPS:
+            if index + 1 < distance:
+                best, distance = word, index + 1
+            break
+    return best, distance
 
 
 def _local_text(sentence: Sentence, found: FoundFact) -> str:
@@ -244,17 +311,22 @@ def _local_text(sentence: Sentence, found: FoundFact) -> str:
 
 
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
-    if not claim_noun or not source_noun:
+    """Can the source's number count what the claim's number counts?
+
+    "18 people" may be "18 defendants"; "two police officers" are not "seven people" (a larger
+    group) nor "six dead"; "70 comments" and "16 others" never count people.
+    """
+    source_stems = {stem(w) for w in source_noun.split()} if source_noun else set()
+    if source_stems & (THINGS | NOT_THE_SAME_GROUP):
+        return False
+    if not claim_noun:
         return True
     claim_stems = {stem(w) for w in claim_noun.split()}
-    source_stems = {stem(w) for w in source_noun.split()}
-    if source_stems & NOT_THE_SAME_GROUP:
-        return False
-    if claim_stems & source_stems:
+    if claim_stems & THINGS:
+        return bool(claim_stems & source_stems)
+    if claim_stems & PEOPLE_GENERIC:
         return True
-    if claim_stems & PEOPLE_GENERIC or source_stems & PEOPLE_GENERIC:
-        return not (claim_stems | source_stems) & THINGS
-    return not (source_stems & THINGS or claim_stems & THINGS)
+    return bool(claim_stems & source_stems)  # a specific group: the source must name it
 
 
 def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) -> bool:
@@ -300,10 +372,22 @@ def _occurrences(
                     continue
                 if not context.reporting and _reported_date(sentence, found):
                     continue
-            local = _local_stems(sentence, found, found_facts)
+            region = _local_region(sentence, found, found_facts)
+            words = _region_words(sentence, region, found_facts)
+            local = {w for w, _ in words}
             local_events = frozenset(local & EVENT_GROUPS)
-            if context.events and local_events and not (context.events & local_events):
-                continue  # the figure is about another event ("killed", not "arrested")
+            if context.events:
+                # the figure must be about the claim's event: "18 people attended the hearing where
+                # the court sentenced ..." or "two officers were wounded and one was killed" are not
+                event, distance = _nearest_event(words, found)
+                if event is None:
+                    event, distance = _event_of_enumeration(sentence, region, found_facts)
+                limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
+                if event not in context.events or distance > limit:
+                    continue
+            region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
+            if not context.hedged and HEDGE.search(region_text):
+                continue  # asked for, expected, possible: not stated as done
             relation = compare(context.fact, found.fact)
             if found.negated:
                 negates = found.negates
@@ -324,7 +408,7 @@ def _occurrences(
                     _score(sentence_stems, context.anchors),
                     _score(local, context.anchors),
                     local_events,
-                    bool(SUBGROUP.search(_local_text(sentence, found))),
+                    bool(SUBGROUP.search(region_text)),
                     _score(local, local_anchors),
                     sum(1 for f in found_facts if type(f.fact) is type(found.fact)) == 1,
                 )

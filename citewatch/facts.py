@@ -94,7 +94,7 @@ _QUALIFIER_NEGATIONS = re.compile(r"\b(?:no|not) (?:fewer|less|more)\s+than\s*$|
 # Words before a number that make it a label, not a quantity ("Article 214", "No. 12").
 _LABEL_BEFORE = re.compile(
     r"(?:\b(?:no|nos|article|art|issue|vol|volume|page|pp?|chapter|section|paragraph|para|case|"
-    r"number|item|id|tel|phone|fax|room|part|clause|resolution|law|decree|статья|статьи|maddə)\.?|[#№§$€£/])\s*$|:$",
+    r"number|item|id|tel|phone|fax|room|part|clause|resolution|law|decree|aged|age|статья|статьи|maddə)\.?|[#№§$€£/])\s*$|:$",
     re.IGNORECASE,
 )
 _LABEL_AFTER = re.compile(r"^(?:[/:]\d|\.\d|[-‐]\w|st\b|nd\b|rd\b|th\b|°|\s*(?:am|pm|a\.m\.|p\.m\.)\b)", re.I)

@@ -97,7 +97,7 @@ _ENGLISH_SUFFIXES = ("ations", "ation", "ings", "ing", "ments", "ment", "ions", 
 # Words that mean the same event (or thing) for the purpose of finding the passage about it.
 # The first member names the group; members are prefixes of folded words (any script).
 SYNONYM_GROUPS = (
-    ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задер", "habs", "hebs", "saxla", "tutul"),
+    ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задер", "saxla", "tutul"),
     ("sentenc", "convict", "jail", "impris", "prison", "verdict", "приго", "осужд", "hokm", "mahkum",
      "cazas"),
     ("kill", "dead", "death", "died", "dies", "dying", "fatal", "погиб", "убит", "смерт", "olduy", "oldur", "olum", "halak"),
@@ -105,10 +105,11 @@ SYNONYM_GROUPS = (
     ("found", "establish", "creat", "основ", "созда", "yarad", "tasis"),
     ("tortur", "mistreat", "ill-treat", "пытк", "isgan", "ishgan"),
     ("operat", "raid", "assault", "storm", "crackdown", "спецо", "опера", "штурм", "amaliyy"),
-    ("court", "judge", "tribun", "суд", "mahkama"),
+    ("wound", "injur", "hurt", "ранен", "ранил", "yaralan"),
+    ("court", "tribun", "суд", "mahkama"),
     ("police", "polis", "полиц", "officer"),
 )
-EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "sanction", "found", "tortur"))  # outcomes, not settings
+EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "wound", "sanction", "found", "tortur"))  # outcomes, not settings
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u0259\u018f'’-]+$")
 
 
