@@ -101,3 +101,20 @@ def test_serve_runs_the_scheduled_deployment_on_its_own_server(tmp_path):
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{api_url}/health", timeout=5)
     shutil.rmtree(tmp_path / "prefect-home", ignore_errors=True)
+
+
+def test_prefect_yaml_declares_the_same_flow_for_a_process_work_pool():
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.flows import load_flow_from_entrypoint
+    from ruamel.yaml import YAML
+
+    repo = Path(__file__).resolve().parent.parent
+    config = YAML(typ="safe").load((repo / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = config["deployments"]
+    flow = load_flow_from_entrypoint(str(repo / deployment["entrypoint"]))
+    assert flow.name == "verify-registries"
+    flow.validate_parameters(deployment["parameters"])  # raises when a parameter does not fit
+    for path in deployment["parameters"]["registry_paths"]:
+        assert (repo / path).exists(), path
+    assert CronSchedule(cron=deployment["schedules"][0]["cron"])
+    assert deployment["work_pool"]["name"] == "citewatch"
