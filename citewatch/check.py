@@ -104,6 +104,7 @@ class FactContext:
     noun: str | None = None
     reporting: bool = False  # the claim is about a statement ("X said in 2017 ...")
     hedged: bool = False  # the claim itself speaks of what was asked or possible ("faces up to")
+    disputes: bool = False  # the claim itself is about a denial
 
     @property
     def total(self) -> float:
@@ -194,6 +195,7 @@ def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
                 occurrence.noun if occurrence else None,
                 reporting,
                 bool(HEDGE.search(claim_text)),
+                bool(DISPUTED.search(claim_text)),
             )
         )
     return contexts
@@ -264,6 +266,26 @@ def _region_words(sentence: Sentence, region: tuple[int, int], others: list[Foun
     ]
 
 
+def _negated_after(
+    sentence: Sentence, found: FoundFact, words: list[tuple[str, int]], context: FactContext
+) -> bool:
+    """ "More than 70 individuals were not arrested": a negation between the fact and the claim's
+    word that follows it."""
+    for word, at in words:
+        if at < found.end:
+            continue
+        if word in context.anchors and context.anchors[word] >= 1.0:
+            between = sentence.text[found.end - sentence.start : at - sentence.start]
+            return bool(NEGATION_WORD.search(between))
+    return False
+
+
+NEGATION_WORD = re.compile(r"\b(?:not|never|no longer|не|deyil)\b|n't\b", re.IGNORECASE)
+DISPUTED = re.compile(
+    r"\b(?:false|untrue|not true|denied|denies|deny|denying|dismissed|baseless|fabricated|rumou?rs?|"
+    r"опроверг\w*|неправд\w*|təkzib\w*)\b",
+    re.IGNORECASE,
+)
 ENUMERATION = re.compile(r"^\s*(?:including|among them|among whom|of whom|namely|such as|в том числе|o cümlədən)\b", re.I)
 
 
@@ -388,10 +410,15 @@ def _occurrences(
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
             if not context.hedged and HEDGE.search(region_text):
                 continue  # asked for, expected, possible: not stated as done
+            if DISPUTED.search(sentence.text) and not context.disputes:
+                continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
+            negated_after = _negated_after(sentence, found, words, context)
             relation = compare(context.fact, found.fact)
-            if found.negated:
+            if found.negated or negated_after:
                 negates = found.negates
-                negated_here = negates == "" or (negates and (stem(negates) in context.anchors or negates[:1].isdigit()))
+                negated_here = negated_after or negates == "" or (
+                    negates and (stem(negates) in context.anchors or negates[:1].isdigit())
+                )
                 if negated_here:
                     relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
             elif relation is Relation.CONTRADICTS and (
