@@ -150,6 +150,8 @@ def print_result(claim: str, result: CheckResult, source: dict[str, Any] | None 
                 Text("—" if item.evidence is None else f"#{item.evidence + 1}"),
             )
         console.print(table)
+    if result.verdict is Verdict.NOT_FOUND and result.evidence:
+        console.print(Text("nearest passage (it states none of the claim's facts):", style="dim"))
     for number, passage in enumerate(result.evidence, start=1):
         line = Text(f"#{number} [{passage.start}:{passage.end}] ", style="dim")
         body = Text(passage.text)
