@@ -153,12 +153,11 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=131072)
+def _worth_matching(word: str) -> bool:
+    return not (word.isdigit() or len(word) < 2 or word.lower() in STOPWORDS or fold(word) in STOPWORDS)
+
+
 def content_words(text: str) -> list[tuple[str, int, int]]:
     """Words worth matching (no stopwords, no numbers), with their offsets."""
-    words = []
-    for match in WORD.finditer(text):
-        word = match.group()
-        if word.isdigit() or word.lower() in STOPWORDS or fold(word) in STOPWORDS or len(word) < 2:
-            continue
-        words.append((word, match.start(), match.end()))
-    return words
+    return [(m.group(), m.start(), m.end()) for m in WORD.finditer(text) if _worth_matching(m.group())]
