@@ -48,7 +48,7 @@ def utcnow() -> datetime:
 class ProgressEvent:
     """What the pipeline tells whoever watches (the CLI's progress bar, the flow's logs)."""
 
-    kind: str  # "planned" (total known) or "source" (one URL done)
+    kind: str  # "planned" (total known), "source" (one URL done), "finished" (document published)
     document_id: str = ""
     total: int = 0
     url: str = ""
@@ -56,6 +56,7 @@ class ProgressEvent:
     checked_copy: CheckedCopy | None = None
     failed: bool = False
     message: str = ""
+    outcome: dict | None = None  # "finished": the RunOutcome as JSON-ready data
 
 
 ProgressCallback = Callable[[ProgressEvent], None]

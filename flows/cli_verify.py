@@ -84,35 +84,47 @@ def verify(
     Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input.
     """
     from citewatch.pipeline import RunOutcome
-    from flows.prefect_env import configure_prefect
+    from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
+    from flows.prefect_env import configure_prefect, configured_api_url
     from flows.verify_view import ProgressDisplay, print_summary
 
     fail_verdicts = parse_verdicts(fail_on)
     loaded = load_all(registries)
     settings = _settings(reports_dir, archive_dir, no_wayback)
+    ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
+    ensure_writable_folder(settings.reports_dir, "reports folder", "--reports-dir or CITEWATCH_REPORTS_DIR")
     configure_prefect(verbose)
+    ensure_prefect_api_answers(configured_api_url())
     from flows.verify import verify_registries, watch_progress  # imports Prefect
 
     console = Console(stderr=True)
+    outcomes: list[RunOutcome] = []
+
+    def on_event(event) -> None:
+        display.on_event(event)
+        if event.kind == "finished" and event.outcome:
+            outcomes.append(RunOutcome.model_validate(event.outcome))
+
+    error: Exception | None = None
     try:
-        with ProgressDisplay(console, verbose) as display, watch_progress(display.on_event):
-            results = verify_registries([str(item.path.resolve()) for item in loaded],
-                                        reports_dir=str(settings.reports_dir),
-                                        archive_dir=str(settings.archive_dir),
-                                        no_wayback=no_wayback)
-    except CitewatchError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the user gets one line, --verbose the traceback
-        if verbose:
+        with ProgressDisplay(console, verbose) as display, watch_progress(on_event):
+            verify_registries([str(item.path.resolve()) for item in loaded],
+                              reports_dir=str(settings.reports_dir),
+                              archive_dir=str(settings.archive_dir), no_wayback=no_wayback)
+    except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
+        if verbose and not isinstance(exc, CitewatchError):
             raise
-        raise CitewatchError(f"the verification run failed: {exc} (run again with --verbose "
-                             "for details)") from exc
+        error = exc
     out = Console(soft_wrap=True)
     failing: list[str] = []
-    for result in results:
-        outcome = RunOutcome.model_validate(result)
+    for outcome in outcomes:
         print_summary(out, outcome)
         failing += [f"{outcome.document_id}/{c}" for c in outcome.claims_with(fail_verdicts)]
+    if error is not None:
+        if isinstance(error, CitewatchError):
+            raise error
+        raise CitewatchError(f"the verification run failed: {error} (run again with --verbose "
+                             "for details)") from error
     if failing:
         out.print(f"{len(failing)} claim(s) with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
                   + ", ".join(failing), markup=False, highlight=False)

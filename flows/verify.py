@@ -23,6 +23,7 @@ from prefect.runtime import flow_run as current_flow_run
 
 from citewatch import pipeline as pl
 from citewatch.config import load_settings
+from citewatch.errors import CitewatchError
 from citewatch.registry import load_registry
 
 # --- progress: the CLI's bar listens here (flows run in-process) --------------------------------
@@ -158,7 +159,9 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     artifacts_task(outcome)
     pipeline.close()
     logger.info(outcome.one_line())
-    return outcome.model_dump(mode="json")
+    summary = outcome.model_dump(mode="json")
+    pipeline.progress(pl.ProgressEvent("finished", message=outcome.one_line(), outcome=summary))
+    return summary
 
 
 def _registries_run_name() -> str:
@@ -171,7 +174,26 @@ def _registries_run_name() -> str:
 def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
                       archive_dir: str | None = None, no_wayback: bool = False,
                       now: datetime | None = None) -> list[dict]:
-    """Verify several registries, one ``verify_document`` sub-flow each, one after the other."""
-    return [verify_document(str(path), reports_dir=reports_dir, archive_dir=archive_dir,
-                            no_wayback=no_wayback, now=now)
-            for path in registry_paths]
+    """Verify several registries, one ``verify_document`` sub-flow each, one after the other.
+
+    A document whose run fails does not stop the others; the flow fails at the end, naming them.
+    """
+    logger = get_run_logger()
+    summaries, failed = [], []
+    for path in registry_paths:
+        state = verify_document(str(path), reports_dir=reports_dir, archive_dir=archive_dir,
+                                no_wayback=no_wayback, now=now, return_state=True)
+        if state.is_completed():
+            summaries.append(state.result())
+        else:
+            failed.append(f"{path}: {state.message}")
+            logger.error("verifying %s failed: %s", path, state.message)
+    if failed:
+        raise DocumentRunsFailed(failed)
+    return summaries
+
+
+class DocumentRunsFailed(CitewatchError):
+    def __init__(self, failures: list[str]):
+        self.failures = failures
+        super().__init__(f"{len(failures)} document run(s) failed: " + "; ".join(failures))

@@ -46,6 +46,8 @@ class ProgressDisplay:
                 self._tasks[event.document_id] = self.progress.add_task(
                     event.document_id, total=event.total, failed=0, pending=event.total)
                 return
+            if event.kind != "source":
+                return
             task_id = self._tasks.get(event.document_id)
             if task_id is None:
                 return

@@ -180,3 +180,21 @@ def test_offline_run_through_the_cli_says_offline(workdir, monkeypatch, prefect_
     report = report_of(workdir, "offline-doc")
     assert report["run"]["offline"] is True
     assert all(s["status"] != "dead" for c in report["claims"] for s in c["sources"])
+
+
+def test_verify_with_bad_registries_lists_every_problem_and_exits_2_before_any_run(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "registries"
+    citewatch = Path(sys.executable).with_name("citewatch")
+    result = subprocess.run([str(citewatch), "verify", str(data / "bad-url.yaml"),
+                             str(data / "duplicate-id.yaml"), "--reports-dir", str(tmp_path / "r")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    problems = result.stderr.strip().splitlines()
+    assert any(line.startswith(str(data / "bad-url.yaml") + ":") for line in problems)
+    assert any(line.startswith(str(data / "duplicate-id.yaml") + ":") for line in problems)
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r").exists()  # nothing ran

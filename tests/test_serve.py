@@ -68,7 +68,9 @@ def test_serve_runs_the_scheduled_deployment_on_its_own_server(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), "CITEWATCH_MAX_RETRIES": "0",
-                "CITEWATCH_CONNECT_TIMEOUT": "2", "CITEWATCH_READ_TIMEOUT": "5"})
+                "CITEWATCH_CONNECT_TIMEOUT": "2", "CITEWATCH_READ_TIMEOUT": "5",
+                # the runner looks for due runs every second instead of ten; no UI to build
+                "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_SERVER_UI_ENABLED": "false"})
     with FixtureWeb(hosts=2) as web:
         serve_pages(web)
         registry = write_registry(tmp_path / "claims", web)
@@ -81,12 +83,16 @@ def test_serve_runs_the_scheduled_deployment_on_its_own_server(tmp_path):
         threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
         seen: list[str] = []
         try:
+            started = time.monotonic()
             api_url = wait_for_line(lines, r"Prefect API: (\S+)", STARTUP_SECONDS, seen).group(1)
+            print(f"server up after {time.monotonic() - started:.1f} s")
             assert api_url.startswith("http://127.0.0.1:")
             wait_for_deployment(api_url, "verify-registries/scheduled", STARTUP_SECONDS)
+            print(f"deployment after {time.monotonic() - started:.1f} s")
             with temporary_settings(updates={PREFECT_API_URL: api_url}):
                 flow_run = run_deployment("verify-registries/scheduled", timeout=RUN_SECONDS,
                                           poll_interval=1)
+            print(f"run done after {time.monotonic() - started:.1f} s")
             assert flow_run.state.is_completed(), (flow_run.state, "".join(seen))
             report = json.loads((tmp_path / "reports" / "aldane-harbour" / "latest.json").read_text())
             assert {c["id"]: c["verdict"] for c in report["claims"]}["workers"] == "contradicted"
