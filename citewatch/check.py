@@ -15,6 +15,7 @@ How a verdict is reached (docs/verdicts.md has the long version):
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from citewatch.compare import Relation, compare
@@ -88,7 +89,7 @@ REPORTING_WORDS = frozenset(
 )
 SUBGROUP = re.compile(
     r"\b(?:remaining|rest|others|another|each|among|of whom|of them|some of|most of|остальн|каждый|"
-    r"qalan|digər)\b",
+    r"qalan|digər|first|initially|at first|so far|by then|until then|at the time|early|earlier)\b",
     re.IGNORECASE,
 )
 
@@ -286,7 +287,10 @@ DISPUTED = re.compile(
     r"опроверг\w*|неправд\w*|təkzib\w*)\b",
     re.IGNORECASE,
 )
-ENUMERATION = re.compile(r"^\s*(?:including|among them|among whom|of whom|namely|such as|в том числе|o cümlədən)\b", re.I)
+ENUMERATION = re.compile(
+    r"^\s*(?:including|among them|among whom|of whom|namely|such as|в том числе|o cümlədən|\w+ of (?:them|whom))\b",
+    re.I,
+)
 
 
 def _event_of_enumeration(
@@ -307,21 +311,32 @@ def _event_of_enumeration(
     return (events[-1], 1) if events else (None, 10**6)
 
 
-def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str | None, int]:
-    """The event word ("arrested", "killed") closest to the fact, and how many words away."""
-    before = [w for w, at in words if at < found.start]
-    after = [w for w, at in words if at >= found.end]
-    best, distance = None, 10**6
-    for index, word in enumerate(after):  # after first: "18 people were sentenced", "sentenced 18"
+def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str | None, int, int | None]:
+    """The event word ("arrested", "killed") closest to the fact, how many words away, and where."""
+    before = [(w, at) for w, at in words if at < found.start]
+    after = [(w, at) for w, at in words if at >= found.end]
+    best, distance, where = None, 10**6, None
+    for index, (word, at) in enumerate(after):  # after first: "18 people were sentenced", "sentenced 18"
         if word in EVENT_GROUPS:
-            best, distance = word, index + 1
+            best, distance, where = word, index + 1, at
             break
-    for index, word in enumerate(reversed(before)):
+    for index, (word, at) in enumerate(reversed(before)):
         if word in EVENT_GROUPS:
             if index + 1 < distance:
-                best, distance = word, index + 1
+                best, distance, where = word, index + 1, at
             break
-    return best, distance
+    return best, distance, where
+
+
+def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, event_at: int | None) -> str:
+    """Where a hedge ("asked the court to sentence 18", "18 could be sentenced") would bear on the
+    fact: from a few words before the fact or its event word to the later of the two."""
+    if event_at is None:
+        return sentence.text[region[0] - sentence.start : region[1] - sentence.start]
+    start, end = min(found.start, event_at), max(found.end, event_at + 1)
+    lead = sentence.text[: start - sentence.start].split()[-4:]
+    tail_end = sentence.text.find(" ", end - sentence.start)
+    return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
 
 
 def _local_text(sentence: Sentence, found: FoundFact) -> str:
@@ -398,17 +413,18 @@ def _occurrences(
             words = _region_words(sentence, region, found_facts)
             local = {w for w, _ in words}
             local_events = frozenset(local & EVENT_GROUPS)
+            event_at = None
             if context.events:
                 # the figure must be about the claim's event: "18 people attended the hearing where
                 # the court sentenced ..." or "two officers were wounded and one was killed" are not
-                event, distance = _nearest_event(words, found)
+                event, distance, event_at = _nearest_event(words, found)
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, found_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
                 if event not in context.events or distance > limit:
                     continue
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
-            if not context.hedged and HEDGE.search(region_text):
+            if not context.hedged and HEDGE.search(_hedge_span(sentence, region, found, event_at)):
                 continue  # asked for, expected, possible: not stated as done
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
@@ -591,7 +607,11 @@ def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[s
         return Verdict.SUPPORTED, notes
     if core_found or coverage >= 0.5 or any(o.partial for o in outcomes):
         return Verdict.PARTIALLY_SUPPORTED, notes
-    notes.append("only names of the claim were found, none of its figures, dates or quotes")
+    names_together = Counter(o.sentence.index for o in found if o.sentence is not None)
+    if names_together and max(names_together.values()) >= 2:
+        notes.append("two or more of the claim's names stand together, but none of its figures, dates or quotes")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    notes.append("only a name of the claim was found, none of its figures, dates or quotes")
     return Verdict.NOT_FOUND, notes
 
 

@@ -153,6 +153,10 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     rest = text[end : end + 60]
     if rest.startswith("%"):
         return "%", None, end + 1
+    of_them = re.match(r"^\s+of\s+(?:them|whom)\s+(?=\w)", rest, re.I)
+    if of_them:  # "two of them police officers": the group is named after "of them"
+        _, noun, _ = _unit_after(text, end + of_them.end() - 1)
+        return None, noun, end
     match = re.match(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)", rest)
     if not match:
         return None, None, end
