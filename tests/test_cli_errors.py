@@ -77,3 +77,22 @@ def test_demo_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tmp_
     done = run("demo", "--out", "demo-out", cwd=tmp_path, PREFECT_API_URL=api)
     assert_clean_error(done, f"the Prefect server at {api} does not answer",
                        "prefect server start", "unset PREFECT_API_URL")
+
+
+def test_verify_into_an_archive_folder_it_cannot_write_says_how_to_choose_another(tmp_path):
+    write_registry(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
+    done = run("verify", "claims/harbour-fire.yaml", "--archive-dir", "a-file/archive", cwd=tmp_path)
+    assert_clean_error(done, "cannot write to the archive folder a-file/archive",
+                       "--archive-dir or CITEWATCH_ARCHIVE_DIR")
+    done = run("verify", "claims/harbour-fire.yaml", cwd=tmp_path, CITEWATCH_REPORTS_DIR="a-file/reports")
+    assert_clean_error(done, "cannot write to the reports folder a-file/reports",
+                       "--reports-dir or CITEWATCH_REPORTS_DIR")
+
+
+def test_verify_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tmp_path):
+    write_registry(tmp_path)
+    api = closed_port_url(path="/api")
+    done = run("verify", "claims/harbour-fire.yaml", cwd=tmp_path, PREFECT_API_URL=api)
+    assert_clean_error(done, f"the Prefect server at {api} does not answer", "prefect server start")
+    assert not (tmp_path / "reports" / "harbour-fire").exists()
