@@ -108,3 +108,23 @@ def test_readme_commands_run_in_a_fresh_folder(tmp_path, prefect_harness):
     assert own["claims"] and {c["verdict"] for c in own["claims"]} == {"unsourced"}
     schema = json.loads((tmp_path / "claims/registry.schema.json").read_text())
     assert "document" in json.dumps(schema)
+
+
+def test_configuration_table_lists_every_setting():
+    from citewatch.config import Settings
+
+    text = README.read_text(encoding="utf-8")
+    missing = [f"CITEWATCH_{name.upper()}" for name in Settings.model_fields
+               if f"`CITEWATCH_{name.upper()}`" not in text]
+    assert not missing, f"README's configuration table lacks {missing}"
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize("page", [README, *sorted((REPO / "docs").glob("*.md"))], ids=lambda p: p.name)
+def test_relative_links_lead_to_files_that_exist(page):
+    targets = [t for t in LINK.findall(page.read_text(encoding="utf-8")) if "://" not in t
+               and not t.startswith("mailto:")]
+    missing = [t for t in targets if not (page.parent / t).exists()]
+    assert not missing, f"{page.relative_to(REPO)} links to missing files: {missing}"
