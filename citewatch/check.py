@@ -405,7 +405,7 @@ def _occurrences(
             if _is_dateline(sentence, found, published):
                 continue
             if isinstance(found.fact, DateFact):
-                if found.year_assumed and published and found.fact.value > published:
+                if found.year_assumed and published and found.fact.value[: len(published)] > published:
                     continue
                 if not context.reporting and _reported_date(sentence, found):
                     continue

@@ -209,3 +209,50 @@ def test_cli_check_usage_errors_are_clear(tmp_path):
     done = subprocess.run([CITEWATCH, "check", "--claim", "x", "--text-file", str(tmp_path / "missing.txt")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "cannot read the text file" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- the Nardaran registry's own claims and facts, through `check --batch` ------------------
+
+NARDARAN_SOURCES = [
+    ("arrests-more-than-seventy", "supported", None,
+     "In the evening of 26 November 2015 security forces stormed Nardaran. Over 70 people were arrested in total."),
+    ("arrests-more-than-seventy", "not_found", None,
+     "Since the assault, at least 68 supporters of Taleh Bagirzade have been arrested, Forum 18 notes."),
+    ("arrests-more-than-seventy", "not_found", None,
+     "About 70 more people were arrested, most of them released after a few days."),
+    ("infobox-arrests", "supported", "2018-03-16", "Over 70 people were arrested in total."),
+    ("sentences-25-january-2017", "contradicted", "2017-01-26",
+     "On 25 January 2017 the Baku Serious Crimes Court sentenced 17 people to prison terms of 10 to 20 years."),
+    ("infobox-convicted", "partially_supported", "2017",
+     "On 25 January the Serious Crimes Court sentenced Taleh Bagirov and Abbas Huseynov to 20 years each and "
+     "16 others to long terms of imprisonment."),
+    ("movement-founded-2015", "supported", None,
+     "The movement was created by Imam Bagirzade on 13 January 2015."),
+    ("movement-founded-2015", "supported", "2022-09-12",
+     "The Muslim Unity Movement was established at the beginning of 2015 by Taleh Bagirov."),
+    ("deaths-two-police-officers", "supported", "2015-11-26",
+     "Polis 6 nəfərin öldüyünü bildirib: 2 polis əməkdaşı və 4 sakin."),
+    ("us-sanctions-alimardanov-2022", "supported", "2022-12-13",
+     "On Friday, December 9, 2022, the Department of State designated Kerim Heydar Alimardanov \u201cfor "
+     "involvement in gross human rights violations, namely, torturing detainees in 2015 and 2016.\u201d"),
+    ("us-sanctions-alimardanov-2022", "contradicted", None,
+     "The State Department imposed sanctions on Kerim Alimardanov in 2021."),
+]
+
+
+def test_nardaran_registry_claims_against_texts_in_the_spirit_of_their_sources():
+    from citewatch.registry import load_registry
+
+    claims = {claim.id: claim for claim in load_registry(REPO / "claims" / "nardaran-case.yaml").registry.claims}
+    lines = []
+    for index, (claim_id, _, published, text) in enumerate(NARDARAN_SOURCES):
+        claim = claims[claim_id]
+        line = {"id": f"{claim_id}#{index}", "claim": claim.text, "text": text, "published": published}
+        if claim.facts is not None:
+            line["facts"] = [fact.model_dump(mode="json") for fact in claim.facts]
+        lines.append(json.dumps(line))
+    done = _invoke("--batch", "-", stdin="\n".join(lines) + "\n")
+    assert done.exit_code == 0, done.output
+    got = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(g["id"], g["verdict"]) for g in got] == [
+        (f"{claim_id}#{index}", verdict) for index, (claim_id, verdict, _, _) in enumerate(NARDARAN_SOURCES)]
