@@ -96,3 +96,14 @@ def test_second_run_reports_the_corrected_page(two_demo_runs):
     # Same addresses in both runs, so the history lines up; one registry, one state file.
     state = json.loads((out / "demo-state.json").read_text())
     assert state["runs"] == 2
+
+
+def test_committed_judgment_pdf_is_made_from_its_source(tmp_path):
+    from pypdf import PdfReader
+
+    from demo_pdf import JUDGMENT_PDF, write_judgment_pdf
+
+    fresh = write_judgment_pdf(tmp_path / "judgment.pdf")
+    text = [page.extract_text() for page in PdfReader(fresh).pages]
+    assert text == [page.extract_text() for page in PdfReader(JUDGMENT_PDF).pages]
+    assert "sentenced to prison terms of two to four years" in text[0]
