@@ -421,6 +421,11 @@ _VAGUE = {
 }
 
 
+MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "mln": 1e6, "bn": 1e9, "тыс": 1e3, "млн": 1e6,
+               "млрд": 1e9, "milyon": 1e6, "milyard": 1e9}
+MULTIPLIER = re.compile(r"\s+(thousand|million|billion|mln\.?|bn|тыс\.?|млн\.?|млрд\.?|milyon|milyard)(?![\w])", re.I)
+
+
 def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found = []
     for match in _COUNT.finditer(text):
@@ -445,8 +450,12 @@ def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
                 op = Op.GE
         if value is None:
             continue
+        multiplier = MULTIPLIER.match(text, end)
+        if multiplier and match.group("digits"):  # "2.4 million crowns" is 2,400,000 crowns
+            value = round(value * MULTIPLIERS[multiplier.group(1).lower().rstrip(".")], 6)
+            end = multiplier.end()
         unit, noun, unit_end = _unit_after(text, end)
-        if match.group("digits") and _is_year(value, text, start, end, noun, unit):
+        if match.group("digits") and not multiplier and _is_year(value, text, start, end, noun, unit):
             continue
         qualifier_start = start
         if op is Op.EQ:
