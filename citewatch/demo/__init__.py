@@ -5,6 +5,8 @@ is the table :data:`SITES` below. One page (the talks article) is corrected afte
 so a second run has something to report under "what changed". Addresses are kept in the demo's
 state file, so the URLs stay the same from one run to the next and the history lines up.
 
+The pages are hand-written HTML; the court's PDF is made by ``tests/demo_pdf.py`` (fpdf2, a dev
+dependency) and committed, so that the demo needs only runtime dependencies.
 No Prefect here: :mod:`flows.cli_demo` starts this web, runs the verify flow and prints.
 """
 
