@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from citewatch.compare import Relation, compare
 from citewatch.facts import FoundFact, fact_label, find_facts, infer_facts
 from citewatch.models import (
+    PARTIAL_DATE,
     CheckResult,
     CountFact,
     DateFact,
@@ -652,6 +653,9 @@ def check_claim(
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
         notes.append(f"the text was cut at {MAX_TEXT_CHARS} characters")
+    if published is not None and not PARTIAL_DATE.match(published):
+        notes.append(f"the publication date {published!r} is not YYYY[-MM[-DD]] and was not used")
+        published = None
     facts = list(infer_facts(claim_text) if facts is None else facts)
     contexts = claim_contexts(claim_text, facts)
     sentences = split_sentences(text)

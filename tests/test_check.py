@@ -52,6 +52,26 @@ def test_labelled_case(case):
     assert 0.0 <= result.confidence <= 1.0
 
 
+def test_garbled_and_huge_texts_never_break_the_check():
+    import random
+
+    rng = random.Random(4)
+    pieces = list("abc XYZ 0123456789.,;:-–()\"“”«»\n/#%+əğışАБв") + [" more than ", " 18 ", " 2017 ", " not ",
+                                                                       "Related\n", " sentenced ", " January "]
+    for case in CASES[:60]:
+        text = list(case.text[:2000])
+        for _ in range(rng.randint(1, 30)):
+            text[rng.randint(0, len(text)) : 0] = rng.choice(pieces)
+        text = "".join(text)
+        result = check_claim(case.claim, text, published=rng.choice([None, "2017", "2017-01-26", "26 Jan"]))
+        for passage in result.evidence:
+            assert text[passage.start : passage.end] == passage.text
+    run_on = "word " * 250_000 + "over 70 people were arrested " + "word " * 10_000
+    result = check_claim("more than seventy individuals were arrested", run_on)
+    assert result.verdict is Verdict.SUPPORTED
+    assert run_on[result.evidence[0].start : result.evidence[0].end] == result.evidence[0].text
+
+
 # --- Nardaran, in the spirit of its real sources ----------------------------------------
 
 SANCTIONS = (
