@@ -9,6 +9,7 @@ holds across batches because every batch of a run shares one Fetcher.
 """
 
 
+import logging
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -49,7 +50,10 @@ def _document_progress(document_id: str) -> pl.ProgressCallback:
         if not event.document_id:
             event = replace(event, document_id=document_id)
         for listener in list(_listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a broken display must never break a run
+                logging.getLogger("citewatch.flows").exception("progress listener failed")
     return tell
 
 

@@ -31,10 +31,16 @@ class ProgressDisplay:
             console=console, transient=True, disable=not console.is_terminal,
         )
         self._tasks: dict[str, int] = {}
+        self._starting: int | None = None
+        self._totals: dict[int, int] = {}
+        self._done: dict[int, int] = {}
+        self._failed: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> "ProgressDisplay":
         self.progress.start()
+        # The ephemeral Prefect API takes a few seconds to start: say so instead of a blank screen.
+        self._starting = self.progress.add_task("starting Prefect", total=None, failed=0, pending="-")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -43,18 +49,24 @@ class ProgressDisplay:
     def on_event(self, event: ProgressEvent) -> None:
         with self._lock:
             if event.kind == "planned":
-                self._tasks[event.document_id] = self.progress.add_task(
-                    event.document_id, total=event.total, failed=0, pending=event.total)
+                if self._starting is not None:
+                    self.progress.remove_task(self._starting)
+                    self._starting = None
+                task_id = self.progress.add_task(event.document_id, total=event.total, failed=0,
+                                                 pending=event.total)
+                self._tasks[event.document_id] = task_id
+                self._totals[task_id] = event.total
                 return
             if event.kind != "source":
                 return
             task_id = self._tasks.get(event.document_id)
             if task_id is None:
                 return
-            task = self.progress.tasks[task_id]
-            failed = task.fields["failed"] + (1 if event.failed else 0)
-            pending = max(0, task.fields["pending"] - 1)
-            self.progress.update(task_id, advance=1, failed=failed, pending=pending)
+            self._failed[task_id] = failed = self._failed.get(task_id, 0) + (1 if event.failed else 0)
+            self._done[task_id] = done = self._done.get(task_id, 0) + 1
+            pending = max(0, self._totals[task_id] - done)
+            description = f"{event.document_id} (checking, writing reports)" if pending == 0 else event.document_id
+            self.progress.update(task_id, advance=1, failed=failed, pending=pending, description=description)
         if self.verbose and event.message:
             self.progress.console.print(event.message, markup=False, highlight=False)
 
