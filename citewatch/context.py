@@ -1,0 +1,428 @@
+"""Is a number or date of the source about the claim's fact? The rules of "same context".
+
+For each fact of a claim, :func:`claim_contexts` gathers its *anchors* (the claim's words, weighted
+by how near they stand to the fact), the event it belongs to ("arrested", "sentenced") and the
+group it counts ("people", "police officers"). :func:`occurrences` then lists every value of the
+same kind in the source's sentences that passes the rules of docs/verdicts.md ("Which passages
+count"): same event nearby, same group, not hedged, not a reported denial, not a dateline or a
+link list, with negation turned into contradiction. The checker (:mod:`citewatch.check`) decides
+from these occurrences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from citewatch.compare import Relation, compare
+from citewatch.facts import FoundFact, find_facts
+from citewatch.models import CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
+from citewatch.normalize import EVENT_GROUPS, stem
+from citewatch.passages import Sentence, segments, stem_positions, stems_of
+
+NEAR_WORDS = 5  # content words between a fact and an anchor for the anchor to count as near
+
+GENERIC_WORDS = (
+    "people persons individuals men women person case cases report reports news time times according "
+    "including several various number total group part way day days also well reportedly officials "
+    "человек люди лиц şəxs nəfər insan"
+)
+GENERIC = frozenset(stem(w) for w in GENERIC_WORDS.split())
+PEOPLE_GENERIC = frozenset(
+    stem(w)
+    for w in (
+        "people persons individuals person men women defendants accused detainees prisoners convicts suspects "
+        "человек люди лиц обвиняемых задержанных nəfər şəxs"
+    ).split()
+)
+NOT_THE_SAME_GROUP = frozenset(stem(w) for w in "others other more additional further remaining".split())
+THINGS = frozenset(
+    stem(w)
+    for w in (
+        "comments comment views shares likes photos pictures videos results pages articles stories "
+        "minutes seconds hours readers subscribers followers votes points km kilometres miles metres "
+        "dollars euros manat percent items links tags"
+    ).split()
+)
+DATELINE = re.compile(
+    r"\b(?:published|updated|posted|last modified|copyright|опубликовано|обновлено|tarix)\b|©",
+    re.IGNORECASE,
+)
+
+
+EVENT_DISTANCE = 4  # content words between a number and the event it counts ("18 people were sentenced")
+DATE_EVENT_DISTANCE = 10
+HEDGE = re.compile(
+    r"\b(?:could|would|might|may|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
+    r"seeking|requested|requests|face|faces|facing|risks?|expected to|plans? to|planned to|proposed|proposes|"
+    r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
+    re.IGNORECASE,
+)
+REPORTING_WORDS = frozenset(
+    "said says told reported announced stated wrote published added noted declared claimed commented "
+    "tweeted statement interview release заявил заявила сообщил сообщила заявили сообщили bildirib "
+    "deyib açıqlayıb".split()
+)
+SUBGROUP = re.compile(
+    r"\b(?:remaining|rest|others|another|each|among|of whom|of them|some of|most of|остальн|каждый|"
+    r"qalan|digər|first|initially|at first|so far|by then|until then|at the time|early|earlier)\b",
+    re.IGNORECASE,
+)
+
+BYLINE = re.compile(r"^\s*(?:by|date|дата)\b", re.IGNORECASE)
+
+
+@dataclass
+class FactContext:
+    fact: Fact
+    anchors: dict[str, float]  # stem → weight
+    entity_stems: frozenset[str] = frozenset()  # anchors that come from names (who, not what)
+    events: frozenset[str] = frozenset()  # event groups near the fact in the claim ("arrest")
+    noun: str | None = None
+    reporting: bool = False  # the claim is about a statement ("X said in 2017 ...")
+    hedged: bool = False  # the claim itself speaks of what was asked or possible ("faces up to")
+    disputes: bool = False  # the claim itself is about a denial
+
+    @property
+    def total(self) -> float:
+        return sum(self.anchors.values())
+
+
+@dataclass
+class Occurrence:
+    found: FoundFact
+    sentence: Sentence
+    relation: Relation
+    context: float  # the sentence's share of the fact's anchors
+    local: float  # the clause's share of the fact's anchors
+    local_events: frozenset[str] = frozenset()
+    subgroup: bool = False
+    local_non_entity: float = 0.0
+    alone: bool = True  # no other value of the same kind in the sentence
+
+
+# --- the claim ---------------------------------------------------------------------------
+
+
+def _same_fact(a: Fact, b: Fact) -> bool:
+    if isinstance(a, CountFact) and isinstance(b, CountFact):
+        return a.value == b.value
+    if isinstance(a, RangeFact) and isinstance(b, RangeFact):
+        return (a.low, a.high) == (b.low, b.high)
+    if isinstance(a, DateFact) and isinstance(b, DateFact):
+        return a.value == b.value or b.value.startswith(a.value)
+    return a == b
+
+
+def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
+    """Each fact with its anchors: the claim's words, weighted 1 when near the fact, 0.5 when far."""
+    found = find_facts(claim_text)
+    fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
+    words = [
+        (s, start, end)
+        for s, start, end in stem_positions(claim_text)
+        if not any(a <= start < b for a, b in fact_spans)
+    ]
+    entity_stems = frozenset(
+        s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)
+    ) | frozenset(s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases])))
+    reporting = any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text))
+    contexts = []
+    for fact in facts:
+        occurrence = next((f for f in found if _same_fact(fact, f.fact)), None)
+        anchors: dict[str, float] = {}
+        position = None
+        if occurrence is not None:
+            position = sum(1 for _, start, _ in words if start < occurrence.start)
+        near_events = set()
+        for index, (word_stem, _, _) in enumerate(words):
+            if position is None:
+                weight = 1.0
+            else:
+                distance = position - index if index < position else index - position + 1
+                weight = 1.0 if distance <= NEAR_WORDS else 0.5
+            if word_stem in EVENT_GROUPS and weight == 1.0:
+                near_events.add(word_stem)
+            if word_stem in GENERIC:
+                weight *= 0.3
+            anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
+        if not near_events:
+            near_events = {s for s, _, _ in words if s in EVENT_GROUPS}
+        if isinstance(fact, EntityFact):
+            for word_stem in stems_of(" ".join([fact.name, *fact.aliases])):
+                anchors.pop(word_stem, None)
+        contexts.append(
+            FactContext(
+                fact,
+                anchors,
+                entity_stems,
+                frozenset(near_events),
+                occurrence.noun if occurrence else None,
+                reporting,
+                bool(HEDGE.search(claim_text)),
+                bool(DISPUTED.search(claim_text)),
+            )
+        )
+    return contexts
+
+
+def ranking_weights(contexts: list[FactContext], claim_text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for word_stem, _, _ in stem_positions(claim_text):
+        weights[word_stem] = 0.3 if word_stem in GENERIC else 1.0
+    for context in contexts:
+        if isinstance(context.fact, EntityFact):
+            for word_stem in stems_of(" ".join([context.fact.name, *context.fact.aliases])):
+                weights[word_stem] = max(weights.get(word_stem, 0.0), 1.0)
+    return weights
+
+
+# --- the source --------------------------------------------------------------------------
+
+
+def _score(stems: set[str] | frozenset[str], anchors: dict[str, float]) -> float:
+    return sum(anchors.get(s, 0.0) for s in stems)
+
+
+def _fact_segments(sentence: Sentence, found_facts: list[FoundFact]) -> list[tuple[int, int]]:
+    """The sentence's clauses, with clauses joined where a fact spans them ("January 25, 2017")."""
+    merged: list[tuple[int, int]] = []
+    for a, b in segments(sentence):
+        if merged and any(f.start < merged[-1][1] and f.end > a for f in found_facts):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _local_region(sentence: Sentence, found: FoundFact, others: list[FoundFact]) -> tuple[int, int]:
+    """The fact's clause; for a clause that is only the fact ("On 25 January 2017,"), up to the
+    next clause with words (or back to the one before, at the end of a sentence)."""
+    value_spans = [(f.start, f.end) for f in others if not isinstance(f.fact, (EntityFact, QuoteFact))]
+    spans = _fact_segments(sentence, others)
+    index = next((i for i, (a, b) in enumerate(spans) if a <= found.start < b), 0)
+
+    def has_words(span: tuple[int, int]) -> bool:
+        a, b = span
+        piece = sentence.text[a - sentence.start : b - sentence.start]
+        return any(not any(x <= a + start < y for x, y in value_spans) for _, start, _ in stem_positions(piece))
+
+    if has_words(spans[index]):
+        return spans[index]
+    for later in spans[index + 1 :]:
+        if has_words(later):
+            return spans[index][0], later[1]
+    for earlier in reversed(spans[:index]):
+        if has_words(earlier):
+            return earlier[0], spans[index][1]
+    return spans[index]
+
+
+def _region_words(sentence: Sentence, region: tuple[int, int], others: list[FoundFact]) -> list[tuple[str, int]]:
+    """(stem, offset) of the content words of a region, leaving out the words of numbers, dates
+    and names (a name is who, not what: "sentenced Taleh Bagirov to 20 years")."""
+    value_spans = [(f.start, f.end) for f in others if not isinstance(f.fact, QuoteFact)]
+    a, b = region
+    piece = sentence.text[a - sentence.start : b - sentence.start]
+    return [
+        (word_stem, a + start)
+        for word_stem, start, _ in stem_positions(piece)
+        if not any(x <= a + start < y for x, y in value_spans)
+    ]
+
+
+def _negated_after(
+    sentence: Sentence, found: FoundFact, words: list[tuple[str, int]], context: FactContext
+) -> bool:
+    """ "More than 70 individuals were not arrested": a negation between the fact and the claim's
+    word that follows it."""
+    for word, at in words:
+        if at < found.end:
+            continue
+        if word in context.anchors and context.anchors[word] >= 1.0:
+            between = sentence.text[found.end - sentence.start : at - sentence.start]
+            return bool(NEGATION_WORD.search(between))
+    return False
+
+
+NEGATION_WORD = re.compile(r"\b(?:not|never|no longer|не|deyil)\b|n't\b", re.IGNORECASE)
+DISPUTED = re.compile(
+    r"\b(?:false|untrue|not true|denied|denies|deny|denying|dismissed|baseless|fabricated|rumou?rs?|"
+    r"опроверг\w*|неправд\w*|təkzib\w*)\b",
+    re.IGNORECASE,
+)
+ENUMERATION = re.compile(
+    r"^\s*(?:including|among them|among whom|of whom|namely|such as|в том числе|o cümlədən|\w+ of (?:them|whom))\b",
+    re.I,
+)
+
+
+def _event_of_enumeration(
+    sentence: Sentence, region: tuple[int, int], others: list[FoundFact]
+) -> tuple[str | None, int]:
+    """ "seven were killed, including two police officers" / "six dead: two officers and four
+    residents": a list after "including" or a colon counts what the clause before it says."""
+    start = region[0] - sentence.start
+    before = sentence.text[:start].rstrip()
+    if not (before.endswith(":") or ENUMERATION.match(sentence.text[start:])):
+        return None, 10**6
+    head = _fact_segments(sentence, others)
+    previous = [span for span in head if span[1] <= region[0]]
+    if not previous:
+        return None, 10**6
+    words = _region_words(sentence, previous[-1], others)
+    events = [w for w, _ in words if w in EVENT_GROUPS]
+    return (events[-1], 1) if events else (None, 10**6)
+
+
+def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str | None, int, int | None]:
+    """The event word ("arrested", "killed") closest to the fact, how many words away, and where."""
+    before = [(w, at) for w, at in words if at < found.start]
+    after = [(w, at) for w, at in words if at >= found.end]
+    best, distance, where = None, 10**6, None
+    for index, (word, at) in enumerate(after):  # after first: "18 people were sentenced", "sentenced 18"
+        if word in EVENT_GROUPS:
+            best, distance, where = word, index + 1, at
+            break
+    for index, (word, at) in enumerate(reversed(before)):
+        if word in EVENT_GROUPS:
+            if index + 1 < distance:
+                best, distance, where = word, index + 1, at
+            break
+    return best, distance, where
+
+
+def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, event_at: int | None) -> str:
+    """Where a hedge ("asked the court to sentence 18", "18 could be sentenced") would bear on the
+    fact: from a few words before the fact or its event word to the later of the two."""
+    if event_at is None:
+        return sentence.text[region[0] - sentence.start : region[1] - sentence.start]
+    start, end = min(found.start, event_at), max(found.end, event_at + 1)
+    lead = sentence.text[: start - sentence.start].split()[-4:]
+    tail_end = sentence.text.find(" ", end - sentence.start)
+    return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
+
+
+def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
+    """Can the source's number count what the claim's number counts?
+
+    "18 people" may be "18 defendants"; "two police officers" are not "seven people" (a larger
+    group) nor "six dead"; "70 comments" and "16 others" never count people.
+    """
+    source_stems = {stem(w) for w in source_noun.split()} if source_noun else set()
+    if source_stems & (THINGS | NOT_THE_SAME_GROUP):
+        return False
+    if not claim_noun:
+        return True
+    claim_stems = {stem(w) for w in claim_noun.split()}
+    if claim_stems & THINGS:
+        return bool(claim_stems & source_stems)
+    if claim_stems & PEOPLE_GENERIC:
+        return True
+    return bool(claim_stems & source_stems)  # a specific group: the source must name it
+
+
+def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) -> bool:
+    if not isinstance(found.fact, DateFact):
+        return False
+    words = len(sentence.text.split())
+    if DATELINE.search(sentence.text) and words <= 14:
+        return True
+    if BYLINE.match(sentence.text) and words <= 10:
+        return True
+    if published and published.startswith(found.fact.value) or (published or "").startswith(found.fact.value):
+        return words <= 8
+    return words <= 6 and len(sentence.text) - len(found.text) < 25
+
+
+def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
+    """ "said on 6 February 2017": the date of a statement, not of the event it is about."""
+    before = sentence.text[: found.start - sentence.start]
+    words = re.findall(r"\w+", before)[-3:]
+    words = [w.lower() for w in words if w.lower() not in ("on", "in", "at", "of", "the", "this", "last")]
+    return bool(words) and words[-1] in REPORTING_WORDS
+
+
+def occurrences(
+    context: FactContext,
+    sentences: list[tuple[Sentence, list[FoundFact], set[str]]],
+    claim_facts: list[Fact],
+    published: str | None,
+) -> list[Occurrence]:
+    occurrences = []
+    for sentence, found_facts, sentence_stems in sentences:
+        if sentence.boilerplate:
+            continue
+        for found in found_facts:
+            if type(found.fact) is not type(context.fact):
+                continue
+            if isinstance(found.fact, CountFact) and not _nouns_compatible(context.noun, found.noun):
+                continue
+            if _is_dateline(sentence, found, published):
+                continue
+            if isinstance(found.fact, DateFact):
+                if found.year_assumed and published and found.fact.value[: len(published)] > published:
+                    continue
+                if not context.reporting and _reported_date(sentence, found):
+                    continue
+            region = _local_region(sentence, found, found_facts)
+            words = _region_words(sentence, region, found_facts)
+            local = {w for w, _ in words}
+            local_events = frozenset(local & EVENT_GROUPS)
+            event_at = None
+            if context.events:
+                # the figure must be about the claim's event: "18 people attended the hearing where
+                # the court sentenced ..." or "two officers were wounded and one was killed" are not
+                event, distance, event_at = _nearest_event(words, found)
+                if event is None:
+                    event, distance = _event_of_enumeration(sentence, region, found_facts)
+                limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
+                if event not in context.events or distance > limit:
+                    continue
+            region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
+            if not context.hedged and HEDGE.search(_hedge_span(sentence, region, found, event_at)):
+                continue  # asked for, expected, possible: not stated as done
+            if DISPUTED.search(sentence.text) and not context.disputes:
+                continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
+            negated_after = _negated_after(sentence, found, words, context)
+            relation = compare(context.fact, found.fact)
+            if found.negated or negated_after:
+                negates = found.negates
+                negated_here = negated_after or negates == "" or (
+                    negates and (stem(negates) in context.anchors or negates[:1].isdigit())
+                )
+                if negated_here:
+                    relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
+            elif relation is Relation.CONTRADICTS and (
+                found.year_assumed
+                or any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
+            ):
+                continue
+            local_anchors = {s: w for s, w in context.anchors.items() if s not in context.entity_stems}
+            occurrences.append(
+                Occurrence(
+                    found,
+                    sentence,
+                    relation,
+                    _score(sentence_stems, context.anchors),
+                    _score(local, context.anchors),
+                    local_events,
+                    bool(SUBGROUP.search(region_text)),
+                    _score(local, local_anchors),
+                    sum(1 for f in found_facts if type(f.fact) is type(found.fact)) == 1,
+                )
+            )
+    return occurrences
+
+
+TODAY = re.compile(r"\b(?:today|this morning|earlier today|сегодня|bu gün|bugün)\b", re.IGNORECASE)
+
+
+def today_dates(sentence_text: str, published: str | None) -> list[FoundFact]:
+    """ "today" in a page dated to the day is that day (support only, like a year taken from it)."""
+    if not published or len(published) != 10:
+        return []
+    return [
+        FoundFact(DateFact(value=published), m.start(), m.end(), m.group(), year_assumed=True)
+        for m in TODAY.finditer(sentence_text)
+    ]
