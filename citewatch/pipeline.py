@@ -30,7 +30,7 @@ from citewatch.config import Settings
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
-from citewatch.textcache import CachedText, TextCache
+from citewatch.textcache import CachedText, TextCache, extractor_fingerprint
 
 log = logging.getLogger("citewatch.pipeline")
 
@@ -182,7 +182,8 @@ class Pipeline:
         self.fetcher = fetcher
         self.archive = archive
         self.wayback = wayback
-        self.text_cache = text_cache or TextCache(settings.archive_dir / "text-cache")
+        self.text_cache = text_cache or TextCache(settings.archive_dir / "text-cache",
+                                                  salt=extractor_fingerprint())
         self.progress = progress or _quiet
         self.clock = clock
 

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 CACHE_VERSION = 1
@@ -25,12 +26,26 @@ class CachedText:
 
 
 
+@lru_cache(maxsize=1)
+def extractor_fingerprint() -> str:
+    """Changes whenever the extractor's code changes, so an improved extractor is not hidden
+    behind texts cached by the old one."""
+    import citewatch.charset
+    import citewatch.textextract
+
+    sha = hashlib.sha256()
+    for module in (citewatch.textextract, citewatch.charset):
+        sha.update(Path(module.__file__).read_bytes())
+    return sha.hexdigest()[:16]
+
+
 class TextCache:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, salt: str = ""):
         self.folder = Path(folder)
+        self.salt = salt
 
     def _path(self, digest: str) -> Path:
-        safe = hashlib.sha256(f"{CACHE_VERSION}:{digest}".encode()).hexdigest()
+        safe = hashlib.sha256(f"{CACHE_VERSION}:{self.salt}:{digest}".encode()).hexdigest()
         return self.folder / safe[:2] / f"{safe}.json"
 
     def get(self, digest: str | None) -> CachedText | None:

@@ -149,7 +149,7 @@ def serve(
     Uses the Prefect server of PREFECT_API_URL; when it is unset, starts `prefect server start`
     on a free loopback port for as long as this command runs and prints its UI address.
     """
-    from flows.prefect_env import configure_prefect
+    from flows.prefect_env import configure_prefect, configured_api_url
 
     paths = registries or sorted(Path("claims").glob("*.yaml"))
     if not paths:
@@ -163,7 +163,7 @@ def serve(
     configure_prefect(verbose)
     _check_cron(cron)
     _stop_on_sigterm()
-    api_url = os.environ.get("PREFECT_API_URL")
+    api_url = configured_api_url()
     if api_url:
         _serve(name, cron, parameters, api_url)
         return

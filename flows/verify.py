@@ -137,31 +137,33 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     session_factory = pl.open_state(settings)
     pipeline = pl.Pipeline.open(settings, progress=_document_progress(registry.document.id),
                                 clock=clock, session_factory=session_factory)
-    started = clock()
-    jobs = pl.plan_sources(registry)
-    pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
-    logger.info("%s: %d claims, %d distinct sources", registry.document.id,
-                len(registry.claims), len(jobs))
+    try:
+        started = clock()
+        jobs = pl.plan_sources(registry)
+        pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
+        logger.info("%s: %d claims, %d distinct sources", registry.document.id,
+                    len(registry.claims), len(jobs))
 
-    batches = pl.batch_by_host(jobs, batch_sources)
-    fetch_futures = [fetch_batch.submit(pipeline, batch, _batch_label(batch)) for batch in batches]
-    fetched_batches = [future.result() for future in fetch_futures]
-    offline = pl.run_offline([item for batch in fetched_batches for item in batch])
-    if offline:
-        logger.warning("every host failed at the connection level: the run is offline, "
-                       "no source is called dead")
-    read_futures = [read_batch.submit(pipeline, part, offline, _batch_label(batch))
-                    for part, batch in zip(fetched_batches, batches)]
-    copies = [copy for future in read_futures for copy in future.result()]
-    for copy in copies:
-        logger.info(pl.describe_copy(copy))
+        batches = pl.batch_by_host(jobs, batch_sources)
+        fetch_futures = [fetch_batch.submit(pipeline, batch, _batch_label(batch)) for batch in batches]
+        fetched_batches = [future.result() for future in fetch_futures]
+        offline = pl.run_offline([item for batch in fetched_batches for item in batch])
+        if offline:
+            logger.warning("every host failed at the connection level: the run is offline, "
+                           "no source is called dead")
+        read_futures = [read_batch.submit(pipeline, part, offline, _batch_label(batch))
+                        for part, batch in zip(fetched_batches, batches)]
+        copies = [copy for future in read_futures for copy in future.result()]
+        for copy in copies:
+            logger.info(pl.describe_copy(copy))
 
-    claims = check_claims_task(pipeline, registry, copies)
-    run = pl.assemble_run(registry, claims, offline, started, clock(),
-                          run_id=pl.new_run_id(started))
-    outcome = publish_task(session_factory, run, settings, clock())
+        claims = check_claims_task(pipeline, registry, copies)
+        run = pl.assemble_run(registry, claims, offline, started, clock(),
+                              run_id=pl.new_run_id(started))
+        outcome = publish_task(session_factory, run, settings, clock())
+    finally:
+        pipeline.close()
     artifacts_task(outcome)
-    pipeline.close()
     logger.info(outcome.one_line())
     summary = outcome.model_dump(mode="json")
     pipeline.progress(pl.ProgressEvent("finished", message=outcome.one_line(), outcome=summary))
