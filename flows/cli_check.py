@@ -168,7 +168,8 @@ def _text_from_url(url: str) -> tuple[str, dict[str, Any]]:
     from citewatch.fetch import Fetcher
     from citewatch.textextract import extract_text
 
-    fetched = Fetcher(load_settings()).fetch(url)
+    with Fetcher(load_settings()) as fetcher:
+        fetched = fetcher.fetch(url)
     if not fetched.status.readable or not fetched.body:
         reason = fetched.error or fetched.reason or "no readable answer"
         raise CitewatchError(f"{url}: {fetched.status.value} ({reason}); the claim cannot be checked against it")

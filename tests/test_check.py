@@ -276,3 +276,22 @@ def test_nardaran_registry_claims_against_texts_in_the_spirit_of_their_sources()
     got = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(g["id"], g["verdict"]) for g in got] == [
         (f"{claim_id}#{index}", verdict) for index, (claim_id, verdict, _, _) in enumerate(NARDARAN_SOURCES)]
+
+
+def test_long_real_looking_page_through_extract_text_and_check():
+    from citewatch.testing.fixture_web import site_html
+    from citewatch.textextract import extract_text
+
+    filler = "".join(
+        f"<p>The municipality said that {300 + i} trees were planted along the seafront in {1990 + i % 30}; "
+        f"the council met {i % 12 + 2} times to discuss the budget of the museum and its {i} carpets.</p>\n"
+        for i in range(620)
+    )
+    middle = ("<p>On 25 January 2017, the Baku Serious Crimes Court sentenced 18 people to prison terms ranging "
+              "from 10 to 20 years, the defendants' lawyers said.</p>\n")
+    html = site_html("Long read: the Nardaran case", filler[: len(filler) // 2] + middle + filler[len(filler) // 2 :])
+    assert len(html) > 100_000
+    extracted = extract_text(html.encode(), "text/html; charset=utf-8", "http://127.0.0.1/long")
+    result = check_claim(SENTENCES, extracted.text, published=extracted.published)
+    assert result.verdict is Verdict.SUPPORTED
+    assert all("sentenced 18 people" in extracted.text[p.start : p.end] for p in result.evidence)
