@@ -335,6 +335,22 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
     return words <= 6 and len(sentence.text) - len(found.text) < 25
 
 
+DATE_BOUND = re.compile(
+    r"\b(?:before|after|until|till|since|by|prior to|between|from|no later than|as of|as early as|"
+    r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _bounded_date(sentence: Sentence, found: FoundFact) -> bool:
+    """ "before 2015", "since November 2015", "between 2015 and 2017": a bound, not the date."""
+    before = sentence.text[max(0, found.start - sentence.start - 40) : found.start - sentence.start]
+    if DATE_BOUND.search(before):
+        return True
+    after = sentence.text[found.end - sentence.start : found.end - sentence.start + 20]
+    return bool(re.match(r"^\s*(?:and|to|until|–|-)\s*\d", after)) and "between" in before.lower()
+
+
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
     """ "said on 6 February 2017": the date of a statement, not of the event it is about."""
     before = sentence.text[: found.start - sentence.start]
@@ -364,6 +380,8 @@ def occurrences(
                 if found.year_assumed and published and found.fact.value[: len(published)] > published:
                     continue
                 if not context.reporting and _reported_date(sentence, found):
+                    continue
+                if _bounded_date(sentence, found):
                     continue
             region = _local_region(sentence, found, found_facts)
             words = _region_words(sentence, region, found_facts)
