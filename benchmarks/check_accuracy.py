@@ -7,7 +7,8 @@
 The set is ``tests/check_cases/*.yaml`` (claims, source texts, the verdict a careful fact-checker
 gives). Cases marked ``xfail`` count like any other: the figures are the checker's, not the
 test suite's. Time is wall time of ``check_claim`` alone, in this process (text extraction and
-fetching are not included), reported for all cases and for the long pages (100 KB+) apart.
+fetching are not included), reported for all cases and for the long pages (100 KB+) apart; the
+page caches are cleared before each check, so every page is read as for the first time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from check_cases.load import load_cases  # noqa: E402
 
 from citewatch.check import check_claim  # noqa: E402
 from citewatch.models import Fact  # noqa: E402
+from citewatch.passages import clear_caches  # noqa: E402
 
 VERDICTS = ("supported", "partially_supported", "contradicted", "not_found")
 FACTS = TypeAdapter(list[Fact])
@@ -41,6 +43,7 @@ def run(rounds: int) -> dict:
     for _ in range(rounds):
         for case in cases:
             facts = FACTS.validate_python(case.facts) if case.facts else None
+            clear_caches()  # each check reads its page for the first time, as in a run
             started = time.perf_counter()
             result = check_claim(case.claim, case.text, facts=facts, published=case.published)
             timings[case.id].append(time.perf_counter() - started)

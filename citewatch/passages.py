@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from citewatch.normalize import content_words, stem
 
@@ -38,6 +39,15 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences and lines (list items, headings, datelines) of ``text`` with their offsets."""
+    return list(_split_cached(text))
+
+
+@lru_cache(maxsize=8)  # a page is checked against each of the claims that cite it
+def _split_cached(text: str) -> tuple[Sentence, ...]:
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -135,8 +145,15 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
         sentences.append(Sentence(len(sentences), start, end, text[start:end]))
 
 
-def stems_of(text: str) -> set[str]:
-    return {stem(word) for word, _, _ in content_words(text)}
+def clear_caches() -> None:
+    """Forget the pages and sentences seen so far (benchmarks measure a page read for the first time)."""
+    _split_cached.cache_clear()
+    stems_of.cache_clear()
+
+
+@lru_cache(maxsize=16384)
+def stems_of(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word, _, _ in content_words(text))
 
 
 def stem_positions(text: str) -> list[tuple[str, int, int]]:
