@@ -1,0 +1,49 @@
+"""One parse of a registry per process and content.
+
+``citewatch verify`` validates its registries before Prefect starts, the flow-run name wants the
+document id, and the flow body needs the registry: three full loads of the same file, each a YAML
+parse with line numbers plus every claim checked against the document (seconds for thousands of
+claims). This cache hands the same :class:`LoadedRegistry` to all of them for as long as neither
+the registry file nor its document changed (compared by content, not by time stamps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from citewatch.registry import LoadedRegistry, load_registry
+
+_lock = threading.Lock()
+_loaded: dict[str, tuple[str, LoadedRegistry]] = {}
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing\0")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _files(registry_path: Path, loaded: LoadedRegistry | None) -> list[Path]:
+    document = loaded.registry.document.text if loaded is not None else None
+    return [registry_path] + ([registry_path.parent / document] if document else [])
+
+
+def load_registry_cached(path: str | Path) -> LoadedRegistry:
+    """``load_registry(path)``, parsed again only when the registry or its document changed.
+    Problems raise :class:`RegistryError` as ever (failed loads are not kept)."""
+    key = str(Path(path).resolve())
+    with _lock:
+        hit = _loaded.get(key)
+    if hit is not None and hit[0] == _digest(_files(Path(key), hit[1])):
+        return hit[1]
+    loaded = load_registry(path)
+    with _lock:
+        _loaded[key] = (_digest(_files(Path(key), loaded)), loaded)
+    return loaded
