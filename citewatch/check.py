@@ -16,6 +16,7 @@ The rules of step 3 live in :mod:`citewatch.context`; this module weighs what th
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -96,6 +97,7 @@ def judge_value_fact(
         and o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
         and not o.subgroup
         and (not context.events or context.events & o.local_events)
+        and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
     ]
     if contradicting:
         best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
@@ -117,6 +119,7 @@ def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
 
 
 PARAPHRASE_SHARE = 0.7
+ONE = re.compile(r"\bone\b", re.IGNORECASE)
 
 
 def judge_quote(

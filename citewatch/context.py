@@ -303,11 +303,12 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
     return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
 
 
-def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
+def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:
     """Can the source's number count what the claim's number counts?
 
     "18 people" may be "18 defendants"; "two police officers" are not "seven people" (a larger
-    group) nor "six dead"; "70 comments" and "16 others" never count people.
+    group) nor "six dead"; "70 comments" and "16 others" never count people. A bare number counts
+    the group its sentence names ("two officers were wounded and one was killed").
     """
     source_stems = {stem(w) for w in source_noun.split()} if source_noun else set()
     if source_stems & (THINGS | NOT_THE_SAME_GROUP):
@@ -319,6 +320,8 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None) -> bool:
         return bool(claim_stems & source_stems)
     if claim_stems & PEOPLE_GENERIC:
         return True
+    if not source_stems:
+        return claim_stems <= sentence_stems
     return bool(claim_stems & source_stems)  # a specific group: the source must name it
 
 
@@ -372,7 +375,9 @@ def occurrences(
         for found in found_facts:
             if type(found.fact) is not type(context.fact):
                 continue
-            if isinstance(found.fact, CountFact) and not _nouns_compatible(context.noun, found.noun):
+            if isinstance(found.fact, CountFact) and not _nouns_compatible(
+                context.noun, found.noun, sentence_stems
+            ):
                 continue
             if _is_dateline(sentence, found, published):
                 continue

@@ -186,8 +186,19 @@ _MODIFIERS = frozenset(
 )
 
 
-def _word_number_ok(match_text: str) -> bool:
-    return match_text.lower() not in ("one", "zero", "hundred", "thousand", "million")
+_ONE_COUNTS = re.compile(
+    r"^\s+(?:was|were|has|had|died|person|man|woman|child|police|policeman|officer|resident|civilian|protester|"
+    r"detainee|defendant|journalist|activist)\b",
+    re.IGNORECASE,
+)
+
+
+def _word_number_ok(match_text: str, following: str) -> bool:
+    """ "one" is a count only in "one was killed", "one officer died"; never in "one of the"."""
+    word = match_text.lower()
+    if word == "one":
+        return bool(_ONE_COUNTS.match(following))
+    return word not in ("zero", "hundred", "thousand", "million")
 
 
 _YEAR_WORD_AFTER = re.compile(r"^[\s-]*(?:года|году|год|г\.|-?ci\b|-?cü\b|-?cu\b|-?cı\b|il)", re.I)
@@ -441,7 +452,7 @@ def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
             if not key.startswith("a") and not re.match(r"^\s+(?:of\s+)?\w", text[end : end + 10]):
                 continue
         elif match.group("words"):
-            if not _word_number_ok(match.group("words")):
+            if not _word_number_ok(match.group("words"), text[end : end + 20]):
                 continue
             value, op = number_value(match.group("words")), Op.EQ
         else:

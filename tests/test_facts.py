@@ -76,6 +76,7 @@ def test_founded_and_led_by_gives_a_date_and_a_name():
         ("ən azı 68 nəfər", [(68, Op.GE)]),
         ("2.4 million crowns", [(2_400_000, Op.EQ)]),
         ("1.5 млн манатов", [(1_500_000, Op.EQ)]),
+        ("two were wounded and one was killed", [(2, Op.EQ), (1, Op.EQ)]),
     ],
 )
 def test_numbers_and_qualifiers(text, expected):
