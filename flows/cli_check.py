@@ -214,5 +214,15 @@ def _usage(message: str) -> None:
     raise typer.Exit(2)
 
 
+EPILOG = """Examples:
+
+  citewatch check --claim "more than seventy individuals were arrested" --text-file source.txt
+
+  citewatch check --claim "In 2022, the State Department imposed sanctions" --url https://example.org/a --json
+
+  citewatch check --batch claims.jsonl > results.jsonl   (one {"id", "claim", "text"} per line)
+"""
+
+
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check", epilog=EPILOG)(check)
