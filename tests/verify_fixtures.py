@@ -51,7 +51,7 @@ EXPECTED_FIRST_RUN = {
 def budget_page(amount: str = "12 million euros") -> Route:
     """With an ETag, so a second run of the unchanged page is a 304."""
     return html_page("Council approves harbour budget", etag=f'"budget-{amount.split()[0]}"', main_html=f"""
-      <p>ALDANE, 14 March 2021 — The city council approved a budget of {amount} in March 2021
+      <p>The city council approved a budget of {amount} in March 2021
       for the renovation of the old harbour, after a long debate in the chamber.</p>
       <p>The opposition voted against the plan, saying the harbour needed more than repairs.</p>
       <p>Work on the quays is expected to start in the autumn.</p>""")
