@@ -311,13 +311,15 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
     the group its sentence names ("two officers were wounded and one was killed").
     """
     source_stems = {stem(w) for w in source_noun.split()} if source_noun else set()
+    claim_stems = {stem(w) for w in claim_noun.split()} if claim_noun else set()
+    if claim_stems & source_stems - NOT_THE_SAME_GROUP:
+        return True  # "12 million euros" and "12 million euros"
     if source_stems & (THINGS | NOT_THE_SAME_GROUP):
         return False
     if not claim_noun:
         return True
-    claim_stems = {stem(w) for w in claim_noun.split()}
     if claim_stems & THINGS:
-        return bool(claim_stems & source_stems)
+        return False
     if claim_stems & PEOPLE_GENERIC:
         return True
     if not source_stems:
