@@ -235,6 +235,16 @@ def _confidence(verdict: Verdict, outcomes: list[_Outcome], coverage: float) -> 
     return round(0.5 + 0.3 * (1 - coverage), 2)
 
 
+def _names_in(sentence_text: str, facts: list[Fact]) -> frozenset[str]:
+    """The claim's words of the names a sentence mentions in any spelling ("Керима Алимарданова"
+    counts as "Kerim Alimardanov" for the context of the sentence)."""
+    words: set[str] = set()
+    for fact in facts:
+        if isinstance(fact, EntityFact) and find_name(fact.name, sentence_text, fact.aliases):
+            words |= stems_of(fact.name)
+    return frozenset(words)
+
+
 def check_claim(
     claim_text: str, text: str, facts: list[Fact] | None = None, published: str | None = None
 ) -> CheckResult:
@@ -262,7 +272,7 @@ def check_claim(
         for item in found:
             item.start += sentence.start
             item.end += sentence.start
-        read.append((sentence, found, stems_of(sentence.text)))
+        read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts)))
 
     normalised = normalize_with_map(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
     outcomes: list[_Outcome] = []

@@ -218,6 +218,11 @@ def _local_region(sentence: Sentence, found: FoundFact, others: list[FoundFact])
     return spans[index]
 
 
+def _next_segment_end(sentence: Sentence, region: tuple[int, int], others: list[FoundFact]) -> int:
+    following = [span for span in _fact_segments(sentence, others) if span[0] >= region[1]]
+    return following[0][1] if following else region[1]
+
+
 def _region_words(sentence: Sentence, region: tuple[int, int], others: list[FoundFact]) -> list[tuple[str, int]]:
     """(stem, offset) of the content words of a region, leaving out the words of numbers, dates
     and names (a name is who, not what: "sentenced Taleh Bagirov to 20 years")."""
@@ -399,6 +404,10 @@ def occurrences(
                 # the figure must be about the claim's event: "18 people attended the hearing where
                 # the court sentenced ..." or "two officers were wounded and one was killed" are not
                 event, distance, event_at = _nearest_event(words, found)
+                if event is None and isinstance(found.fact, DateFact):
+                    # "A Baku court on January 25, 2017, convicted 18 men": the verb after the comma
+                    wider = _next_segment_end(sentence, region, found_facts)
+                    event, distance, event_at = _nearest_event(_region_words(sentence, (region[0], wider), found_facts), found)
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, found_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE

@@ -97,7 +97,11 @@ _LABEL_BEFORE = re.compile(
     r"number|item|id|tel|phone|fax|room|part|clause|resolution|law|decree|aged|age|статья|статьи|maddə)\.?|[#№§$€£/])\s*$|:$",
     re.IGNORECASE,
 )
-_LABEL_AFTER = re.compile(r"^(?:[/:]\d|\.\d|[-‐]\w|st\b|nd\b|rd\b|th\b|°|\s*(?:am|pm|a\.m\.|p\.m\.)\b)", re.I)
+_LABEL_AFTER = re.compile(
+    r"^(?:[/:]\d|\.\d|[-‐](?!(?:dən|dan|ndən|ndan|da|də|nda|ndə|ə|a|yə|ya|ci|cü|cu|cı|i|ı|u|ü)\b)\w"
+    r"|st\b|nd\b|rd\b|th\b|°|\s*(?:am|pm|a\.m\.|p\.m\.)\b)",
+    re.I,
+)  # "18-page", "47347/18", "10:30" — but Azerbaijani "70-dən çox" is a number with a case ending
 
 
 @dataclass
