@@ -94,16 +94,26 @@ def test_verify_document_flow_verdicts_artifacts_names_and_flags(site):
     assert len(task_runs) <= 7
 
 
-def test_cli_verify_override_unflag_and_fail_on(site):
+def test_cli_verify_override_unflag_fail_on_and_wayback(site, monkeypatch):
+    from citewatch.testing.fake_wayback import FakeWayback
+
     web, registry, workdir = site
     url = web[1].url("/strike")
+    wayback = FakeWayback().start()
+    wayback.add_snapshot(web[0].url("/gone"), "20190301000000",
+                         "<html><body><article><p>The ferry service to Kessel ended in 2019 after "
+                         "forty years.</p></article></body></html>")
+    monkeypatch.setenv("CITEWATCH_WAYBACK_URL", wayback.base_url)
     assert cli("flag", str(registry), "workers", "--reason", "check the union's count").exit_code == 0
     assert cli("unflag", "aldane-harbour", "workers").exit_code == 0
     done = cli("override", str(registry), "workers", "--source", url, "--supports",
                "--reason", "the union's later statement gives 450", "--by", "editor-bo")
     assert done.exit_code == 0, done.output
 
-    result = cli("verify", str(registry), "--fail-on", "contradicted,not_found")
+    try:
+        result = cli("verify", str(registry), "--fail-on", "contradicted,not_found")
+    finally:
+        wayback.stop()
 
     assert result.exit_code == 1, result.output
     assert "harbour" in result.stdout and "latest.json" in result.stdout
@@ -113,6 +123,10 @@ def test_cli_verify_override_unflag_and_fail_on(site):
     assert workers["verdict"] == "supported"
     assert workers["sources"][0]["override"]["who"] == "editor-bo"
     assert report["flags"] == []
+    ferry = next(c for c in report["claims"] if c["id"] == "ferry")
+    assert ferry["verdict"] == "supported"  # the dead page, read from the Wayback Machine
+    assert ferry["sources"][0]["checked_copy"] == "wayback"
+    assert "20190301000000" in ferry["sources"][0]["archive"]["wayback_url"]
 
     from flows.cli import app
 
