@@ -12,13 +12,13 @@ number between 1800 and 2099 that is not followed by a counted noun is a year.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from text_to_num import alpha2digit
 
 from citewatch.models import CountFact, DateFact, EntityFact, Fact, Op, QuoteFact, RangeFact
-from citewatch.normalize import WORD, fold
+from citewatch.normalize import WORD
 
 # --- vocabulary --------------------------------------------------------------------------
 
@@ -116,7 +116,6 @@ class FoundFact:
     negates: str | None = None  # the word the negation applies to; "" when it is the fact itself
     noun: str | None = None
     year_assumed: bool = False
-    parts: list[tuple[int, int]] = field(default_factory=list)
 
 
 # --- numbers -----------------------------------------------------------------------------
@@ -584,4 +583,4 @@ def fact_label(fact: Fact) -> str:
     return f"“{fact.text}”"
 
 
-__all__ = ["FoundFact", "find_facts", "infer_facts", "fact_label", "number_value", "fold"]
+__all__ = ["FoundFact", "find_facts", "infer_facts", "fact_label", "number_value", "negation_before"]
