@@ -22,22 +22,31 @@ from citewatch.normalize import WORD
 
 # --- vocabulary --------------------------------------------------------------------------
 
-MONTHS = {
-    # English
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-    # Russian (nominative and genitive)
-    "январь": 1, "января": 1, "февраль": 2, "февраля": 2, "март": 3, "марта": 3, "апрель": 4,
-    "апреля": 4, "май": 5, "мая": 5, "июнь": 6, "июня": 6, "июль": 7, "июля": 7, "август": 8,
-    "августа": 8, "сентябрь": 9, "сентября": 9, "октябрь": 10, "октября": 10, "ноябрь": 11,
-    "ноября": 11, "декабрь": 12, "декабря": 12, "январе": 1, "феврале": 2, "марте": 3, "апреле": 4,
-    "мае": 5, "июне": 6, "июле": 7, "августе": 8, "сентябре": 9, "октябре": 10, "ноябре": 11, "декабре": 12,
-    # Azerbaijani
-    "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "iyun": 6, "iyul": 7, "avqust": 8,
-    "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
-}
+MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
+DATE_LANGUAGES = ("en", "ru", "az")  # the languages of the sources that occur; dateparser knows many more
+# Forms dateparser's locale data leaves out: Russian "в декабре", and abbreviations that are words.
+EXTRA_MONTH_FORMS = {"январе": 1, "феврале": 2, "марте": 3, "апреле": 4, "мае": 5, "июне": 6, "июле": 7,
+                     "августе": 8, "сентябре": 9, "октябре": 10, "ноябре": 11, "декабре": 12}
+NOT_MONTHS = frozenset({"sen"})  # Azerbaijani "you"
+
+
+def _month_names() -> dict[str, int]:
+    """Month names and abbreviations of :data:`DATE_LANGUAGES`, from dateparser's locale data."""
+    from dateparser.languages import default_loader
+
+    names: dict[str, int] = {}
+    for language in DATE_LANGUAGES:
+        info = default_loader.get_locale(language).info
+        for number, key in enumerate(MONTH_KEYS, start=1):
+            for name in info.get(key, []):
+                name = name.lower()
+                if name.isalpha() and name not in NOT_MONTHS:
+                    names[name] = number
+    return {**names, **EXTRA_MONTH_FORMS}
+
+
+MONTHS = _month_names()
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 MONTH = rf"(?P<month>{_MONTH_ALT})\.?"
 
