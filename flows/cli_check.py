@@ -116,6 +116,10 @@ def run_batch(lines: Iterable[str], out: TextIO) -> int:
         except (ValueError, ValidationError, CitewatchError) as exc:
             bad += 1
             output = {"id": item_id, "line": number, "error": _one_line(exc)}
+        except Exception as exc:  # a bug must not lose the rest of a long batch
+            bad += 1
+            output = {"id": item_id, "line": number,
+                      "error": f"internal error ({type(exc).__name__}: {exc}); please report this line"}
         out.write(json.dumps(output, ensure_ascii=False) + "\n")
         out.flush()
     return bad
