@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from citewatch import pipeline as pl
 from citewatch.config import load_settings
@@ -119,7 +120,13 @@ def _batch_label(jobs: list[pl.SourceJob]) -> str:
     return head if len(hosts) == 1 else f"{head}+{len(hosts) - 1}-hosts"
 
 
-@flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False)
+# Each batch fetches up to `max_parallel_hosts` hosts at once; two batches at a time overlap one
+# batch's slowest host with the next batch's work while keeping the total bounded.
+BATCHES_AT_ONCE = 2
+
+
+@flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))
 def verify_document(registry_path: str, reports_dir: str | None = None,
                     archive_dir: str | None = None, no_wayback: bool = False,
                     now: datetime | None = None,
