@@ -297,6 +297,17 @@ def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str 
     return best, distance, where
 
 
+BESIDE_WORDS = 3
+
+
+def _anchor_beside(words: list[tuple[str, int]], found: FoundFact, context: FactContext) -> bool:
+    """For a claim that names no event: one of its own words (not a generic one) stands right
+    beside the figure ("a budget of 12 million", "closed for nine days")."""
+    before = [w for w, at in words if at < found.start][-BESIDE_WORDS:]
+    after = [w for w, at in words if at >= found.end][:BESIDE_WORDS]
+    return any(context.anchors.get(w, 0.0) >= 0.5 for w in before + after)
+
+
 def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, event_at: int | None) -> str:
     """Where a hedge ("asked the court to sentence 18", "18 could be sentenced") would bear on the
     fact: from a few words before the fact or its event word to the later of the two."""
@@ -413,6 +424,8 @@ def occurrences(
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
                 if event not in context.events or distance > limit:
                     continue
+            elif not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context):
+                continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
             if not context.hedged and HEDGE.search(_hedge_span(sentence, region, found, event_at)):
                 continue  # asked for, expected, possible: not stated as done
