@@ -150,13 +150,14 @@ def test_two_concurrent_runs_of_one_document_leave_consistent_state(site):
     _web, registry, workdir = site
     results, errors = [], []
 
-    def run():
+    def run(batch_sources: int):
         try:
-            results.append(verify_document(str(registry)))
+            results.append(verify_document(str(registry), batch_sources=batch_sources))
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    # one run in a single batch, the other with one batch per host
+    threads = [threading.Thread(target=run, args=(size,)) for size in (200, 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -164,6 +165,8 @@ def test_two_concurrent_runs_of_one_document_leave_consistent_state(site):
 
     assert errors == []
     assert len({r["run_id"] for r in results}) == 2
+    assert [sorted(c["verdict"] for c in r["claims"]) for r in results] == \
+        [sorted(EXPECTED_FIRST_RUN.values())] * 2
     settings = load_settings()
     session_factory = pl.open_state(settings)
     runs = list_runs(session_factory, "aldane-harbour")
