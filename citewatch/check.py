@@ -132,10 +132,12 @@ def judge_quote(
     haystack, positions = normalised
     needle = normalize_quote_text(fact.text)
     index = haystack.find(needle) if needle else -1
-    if index >= 0:
+    while index >= 0:
         start, end = positions[index], positions[index + len(needle) - 1] + 1
         sentence = next((s for s in sentences if s.start <= start < s.end), None)
-        return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=2.0)
+        if sentence is None or not sentence.boilerplate:  # a headline in a link list is another page's
+            return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=2.0)
+        index = haystack.find(needle, index + 1)
     wanted = stems_of(fact.text)
     best, best_share = None, 0.0
     for sentence in candidates:
