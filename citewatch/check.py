@@ -111,6 +111,8 @@ def judge_value_fact(
 
 def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
     for sentence in candidates:
+        if sentence.boilerplate:
+            continue
         span = find_name(fact.name, sentence.text, fact.aliases)
         if span:
             start, end = sentence.start + span[0], sentence.start + span[1]
