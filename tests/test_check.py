@@ -295,3 +295,17 @@ def test_long_real_looking_page_through_extract_text_and_check():
     result = check_claim(SENTENCES, extracted.text, published=extracted.published)
     assert result.verdict is Verdict.SUPPORTED
     assert all("sentenced 18 people" in extracted.text[p.start : p.end] for p in result.evidence)
+
+
+def test_benchmark_prints_accuracy_precision_recall_and_time(tmp_path, capsys):
+    sys.path.insert(0, str(REPO))
+    from benchmarks import check_accuracy
+
+    out_file = tmp_path / "figures.json"
+    assert check_accuracy.main(["--rounds", "1", "--json", str(out_file)]) == 0
+    printed = capsys.readouterr().out
+    assert "accuracy" in printed and "precision" in printed and "time per check" in printed
+    figures = json.loads(out_file.read_text())
+    assert figures["cases"] == len(CASES)
+    assert figures["wrong_supported"] == 0
+    assert set(figures["per_verdict"]) == {"supported", "partially_supported", "contradicted", "not_found"}
