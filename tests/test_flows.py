@@ -215,3 +215,25 @@ def test_verify_with_bad_registries_lists_every_problem_and_exits_2_before_any_r
     assert any(line.startswith(str(data / "duplicate-id.yaml") + ":") for line in problems)
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "r").exists()  # nothing ran
+
+
+def test_progress_bar_counts_done_failed_and_pending():
+    import io
+
+    from rich.console import Console
+
+    from citewatch.models import SourceStatus
+    from citewatch.pipeline import ProgressEvent
+    from flows.verify_view import ProgressDisplay
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    with ProgressDisplay(console) as display:
+        display.on_event(ProgressEvent("planned", document_id="doc", total=3))
+        display.on_event(ProgressEvent("source", document_id="doc", url="u1", status=SourceStatus.LIVE))
+        display.on_event(ProgressEvent("source", document_id="doc", url="u2", status=SourceStatus.DEAD,
+                                       failed=True))
+        display.progress.refresh()
+        during = screen.getvalue()
+        display.on_event(ProgressEvent("finished", document_id="doc"))  # ignored by the bar
+    assert "2/3" in during and "failed 1" in during and "pending 1" in during

@@ -124,3 +124,15 @@ def test_prefect_yaml_declares_the_same_flow_for_a_process_work_pool():
         assert (repo / path).exists(), path
     assert CronSchedule(cron=deployment["schedules"][0]["cron"])
     assert deployment["work_pool"]["name"] == "citewatch"
+
+
+def test_serve_refuses_a_bad_cron_expression_before_starting_anything(tmp_path):
+    from typer.testing import CliRunner
+
+    from citewatch.errors import ConfigError
+    from flows.cli import app
+
+    registry = Path(__file__).parent / "data" / "registries" / "good.yaml"
+    result = CliRunner().invoke(app, ["serve", str(registry), "--cron", "every morning"])
+    assert isinstance(result.exception, ConfigError)
+    assert "every morning" in str(result.exception) and "cron" in str(result.exception)
