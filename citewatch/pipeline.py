@@ -165,10 +165,6 @@ def _parse_partial_date(value: str | None) -> datetime | None:
     return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
 
 
-
-
-
-
 # --- the pipeline ----------------------------------------------------------------------------
 
 
@@ -198,11 +194,10 @@ class Pipeline:
         """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client."""
         from citewatch.archive import WarcArchive
         from citewatch.fetch import Fetcher
+        from citewatch.wayback import client_from_settings
 
         if session_factory is None:
             session_factory = open_state(settings)
-        from citewatch.wayback import client_from_settings
-
         return cls(settings, fetcher=Fetcher(settings),
                    archive=WarcArchive(settings.archive_dir, session_factory),
                    wayback=client_from_settings(settings), progress=progress, clock=clock)
@@ -224,9 +219,6 @@ class Pipeline:
                                                 + (f" {result.http_status}" if result.http_status else "")))
         return [done[job.url] for job in jobs]
 
-    def fetch_one(self, job: SourceJob) -> Fetched:
-        return self._archived(job, self.fetcher.fetch(job.url, self._validators(job.url)))
-
     def _archived(self, job: SourceJob, result: FetchResult) -> Fetched:
         capture, error = None, None
         try:
@@ -234,6 +226,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
             error = f"not archived: {exc}"
             log.warning("could not archive %s: %s", job.url, exc)
+            return Fetched(job, result, None, error)  # keeps the body: it is the only copy
         return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
 
     def _validators(self, url: str):
@@ -279,13 +272,17 @@ class Pipeline:
         return copy
 
     def _read_live(self, copy: SourceCopy, fetched: Fetched) -> None:
-        capture = fetched.capture
-        if capture is None or not capture.has_payload:  # e.g. not archived: the newest good copy
-            capture = self._closest_capture(copy.job.url)
-        if capture is None:
+        result, capture = fetched.result, fetched.capture
+        if capture is None and result.body:  # not archived: read the body we still hold
+            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding):
+                copy.checked_copy = CheckedCopy.LIVE
+            return
+        if (capture is None or not capture.has_payload) and result.not_modified:
+            capture = self._closest_capture(copy.job.url)  # the copy the 304 confirmed
+        if capture is None or not capture.has_payload:
             copy.notes.append("the live page answered but no stored copy of it was found")
             return
-        if self._read_capture(copy, capture):
+        if self._read_capture(copy, capture, result.encoding if capture is fetched.capture else None):
             copy.checked_copy = CheckedCopy.LIVE
             if fetched.result.not_modified:
                 copy.notes.append("unchanged since the last check (304)")
@@ -303,20 +300,34 @@ class Pipeline:
         """The newest archived answer of ``url`` that was a readable page."""
         return self.archive.closest(url)
 
-    def _read_capture(self, copy: SourceCopy, capture) -> bool:
+    def _read_capture(self, copy: SourceCopy, capture, encoding: str | None = None) -> bool:
         digest = capture.payload_digest
         cached = self.text_cache.get(digest)
         if cached is None:
             body = self.archive.read_payload(capture)
             digest = digest or payload_digest(body)
-            cached = self._extract(body, capture.content_type or "", capture.final_url or capture.url, None)
+            cached = self._extract(body, capture.content_type or "", capture.final_url or capture.url, encoding)
             if cached is None:
                 return False
             self.text_cache.put(digest, cached)
         copy.archive = copy.archive.model_copy(update={"warc": capture.warc_file, "offset": capture.offset})
+        self._use_text(copy, digest, cached)
+        return True
+
+    def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
+                   encoding: str | None) -> bool:
+        digest = payload_digest(body)
+        cached = self.text_cache.get(digest) or self._extract(body, content_type, url, encoding)
+        if cached is None:
+            return False
+        self.text_cache.put(digest, cached)
+        self._use_text(copy, digest, cached)
+        return True
+
+    @staticmethod
+    def _use_text(copy: SourceCopy, digest: str | None, cached: CachedText) -> None:
         copy.content_digest = digest
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
-        return True
 
     def _extract(self, body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
         from citewatch.textextract import extract_text
@@ -350,16 +361,10 @@ class Pipeline:
         if body is None:
             copy.notes.append(f"the Wayback Machine snapshot {snapshot.archive_url} could not be fetched")
             return
-        content_type = snapshot.mimetype or ""
-        digest = payload_digest(body)
-        cached = self.text_cache.get(digest) or self._extract(body, content_type, job.url, None)
-        if cached is None:
+        if not self._read_body(copy, body, snapshot.mimetype or "", job.url, None):
             copy.notes.append("the Wayback Machine snapshot has no readable text")
             return
-        self.text_cache.put(digest, cached)
         copy.checked_copy = CheckedCopy.WAYBACK
-        copy.content_digest = digest
-        copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
         copy.archive = copy.archive.model_copy(update={
             "wayback_url": snapshot.archive_url, "wayback_timestamp": snapshot.timestamp})
         copy.notes.append(f"checked against the Wayback Machine snapshot of {snapshot.captured_at:%Y-%m-%d}")

@@ -243,3 +243,23 @@ def test_wayback_down_never_fails_the_run(site):
     assert ferry.verdict.value == "unverifiable"
     assert ferry.sources[0].checked_copy is None
     assert {c.id: c.verdict.value for c in run.claims}["budget"] == "supported"
+
+
+def test_a_failing_archive_loses_no_check(site):
+    from citewatch.archive import WarcArchive
+    from citewatch.errors import ArchiveError
+    from citewatch.fetch import Fetcher
+
+    class FullDisk(WarcArchive):
+        def store(self, result):
+            raise ArchiveError("no space left on device")
+
+    web, loaded, settings = site
+    archive = FullDisk(settings.archive_dir, pl.open_state(settings))
+    pipeline = pl.Pipeline(settings, fetcher=Fetcher(settings), archive=archive, clock=fixed_clock(DAY0))
+    run = pipeline.run(loaded)
+
+    assert {c.id: c.verdict.value for c in run.claims} == EXPECTED_FIRST_RUN
+    budget = {c.id: c for c in run.claims}["budget"].sources[0]
+    assert budget.checked_copy.value == "live"
+    assert any("no space left" in note for note in budget.notes)
