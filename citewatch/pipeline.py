@@ -30,7 +30,7 @@ from citewatch.config import Settings
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
-from citewatch.textcache import CachedText, TextCache, extractor_fingerprint
+from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
 
 log = logging.getLogger("citewatch.pipeline")
 
@@ -179,7 +179,7 @@ class Pipeline:
         self.archive = archive
         self.wayback = wayback
         self.text_cache = text_cache or TextCache(settings.archive_dir / "text-cache",
-                                                  salt=extractor_fingerprint())
+                                                  salt=code_fingerprint())
         self.progress = progress or _quiet
         self.clock = clock
 
@@ -392,7 +392,7 @@ class Pipeline:
     def check_claim(self, claim: Claim, copies: dict[str, SourceCopy]) -> ClaimResult:
         from citewatch.check import combine_source_verdicts
 
-        sources = [source_result(claim, copies[s.url], s.published) for s in claim.sources]
+        sources = [source_result(claim, copies[s.url], s.published, self.text_cache) for s in claim.sources]
         verdict = combine_source_verdicts([s.verdict for s in sources]) if sources else Verdict.UNSOURCED
         facts = claim.facts if claim.facts is not None else _inferred_facts(claim.text)
         return ClaimResult(id=claim.id, text=claim.text, section=claim.section, verdict=verdict,
@@ -424,18 +424,25 @@ def new_run_id(started: datetime) -> str:
     return f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None) -> SourceResult:
-    """Check one claim against the copy of one of its sources."""
+def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None,
+                  cache: TextCache | None = None) -> SourceResult:
+    """Check one claim against the copy of one of its sources (reusing a cached check of the
+    same text, claim and code when there is one)."""
     base = dict(url=copy.job.url, status=copy.status, http_status=copy.http_status,
                 final_url=copy.final_url, checked_copy=copy.checked_copy, archive=copy.archive,
                 content_digest=copy.content_digest, title=copy.title, published=copy.published,
                 error=copy.error, attempts=copy.attempts, notes=list(copy.notes))
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
-    from citewatch.check import check_claim
+    published = copy.published or registry_published
+    key = check_key(copy.content_digest, claim.text, claim.facts, published) if copy.content_digest else None
+    checked = cache.get_check(key) if cache and key else None
+    if checked is None:
+        from citewatch.check import check_claim
 
-    checked = check_claim(claim.text, copy.text, facts=claim.facts,
-                          published=copy.published or registry_published)
+        checked = check_claim(claim.text, copy.text, facts=claim.facts, published=published)
+        if cache and key:
+            cache.put_check(key, checked)
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
                         confidence=checked.confidence, text=copy.text,
                         **{**base, "notes": base["notes"] + list(checked.notes)})

@@ -1,8 +1,10 @@
-"""Extracted text kept by payload digest, so that an unchanged page is not extracted twice.
+"""What was derived from a payload, kept by its digest: the extracted text, and each claim's check
+against it. An unchanged page (a 304, or the same bytes) then costs neither an extraction nor a
+check on the next run.
 
-A second run of an unchanged page gets a 304 (or the same bytes); its text is then read from
-here instead of running the HTML/PDF extractor again. One small JSON file per digest under
-``<archive-dir>/text-cache/``; a broken or missing file only means "extract again".
+One small JSON file per entry under ``<archive-dir>/text-cache/``; a broken or missing file only
+means "compute again". Every key includes a fingerprint of citewatch's own code, so a better
+extractor or checker is never hidden behind results cached by the old one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-CACHE_VERSION = 1
+from citewatch.models import CheckResult
+
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -25,18 +29,21 @@ class CachedText:
     published: str | None = None
 
 
-
 @lru_cache(maxsize=1)
-def extractor_fingerprint() -> str:
-    """Changes whenever the extractor's code changes, so an improved extractor is not hidden
-    behind texts cached by the old one."""
-    import citewatch.charset
-    import citewatch.textextract
-
+def code_fingerprint() -> str:
+    """Changes whenever any module of the citewatch package changes."""
+    package = Path(__file__).resolve().parent
     sha = hashlib.sha256()
-    for module in (citewatch.textextract, citewatch.charset):
-        sha.update(Path(module.__file__).read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        sha.update(path.relative_to(package).as_posix().encode())
+        sha.update(path.read_bytes())
     return sha.hexdigest()[:16]
+
+
+def check_key(digest: str, claim_text: str, facts: list | None, published: str | None) -> str:
+    """What a check depends on besides the code: the text (by digest), the claim and its facts."""
+    facts_json = json.dumps([f.model_dump(mode="json") for f in facts], sort_keys=True) if facts is not None else "inferred"
+    return f"check:{digest}:{published}:{claim_text}:{facts_json}"
 
 
 class TextCache:
@@ -44,29 +51,51 @@ class TextCache:
         self.folder = Path(folder)
         self.salt = salt
 
-    def _path(self, digest: str) -> Path:
-        safe = hashlib.sha256(f"{CACHE_VERSION}:{self.salt}:{digest}".encode()).hexdigest()
-        return self.folder / safe[:2] / f"{safe}.json"
+    # -- extracted text -------------------------------------------------------------------
 
     def get(self, digest: str | None) -> CachedText | None:
-        if not digest:
-            return None
+        data = self._read(f"text:{digest}") if digest else None
         try:
-            data = json.loads(self._path(digest).read_text(encoding="utf-8"))
-            return CachedText(**data)
-        except (OSError, ValueError, TypeError):
+            return CachedText(**data) if data is not None else None
+        except TypeError:
             return None
 
     def put(self, digest: str | None, entry: CachedText) -> None:
-        if not digest:
-            return
-        path = self._path(digest)
+        if digest:
+            self._write(f"text:{digest}", asdict(entry))
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def get_check(self, key: str) -> CheckResult | None:
+        data = self._read(key)
+        try:
+            return CheckResult.model_validate(data) if data is not None else None
+        except ValueError:
+            return None
+
+    def put_check(self, key: str, result: CheckResult) -> None:
+        self._write(key, result.model_dump(mode="json"))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        safe = hashlib.sha256(f"{CACHE_VERSION}:{self.salt}:{key}".encode()).hexdigest()
+        return self.folder / safe[:2] / f"{safe}.json"
+
+    def _read(self, key: str):
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, key: str, data) -> None:
+        path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Write then rename: a concurrent run never reads half a file.
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(asdict(entry), handle)
+                json.dump(data, handle)
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written costs time, never a result

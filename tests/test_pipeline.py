@@ -132,10 +132,20 @@ def test_second_run_sees_a_changed_page_and_checks_a_dead_one_from_the_local_arc
     assert len(list_runs(pl.open_state(settings), "aldane-harbour")) == 2
 
 
-def test_unchanged_page_costs_a_304_and_keeps_its_verdict(site):
+def test_unchanged_pages_cost_a_304_and_no_new_extraction_or_check(site, monkeypatch):
+    import citewatch.check
+    import citewatch.textextract
+
     web, loaded, settings = site
     pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0))
+    calls = []
+    for module, name in ((citewatch.check, "check_claim"), (citewatch.textextract, "extract_text")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+
     outcome = pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0 + timedelta(hours=1)))
+
+    assert calls == []  # texts and checks of unchanged pages come from the cache
 
     second = web[0].requests_to("/budget")[-1]
     assert second.headers.get("If-None-Match") == '"budget-12"'
