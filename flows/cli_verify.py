@@ -301,9 +301,35 @@ def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
     print(f"override: {source} {says} {document_id}/{claim_id} ({note.who}): {note.reason}")
 
 
+EXAMPLES = {
+    "verify": """Examples:
+
+  citewatch verify claims/nardaran-case.yaml
+
+  citewatch verify claims/*.yaml --no-wayback --fail-on contradicted,unverifiable   (for CI)
+
+  citewatch verify claims/nardaran-case.yaml --reports-dir /tmp/r --verbose""",
+    "serve": """Examples:
+
+  citewatch serve claims/nardaran-case.yaml --cron "0 6 * * *"    (every day at 06:00 UTC)
+
+  PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",
+    "flag": """Examples:
+
+  citewatch flag nardaran-case arrests --reason "police and court counts differ; ask the reporter"
+
+  citewatch flag claims/nardaran-case.yaml arrests --reason "check the 2016 source" --by ann""",
+    "unflag": """Example:
+
+  citewatch unflag nardaran-case arrests --reason 'reporter confirmed the count'""",
+    "override": """Examples:
+
+  citewatch override nardaran-case arrests --source https://example.org/a --supports --reason "the table on p. 3 gives 72"
+
+  citewatch override nardaran-case arrests --source https://example.org/a --clear""",
+}
+
+
 def register(app: typer.Typer) -> None:
-    app.command()(verify)
-    app.command()(serve)
-    app.command()(flag)
-    app.command()(unflag)
-    app.command()(override)
+    for command in (verify, serve, flag, unflag, override):
+        app.command(command.__name__, epilog=EXAMPLES[command.__name__])(command)
