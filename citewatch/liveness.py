@@ -158,6 +158,8 @@ def run_is_offline(results: Iterable[FetchResult]) -> bool:
     """True when every host of the run failed at the connection level (no host answered at all).
 
     Then no source may be called dead: the trouble is this machine's network, not the sources.
+    A name that did not resolve counts too: on a machine cut off from the internet, the local
+    resolver often answers "no such name" for every host.
     Hosts refused by the address guard say nothing about the network and are left out.
     """
     hosts: dict[str, bool] = {}
@@ -165,7 +167,9 @@ def run_is_offline(results: Iterable[FetchResult]) -> bool:
         if result.status is SourceStatus.FORBIDDEN_ADDRESS:
             continue
         host = (urlsplit(result.url).hostname or "").lower()
-        failed = result.status.connection_level
+        failed = result.http_status is None and (
+            result.status.connection_level or result.status is SourceStatus.DEAD
+        )
         hosts[host] = hosts.get(host, True) and failed
     return bool(hosts) and all(hosts.values())
 

@@ -206,6 +206,26 @@ def test_one_answering_host_means_the_run_is_online(fixture_web, fast_settings):
     assert not run_is_offline(results)
 
 
+def test_every_name_failing_to_resolve_means_offline_not_dead(fast_settings, fixture_web):
+    import socket
+
+    def no_such_name(host, port, *args, **kwargs):
+        if host.startswith("127."):
+            return socket.getaddrinfo(host, port, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    fetcher = Fetcher(fast_settings.model_copy(update={"max_retries": 0}), resolver=no_such_name)
+    gone = ["https://www.hrw.org/news/x", "https://report.az/en/y", "http://www.forum18.org/z"]
+    results = list(fetcher.fetch_many([(u, None) for u in gone]))
+    assert {r.status for r in results} == {SourceStatus.DEAD}
+    assert all(r.http_status is None for r in results)
+    assert run_is_offline(results)  # a resolver that knows no name at all: this machine is offline
+
+    answering = fixture_web[0].url(PATHS["gone404"])
+    results += list(fetcher.fetch_many([(answering, None)]))
+    assert not run_is_offline(results)  # one host answered: the names that did not resolve are gone
+
+
 def test_offline_rule_edges():
     timeout = made(None, url="https://a.example/x", status=SourceStatus.TIMEOUT)
     unreachable = made(None, url="https://b.example/y", status=SourceStatus.UNREACHABLE)
