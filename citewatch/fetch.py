@@ -303,7 +303,7 @@ class Fetcher:
             return _Answer(url, status=SourceStatus.FORBIDDEN_ADDRESS, error=str(exc))
         except HostNotFound as exc:
             if exc.name_gone:
-                return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain no longer exists")
+                return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain may no longer exist")
             return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS", retryable=True)
         except _DeadlineExceeded:
             return _Answer(url, status=SourceStatus.TIMEOUT,

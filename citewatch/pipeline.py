@@ -257,6 +257,8 @@ class Pipeline:
                                              offset=capture.offset if capture else None))
         if fetched.archive_error:
             copy.notes.append(fetched.archive_error)
+        if status is not result.status:
+            copy.notes.append("the run was offline, so this says nothing about the source itself")
         try:
             if status.readable:
                 self._read_live(copy, fetched)

@@ -186,6 +186,33 @@ def test_offline_run_calls_nothing_dead_and_counts_nothing(site, tmp_path):
     assert "offline" in outcome.one_line().lower()
 
 
+class _UnresolvableHost:
+    """A stand-in host whose name never resolves (RFC 2606 reserves .invalid)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def url(self, path: str) -> str:
+        return f"http://{self.name}.invalid{path}"
+
+
+def test_offline_run_where_no_name_resolves_calls_nothing_dead(site, tmp_path):
+    web, loaded, settings = site
+    hosts = [_UnresolvableHost("herald"), _UnresolvableHost("port")]
+    registry = write_registry(tmp_path / "dns-claims", hosts, document_id="dns-doc")
+
+    outcome = pl.verify_registry(load_registry(registry), settings, clock=fixed_clock(DAY0))
+
+    assert outcome.offline
+    report = latest_report(settings, "dns-doc")
+    sources = sources_of(report).values()
+    assert {s["status"] for s in sources} == {"unreachable"}
+    assert all(not s["confirmed_dead"] and s["failures"] == 0 for s in sources)
+    assert all("the run was offline" in " ".join(s["notes"]) for s in sources)
+    for page in ("latest.md", "latest.html"):
+        assert "the run was offline" in (settings.reports_dir / "dns-doc" / page).read_text(encoding="utf-8")
+
+
 def test_progress_reports_every_source_once(site):
     web, loaded, settings = site
     events = []

@@ -129,6 +129,7 @@ def _source(source: SourceResult, history: Any | None) -> dict:
         "title": source.title,
         "published": source.published,
         "error": source.error,
+        "notes": list(source.notes),
         "attempts": source.attempts,
         "content_digest": source.content_digest,
         "text_hash": source.text_hash,

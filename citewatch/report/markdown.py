@@ -177,6 +177,8 @@ def _source_lines(source: dict) -> list[str]:
                      f" — {md(o['reason'])} (machine said {md(VERDICT_LABELS.get(o['machine_verdict'], o['machine_verdict']))})")
     if source.get("error"):
         lines.append(f"  - {md(source['error'])}")
+    if source.get("notes"):
+        lines.append(f"  - {md('; '.join(source['notes']))}")
     for evidence in source["evidence"][:MAX_PASSAGES_PER_SOURCE]:
         lines.append(f"  > {_passage(evidence)}")
     return lines
