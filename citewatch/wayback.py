@@ -255,6 +255,9 @@ class WaybackClient:
                     after = (moment + timedelta(seconds=1)).strftime(TIMESTAMP_FORMAT)
                     candidates += self._cdx(url, from_=after, limit=wanted - len(candidates))
         except _Unavailable as exc:
+            if self._is_down():  # already said once, when the service stopped answering
+                log.debug("Wayback CDX look-up of %s skipped: the service is not answering", url)
+                return None
             log.warning("Wayback CDX look-up of %s failed (%s); trying the availability API", url, exc)
             return self._available(url, accessed)
         if not candidates:
@@ -270,7 +273,8 @@ class WaybackClient:
         try:
             found = self._cdx(url, limit=-1)
         except _Unavailable as exc:
-            log.warning("Wayback CDX look-up of %s failed: %s", url, exc)
+            if not self._is_down():
+                log.warning("Wayback CDX look-up of %s failed: %s", url, exc)
             return None
         return found[-1] if found else None
 
@@ -416,9 +420,11 @@ class WaybackClient:
                 return _Answer(response.status_code, body, response.url, truncated)
         except (requests.Timeout, requests.ConnectionError, _DeadlinePassed) as exc:
             with self._lock:
+                was_up = time.monotonic() >= self._down_until
                 self._down_until = time.monotonic() + self.cooldown
-            log.warning("Wayback service %s did not answer (%s); not calling it for %.0f s",
-                        self.base_url, type(exc).__name__, self.cooldown)
+            if was_up:  # threads that were already waiting on the service stay quiet
+                log.warning("Wayback service %s did not answer (%s); not calling it for %.0f s",
+                            self.base_url, type(exc).__name__, self.cooldown)
         except requests.RequestException as exc:
             log.warning("Wayback request %s failed: %s", url, exc)
         return None

@@ -88,6 +88,16 @@ def test_a_slow_service_is_given_up_on_and_not_called_again(wayback):
     assert len(wayback.requests) == 1
 
 
+def test_a_service_that_stops_answering_is_reported_once_not_per_source(wayback, caplog):
+    wayback.slow = 5.0
+    wb = client(wayback, timeout=0.3)
+    with caplog.at_level("DEBUG", logger="citewatch.wayback"):
+        for n in range(5):
+            assert wb.closest(f"http://news.test/{n}", accessed=date(2021, 1, 1)) is None
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "did not answer" in warnings[0].getMessage()
+
+
 def test_a_down_service_gives_none_after_trying_the_availability_api(wayback):
     wayback.down = True
     assert client(wayback).closest(URL, accessed=date(2020, 1, 1)) is None
