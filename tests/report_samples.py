@@ -25,10 +25,10 @@ from citewatch.results import AppliedOverride, ArchiveRef, ClaimResult, RunResul
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)
 HOSTILE_TITLE = '<script>alert("x")</script><b>Report.az</b> & co'
 
-FORUM18 = ("Azerbaijan: Nardaran. Since the police assault on Nardaran on 26 November 2015, at least 68 "
+FORUM18 = ("Azerbaijan: Nardaran. Since the police assault on Nardaran on 26 November 2015, 65 "
            "supporters of the Muslim Unity Movement have been arrested. Many remain in pre-trial "
            "detention in Baku.")
-CHAIKHANA = ("Nardaran: discontent and violence. After the raid, about 70 more people were arrested, "
+CHAIKHANA = ("Nardaran: discontent and violence. After the raid, over 70 more people were arrested, "
              "most of them released after a few days. Residents say the tension had grown for months.")
 HRW = ("Azerbaijan: Abuse Allegations Mar High-Profile Trial. On January 25, 2017, the Baku Serious "
        "Crimes Court sentenced 18 people to prison terms ranging from 10 to 20 years. The men "
@@ -58,8 +58,8 @@ def _fact(text: str, fact, outcome: FactOutcome, words: str, evidence: int = 0) 
 
 def arrests_claim() -> ClaimResult:
     fact = CountFact(value=70, op=Op.GT)
-    forum = "Since the police assault on Nardaran on 26 November 2015, at least 68 supporters of the Muslim Unity Movement have been arrested."
-    chai = "After the raid, about 70 more people were arrested, most of them released after a few days."
+    forum = "Since the police assault on Nardaran on 26 November 2015, 65 supporters of the Muslim Unity Movement have been arrested."
+    chai = "After the raid, over 70 more people were arrested, most of them released after a few days."
     return ClaimResult(
         id="arrests", section="2015 operation and arrests", verdict=Verdict.CONTRADICTED, facts=[fact],
         text="more than seventy individuals were arrested",
@@ -69,16 +69,16 @@ def arrests_claim() -> ClaimResult:
                          checked_copy=CheckedCopy.LIVE, verdict=Verdict.CONTRADICTED, confidence=0.82,
                          title="Forum 18: AZERBAIJAN: Nardaran", text=FORUM18,
                          evidence=[_evidence(FORUM18, forum, "arrested")],
-                         facts=[_fact(FORUM18, fact, FactOutcome.CONTRADICTED, "at least 68")],
+                         facts=[_fact(FORUM18, fact, FactOutcome.CONTRADICTED, "65")],
                          archive=ArchiveRef(warc="archive/warc/citewatch-20261120.warc.gz", offset=18244,
                                             wayback_url="https://web.archive.org/web/20240305101010/http://www.forum18.org/archive.php?article_id=2173",
                                             wayback_timestamp="20240305101010")),
             SourceResult(url="https://chaikhana.media/en/stories/350/nardaran-discontent-and-violence",
                          status=SourceStatus.LIVE, http_status=200, checked_copy=CheckedCopy.LIVE,
-                         verdict=Verdict.PARTIALLY_SUPPORTED, confidence=0.55, text=CHAIKHANA,
+                         verdict=Verdict.SUPPORTED, confidence=0.8, text=CHAIKHANA,
                          title="Nardaran: discontent and violence – Chai Khana",
                          evidence=[_evidence(CHAIKHANA, chai, "arrested")],
-                         facts=[_fact(CHAIKHANA, fact, FactOutcome.FOUND, "about 70")],
+                         facts=[_fact(CHAIKHANA, fact, FactOutcome.FOUND, "over 70")],
                          archive=ArchiveRef(warc="archive/warc/citewatch-20261120.warc.gz", offset=40961)),
         ])
 
@@ -174,7 +174,7 @@ def sample_report(title: str = "Nardaran case", source_title: str = HOSTILE_TITL
             if source.status == SourceStatus.DEAD:
                 source.failures, source.failing_since = 1, T0
     flags = [Flag(id=1, document_id="nardaran-case", claim_id="arrests", who="editor-desk", created_at=T0 - timedelta(days=1),
-                  reason="Forum 18 gives 68; check the ECHR communication for the final count.")]
+                  reason="Forum 18 gives 65; check the ECHR communication for the final count.")]
     overrides = [Override(id=1, document_id="nardaran-case", claim_id="torture-allegations",
                           url=latest.claims[3].sources[0].url, supports=True, who="amina",
                           reason="The HRW report describes the coerced confessions in its second section.",
