@@ -1,0 +1,99 @@
+"""Start Prefect's ephemeral API server before the flow needs it.
+
+With no Prefect server configured, the first API call of a run starts a local server process
+(uvicorn serving Prefect's app) and waits until it answers: about 9 s of CPU in that process, the
+largest part of a one-source run, during which citewatch would sit idle. ``start_early()``
+launches that process first thing, the way Prefect's ``SubprocessASGIServer`` does, so that its
+start-up overlaps with importing Prefect and the flows; ``adopt()`` then hands it to Prefect's
+(per-process, singleton) ``SubprocessASGIServer``, which the flow's client finds running and
+which stops it at exit. If anything here fails, the process is stopped and Prefect starts its own
+server the usual way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+HEALTH_TIMEOUT = 90.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EarlyEphemeralApi:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent  # no import of Prefect
+        # The same command and environment as Prefect's SubprocessASGIServer._run_uvicorn_command.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                 "PREFECT__SERVER_FINAL": "1"},
+            stdin=subprocess.DEVNULL)
+        atexit.register(self.stop)  # whatever happens before adopt(), the process never outlives us
+
+    def adopt(self) -> bool:
+        """Wait until the server answers and make it Prefect's ephemeral server; False (and the
+        process stopped) when that did not work."""
+        try:
+            from prefect.server.api.server import SubprocessASGIServer
+
+            self._wait_for_health()
+            server = SubprocessASGIServer()
+            if server.running:  # Prefect already started one: ours is not needed
+                self.stop()
+                return False
+            server.port, server.server_process, server.running = self.port, self.process, True
+            atexit.register(server.stop)
+            return True
+        except Exception:  # noqa: BLE001 - Prefect's own start-up takes over
+            self.stop()
+            return False
+
+    def _wait_for_health(self) -> None:
+        deadline = time.monotonic() + HEALTH_TIMEOUT
+        url = f"http://127.0.0.1:{self.port}/api/health"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the early Prefect server exited ({self.process.returncode})")
+            try:
+                if requests.get(url, timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the early Prefect server did not answer in time")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_early(api_url: str | None) -> EarlyEphemeralApi | None:
+    """Launch the ephemeral API server now, unless ``api_url`` names a server to use or Prefect's
+    ephemeral mode is turned off."""
+    if api_url or os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("0", "false", "no"):
+        return None
+    try:
+        return EarlyEphemeralApi()
+    except Exception:  # noqa: BLE001 - Prefect starts its own server later
+        return None
