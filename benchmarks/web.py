@@ -196,13 +196,14 @@ def _response(status: int, body: bytes, content_type: str, extra: dict | None = 
 # --- running it ---------------------------------------------------------------------------
 
 
-def free_port(hosts: list[str], start: int = 20000, attempts: int = 200) -> int:
-    """A port that is free on every host address (tried from ``start`` upwards)."""
+def free_port(hosts: list[str], attempts: int = 200) -> int:
+    """A port that is free on every host address, below Linux's ephemeral range (32768+) so that
+    no outgoing connection of the run can be holding it when the farm binds it."""
     import random
 
     rng = random.Random()
     for _ in range(attempts):
-        port = rng.randint(start, 60000)
+        port = rng.randint(20000, 32000)
         sockets = []
         try:
             for host in hosts:
