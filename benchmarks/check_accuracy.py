@@ -45,7 +45,7 @@ def run(rounds: int) -> dict:
             facts = FACTS.validate_python(case.facts) if case.facts else None
             clear_caches()  # each check reads its page for the first time, as in a run
             started = time.perf_counter()
-            result = check_claim(case.claim, case.text, facts=facts, published=case.published)
+            result = check_claim(case.claim, case.text, facts=facts, published=case.published, subject=case.subject)
             timings[case.id].append(time.perf_counter() - started)
             predictions[case.id] = result.verdict.value
     return summarise(cases, predictions, timings)

@@ -25,6 +25,7 @@ from citewatch.context import (
     FactContext,
     Occurrence,
     claim_contexts,
+    generic_row_label,
     occurrences,
     ranking_weights,
     today_dates,
@@ -219,12 +220,17 @@ def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[s
         return Verdict.SUPPORTED, notes
     if core_found or coverage >= 0.5 or any(o.partial for o in outcomes):
         return Verdict.PARTIALLY_SUPPORTED, notes
-    names_together = Counter(o.sentence.index for o in found if o.sentence is not None)
-    if names_together and max(names_together.values()) >= 2:
+    if _names_together(found):
         notes.append("two or more of the claim's names stand together, but none of its figures, dates or quotes")
         return Verdict.PARTIALLY_SUPPORTED, notes
     notes.append("only a name of the claim was found, none of its figures, dates or quotes")
     return Verdict.NOT_FOUND, notes
+
+
+def _names_together(found: list[_Outcome]) -> bool:
+    """Two or more of the claim's names in one sentence."""
+    together = Counter(o.sentence.index for o in found if o.sentence is not None)
+    return bool(together) and max(together.values()) >= 2
 
 
 def _confidence(verdict: Verdict, outcomes: list[_Outcome], coverage: float) -> float:
@@ -250,12 +256,18 @@ def _names_in(sentence_text: str, facts: list[Fact]) -> frozenset[str]:
 
 
 def check_claim(
-    claim_text: str, text: str, facts: list[Fact] | None = None, published: str | None = None
+    claim_text: str,
+    text: str,
+    facts: list[Fact] | None = None,
+    published: str | None = None,
+    subject: str | None = None,
 ) -> CheckResult:
     """Check one claim against one source text. Offsets in the result refer to ``text``.
 
     ``published`` (YYYY[-MM[-DD]]) is the page's own date: it is never taken as the date of an
     event, but completes dates the page writes without a year ("on 9 December").
+    ``subject`` is what the claim's document is about (its title, "Nardaran case"): the context of
+    an infobox row with a generic key ("Date: 25–26 November 2015"), which names no event itself.
     """
     notes: list[str] = []
     if len(text) > MAX_TEXT_CHARS:
@@ -265,9 +277,9 @@ def check_claim(
         notes.append(f"the publication date {published!r} is not YYYY[-MM[-DD]] and was not used")
         published = None
     facts = list(infer_facts(claim_text) if facts is None else facts)
-    contexts = claim_contexts(claim_text, facts)
+    contexts = claim_contexts(claim_text, facts, subject)
     sentences = split_sentences(text)
-    ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text))
+    ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text, subject))
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
     default_year = int(published[:4]) if published else None
     read = []
@@ -290,6 +302,7 @@ def check_claim(
         notes.extend(outcomes[-1].notes)
 
     entity_stems = contexts[0].entity_stems if contexts else frozenset()
+    entity_stems |= stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     coverage, best_sentence = _wording_coverage(claim_text, candidates, entity_stems)
     verdict, verdict_notes = _verdict(outcomes, coverage)
     notes.extend(verdict_notes)

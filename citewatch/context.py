@@ -70,6 +70,16 @@ SUBGROUP = re.compile(
 )
 
 BYLINE = re.compile(r"^\s*(?:by|date|дата)\b", re.IGNORECASE)
+DATE_LABEL = re.compile(r"^\s*(?:date|дата)\b", re.IGNORECASE)
+
+# Keys of infobox rows ("Date: 25–26 November 2015") that say what kind of value follows, not what
+# happened: such a key is no context for the value. Keys that name an event ("Arrests: 70+",
+# "Convicted: 18") are kept: they are the claim's words.
+GENERIC_LABEL_WORDS = (
+    "date dates time period duration cause causes reason reasons outcome outcomes result results location "
+    "place venue participants parties status type motive"
+)
+ROW_LABEL = re.compile(r"^\s*([^\W\d_]+(?: [^\W\d_]+){0,2})\s*:\s+")
 
 
 @dataclass
@@ -82,6 +92,7 @@ class FactContext:
     reporting: bool = False  # the claim is about a statement ("X said in 2017 ...")
     hedged: bool = False  # the claim itself speaks of what was asked or possible ("faces up to")
     disputes: bool = False  # the claim itself is about a denial
+    claim_values: tuple[Fact, ...] = ()  # the claim's other numbers and dates ("trials (2016–2017)")
 
     @property
     def total(self) -> float:
@@ -114,18 +125,43 @@ def _same_fact(a: Fact, b: Fact) -> bool:
     return a == b
 
 
-def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
-    """Each fact with its anchors: the claim's words, weighted 1 when near the fact, 0.5 when far."""
+def generic_row_label(claim_text: str) -> int:
+    """The end of a generic infobox key ("Date: ", "Cause: ") at the start of the claim, or 0."""
+    match = ROW_LABEL.match(claim_text)
+    if not match:
+        return 0
+    label = {stem(w) for w in match.group(1).split()}
+    return match.end() if label <= GENERIC_LABELS else 0
+
+
+def subject_anchors(claim_text: str, subject: str | None) -> dict[str, float]:
+    """The document's subject ("Nardaran case") as context of an infobox row with a generic key:
+    "Date: 25–26 November 2015" is the date of *the subject's* events, and says so only there."""
+    if not subject or not generic_row_label(claim_text):
+        return {}
+    return {s: 0.3 if s in GENERIC else 1.0 for s in stems_of(subject)}
+
+
+def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = None) -> list[FactContext]:
+    """Each fact with its anchors: the claim's words, weighted 1 when near the fact, 0.5 when far.
+
+    An infobox row with a generic key ("Date: ...") takes the value's own words and, when given,
+    the document's ``subject``; the key itself is no anchor.
+    """
     found = find_facts(claim_text)
     fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
+    label_end = generic_row_label(claim_text)
     words = [
         (s, start, end)
         for s, start, end in stem_positions(claim_text)
-        if not any(a <= start < b for a, b in fact_spans)
+        if not any(a <= start < b for a, b in fact_spans) and start >= label_end
     ]
+    from_subject = subject_anchors(claim_text, subject)
     entity_stems = frozenset(
         s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)
     ) | frozenset(s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases])))
+    entity_stems |= frozenset(from_subject)  # where and who, not what: never enough to contradict
+    values = [f for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
     reporting = any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text))
     contexts = []
     for fact in facts:
@@ -148,6 +184,8 @@ def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if not near_events:
             near_events = {s for s, _, _ in words if s in EVENT_GROUPS}
+        for word_stem, weight in from_subject.items():
+            anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if isinstance(fact, EntityFact):
             for word_stem in stems_of(" ".join([fact.name, *fact.aliases])):
                 anchors.pop(word_stem, None)
@@ -161,15 +199,22 @@ def claim_contexts(claim_text: str, facts: list[Fact]) -> list[FactContext]:
                 reporting,
                 bool(HEDGE.search(claim_text)),
                 bool(DISPUTED.search(claim_text)),
+                # the claim's other values, once the fact is tied to its own words in the claim (a fact
+                # the text does not state, as in a registry self-check, may be any of them)
+                tuple(f.fact for f in values if (f.start, f.end) != (occurrence.start, occurrence.end))
+                if occurrence is not None
+                else (),
             )
         )
     return contexts
 
 
-def ranking_weights(contexts: list[FactContext], claim_text: str) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for word_stem, _, _ in stem_positions(claim_text):
-        weights[word_stem] = 0.3 if word_stem in GENERIC else 1.0
+def ranking_weights(contexts: list[FactContext], claim_text: str, subject: str | None = None) -> dict[str, float]:
+    weights: dict[str, float] = dict(subject_anchors(claim_text, subject))
+    label_end = generic_row_label(claim_text)
+    for word_stem, start, _ in stem_positions(claim_text):
+        if start >= label_end:
+            weights[word_stem] = 0.3 if word_stem in GENERIC else 1.0
     for context in contexts:
         if isinstance(context.fact, EntityFact):
             for word_stem in stems_of(" ".join([context.fact.name, *context.fact.aliases])):
@@ -250,6 +295,7 @@ def _negated_after(
     return False
 
 
+GENERIC_LABELS = frozenset(stem(w) for w in GENERIC_LABEL_WORDS.split())
 NEGATION_WORD = re.compile(r"\b(?:not|never|no longer|не|deyil)\b|n't\b", re.IGNORECASE)
 DISPUTED = re.compile(
     r"\b(?:false|untrue|not true|denied|denies|deny|denying|dismissed|baseless|fabricated|rumou?rs?|"
@@ -350,7 +396,9 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
     if DATELINE.search(sentence.text) and words <= 14:
         return True
     if BYLINE.match(sentence.text) and words <= 10:
-        return True
+        rest = sentence.text.replace(found.text, " ")
+        if not DATE_LABEL.match(sentence.text) or len(re.findall(r"[^\W\d_]{2,}", rest)) <= 3:
+            return True  # "Date: 25.01.2017, Baku"; not "Date: 25–26 November 2015 and subsequent trials"
     if published and published.startswith(found.fact.value) or (published or "").startswith(found.fact.value):
         return words <= 8
     return words <= 6 and len(sentence.text) - len(found.text) < 25
@@ -443,7 +491,8 @@ def occurrences(
             elif relation is Relation.CONTRADICTS and (
                 found.year_assumed
                 or any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
-            ):
+                or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values)
+            ):  # a value the claim itself states ("trials (2016–2017)") is another of its facts
                 continue
             local_anchors = {s: w for s, w in context.anchors.items() if s not in context.entity_stems}
             occurrences.append(

@@ -389,12 +389,12 @@ class Pipeline:
 
     def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> list[ClaimResult]:
         by_url = {c.job.url: c for c in copies}
-        return [self.check_claim(claim, by_url) for claim in registry.claims]
+        return [self.check_claim(claim, by_url, registry.document.title) for claim in registry.claims]
 
-    def check_claim(self, claim: Claim, copies: dict[str, SourceCopy]) -> ClaimResult:
+    def check_claim(self, claim: Claim, copies: dict[str, SourceCopy], subject: str | None = None) -> ClaimResult:
         from citewatch.check import combine_source_verdicts
 
-        sources = [source_result(claim, copies[s.url], s.published, self.text_cache) for s in claim.sources]
+        sources = [source_result(claim, copies[s.url], s.published, self.text_cache, subject) for s in claim.sources]
         verdict = combine_source_verdicts([s.verdict for s in sources]) if sources else Verdict.UNSOURCED
         facts = claim.facts if claim.facts is not None else _inferred_facts(claim.text)
         return ClaimResult(id=claim.id, text=claim.text, section=claim.section, verdict=verdict,
@@ -427,7 +427,7 @@ def new_run_id(started: datetime) -> str:
 
 
 def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None,
-                  cache: TextCache | None = None) -> SourceResult:
+                  cache: TextCache | None = None, subject: str | None = None) -> SourceResult:
     """Check one claim against the copy of one of its sources (reusing a cached check of the
     same text, claim and code when there is one)."""
     base = dict(url=copy.job.url, status=copy.status, http_status=copy.http_status,
@@ -437,12 +437,13 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
     published = copy.published or registry_published
-    key = check_key(copy.content_digest, claim.text, claim.facts, published) if copy.content_digest else None
+    keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
+    key = check_key(copy.content_digest, keyed_text, claim.facts, published) if copy.content_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:
         from citewatch.check import check_claim
 
-        checked = check_claim(claim.text, copy.text, facts=claim.facts, published=published)
+        checked = check_claim(claim.text, copy.text, facts=claim.facts, published=published, subject=subject)
         if cache and key:
             cache.put_check(key, checked)
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,

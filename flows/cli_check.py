@@ -51,9 +51,12 @@ def check(
     url: Optional[str] = typer.Option(None, "--url", help="Fetch this page and check its main text."),
     batch: Optional[Path] = typer.Option(
         None, "--batch", metavar="FILE.jsonl",
-        help='Lines {"id", "claim", "text"[, "facts", "published"]}; one result line per input line.'),
+        help='Lines {"id", "claim", "text"[, "facts", "published", "subject"]}; one result line per input line.'),
     published: Optional[str] = typer.Option(
         None, "--published", help="The page's publication date (YYYY[-MM[-DD]]); completes dates without a year."),
+    subject: Optional[str] = typer.Option(
+        None, "--subject", help="What the claim's document is about (its title): the context of an infobox "
+                                "row such as 'Date: 25–26 November 2015'."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Check one claim against one source text and show the verdict with its evidence.
@@ -80,7 +83,7 @@ def check(
         published = published or source.get("published")
     from citewatch.check import check_claim
 
-    result = check_claim(claim, text, published=published)
+    result = check_claim(claim, text, published=published, subject=subject)
     if as_json:
         extra = {"source": source} if source else {}
         print(json.dumps(result_json(result, **extra), ensure_ascii=False, indent=2))
@@ -111,7 +114,10 @@ def run_batch(lines: Iterable[str], out: TextIO) -> int:
             published = item.get("published")
             if published is not None and not isinstance(published, str):
                 raise ValueError('"published" must be a string YYYY[-MM[-DD]]')
-            result = check_claim(claim, text, facts=facts, published=published)
+            subject = item.get("subject")
+            if subject is not None and not isinstance(subject, str):
+                raise ValueError('"subject" must be a string (the document\'s title)')
+            result = check_claim(claim, text, facts=facts, published=published, subject=subject)
             output = result_json(result, id=item_id)
         except (ValueError, ValidationError, CitewatchError) as exc:
             bad += 1

@@ -38,7 +38,7 @@ def test_the_labelled_set_is_large_and_covers_every_verdict():
 @pytest.mark.parametrize("case", _params())
 def test_labelled_case(case):
     facts = FACTS.validate_python(case.facts) if case.facts else None
-    result = check_claim(case.claim, case.text, facts=facts, published=case.published)
+    result = check_claim(case.claim, case.text, facts=facts, published=case.published, subject=case.subject)
     assert result.verdict.value == case.expected, [f"{f.outcome.value} {f.fact} {f.found!r}" for f in result.facts]
     for passage in result.evidence:  # offsets always point into the checked text
         assert case.text[passage.start : passage.end] == passage.text

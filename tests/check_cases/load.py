@@ -43,6 +43,7 @@ class Case:
     facts: list | None = None
     why: str | None = None
     xfail: str | None = None
+    subject: str | None = None  # the document's title (context of infobox rows)
     extra: dict = field(default_factory=dict)
 
 
@@ -86,6 +87,6 @@ def load_cases(directory: Path = CASES_DIR) -> list[Case]:
             cases.append(Case(
                 id=raw["id"], claim=raw["claim"], text=build_text(raw), expected=raw["expected"],
                 file=path.name, published=raw.get("published"), facts=raw.get("facts"),
-                why=raw.get("why"), xfail=raw.get("xfail"),
+                why=raw.get("why"), xfail=raw.get("xfail"), subject=raw.get("subject"),
             ))
     return cases
