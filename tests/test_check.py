@@ -257,25 +257,173 @@ NARDARAN_SOURCES = [
      "involvement in gross human rights violations, namely, torturing detainees in 2015 and 2016.\u201d"),
     ("us-sanctions-alimardanov-2022", "contradicted", None,
      "The State Department imposed sanctions on Kerim Alimardanov in 2021."),
+    # --- every sourced claim, in the spirit of each of its real sources (verdicts written first) ---
+    ('infobox-date', 'supported', '2017-01-26',
+     'Most of the men were arrested on 26 November 2015 in a police raid in Nardaran, a suburb of Baku.'),
+    ('infobox-date', 'supported', '2015',
+     'Clashes between police and Shiite believers in Nardaran on 25–26 November left several people dead.'),
+    ('infobox-date', 'not_found', '2017',
+     'On 25 January 2017 the Serious Crimes Court in Baku handed down long prison sentences to 18 '
+     'defendants.'),
+    ('infobox-cause', 'partially_supported', '2017-01-26',
+     'Most of the men, members of the Muslim Unity Movement, were arrested on 26 November 2015 in a police '
+     'raid in Nardaran, a suburb of Baku.'),
+    ('infobox-cause', 'partially_supported', None,
+     'Azerbaijani authorities say theologian Taleh Bagirzade, who founded the Muslim Unity Movement in '
+     'January, plotted a coup; he was detained in the police operation in Nardaran.'),
+    ('infobox-arrests', 'not_found', '2016',
+     'At least 68 supporters have been arrested since the assault.'),
+    ('infobox-arrests', 'not_found', None,
+     'About 70 more people were arrested, most of them released after a few days.'),
+    ('infobox-convicted', 'partially_supported', None,
+     'Amnesty International said on 6 February 2017 that the 18 men convicted in the Nardaran case were '
+     'sentenced after gross violations of their right to a fair trial.'),
+    ('infobox-charges', 'partially_supported', '2017',
+     'They were charged with terrorism, violent seizure of power, illegal possession of firearms and '
+     'murder.'),
+    ('infobox-charges', 'partially_supported', '2016',
+     'The defendants are charged with murder, terrorism, inciting religious hatred, organising mass unrest '
+     'and illegal possession of weapons.'),
+    ('infobox-outcome', 'partially_supported', '2023-01-17',
+     'The applicants were arrested in connection with the Nardaran events. The European Court of Human '
+     "Rights struck the applications out of its list after the Government's unilateral declarations."),
+    ('lead-operation-november-2015', 'supported', '2018-03-16',
+     'Security forces stormed the town of Nardaran in the evening of 26 November 2015.'),
+    ('lead-operation-november-2015', 'supported', '2015-12-01',
+     'The President has taken the special operation carried out in Nardaran on 26 November under his '
+     'control, the statement says.'),
+    ('movement-founded-2015', 'supported', None,
+     'Taleh Bagirzade, the theologian, was arrested with members of the Muslim Unity Movement he founded '
+     'in January 2015.'),
+    ('hijab-ban-protests', 'not_found', None,
+     'The unofficial ban on head coverings in public schools has been met with protests since 10 December '
+     '2010.'),
+    ('operation-25-26-november-2015', 'supported', '2017-01-26',
+     'Most of the men were arrested on 26 November 2015 in a police raid in Nardaran, a suburb of Baku.'),
+    ('operation-25-26-november-2015', 'supported', '2018-03-16',
+     'Security forces stormed Nardaran in the evening of 26 November 2015.'),
+    ('operation-25-26-november-2015', 'supported', '2015-12-01',
+     'President Ilham Aliyev has taken the special operation of 26 November in Nardaran under his control.'),
+    ('deaths-two-police-officers', 'supported', '2015-12-02',
+     'Seven people were killed, including two police officers, and automatic weapons and grenades were '
+     'confiscated.'),
+    ('deaths-two-police-officers', 'supported', '2017-01-26',
+     'Two police officers and seven civilians died during the raid.'),
+    ('deaths-two-police-officers', 'not_found', None,
+     'Six people died in the police raid on Nardaran.'),
+    ('weapons-seized', 'supported', '2015-12-01',
+     'Weapons, grenades, explosives and bladed weapons were seized from the houses, the ministry reported.'),
+    ('sentences-25-january-2017', 'partially_supported', '2017',
+     'On 25 January the Serious Crimes Court sentenced Taleh Bagirov and Abbas Huseynov to 20 years each '
+     'and 16 others to long terms of imprisonment.'),
+    ('sentences-25-january-2017', 'not_found', '2017',
+     'Bagirzade and Huseynov received 20 years each; the remaining 15 received 10 to 19 years.'),
+    ('sentences-25-january-2017', 'partially_supported', None,
+     'Amnesty International said on 6 February 2017 that the 18 men convicted in the Nardaran case were '
+     'sentenced after gross violations of their right to a fair trial.'),
+    ('torture-allegations', 'partially_supported', None,
+     'Amnesty International said the defendants in the Nardaran affair confessed under torture, and that '
+     'their torture claims were ignored by the court.'),
+    ('torture-allegations', 'not_found', '2017-01-26',
+     'Several defendants alleged that police beat them, threatened them and gave them electric shocks.'),
+    ('courts-rejected-torture-motions', 'not_found', '2016',
+     "The lawyers' complaints and petitions were not accepted."),
+    ('echr-rulings', 'partially_supported', '2023-01-17',
+     "The applicants were arrested in connection with the Nardaran events. Following the Government's "
+     'unilateral declarations of 23 February 2022 acknowledging violations, the European Court of Human '
+     'Rights struck the applications out of its list and awarded compensation.'),
+    ('us-sanctions-alimardanov-2022', 'not_found', '2022-12',
+     'Alimardanov was the official head of the 26 November 2015 operation; the Interior Ministry denies '
+     'the torture claims.'),
+]
+
+# What a careful fact-checker would say where the checker stays weaker (never stronger): it reads
+# wording, not meaning, so a paraphrase ("confiscated" for "seized", "violent seizure of power" for
+# "overthrow the government") or one item of a list counts for less. Kept visible and pinned, so
+# that a change shows, and checked to err on the safe side.
+NARDARAN_CONSERVATIVE_MISSES = [  # (claim id, fact-checker's verdict, checker's verdict, published, text)
+    ('infobox-outcome', 'partially_supported', 'not_found', '2017',
+     'Bagirov and Huseynov were sentenced to 20 years each, the 16 others to long prison terms.'),
+    ('infobox-outcome', 'partially_supported', 'not_found', None,
+     "Amnesty International said the court ignored the defendants' allegations that they had confessed "
+     'under torture.'),
+    ('lead-criticism', 'partially_supported', 'not_found', '2017-01-26',
+     'Human Rights Watch said allegations of torture and abuse mar the high-profile trial of 18 men from '
+     'Nardaran.'),
+    ('hijab-ban-protests', 'partially_supported', 'not_found', '2015-09',
+     'Taleh Bagirzade said he had objected to the ban on the hijab in universities and schools.'),
+    ('operation-25-26-november-2015', 'supported', 'not_found', '2015',
+     'Police and Shiite believers clashed in Nardaran on 25–26 November.'),
+    ('weapons-seized', 'partially_supported', 'not_found', '2015-12-02',
+     'The police confiscated automatic weapons and grenades in the village.'),
+    ('charges', 'supported', 'partially_supported', '2017',
+     'Taleh Bagirov and his co-defendants were charged with terrorism, violent seizure of power, illegal '
+     'possession of firearms and murder.'),
+    ('charges', 'supported', 'partially_supported', '2016',
+     'Bagirzade and other members of the movement are charged with murder, terrorism, inciting religious '
+     'hatred, organising mass unrest and illegal possession of weapons.'),
+    ('sentences-25-january-2017', 'partially_supported', 'not_found', '2017-01-25',
+     'Taleh Bagirzade was sentenced to 20 years in prison and Fuad Gahramanli to 10 years.'),
+    ('courts-rejected-torture-motions', 'partially_supported', 'not_found', None,
+     "The court ignored the defendants' claims of torture, Amnesty International said."),
+    ('us-sanctions-alimardanov-2022', 'partially_supported', 'not_found', '2022-12-14',
+     "The designation of Kerim Alimardanov was made under Section 7031(c) of the State Department's "
+     'appropriations act.'),
+    ('azerbaijan-authoritarian', 'partially_supported', 'not_found', '2015-06-23',
+     "Freedom House's Nations in Transit 2015 rates Azerbaijan a consolidated authoritarian regime."),
+    ('charges-used-to-silence-critics', 'partially_supported', 'not_found', '2015-06-23',
+     'Freedom House says government critics are jailed on charges such as hooliganism or possession of '
+     'weapons and drugs.'),
+    ('charges-used-to-silence-critics', 'partially_supported', 'not_found', '2013-05-27',
+     'Human Rights Watch said the authorities use bogus drug charges to silence critics.'),
 ]
 
 
-def test_nardaran_registry_claims_against_texts_in_the_spirit_of_their_sources():
+def _nardaran_batch(rows):
+    """Run (claim id, published, text) rows through `check --batch`, with the registry's own claims,
+    facts and document title (the subject); the verdicts in order."""
     from citewatch.registry import load_registry
 
-    claims = {claim.id: claim for claim in load_registry(REPO / "claims" / "nardaran-case.yaml").registry.claims}
+    registry = load_registry(REPO / "claims" / "nardaran-case.yaml").registry
+    claims = {claim.id: claim for claim in registry.claims}
     lines = []
-    for index, (claim_id, _, published, text) in enumerate(NARDARAN_SOURCES):
+    for index, (claim_id, published, text) in enumerate(rows):
         claim = claims[claim_id]
-        line = {"id": f"{claim_id}#{index}", "claim": claim.text, "text": text, "published": published}
+        line = {"id": f"{claim_id}#{index}", "claim": claim.text, "text": text, "published": published,
+                "subject": registry.document.title}
         if claim.facts is not None:
             line["facts"] = [fact.model_dump(mode="json") for fact in claim.facts]
         lines.append(json.dumps(line))
     done = _invoke("--batch", "-", stdin="\n".join(lines) + "\n")
     assert done.exit_code == 0, done.output
     got = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [(g["id"], g["verdict"]) for g in got] == [
-        (f"{claim_id}#{index}", verdict) for index, (claim_id, verdict, _, _) in enumerate(NARDARAN_SOURCES)]
+    assert [g["id"] for g in got] == [f"{row[0]}#{index}" for index, row in enumerate(rows)]
+    return [g["verdict"] for g in got]
+
+
+def test_nardaran_registry_claims_against_texts_in_the_spirit_of_their_sources():
+    got = _nardaran_batch([(claim_id, published, text) for claim_id, _, published, text in NARDARAN_SOURCES])
+    assert list(zip([row[0] for row in NARDARAN_SOURCES], got)) == [
+        (claim_id, verdict) for claim_id, verdict, _, _ in NARDARAN_SOURCES]
+
+
+def test_nardaran_conservative_misses_stay_on_the_safe_side():
+    rank = {"not_found": 0, "partially_supported": 1, "supported": 2}
+    got = _nardaran_batch([(claim_id, published, text) for claim_id, _, _, published, text
+                           in NARDARAN_CONSERVATIVE_MISSES])
+    for (claim_id, wanted, pinned, _, _), verdict in zip(NARDARAN_CONSERVATIVE_MISSES, got):
+        assert verdict == pinned, (claim_id, verdict)
+        assert rank[verdict] < rank[wanted], claim_id  # weaker than a fact-checker, never stronger
+
+
+def test_every_sourced_nardaran_claim_has_a_text_in_the_spirit_of_its_sources():
+    from citewatch.registry import load_registry
+
+    sourced = {c.id for c in load_registry(REPO / "claims" / "nardaran-case.yaml").registry.claims if c.sources}
+    covered = {row[0] for row in NARDARAN_SOURCES} | {row[0] for row in NARDARAN_CONSERVATIVE_MISSES}
+    assert sourced <= covered, sorted(sourced - covered)
+    assert {row[0] for row in NARDARAN_SOURCES} >= sourced - {
+        "lead-criticism", "azerbaijan-authoritarian", "charges-used-to-silence-critics"}
 
 
 def test_long_real_looking_page_through_extract_text_and_check():
