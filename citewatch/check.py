@@ -28,6 +28,7 @@ from citewatch.context import (
     generic_row_label,
     occurrences,
     ranking_weights,
+    subject_anchors,
     today_dates,
 )
 from citewatch.facts import FoundFact, fact_label, find_facts, infer_facts
@@ -245,6 +246,45 @@ def _confidence(verdict: Verdict, outcomes: list[_Outcome], coverage: float) -> 
     return round(0.5 + 0.3 * (1 - coverage), 2)
 
 
+LIST_SEPARATOR = re.compile(r"\s*[;,]\s*")
+MIN_ITEM_WORDS = 2
+
+
+def _list_item_stated(
+    claim_text: str, candidates: list[Sentence], left_out: frozenset[str], subject: str | None
+) -> tuple[str | None, Sentence | None]:
+    """An infobox row that lists outcomes ("Outcome: Long prison sentences; torture allegations;
+    ECHR rulings; US sanctions"): is one item (two words or more) stated as a phrase in one
+    sentence of a page about the subject? Each source of such a row is cited for one item."""
+    label_end = generic_row_label(claim_text)
+    items = [i for i in LIST_SEPARATOR.split(claim_text[label_end:]) if i.strip()] if label_end else []
+    about = frozenset(s for s, w in subject_anchors(claim_text, subject).items() if w >= 1.0)
+    if len(items) < 2 or not about:
+        return None, None
+    readable = [c for c in candidates if not c.boilerplate]
+    if not any(about & stems_of(c.text) for c in readable):
+        return None, None  # a page that never names the subject is about something else
+    for item in items:
+        wanted = stems_of(item) - left_out
+        if len(wanted) < MIN_ITEM_WORDS:
+            continue
+        for sentence in readable:
+            words = [word_stem for word_stem, _, _ in stem_positions(sentence.text)]
+            if wanted <= set(words) and _as_a_phrase(words, wanted, len(stem_positions(item))):
+                return item.strip(), sentence
+    return None, None
+
+
+def _as_a_phrase(words: list[str], wanted: frozenset[str], length: int) -> bool:
+    """The wanted stems within a window of ``length + 1`` content words ("long prison terms", not
+    "long queues formed outside the prison")."""
+    window = length + 1
+    for start in range(len(words)):
+        if wanted <= set(words[start : start + window]):
+            return True
+    return False
+
+
 def _names_in(sentence_text: str, facts: list[Fact]) -> frozenset[str]:
     """The claim's words of the names a sentence mentions in any spelling ("Керима Алимарданова"
     counts as "Kerim Alimardanov" for the context of the sentence)."""
@@ -305,6 +345,11 @@ def check_claim(
     entity_stems |= stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     coverage, best_sentence = _wording_coverage(claim_text, candidates, entity_stems)
     verdict, verdict_notes = _verdict(outcomes, coverage)
+    if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
+        item, sentence = _list_item_stated(claim_text, candidates, entity_stems, subject)
+        if sentence is not None:
+            verdict, best_sentence = Verdict.PARTIALLY_SUPPORTED, sentence
+            verdict_notes = [f"one item of the row's list is stated (“{item}”), not the others"]
     notes.extend(verdict_notes)
     evidence, fact_results = _evidence(outcomes, ranked, best_sentence, verdict)
     return CheckResult(

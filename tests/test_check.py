@@ -284,6 +284,9 @@ NARDARAN_SOURCES = [
     ('infobox-charges', 'partially_supported', '2016',
      'The defendants are charged with murder, terrorism, inciting religious hatred, organising mass unrest '
      'and illegal possession of weapons.'),
+    ('infobox-outcome', 'partially_supported', '2017',
+     'In the trial of the Nardaran defendants, the Serious Crimes Court sentenced Taleh Bagirov and Abbas '
+     'Huseynov to 20 years each and 16 others to long prison terms.'),
     ('infobox-outcome', 'partially_supported', '2023-01-17',
      'The applicants were arrested in connection with the Nardaran events. The European Court of Human '
      "Rights struck the applications out of its list after the Government's unilateral declarations."),
