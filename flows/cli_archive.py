@@ -17,7 +17,29 @@ from citewatch.archive import Capture, WarcArchive
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
 
-archive_app = typer.Typer(help="Look inside the local WARC archive.", no_args_is_help=True)
+LIST_EXAMPLE = """Example:
+
+  citewatch archive list http://www.forum18.org/archive.php?article_id=2173
+"""
+
+SHOW_EXAMPLES = """Examples:
+
+  citewatch archive show http://www.forum18.org/archive.php?article_id=2173 -o page.html
+
+  citewatch archive show http://www.forum18.org/archive.php?article_id=2173 --at 2026-01-01 -o page.html
+
+  citewatch archive show http://www.forum18.org/archive.php?article_id=2173 --id 4 > page.html
+"""
+
+ARCHIVE_EXAMPLES = """Examples:
+
+  citewatch archive list http://www.forum18.org/archive.php?article_id=2173
+
+  citewatch archive show http://www.forum18.org/archive.php?article_id=2173 -o page.html
+"""
+
+archive_app = typer.Typer(help="Look inside the local WARC archive.", no_args_is_help=True,
+                          epilog=ARCHIVE_EXAMPLES)
 
 ARCHIVE_DIR_OPTION = typer.Option(None, "--archive-dir", metavar="DIR",
                                   help="The archive folder (default: CITEWATCH_ARCHIVE_DIR or ./archive).")
@@ -64,7 +86,7 @@ def describe(capture: Capture, by_id: dict[int, Capture]) -> str:
     return line
 
 
-@archive_app.command("list")
+@archive_app.command("list", epilog=LIST_EXAMPLE)
 def list_captures(url: str = typer.Argument(..., help="The URL (as requested, or where it redirected)."),
                   archive_dir: Optional[Path] = ARCHIVE_DIR_OPTION) -> None:
     """Print every stored fetch of URL: time, HTTP status, source status, digest, WARC file:offset, record type.
@@ -88,7 +110,7 @@ def _parse_moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-@archive_app.command("show")
+@archive_app.command("show", epilog=SHOW_EXAMPLES)
 def show_capture(url: str = typer.Argument(..., help="The URL (as requested, or where it redirected)."),
                  at: Optional[str] = typer.Option(None, "--at", metavar="DATE",
                                                   help="The copy closest to this date (default: the newest)."),

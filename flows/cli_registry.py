@@ -87,7 +87,29 @@ def extract(
           f"{len(result.vanished)} no longer in the document")
 
 
+VALIDATE_EXAMPLES = """Examples:
+
+  citewatch validate claims/nardaran-case.yaml
+
+  citewatch validate claims/*.yaml   (every registry; exit 2 when any has a problem)
+"""
+
+SCHEMA_EXAMPLES = """Example:
+
+  citewatch schema > docs/registry.schema.json
+
+then start a registry with: # yaml-language-server: $schema=../docs/registry.schema.json
+"""
+
+EXTRACT_EXAMPLES = """Examples:
+
+  citewatch extract claims/nardaran-case.txt   (print the proposed registry)
+
+  citewatch extract claims/nardaran-case.txt -o claims/nardaran-case.yaml   (create or merge)
+"""
+
+
 def register(app: typer.Typer) -> None:
-    app.command("validate")(validate)
-    app.command("schema")(schema)
-    app.command("extract")(extract)
+    app.command("validate", epilog=VALIDATE_EXAMPLES)(validate)
+    app.command("schema", epilog=SCHEMA_EXAMPLES)(schema)
+    app.command("extract", epilog=EXTRACT_EXAMPLES)(extract)
