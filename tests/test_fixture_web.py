@@ -7,6 +7,8 @@ import socket
 import threading
 
 import pytest
+import time
+
 import requests
 
 from citewatch.testing.fixture_web import FixtureWeb, Route, Steps, _gzip_bomb, closed_port_url, html_page, redirect
@@ -20,6 +22,10 @@ def test_hosts_on_distinct_loopback_addresses_record_what_they_receive():
         assert answer.status_code == 200 and "<nav" in answer.text and "<footer" in answer.text
         [request] = web[1].requests
         assert (request.method, request.path, request.header("user-agent")) == ("GET", "/page?x=1", "probe/1")
+        # The client may hold the whole answer before the server thread has counted its last write.
+        give_up = time.monotonic() + 5
+        while request.finished_at is None and time.monotonic() < give_up:
+            time.sleep(0.01)
         assert request.bytes_sent > len(answer.content)
         # Other hosts never saw this request (ephemeral ports may still catch stray traffic meant
         # for an earlier server on the same port, so look for ours only).
