@@ -5,10 +5,9 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
-
-import pytest
 import time
 
+import pytest
 import requests
 
 from citewatch.testing.fixture_web import FixtureWeb, Route, Steps, _gzip_bomb, closed_port_url, html_page, redirect
