@@ -16,6 +16,7 @@ keeps its offsets into the original text, so ``text[start:end]`` is always the v
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -36,15 +37,21 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=8)
+def _normalized_document(document_text: str) -> str:
+    # A registry checks every claim against the same document: normalise it once, not per claim.
+    return normalize_text(document_text)
+
+
 def contains_text(document_text: str, span: str) -> bool:
     """Whether ``span`` occurs in the document once whitespace and quote styles are normalised."""
     needle = normalize_text(span)
-    return bool(needle) and needle in normalize_text(document_text)
+    return bool(needle) and needle in _normalized_document(document_text)
 
 
 def longest_matching_prefix(document_text: str, span: str) -> str:
     """The longest word-prefix of ``span`` found in the document (for "it differs after ..." hints)."""
-    haystack = normalize_text(document_text)
+    haystack = _normalized_document(document_text)
     words = normalize_text(span).split(" ")
     low, high = 0, len(words)
     while low < high:  # binary search: a prefix that occurs implies all shorter ones occur
