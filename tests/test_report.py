@@ -262,6 +262,12 @@ def test_describe_fact_in_plain_words():
     assert describe_fact({"kind": "date", "value": "2017-01"}) == "2017-01"
 
 
+def test_describe_fact_writes_large_numbers_as_readers_do():
+    assert describe_fact({"kind": "count", "value": 2400000.0}) == "2,400,000"
+    assert describe_fact({"kind": "count", "value": 3000, "op": "~"}) == "about 3,000"
+    assert describe_fact({"kind": "count", "value": 2.5, "unit": "million"}) == "2.5 million"
+
+
 def test_a_first_run_report_says_there_is_nothing_to_compare():
     _, latest = sample_runs()
     report = build_report(latest, what_changed(None, latest))

@@ -43,7 +43,11 @@ def _field(fact: Any, name: str):
 
 
 def _number(value: Any) -> str:
-    return f"{float(value):g}" if value is not None else "?"
+    """3000 → "3,000", 2400000 → "2,400,000", 2.5 → "2.5" (never "2.4e+06")."""
+    if value is None:
+        return "?"
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,}"
 
 
 def describe_fact(fact: Any) -> str:
