@@ -213,11 +213,16 @@ def fetch_metadata(result: FetchResult) -> bytes:
     return json.dumps(info, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+# warcio compresses at level 9: three times the CPU of level 6 for files about 2% smaller.
+WARC_GZIP_LEVEL = 6
+
+
 def serialize(record) -> bytes:
     """One WARC record as one gzip member."""
     out = BytesIO()
-    WARCWriter(out, gzip=True).write_record(record)
-    return out.getvalue()
+    WARCWriter(out, gzip=False).write_record(record)
+    compressor = zlib.compressobj(WARC_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(out.getvalue()) + compressor.flush()
 
 
 def complete_members_end(path: Path, start: int = 0) -> int:
