@@ -576,15 +576,20 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < span_end and span_start < end for span_start, span_end in spans)
 
 
+def _plain_number(value: float) -> str:
+    """2400000 → "2,400,000", 2.5 → "2.5" (``:g`` would write "2.4e+06")."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
 def fact_label(fact: Fact) -> str:
     """A short human rendering: "> 70", "10–20 years", "2017-01-25", "Kerim Alimardanov"."""
     if isinstance(fact, CountFact):
         op = "" if fact.op is Op.EQ else f"{fact.op.value} "
         unit = f" {fact.unit}" if fact.unit else ""
-        return f"{op}{fact.value:g}{unit}"
+        return f"{op}{_plain_number(fact.value)}{unit}"
     if isinstance(fact, RangeFact):
         unit = f" {fact.unit}" if fact.unit else ""
-        return f"{fact.low:g}–{fact.high:g}{unit}"
+        return f"{_plain_number(fact.low)}–{_plain_number(fact.high)}{unit}"
     if isinstance(fact, DateFact):
         return fact.value
     if isinstance(fact, EntityFact):

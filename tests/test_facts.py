@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citewatch.compare import Relation, compare
-from citewatch.facts import find_facts, infer_facts, number_value
+from citewatch.facts import fact_label, find_facts, infer_facts, number_value
 from citewatch.models import CountFact, DateFact, EntityFact, Op, QuoteFact, RangeFact
 from citewatch.names import find_name
 
@@ -224,3 +224,9 @@ def test_number_value():
     assert number_value("seventy-two") == 72
     assert number_value("one thousand two hundred") == 1200
     assert number_value("several") is None
+
+
+def test_labels_write_large_numbers_in_full():
+    assert fact_label(CountFact(value=2400000, unit="crowns")) == "2,400,000 crowns"
+    assert fact_label(CountFact(value=70, op=Op.GT)) == "> 70"
+    assert fact_label(RangeFact(low=1.5, high=3000)) == "1.5–3,000"
