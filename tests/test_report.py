@@ -232,6 +232,14 @@ def test_html_links_to_the_passage_with_a_text_fragment(report):
     assert unquote(end) == "Unity Movement have been arrested."
 
 
+def test_a_passage_checked_in_the_wayback_copy_links_to_that_copy_not_the_dead_page(report):
+    html = render_html(report)
+    hrefs = re.findall(r'href="([^"]*#:~:text=[^"]*)"', html)
+    report_az = [h for h in hrefs if "report.az" in h]
+    assert report_az and all(h.startswith("https://web.archive.org/web/20151201093000/") for h in report_az)
+    assert "Open the archived copy at this passage" in html
+
+
 def test_a_dangerous_url_is_never_a_link():
     assert safe_href("javascript:alert(1)") is None
     assert safe_href("https://ok.example/") == "https://ok.example/"

@@ -71,7 +71,16 @@ def _status_class(status: str) -> str:
     return "warn" if status in _WARN_STATUSES else "bad"
 
 
-def _evidence_view(evidence: dict, live: str | None) -> dict:
+def _passage_target(source: dict, live: str | None) -> tuple[str | None, str]:
+    """Where "at this passage" leads: the copy that was checked, never a live page that failed."""
+    if source.get("checked_copy") == "live":
+        return live, "Open the live page at this passage"
+    if source.get("checked_copy") == "wayback":
+        return safe_href(source["archive"].get("wayback_url")), "Open the archived copy at this passage"
+    return None, ""
+
+
+def _evidence_view(evidence: dict, target: tuple[str | None, str]) -> dict:
     pieces = []
     for piece in segments(evidence["text"], evidence.get("marks", [])):
         title = None
@@ -80,7 +89,9 @@ def _evidence_view(evidence: dict, live: str | None) -> dict:
         elif piece["kind"] == "found":
             title = f"Matches: {piece['fact']}" if piece["fact"] else "Matches the claim"
         pieces.append({**piece, "title": title})
-    return {"segments": pieces, "href": link_to_passage(live, evidence["text"]) if live else None}
+    url, caption = target
+    return {"segments": pieces, "href": link_to_passage(url, evidence["text"]) if url else None,
+            "href_label": caption}
 
 
 def _fact_outcomes(facts: list[dict]) -> list[dict]:
@@ -110,7 +121,7 @@ def _source_view(source: dict) -> dict:
         "outcomes": _fact_outcomes(source.get("facts", [])),
         "failing_since": short_date(source.get("failing_since")),
         "confidence": f"{source['confidence']:.0%}" if source.get("confidence") else "",
-        "evidence": [_evidence_view(e, live) for e in source["evidence"]],
+        "evidence": [_evidence_view(e, _passage_target(source, live)) for e in source["evidence"]],
         "wayback_href": safe_href(source["archive"].get("wayback_url")),
         "wayback_when": _wayback_when(source["archive"].get("wayback_timestamp")),
         "warc": source["archive"].get("warc"),
