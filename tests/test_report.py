@@ -158,6 +158,7 @@ def test_markdown_puts_changes_flags_and_attention_first(report):
     assert "| ❌ Contradicted | 1 |" in text
     assert "**⚠ 65**" in text and "**arrested**" in text
     assert "- `lankaran` — another such region would be Lankaran" in text
+    assert "| `lankaran` | 📝 Citation needed | none cited |" in text  # not "0/0 live"
     assert "control/) · not in source: 2015-11-25" in text
     assert "Started failing:** [report.az/en/incident/" in text
     assert "- Police said" not in text and "+ On January 25, 2017" in text  # the diff block

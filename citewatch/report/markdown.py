@@ -216,12 +216,17 @@ def _citation_needed(report: dict) -> list[str]:
     return lines + [""]
 
 
+def _live_count(sources: list[dict]) -> str:
+    if not sources:
+        return "none cited"
+    live = sum(1 for s in sources if s["status"] in ("live", "redirected"))
+    return f"{live}/{len(sources)} live"
+
+
 def _all_claims(report: dict) -> list[str]:
     lines = ["## All claims", "", "| Claim | Verdict | Sources |", "|---|---|---|"]
     for claim in report["claims"][:MAX_TABLE_ROWS]:
-        counts = f"{sum(1 for s in claim['sources'] if s['status'] in ('live', 'redirected'))}"
-        lines.append(f"| {code(claim['id'])} | {_verdict(claim['verdict'])} | "
-                     f"{counts}/{len(claim['sources'])} live |")
+        lines.append(f"| {code(claim['id'])} | {_verdict(claim['verdict'])} | {_live_count(claim['sources'])} |")
     if len(report["claims"]) > MAX_TABLE_ROWS:
         lines.append(f"| … | {len(report['claims']) - MAX_TABLE_ROWS} more | |")
     return lines + [""]
