@@ -23,6 +23,7 @@ from citewatch.config import load_settings
 from citewatch.errors import CitewatchError, ConfigError, RegistryError
 from citewatch.models import Verdict
 from citewatch.registry import LoadedRegistry, load_registry
+from flows.registry_cache import load_registry_cached
 
 REGISTRY_ARGS = typer.Argument(..., metavar="REGISTRY...", help="Registry files (claims/<document>.yaml).")
 REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D", help="Report folder \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
@@ -40,7 +41,7 @@ def load_all(paths: list[Path]) -> list[LoadedRegistry]:
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_registry(path))
+            loaded.append(load_registry_cached(path))  # the flow reuses this parse
         except RegistryError as exc:
             problems.extend(exc.problems)
     if problems:

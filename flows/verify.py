@@ -26,7 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from citewatch import pipeline as pl
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
-from citewatch.registry import load_registry
+from flows.registry_cache import load_registry_cached
 
 # --- progress: the CLI's bar listens here (flows run in-process) --------------------------------
 
@@ -63,7 +63,7 @@ def _document_progress(document_id: str) -> pl.ProgressCallback:
 
 @task(name="load-registry", cache_policy=NO_CACHE)
 def load_registry_task(path: str):
-    return load_registry(path)
+    return load_registry_cached(path)
 
 
 @task(name="fetch-and-archive", cache_policy=NO_CACHE, task_run_name="fetch-{label}")
@@ -105,7 +105,7 @@ def _document_run_name() -> str:
     parameters = current_flow_run.parameters
     path = Path(parameters.get("registry_path", "registry"))
     try:
-        document_id = load_registry(path).registry.document.id
+        document_id = load_registry_cached(path).registry.document.id
     except Exception:  # noqa: BLE001 - a name is never worth failing the run for
         document_id = path.stem
     when = parameters.get("now") or datetime.now(timezone.utc)
