@@ -62,11 +62,51 @@ def wait_for_deployment(api_url: str, name: str, timeout: float) -> None:
     raise AssertionError(f"deployment {name} did not appear")
 
 
-def test_serve_runs_the_scheduled_deployment_on_its_own_server(tmp_path):
+def _shared_setup_databases(postgres_url: str) -> tuple[str, str]:
+    """Two databases on one PostgreSQL server, as in the shared set-up of docs/deployment.md:
+    one for Prefect's server, one for citewatch's state. Returns (prefect_url, citewatch_url)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for name in ("prefect", "citewatch"):
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    url = make_url(postgres_url)
+    prefect = url.set(drivername="postgresql+asyncpg", database="prefect")
+    citewatch = url.set(database="citewatch")
+    return (prefect.render_as_string(hide_password=False), citewatch.render_as_string(hide_password=False))
+
+
+def test_serve_runs_the_scheduled_deployment_on_its_own_server_with_postgresql(tmp_path):
+    """The shared set-up on one machine: a Prefect server whose database is PostgreSQL, the served
+    deployment, and citewatch's state database on PostgreSQL too."""
+    from citewatch.testing.postgres import temporary_postgres
+
+    with temporary_postgres() as postgres_url:
+        prefect_db, citewatch_db = _shared_setup_databases(postgres_url)
+        _serve_and_trigger_a_run(tmp_path, {"PREFECT_API_DATABASE_CONNECTION_URL": prefect_db,
+                                            "CITEWATCH_DATABASE_URL": citewatch_db})
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(citewatch_db)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM archive_captures")).scalar() > 0
+        engine.dispose()
+        prefect_engine = create_engine(prefect_db.replace("+asyncpg", "+psycopg"))
+        with prefect_engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM flow_run")).scalar() >= 1
+        prefect_engine.dispose()
+
+
+def _serve_and_trigger_a_run(tmp_path, extra_env: dict[str, str]) -> None:
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(extra_env)
     env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), "CITEWATCH_MAX_RETRIES": "0",
                 "CITEWATCH_CONNECT_TIMEOUT": "2", "CITEWATCH_READ_TIMEOUT": "5",
                 # the runner looks for due runs every second instead of ten; no UI to build
