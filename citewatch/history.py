@@ -376,6 +376,12 @@ def source_history(session_factory: sessionmaker, document_id: str) -> dict[str,
         return {url: _history_of(row) for url, row in _load_states(session, document_id).items()}
 
 
+def documents_with_runs(session_factory: sessionmaker) -> list[str]:
+    """The ids of the documents this database has recorded runs of, sorted."""
+    with session_factory() as session:
+        return sorted(session.scalars(select(RunRow.document_id).distinct()))
+
+
 class RunSummary(BaseModel):
     run_id: str
     started_at: datetime
@@ -398,7 +404,7 @@ def list_runs(session_factory: sessionmaker, document_id: str, limit: int = 20) 
 
 
 __all__ = [
-    "DeadRule", "RecordedRun", "RunSummary", "SourceHistory", "list_runs", "load_run",
+    "DeadRule", "RecordedRun", "RunSummary", "SourceHistory", "documents_with_runs", "list_runs", "load_run",
     "next_history", "previous_run", "record_run", "source_history",
     "Flag", "Override", "active_flags", "apply_overrides", "clear_override", "flag_claim",
     "overrides", "set_override", "unflag_claim",

@@ -86,6 +86,7 @@ def verify(
     """
     from citewatch.pipeline import RunOutcome
     from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
+    from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
     from flows.verify_view import ProgressDisplay, print_summary
 
@@ -95,8 +96,13 @@ def verify(
     ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
     ensure_writable_folder(settings.reports_dir, "reports folder", "--reports-dir or CITEWATCH_REPORTS_DIR")
     configure_prefect(verbose)
-    ensure_prefect_api_answers(configured_api_url())
+    api_url = configured_api_url()
+    ensure_prefect_api_answers(api_url)
+    early_api = start_early(api_url)  # Prefect's server starts while Prefect is imported
     from flows.verify import verify_registries, watch_progress  # imports Prefect
+
+    if early_api is not None:
+        early_api.adopt()
 
     console = Console(stderr=True)
     outcomes: list[RunOutcome] = []

@@ -96,3 +96,11 @@ def test_verify_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tm
     done = run("verify", "claims/harbour-fire.yaml", cwd=tmp_path, PREFECT_API_URL=api)
     assert_clean_error(done, f"the Prefect server at {api} does not answer", "prefect server start")
     assert not (tmp_path / "reports" / "harbour-fire").exists()
+
+
+def test_flagging_a_document_with_no_run_here_says_where_it_looked(tmp_path):
+    # a typo in the id, or the wrong archive folder: the flag would never show in any report
+    done = run("flag", "harbour-fir", "warehouses", "--reason", "check", cwd=tmp_path,
+               CITEWATCH_ARCHIVE_DIR=str(tmp_path / "archive"))
+    assert_clean_error(done, "no run of document 'harbour-fir'", "documents with runs there: none",
+                       "registry file", "--archive-dir")
