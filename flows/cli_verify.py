@@ -241,6 +241,8 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
 
         document_id = document
         run = previous_run(session_factory, document_id)
+        if run is None:
+            _require_known_document(session_factory, document_id, settings)
         claims = {c.id: [s.url for s in c.sources] for c in run.claims} if run else None
         where = f"the last run of {document_id}"
     if claims is not None:
@@ -250,6 +252,22 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
             raise ConfigError(f"claim {claim_id!r} does not cite {url}; it cites: "
                               f"{', '.join(claims[claim_id]) or 'nothing'}")
     return document_id, session_factory
+
+
+def _require_known_document(session_factory, document_id: str, settings) -> None:
+    """A document id with no run and no review notes is a typo or the wrong archive folder: a flag
+    recorded there would never show in a report."""
+    from citewatch.history import documents_with_runs
+    from citewatch.review import active_flags, overrides
+
+    if active_flags(session_factory, document_id) or overrides(session_factory, document_id):
+        return
+    known = documents_with_runs(session_factory)
+    where = "the database in CITEWATCH_DATABASE_URL" if settings.database_url else f"{settings.archive_dir}/"
+    raise ConfigError(
+        f"no run of document {document_id!r} in {where} (documents with runs there: "
+        f"{', '.join(known) or 'none'}); give the registry file instead (claims/<id>.yaml), "
+        "or --archive-dir of the folder the runs used")
 
 
 DOCUMENT_ARG = typer.Argument(..., metavar="DOCUMENT", help="A document id or its registry file.")
