@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from citewatch import __version__
+from citewatch.errors import ConfigError
 
 PROJECT_URL = "https://github.com/citewatch/citewatch"
 
@@ -64,5 +65,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from the environment, with non-None keyword overrides (CLI options) on top."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment, with non-None keyword overrides (CLI options) on top.
+    A value that cannot be used is a ConfigError naming the variable (or option) to fix."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_setting_problem(error, given) for error in exc.errors())) from None
+
+
+def _setting_problem(error: dict, given: dict) -> str:
+    name = str(error["loc"][0]) if error.get("loc") else "?"
+    where = f"--{name.replace('_', '-')}" if name in given else f"CITEWATCH_{name.upper()}"
+    return f"{where}={error.get('input')!r}: {error['msg']}; fix or unset it (see Configuration in the README)"
