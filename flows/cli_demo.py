@@ -238,5 +238,5 @@ def _sources_cell(sources: list[dict]) -> str:
     parts = []
     for source in sources:
         copy = source.get("checked_copy")
-        parts.append(f"{source.get('status', '?')} ({copy})" if copy else str(source.get("status", "?")))
+        parts.append(f"{source.get('status', '?')} ({copy or 'no readable copy'})")
     return ", ".join(parts)

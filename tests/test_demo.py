@@ -107,3 +107,11 @@ def test_committed_judgment_pdf_is_made_from_its_source(tmp_path):
     text = [page.extract_text() for page in PdfReader(fresh).pages]
     assert text == [page.extract_text() for page in PdfReader(JUDGMENT_PDF).pages]
     assert "sentenced to prison terms of two to four years" in text[0]
+
+
+def test_summary_says_when_no_copy_could_be_read():
+    from flows.cli_demo import _sources_cell
+
+    sources = [{"status": "soft_404", "checked_copy": None}, {"status": "live", "checked_copy": "live"}]
+    assert _sources_cell(sources) == "soft_404 (no readable copy), live (live)"
+    assert _sources_cell([]) == "— (citation needed)"
