@@ -83,8 +83,12 @@ def extract(
     for claim in result.vanished:
         _err(f"{output}: claim '{claim.id}': its text is no longer in {document}; "
              "kept in the registry, fix or remove it by hand")
-    print(f"{output}: {len(result.added)} claims added, {len(result.kept)} kept, "
+    print(f"{output}: {_claims(len(result.added))} added, {len(result.kept)} kept, "
           f"{len(result.vanished)} no longer in the document")
+
+
+def _claims(count: int) -> str:
+    return f"{count} claim" if count == 1 else f"{count} claims"
 
 
 VALIDATE_EXAMPLES = """Examples:

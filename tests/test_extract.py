@@ -214,6 +214,17 @@ def test_extract_into_the_nardaran_registry_adds_nothing_and_changes_nothing(tmp
     assert registry.read_text() == NARDARAN_YAML.read_text()
 
 
+def test_one_new_claim_is_counted_in_the_singular(tmp_path):
+    document = tmp_path / "nardaran-case.txt"
+    document.write_text(NARDARAN_TXT.read_text().replace(
+        "=== Trials and sentencing ===", "In March 2016, 12 detainees were released.\n\n=== Trials and sentencing ==="))
+    registry = tmp_path / "nardaran-case.yaml"
+    shutil.copy(NARDARAN_YAML, registry)
+    result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{registry}: 1 claim added, 24 kept, 0 no longer in the document"
+
+
 def test_merge_keeps_sources_adds_new_claims_and_reports_vanished_ones(tmp_path):
     document = tmp_path / "nardaran-case.txt"
     text = NARDARAN_TXT.read_text()
