@@ -131,14 +131,15 @@ def load_registry(path: str | Path) -> LoadedRegistry:
         node = yaml.compose(source)  # parsed once: nodes for duplicate keys, data with line numbers
         data = yaml.constructor.construct_document(node) if node is not None else None
     except YAMLError as exc:
-        raise RegistryError([_yaml_problem(name, exc)]) from None
+        problem = _yaml_problem(name, exc)
+        raise RegistryError([Problem(name, problem.line, problem.message + _document_hint(path))]) from None
     except (ValueError, TypeError) as exc:  # a value the YAML library cannot build
         raise RegistryError([Problem(name, 1, f"invalid YAML: {exc}")]) from None
     if data is None:
         raise RegistryError([Problem(name, 1, "empty registry; it needs 'document:' and 'claims:'")])
     if not isinstance(data, dict):
         raise RegistryError([Problem(name, 1, f"a registry is a mapping with 'document:' and 'claims:', "
-                                              f"not {_type_name(data)}")])
+                                              f"not {_type_name(data)}{_document_hint(path)}")])
 
     problems = list(_duplicate_keys(name, node))
     registry = None
@@ -159,10 +160,19 @@ def load_registry(path: str | Path) -> LoadedRegistry:
     return LoadedRegistry(registry=registry, path=path, document_text=document_text)
 
 
+def _document_hint(path: Path) -> str:
+    """A document given where its registry belongs (``validate claims/x.txt``) fails as YAML."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return ""
+    return f"; is this the document? Give its registry ({path.stem}.yaml), or run `citewatch extract {path}`"
+
+
 def _yaml_problem(name: str, exc: YAMLError) -> Problem:
     if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
         line = exc.problem_mark.line + 1
         message = f"invalid YAML: {exc.problem}"
+        if "'\\t'" in (exc.problem or ""):
+            message += " (indent with spaces; YAML does not allow tabs)"
         if exc.context and exc.context_mark is not None:
             started = exc.context_mark.line + 1
             message += f" {exc.context} that starts at line {started}"

@@ -43,6 +43,22 @@ def test_invalid_yaml_points_at_the_unclosed_quote():
     ]
 
 
+def test_a_tab_in_the_indentation_says_to_use_spaces(tmp_path):
+    path = tmp_path / "tabs.yaml"
+    path.write_text("document:\n  id: x\n\ttitle: X\n")
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:3: invalid YAML") and "indent with spaces" in problem
+
+
+def test_a_document_given_instead_of_its_registry_says_so(tmp_path):
+    for name, text in (("case.txt", "= Case =\n\nInfobox\n- Date: 2015\n"), ("notes.md", "Just a line.\n")):
+        path = tmp_path / name
+        path.write_text(text)
+        [problem] = problems_of(path)
+        assert "is this the document?" in problem and f"citewatch extract {path}" in problem, problem
+    assert "is this the document?" not in problems_of(DATA / "invalid-yaml.yaml")[0]
+
+
 def test_unknown_key_names_the_allowed_keys():
     assert problems_of(DATA / "unknown-key.yaml") == [
         at("unknown-key.yaml", 8, "claims[0]: unknown key 'sourcs' (did you mean 'sources'? allowed: id, "
