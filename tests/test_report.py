@@ -5,10 +5,12 @@ test opens it in Chromium)."""
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
 from datetime import timedelta
+from html import unescape
 from urllib.parse import unquote
 
 import pytest
@@ -239,6 +241,17 @@ def test_a_passage_checked_in_the_wayback_copy_links_to_that_copy_not_the_dead_p
     report_az = [h for h in hrefs if "report.az" in h]
     assert report_az and all(h.startswith("https://web.archive.org/web/20151201093000/") for h in report_az)
     assert "Open the archived copy at this passage" in html
+
+
+def test_the_local_warc_of_a_failed_fetch_is_not_passed_off_as_a_copy(report):
+    changed = copy.deepcopy(report)
+    dead = claim(changed, "operation-dates")["sources"][0]
+    dead["archive"]["warc"] = "warcs/citewatch-1.warc.gz"
+    html = unescape(render_html(changed))
+    assert "local WARC of this run's HTTP 404 answer (not a readable copy) <code>warcs/citewatch-1.warc.gz" in html
+    live = claim(changed, "arrests")["sources"][0]
+    assert live["status"] in ("live", "redirected") and live["archive"]["warc"]
+    assert f"local WARC <code>{live['archive']['warc']}</code>" in html
 
 
 def test_a_dangerous_url_is_never_a_link():

@@ -80,6 +80,14 @@ def _passage_target(source: dict, live: str | None) -> tuple[str | None, str]:
     return None, ""
 
 
+def _warc_label(source: dict) -> str:
+    """The local WARC of a failed fetch holds the error answer, not a copy of the page: say so."""
+    if source.get("checked_copy") in ("live", "local_archive") or source["status"] in _OK_STATUSES:
+        return "local WARC"
+    answer = f"HTTP {source['http_status']} answer" if source.get("http_status") else "answer"
+    return f"local WARC of this run's {answer} (not a readable copy)"
+
+
 def _evidence_view(evidence: dict, target: tuple[str | None, str]) -> dict:
     pieces = []
     for piece in segments(evidence["text"], evidence.get("marks", [])):
@@ -125,6 +133,7 @@ def _source_view(source: dict) -> dict:
         "wayback_href": safe_href(source["archive"].get("wayback_url")),
         "wayback_when": _wayback_when(source["archive"].get("wayback_timestamp")),
         "warc": source["archive"].get("warc"),
+        "warc_label": _warc_label(source),
         "override": None if not override else {
             **override, "when": short_time(override.get("at")),
             "machine_label": VERDICT_LABELS.get(override["machine_verdict"], override["machine_verdict"])},
