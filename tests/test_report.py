@@ -254,6 +254,14 @@ def test_the_local_warc_of_a_failed_fetch_is_not_passed_off_as_a_copy(report):
     assert f"local WARC <code>{live['archive']['warc']}</code>" in html
 
 
+def test_notes_of_a_source_read_as_a_quiet_line_like_its_error_not_as_a_boxed_note(report):
+    changed = copy.deepcopy(report)
+    claim(changed, "operation-dates")["sources"][0]["notes"] = ["no usable Wayback Machine snapshot"]
+    html = render_html(changed)
+    assert '<p class="source-note">no usable Wayback Machine snapshot</p>' in html
+    assert ".source-note{" in html
+
+
 def test_a_dangerous_url_is_never_a_link():
     assert safe_href("javascript:alert(1)") is None
     assert safe_href("https://ok.example/") == "https://ok.example/"
