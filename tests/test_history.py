@@ -18,6 +18,7 @@ from citewatch.errors import StateError
 from citewatch.history import (
     RunRow,
     SourceCheckRow,
+    documents_with_runs,
     list_runs,
     load_run,
     previous_run,
@@ -152,6 +153,7 @@ def test_history_is_kept_per_document(sf):
     record_run(sf, dead_run("d1", DAY0), DAY0, SETTINGS)
     other = record_run(sf, dead_run("d2", DAY0, document_id="other"), DAY0, SETTINGS)
     assert other.run.claims[0].sources[0].failures == 1
+    assert documents_with_runs(sf) == ["doc", "other"]
 
 
 # --- storing and reading runs --------------------------------------------------------------
