@@ -52,8 +52,9 @@ DATELINE = re.compile(
 
 EVENT_DISTANCE = 4  # content words between a number and the event it counts ("18 people were sentenced")
 DATE_EVENT_DISTANCE = 10
+# "may" next to a number is the month ("14 May 2016", "May 14"), not a hedge.
 HEDGE = re.compile(
-    r"\b(?:could|would|might|may|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
+    r"\b(?:could|would|might|(?<!\d\s)may(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
     r"seeking|requested|requests|face|faces|facing|risks?|expected to|plans? to|planned to|proposed|proposes|"
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
