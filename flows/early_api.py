@@ -15,26 +15,18 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
+from flows.local_server import free_loopback_port, wait_for_health
 
 HEALTH_TIMEOUT = 90.0
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class EarlyEphemeralApi:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_loopback_port()
         prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent  # no import of Prefect
         # The same command and environment as Prefect's SubprocessASGIServer._run_uvicorn_command.
         self.process = subprocess.Popen(
@@ -52,7 +44,7 @@ class EarlyEphemeralApi:
         try:
             from prefect.server.api.server import SubprocessASGIServer
 
-            self._wait_for_health()
+            wait_for_health(f"http://127.0.0.1:{self.port}", self.process, HEALTH_TIMEOUT, poll=0.1)
             server = SubprocessASGIServer()
             if server.running:  # Prefect already started one: ours is not needed
                 self.stop()
@@ -63,20 +55,6 @@ class EarlyEphemeralApi:
         except Exception:  # noqa: BLE001 - Prefect's own start-up takes over
             self.stop()
             return False
-
-    def _wait_for_health(self) -> None:
-        deadline = time.monotonic() + HEALTH_TIMEOUT
-        url = f"http://127.0.0.1:{self.port}/api/health"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the early Prefect server exited ({self.process.returncode})")
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the early Prefect server did not answer in time")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -30,7 +30,7 @@ def free_loopback_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float) -> None:
+def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float, poll: float = 0.5) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -40,7 +40,7 @@ def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float) ->
                 return
         except requests.RequestException:
             pass
-        time.sleep(0.5)
+        time.sleep(poll)
     raise ConfigError(f"the Prefect server did not answer on {base_url} within {timeout:.0f} s")
 
 
