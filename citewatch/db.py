@@ -47,14 +47,27 @@ SCHEMA_LOCK_KEY = 0x63697465  # any constant: "cite"
 
 
 def create_tables(engine: Engine) -> None:
-    """Create missing tables. On PostgreSQL an advisory lock makes workers that start at the same
-    time on a fresh database take turns (concurrent CREATE TABLE would fail for all but one)."""
-    if engine.dialect.name != "postgresql":
+    """Create missing tables. Processes that start at the same time on a fresh database take
+    turns: checking for a table and creating it must be one step, or all but one of them fail with
+    "table already exists". PostgreSQL takes an advisory lock; SQLite takes its write lock up front
+    (BEGIN IMMEDIATE, waiting up to the busy timeout) since its DDL is transactional too."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            Base.metadata.create_all(connection)
+        return
+    if engine.dialect.name != "sqlite":
         Base.metadata.create_all(engine)
         return
-    with engine.begin() as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-        Base.metadata.create_all(connection)
+    # AUTOCOMMIT stops the sqlite3 driver from issuing its own BEGIN, so ours is the transaction.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            Base.metadata.create_all(connection)
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
 
 
 def open_database(url: str) -> tuple[Engine, sessionmaker]:

@@ -374,6 +374,18 @@ def test_archive_cli_lists_and_writes_back_the_original_bytes(tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
+def test_processes_that_open_a_fresh_database_at_once_all_succeed(tmp_path):
+    # Before schema creation took SQLite's write lock, most rounds of this failed with
+    # "table archive_captures already exists" in all but one process.
+    opener = "import sys; from citewatch.db import open_database; open_database(sys.argv[1])"
+    for round_ in range(5):
+        url = f"sqlite:///{tmp_path / f'state-{round_}.sqlite'}"
+        openers = [subprocess.Popen([sys.executable, "-c", opener, url], stderr=subprocess.PIPE, text=True)
+                   for _ in range(4)]
+        errors = [p.communicate(timeout=120)[1] for p in openers]
+        assert [p.returncode for p in openers] == [0, 0, 0, 0], errors
+
+
 def test_two_processes_write_one_archive_at_once(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(CHILD)
