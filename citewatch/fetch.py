@@ -28,6 +28,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
     session.trust_env = False  # a proxy from the environment would defeat the pinned addresses
     adapter = PinnedAdapter(
         allow_private=settings.allow_private_hosts, resolver=resolver, is_forbidden=is_forbidden,
-        pool_connections=settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        # one pool per host being fetched (fetch_many works on max_parallel_hosts hosts at a time),
+        # with room for redirect targets on other hosts
+        pool_connections=2 * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -180,26 +183,43 @@ class Fetcher:
     def fetch_many(self, items: Iterable[tuple[str, Validators | None]]) -> Iterator[FetchResult]:
         """Fetch many URLs, different hosts in parallel (up to ``max_parallel_hosts`` threads), one
         host never more than ``per_host_concurrency`` at once. Results come in the order they finish;
-        each carries its ``url``."""
-        queues: dict[str, list[tuple[str, Validators | None]]] = {}
+        each carries its ``url``.
+
+        Hosts are worked on a few at a time (at most ``max_parallel_hosts`` hosts with requests in
+        flight), each until its queue is empty, rather than all in turn: the connection pool keeps
+        one pool per host for that many hosts, so each host's keep-alive connections are reused
+        instead of being reopened for nearly every request."""
+        queues: dict[str, deque[tuple[str, Validators | None]]] = {}
         for url, validators in items:
-            queues.setdefault(_host_key(url), []).append((url, validators))
+            queues.setdefault(_host_key(url), deque()).append((url, validators))
+        # hosts not started yet, the busiest first: the run cannot end before its busiest host does
+        waiting = deque(sorted(queues, key=lambda host: -len(queues[host])))
+        in_flight: dict[str, int] = {}  # the hosts being worked on: requests running for each
         running: dict[Future, str] = {}
         with ThreadPoolExecutor(max_workers=self.settings.max_parallel_hosts, thread_name_prefix="citewatch-fetch") as pool:
-            def submit_next(host: str) -> None:
-                if queues[host]:
-                    url, validators = queues[host].pop(0)
+            def fill(host: str) -> None:
+                while queues[host] and in_flight[host] < self.settings.per_host_concurrency:
+                    url, validators = queues[host].popleft()
                     running[pool.submit(self.fetch, url, validators)] = host
+                    in_flight[host] += 1
+                if not in_flight[host]:
+                    del in_flight[host]
+
+            def start_hosts() -> None:
+                while waiting and len(in_flight) < self.settings.max_parallel_hosts:
+                    host = waiting.popleft()
+                    in_flight[host] = 0
+                    fill(host)
 
             try:
-                for _ in range(self.settings.per_host_concurrency):
-                    for host in list(queues):
-                        submit_next(host)
+                start_hosts()
                 while running:
                     done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                     for future in done:
                         host = running.pop(future)
-                        submit_next(host)
+                        in_flight[host] -= 1
+                        fill(host)
+                        start_hosts()
                         yield future.result()
             finally:
                 for future in running:

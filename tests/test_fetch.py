@@ -305,6 +305,36 @@ def test_waiting_for_a_busy_host_does_not_eat_the_deadline(herald, fast_settings
     assert herald.max_in_flight == 1
 
 
+def test_fetch_many_reuses_each_hosts_connection_when_hosts_outnumber_the_pools(fixture_web, fast_settings,
+                                                                                monkeypatch):
+    # one thread and one host at a time, three hosts: the old round robin over every host reopened
+    # a connection for nearly each of these 12 pages (the pool manager keeps 2 pools here)
+    import urllib3.connectionpool
+
+    opened = []
+    new_conn = urllib3.connectionpool.HTTPConnectionPool._new_conn
+    monkeypatch.setattr(urllib3.connectionpool.HTTPConnectionPool, "_new_conn",
+                        lambda pool: opened.append(pool.host) or new_conn(pool))
+    for host in fixture_web:
+        for i in range(4):
+            host.route(f"/k/{i}", html_page(f"Page {i}", "<p>text</p>"))
+    settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "soft404_probe": False})
+    items = [(host.url(f"/k/{i}"), None) for i in range(4) for host in fixture_web]
+    results = list(Fetcher(settings).fetch_many(items))
+    assert sorted(r.url for r in results) == sorted(url for url, _ in items)
+    assert all(r.status is SourceStatus.LIVE for r in results)
+    assert sorted(opened) == sorted(host.ip for host in fixture_web)  # robots.txt and 4 pages on one connection
+
+
+def test_fetch_many_starts_the_busiest_host_first(fixture_web, fast_settings):
+    herald, daily, plain = fixture_web
+    plain.route("/b", html_page("Busy", "<p>text</p>"))
+    items = [(herald.url(PATHS["ok"]), None)] + [(plain.url("/b"), None)] * 3
+    settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "soft404_probe": False, "obey_robots": False})
+    results = list(Fetcher(settings).fetch_many(items))
+    assert [r.url for r in results] == [plain.url("/b")] * 3 + [herald.url(PATHS["ok"])]
+
+
 def test_fetch_many_can_be_abandoned_midway(herald, fetcher):
     iterator = fetcher.fetch_many([(herald.url(PATHS["ok"]), None)] * 3)
     assert next(iterator).status is SourceStatus.LIVE
