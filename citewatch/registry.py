@@ -28,6 +28,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from citewatch.document import contains_text, longest_matching_prefix
 from citewatch.errors import Problem, RegistryError
+from citewatch.plainyaml import read_plain_yaml
 from citewatch.models import (SLUG, Claim, CountFact, DateFact, Document, EntityFact, QuoteFact,
                               RangeFact, Registry, Source, Verdict)
 
@@ -126,6 +127,37 @@ def load_registry(path: str | Path) -> LoadedRegistry:
     except OSError as exc:
         raise RegistryError([Problem(name, 0, f"cannot be read ({exc.strerror})")]) from None
 
+    return _load_plain(path, source) or _load_with_lines(path, source)
+
+
+def _load_plain(path: Path, source: str) -> LoadedRegistry | None:
+    """The fast path: the registry when the file is plain data (:mod:`citewatch.plainyaml`) and
+    passes every check; None otherwise. It never reports a problem itself: a file with any problem
+    is read again by :func:`_load_with_lines`, so every message comes from one place, with lines."""
+    name = str(path)
+    try:
+        data = read_plain_yaml(source)
+    except Exception:  # NotPlain, a YAML error or any surprise of libyaml: the slow path decides
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        registry = Registry.model_validate(data)
+    except ValidationError:
+        return None
+    document_text, document_problems = _read_document(name, path.parent, data)
+    if document_problems or _duplicate_claim_ids(name, data):
+        return None
+    if document_text is not None and _claims_not_in_document(name, data, document_text):
+        return None
+    if any(claim.facts and contradicted_facts(claim) for claim in registry.claims):
+        return None
+    return LoadedRegistry(registry=registry, path=path, document_text=document_text)
+
+
+def _load_with_lines(path: Path, source: str) -> LoadedRegistry:
+    """The full path: ruamel's round-trip composer keeps every node's line for the problems."""
+    name = str(path)
     yaml = _yaml()
     try:
         node = yaml.compose(source)  # parsed once: nodes for duplicate keys, data with line numbers
