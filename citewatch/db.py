@@ -26,6 +26,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # In WAL mode NORMAL still survives any crash of the program; only a power cut can lose the
+    # last commits (never corrupt the file). The archive fsyncs its WARC bytes before indexing
+    # them, so such a loss leaves complete records without an index row, never the reverse; an
+    # fsync per commit (FULL) cost ~5 ms per archived source.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

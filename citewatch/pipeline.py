@@ -209,34 +209,41 @@ class Pipeline:
         politeness), archiving each answer as it comes."""
         by_url = {job.url: job for job in jobs}
         done: dict[str, Fetched] = {}
-        requests = [(job.url, self._validators(job.url)) for job in jobs]
+        known = self._newest_copies([job.url for job in jobs])
+        requests = [(job.url, self._validators(known.get(job.url))) for job in jobs]
         for result in self.fetcher.fetch_many(requests):
             job = by_url[result.url]
-            done[job.url] = fetched = self._archived(job, result)
+            done[job.url] = fetched = self._archived(job, result, known.get(job.url))
             self.progress(ProgressEvent("source", url=job.url, status=result.status,
                                         failed=not result.status.readable,
                                         message=f"{job.url}: {result.status.value}"
                                                 + (f" {result.http_status}" if result.http_status else "")))
         return [done[job.url] for job in jobs]
 
-    def _archived(self, job: SourceJob, result: FetchResult) -> Fetched:
+    def _archived(self, job: SourceJob, result: FetchResult, known=None) -> Fetched:
         capture, error = None, None
         try:
-            capture = self.archive.store(result)
+            capture = self.archive.store(result, confirmed=known if result.not_modified else None)
         except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
             error = f"not archived: {exc}"
             log.warning("could not archive %s: %s", job.url, exc)
             return Fetched(job, result, None, error)  # keeps the body: it is the only copy
         return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
 
-    def _validators(self, url: str):
+    def _newest_copies(self, urls: list[str]) -> dict:
+        """The newest readable copy of each URL in the archive (for conditional requests)."""
+        try:
+            return self.archive.newest_readable(urls)
+        except Exception as exc:  # noqa: BLE001 - no validators only costs full downloads
+            log.warning("no validators for this batch: %s", exc)
+            return {}
+
+    @staticmethod
+    def _validators(capture):
+        from citewatch.archive import validators_of
         from citewatch.fetch import Validators
 
-        try:
-            found = self.archive.validators(url)
-        except Exception as exc:  # noqa: BLE001 - no validators only costs a full download
-            log.warning("no validators for %s: %s", url, exc)
-            return None
+        found = validators_of(capture)
         return Validators(*found) if found else None
 
     # -- phase 2: a readable copy, its text ---------------------------------------------------

@@ -172,6 +172,39 @@ def test_validators_come_from_the_newest_readable_copy(archive):
     assert archive.validators("http://site.test/page") == ('"e2"', None)
 
 
+def test_newest_readable_of_many_urls_agrees_with_closest_one_by_one(archive):
+    day = timedelta(days=1)
+    old, new, gone = "http://site.test/old", "http://site.test/new", "http://site.test/gone"
+    moved = fetched(url=old, final_url=new, redirects=[(old, 301)], when=T0 + 3 * day)
+    archive.store(fetched(url=new, when=T0))
+    archive.store(moved.model_copy(update={"status": SourceStatus.REDIRECTED}))
+    archive.store(fetched(url=new, status=304, body=b"", not_modified=True, when=T0 + 4 * day))
+    archive.store(fetched(url=old, body=b"older copy", when=T0 + day))
+    archive.store(fetched(url=gone, when=T0))
+    archive.store(fetched(url=gone, body=b"missing", status=404, when=T0 + 5 * day))
+    archive.store(fetched(url="http://site.test/only-404", status=404, body=b"no"))
+    urls = [old, new, gone, "http://site.test/only-404", "http://site.test/never"]
+
+    found = archive.newest_readable(urls, chunk=2)  # small chunks: the merge across chunks counts too
+
+    one_by_one = {url: archive.closest(url) for url in urls}
+    assert found == {url: capture for url, capture in one_by_one.items() if capture is not None}
+    assert found[new].http_status == 304  # newer than the redirect that also ended at `new`
+    assert found[old].final_url == new and found[old].http_status == 200  # the redirect beats the older copy
+    assert found[gone].http_status == 200 and set(found) == {old, new, gone}
+
+
+def test_a_304_revisits_the_copy_whose_validators_were_sent(archive):
+    first = archive.store(fetched(when=T0))
+    archive.store(fetched(body=b"v2", when=T0 + timedelta(days=1)))
+    confirmed = archive.store(fetched(status=304, body=b"", not_modified=True, when=T0 + timedelta(days=2)),
+                              confirmed=first)
+    assert confirmed.revisit_of == first.id and archive.read_payload(confirmed) == fetched().body
+    again = archive.store(fetched(status=304, body=b"", not_modified=True, when=T0 + timedelta(days=3)),
+                          confirmed=confirmed)  # a revisit given: its original is what gets referred to
+    assert again.revisit_of == first.id
+
+
 def test_concurrent_stores_from_threads(tmp_path):
     _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
     archive = WarcArchive(tmp_path / "archive", sessions, max_file_bytes=20_000)  # forces rotation

@@ -288,7 +288,7 @@ def test_a_failing_archive_loses_no_check(site):
     from citewatch.fetch import Fetcher
 
     class FullDisk(WarcArchive):
-        def store(self, result):
+        def store(self, result, confirmed=None):
             raise ArchiveError("no space left on device")
 
     web, loaded, settings = site
