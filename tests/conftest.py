@@ -20,6 +20,7 @@ os.environ.update(
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "CITEWATCH_ALLOW_PRIVATE_HOSTS": "1",
         "CITEWATCH_WAYBACK_URL": "off",
+        "CITEWATCH_REGISTRY_CACHE": str(_PREFECT_TMP / "registry-cache"),  # not the user's ~/.cache
     }
 )
 for _var in ("CITEWATCH_DATABASE_URL", "CITEWATCH_ARCHIVE_DIR", "CITEWATCH_REPORTS_DIR",

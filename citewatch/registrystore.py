@@ -1,0 +1,132 @@
+"""A successful registry load kept on disk, so the next process that loads the same registry and
+document skips the parse and every check.
+
+Even on the fast path a registry of 2,000 sources costs about 2 s of CPU to load, nearly all of it
+checking each claim's explicit facts against the claim's own text; ``citewatch verify`` paid that
+on every run. An entry is valid only for the exact bytes of the registry and of its document, and
+for this exact citewatch code and the libraries that read and validate a registry: any change
+there and the file is loaded and checked afresh. A registry with problems is never stored, so
+problems are always reported by :func:`~citewatch.registry.load_registry`, with their lines.
+
+One JSON file per registry path (overwritten when the registry changes, so the folder does not
+grow with every edit). Never pickle: an entry is data, validated by the models when read. A
+missing, stale, corrupt or unreadable entry only means "load it again".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from citewatch.models import Registry
+from citewatch.registry import LoadedRegistry, load_registry
+from citewatch.textcache import code_fingerprint
+
+FORMAT = 1
+_LIBRARIES = ("pydantic", "pydantic_core", "ruamel.yaml", "PyYAML")
+
+
+def _library_versions() -> str:
+    versions = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name}=?")
+    return ",".join(versions)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _as_read_text(data: bytes) -> str:
+    """``data`` decoded as ``Path.read_text(encoding="utf-8")`` decodes a file (universal newlines)."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class RegistryStore:
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def load(self, path: str | Path) -> LoadedRegistry:
+        """``load_registry(path)``, from the stored entry when the registry, its document and the
+        code are byte for byte those of a successful load. Problems raise RegistryError as ever."""
+        path = Path(path)
+        try:
+            registry_bytes = path.read_bytes()
+        except OSError:
+            return load_registry(path)  # load_registry says what is wrong with the file
+        key = self._key(registry_bytes)
+        loaded = self._read(path, key)
+        if loaded is None:
+            loaded = load_registry(path)
+            self._write(path, key, registry_bytes, loaded)
+        return loaded
+
+    # -- entries --------------------------------------------------------------------------
+
+    def _key(self, registry_bytes: bytes) -> str:
+        return _sha256(f"{FORMAT}:{code_fingerprint()}:{_library_versions()}:".encode() + registry_bytes)
+
+    def _entry_path(self, path: Path) -> Path:
+        return self.folder / f"{_sha256(str(path.resolve()).encode())[:32]}.json"
+
+    def _read(self, path: Path, key: str) -> LoadedRegistry | None:
+        try:
+            entry = json.loads(self._entry_path(path).read_text(encoding="utf-8"))
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                return None
+            registry = Registry.model_validate(entry["registry"])
+            document_text = None
+            if registry.document.text:
+                document_bytes = (path.parent / registry.document.text).read_bytes()
+                if _sha256(document_bytes) != entry.get("document_sha256"):
+                    return None
+                document_text = _as_read_text(document_bytes)
+            elif entry.get("document_sha256") is not None:
+                return None
+        except (OSError, ValueError, KeyError, TypeError, ValidationError):
+            return None  # missing, stale or corrupt: load again (UnicodeDecodeError is a ValueError)
+        return LoadedRegistry(registry=registry, path=path, document_text=document_text)
+
+    def _write(self, path: Path, key: str, registry_bytes: bytes, loaded: LoadedRegistry) -> None:
+        # Store only what is known to belong together: the files may change while they are loaded.
+        try:
+            if path.read_bytes() != registry_bytes:
+                return
+            document_sha256 = None
+            if loaded.document_path is not None:
+                document_bytes = loaded.document_path.read_bytes()
+                if _as_read_text(document_bytes) != loaded.document_text:
+                    return
+                document_sha256 = _sha256(document_bytes)
+        except (OSError, ValueError):
+            return
+        entry = {
+            "format": FORMAT,
+            "key": key,
+            "registry_path": str(path.resolve()),
+            "document_sha256": document_sha256,
+            "registry": loaded.registry.model_dump(mode="json"),
+        }
+        target = self._entry_path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename: a concurrent reader never sees half an entry.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(entry, handle)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a store that cannot be written costs time, never a result
