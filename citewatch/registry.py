@@ -14,7 +14,9 @@ pydantic's error locations are mapped back to those lines.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,10 @@ SCHEMA_TITLE = "citewatch claims registry"
 FACT_MODELS = {"count": CountFact, "range": RangeFact, "date": DateFact, "entity": EntityFact,
                "quote": QuoteFact}
 _CHILD_MODELS = {"document": Document, "claims": Claim, "sources": Source}
+
+# What contradicted_facts said of each claim, by fact_check_key(claim): lets a later load by the
+# same code skip the check of every claim whose text and facts did not change.
+FactChecks = dict[str, list[tuple[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -114,8 +120,11 @@ def registry_json_schema() -> dict:
 # --- loading and checking ------------------------------------------------------------------
 
 
-def load_registry(path: str | Path) -> LoadedRegistry:
-    """Read and check a registry; :class:`RegistryError` lists every problem of the file."""
+def load_registry(path: str | Path, *, fact_checks: FactChecks | None = None) -> LoadedRegistry:
+    """Read and check a registry; :class:`RegistryError` lists every problem of the file.
+
+    ``fact_checks`` (optional) holds results of :func:`contradicted_facts` from earlier loads *by
+    this same code*; they are used and the missing ones added (see :mod:`citewatch.registrystore`)."""
     path = Path(path)
     name = str(path)
     try:
@@ -127,10 +136,11 @@ def load_registry(path: str | Path) -> LoadedRegistry:
     except OSError as exc:
         raise RegistryError([Problem(name, 0, f"cannot be read ({exc.strerror})")]) from None
 
-    return _load_plain(path, source) or _load_with_lines(path, source)
+    checks = {} if fact_checks is None else fact_checks
+    return _load_plain(path, source, checks) or _load_with_lines(path, source, checks)
 
 
-def _load_plain(path: Path, source: str) -> LoadedRegistry | None:
+def _load_plain(path: Path, source: str, fact_checks: FactChecks) -> LoadedRegistry | None:
     """The fast path: the registry when the file is plain data (:mod:`citewatch.plainyaml`) and
     passes every check; None otherwise. It never reports a problem itself: a file with any problem
     is read again by :func:`_load_with_lines`, so every message comes from one place, with lines."""
@@ -150,12 +160,12 @@ def _load_plain(path: Path, source: str) -> LoadedRegistry | None:
         return None
     if document_text is not None and _claims_not_in_document(name, data, document_text):
         return None
-    if any(claim.facts and contradicted_facts(claim) for claim in registry.claims):
+    if any(claim.facts and _checked_facts(claim, fact_checks) for claim in registry.claims):
         return None
     return LoadedRegistry(registry=registry, path=path, document_text=document_text)
 
 
-def _load_with_lines(path: Path, source: str) -> LoadedRegistry:
+def _load_with_lines(path: Path, source: str, fact_checks: FactChecks | None = None) -> LoadedRegistry:
     """The full path: ruamel's round-trip composer keeps every node's line for the problems."""
     name = str(path)
     yaml = _yaml()
@@ -184,7 +194,7 @@ def _load_with_lines(path: Path, source: str) -> LoadedRegistry:
     problems += document_problems
     if document_text is not None:
         problems += _claims_not_in_document(name, data, document_text)
-    problems += _contradicting_facts(name, data)
+    problems += _contradicting_facts(name, data, {} if fact_checks is None else fact_checks)
 
     if problems:
         raise RegistryError(sorted(set(problems), key=lambda p: (p.line, p.message)))
@@ -305,7 +315,7 @@ def _tail(text: str, width: int = 40) -> str:
 # --- facts against the claim's own text ----------------------------------------------------
 
 
-def _contradicting_facts(name: str, data: dict) -> list[Problem]:
+def _contradicting_facts(name: str, data: dict, fact_checks: FactChecks) -> list[Problem]:
     problems = []
     for i, raw in _claims(data):
         if not raw.get("facts"):
@@ -314,10 +324,23 @@ def _contradicting_facts(name: str, data: dict) -> list[Problem]:
             claim = Claim.model_validate(raw)
         except ValidationError:
             continue  # already reported by the model check
-        for index, message in contradicted_facts(claim):
+        for index, message in _checked_facts(claim, fact_checks):
             problems.append(Problem(name, _line(raw["facts"], index),
                                     f"claims[{i}].facts[{index}]: {message}"))
     return problems
+
+
+def fact_check_key(claim: Claim) -> str:
+    """All that :func:`contradicted_facts` reads of a claim (its text and facts), as a digest."""
+    facts = [fact.model_dump(mode="json") for fact in claim.facts or []]
+    return hashlib.sha256(json.dumps([claim.text, facts], sort_keys=True).encode()).hexdigest()
+
+
+def _checked_facts(claim: Claim, fact_checks: FactChecks) -> list[tuple[int, str]]:
+    key = fact_check_key(claim)
+    if key not in fact_checks:
+        fact_checks[key] = contradicted_facts(claim)
+    return [(index, message) for index, message in fact_checks[key]]
 
 
 def contradicted_facts(claim: Claim) -> list[tuple[int, str]]:

@@ -8,6 +8,9 @@ for this exact citewatch code and the libraries that read and validate a registr
 there and the file is loaded and checked afresh. A registry with problems is never stored, so
 problems are always reported by :func:`~citewatch.registry.load_registry`, with their lines.
 
+When the registry did change, the entry still spares the check of every claim whose text and
+explicit facts are unchanged (``fact_checks``, used only by the same code and libraries).
+
 One JSON file per registry path (overwritten when the registry changes, so the folder does not
 grow with every edit). Never pickle: an entry is data, validated by the models when read. A
 missing, stale, corrupt or unreadable entry only means "load it again".
@@ -25,7 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from citewatch.models import Registry
-from citewatch.registry import LoadedRegistry, load_registry
+from citewatch.registry import FactChecks, LoadedRegistry, fact_check_key, load_registry
 from citewatch.textcache import code_fingerprint
 
 FORMAT = 1
@@ -63,26 +66,51 @@ class RegistryStore:
             registry_bytes = path.read_bytes()
         except OSError:
             return load_registry(path)  # load_registry says what is wrong with the file
-        key = self._key(registry_bytes)
-        loaded = self._read(path, key)
+        code = self._code()
+        key = _sha256(code.encode() + b"\0" + registry_bytes)
+        entry = self._read_entry(path)
+        loaded = self._loaded(entry, path, key)
         if loaded is None:
-            loaded = load_registry(path)
-            self._write(path, key, registry_bytes, loaded)
+            fact_checks = self._fact_checks(entry, code)
+            loaded = load_registry(path, fact_checks=fact_checks)
+            self._write(path, code, key, registry_bytes, loaded, fact_checks)
         return loaded
 
     # -- entries --------------------------------------------------------------------------
 
-    def _key(self, registry_bytes: bytes) -> str:
-        return _sha256(f"{FORMAT}:{code_fingerprint()}:{_library_versions()}:".encode() + registry_bytes)
+    @staticmethod
+    def _code() -> str:
+        return f"{FORMAT}:{code_fingerprint()}:{_library_versions()}"
 
     def _entry_path(self, path: Path) -> Path:
         return self.folder / f"{_sha256(str(path.resolve()).encode())[:32]}.json"
 
-    def _read(self, path: Path, key: str) -> LoadedRegistry | None:
+    def _read_entry(self, path: Path) -> dict | None:
         try:
             entry = json.loads(self._entry_path(path).read_text(encoding="utf-8"))
-            if not isinstance(entry, dict) or entry.get("key") != key:
-                return None
+        except (OSError, ValueError):
+            return None
+        return entry if isinstance(entry, dict) else None
+
+    @staticmethod
+    def _fact_checks(entry: dict | None, code: str) -> FactChecks:
+        """The per-claim checks of the entry when the same code made them; malformed ones dropped."""
+        if entry is None or entry.get("code") != code or not isinstance(entry.get("fact_checks"), dict):
+            return {}
+        checks: FactChecks = {}
+        for claim_key, found in entry["fact_checks"].items():
+            if isinstance(found, list) and all(
+                isinstance(item, list) and len(item) == 2 and type(item[0]) is int and isinstance(item[1], str)
+                for item in found
+            ):
+                checks[claim_key] = [(index, message) for index, message in found]
+        return checks
+
+    @staticmethod
+    def _loaded(entry: dict | None, path: Path, key: str) -> LoadedRegistry | None:
+        if entry is None or entry.get("key") != key:
+            return None
+        try:
             registry = Registry.model_validate(entry["registry"])
             document_text = None
             if registry.document.text:
@@ -92,11 +120,12 @@ class RegistryStore:
                 document_text = _as_read_text(document_bytes)
             elif entry.get("document_sha256") is not None:
                 return None
-        except (OSError, ValueError, KeyError, TypeError, ValidationError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError):
             return None  # missing, stale or corrupt: load again (UnicodeDecodeError is a ValueError)
         return LoadedRegistry(registry=registry, path=path, document_text=document_text)
 
-    def _write(self, path: Path, key: str, registry_bytes: bytes, loaded: LoadedRegistry) -> None:
+    def _write(self, path: Path, code: str, key: str, registry_bytes: bytes, loaded: LoadedRegistry,
+               fact_checks: FactChecks) -> None:
         # Store only what is known to belong together: the files may change while they are loaded.
         try:
             if path.read_bytes() != registry_bytes:
@@ -109,12 +138,15 @@ class RegistryStore:
                 document_sha256 = _sha256(document_bytes)
         except (OSError, ValueError):
             return
+        current = {fact_check_key(claim) for claim in loaded.registry.claims if claim.facts}
         entry = {
             "format": FORMAT,
+            "code": code,
             "key": key,
             "registry_path": str(path.resolve()),
             "document_sha256": document_sha256,
             "registry": loaded.registry.model_dump(mode="json"),
+            "fact_checks": {k: v for k, v in fact_checks.items() if k in current},
         }
         target = self._entry_path(path)
         try:

@@ -62,7 +62,7 @@ NARDARAN = Path(__file__).resolve().parent.parent / "claims" / "nardaran-case.ya
 
 
 def _no_parse(monkeypatch):
-    def refuse(path):
+    def refuse(path, **kwargs):
         raise AssertionError(f"{path} was parsed again")
 
     monkeypatch.setattr(registrystore, "load_registry", refuse)
@@ -119,7 +119,7 @@ def test_other_code_or_a_changed_registry_is_loaded_again(tmp_path, monkeypatch)
     RegistryStore(store).load(path)
     monkeypatch.setattr(registrystore, "code_fingerprint", lambda: "another-version")
     parsed = []
-    monkeypatch.setattr(registrystore, "load_registry", lambda p: parsed.append(p) or load_registry(p))
+    monkeypatch.setattr(registrystore, "load_registry", lambda p, **kw: parsed.append(p) or load_registry(p, **kw))
     RegistryStore(store).load(path)
     path.write_text(REGISTRY.replace("id: arrests", "id: detained"), encoding="utf-8")
     assert RegistryStore(store).load(path).registry.claims[0].id == "detained"
@@ -149,3 +149,51 @@ def test_the_cached_loader_keeps_its_loads_in_the_store(tmp_path, monkeypatch):
     path = _write(tmp_path)
     load_registry_cached(path)
     assert len(_entries(tmp_path / "store")) == 1
+
+
+TWO_CLAIMS = REGISTRY.replace("    sources: []\n", "    facts:\n      - {kind: count, value: 70, op: '>'}\n    sources: []\n") + (
+    "  - id: year\n    text: \"In 2015 more than seventy individuals were arrested\"\n    facts:\n      - {kind: date, value: \"2015\"}\n")
+
+
+def _count_fact_checks(monkeypatch):
+    from citewatch import registry
+
+    checked, real = [], registry.contradicted_facts
+    monkeypatch.setattr(registry, "contradicted_facts", lambda claim: checked.append(claim.id) or real(claim))
+    return checked
+
+
+def test_an_edited_registry_checks_again_only_the_claims_whose_facts_changed(tmp_path, monkeypatch):
+    path, store = _write(tmp_path, registry=TWO_CLAIMS), tmp_path / "store"
+    checked = _count_fact_checks(monkeypatch)
+    RegistryStore(store).load(path)
+    assert checked == ["arrests", "year"]
+    path.write_text(TWO_CLAIMS.replace('value: "2015"', 'value: "2016"'), encoding="utf-8")
+    with pytest.raises(RegistryError) as raised:  # the new fact is checked, and contradicts
+        RegistryStore(store).load(path)
+    assert "claims[1].facts[0]: fact date 2016 contradicts the claim text" in str(raised.value.problems[0])
+    assert checked[2:] == ["year"]  # once: the line-numbered path reuses the fast path's check
+    del checked[:]
+    path.write_text(TWO_CLAIMS.replace("title: Cache test", "title: Cache test, edited"), encoding="utf-8")
+    assert RegistryStore(store).load(path).registry.document.title == "Cache test, edited"
+    assert checked == []  # text and facts unchanged: the stored checks stand
+
+
+def test_stored_checks_of_other_code_are_not_used(tmp_path, monkeypatch):
+    path, store = _write(tmp_path, registry=TWO_CLAIMS), tmp_path / "store"
+    RegistryStore(store).load(path)
+    path.write_text(TWO_CLAIMS.replace("title: Cache test", "title: Edited"), encoding="utf-8")
+    monkeypatch.setattr(registrystore, "code_fingerprint", lambda: "another-version")
+    checked = _count_fact_checks(monkeypatch)
+    RegistryStore(store).load(path)
+    assert checked == ["arrests", "year"]
+
+
+def test_load_registry_uses_and_fills_the_fact_checks_it_is_given(tmp_path, monkeypatch):
+    path = _write(tmp_path, registry=TWO_CLAIMS)
+    fact_checks = {}
+    load_registry(path, fact_checks=fact_checks)
+    assert len(fact_checks) == 2 and all(found == [] for found in fact_checks.values())
+    checked = _count_fact_checks(monkeypatch)
+    load_registry(path, fact_checks=fact_checks)
+    assert checked == []
