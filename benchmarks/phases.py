@@ -3,7 +3,8 @@ with its wall and CPU time (no Prefect; the same steps the flow's tasks call).
 
     python -m benchmarks.phases REGISTRY ARCHIVE_DIR REPORTS_DIR
 
-Run it against a benchmark web that is being served (``python -m benchmarks.web``); wrap it in
+The phases run one after the other here, while a real run overlaps them (one batch of hosts is
+read and checked while the next is fetched). Run it against a benchmark web that is being served (``python -m benchmarks.web``); wrap it in
 ``py-spy record -o profile.svg -- …`` to see inside each phase.
 """
 
@@ -32,16 +33,17 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings(archive_dir=archive_dir, reports_dir=reports_dir)
     with phase("load registry", rows):
         loaded = load_registry(registry_path)
+    jobs = pl.plan_sources(loaded.registry)
     with phase("open state + pipeline", rows):
         session_factory = pl.open_state(settings)
-        pipeline = pl.Pipeline.open(settings, session_factory=session_factory)
-    jobs = pl.plan_sources(loaded.registry)
+        pipeline = pl.Pipeline.open(settings, session_factory=session_factory, sources=len(jobs))
     with phase(f"fetch + archive ({len(jobs)} URLs)", rows):
         fetched = pipeline.fetch_sources(jobs)
         offline = pl.run_offline(fetched)
     with phase("read (archive → extract text)", rows):
         copies = pipeline.read_sources(fetched, offline)
     with phase("check claims", rows):
+        pipeline.prepare_checks(loaded.registry, copies)
         claims = pipeline.check_claims(loaded.registry, copies)
     run = pl.assemble_run(loaded.registry, claims, offline, pl.utcnow(), pl.utcnow())
     with phase("record history + write reports", rows):

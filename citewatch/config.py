@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     obey_robots: bool = True
     soft404_probe: bool = True  # ask each host for a random missing page to spot soft-404s
 
+    # reading and checking
+    cpu_workers: int = Field(0, ge=0)  # processes for extraction and checks: 0 = one per core, 1 = none
+
     # history
     confirm_dead_failures: int = 3
     confirm_dead_days: float = 3.0

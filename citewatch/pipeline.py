@@ -4,11 +4,15 @@
     Pipeline.fetch_sources(jobs)     fetch (conditional) → archive store          (hosts in parallel)
     run_is_offline(...)              every host failed at the connection level → offline
     Pipeline.read_sources(...)       a readable copy: live, else local archive, else Wayback → text
+    Pipeline.prepare_checks(...)     each (claim, source) check not cached yet, on every core
     Pipeline.check_claims(...)       each claim against the text of each of its sources
+    Pipeline.fetch_and_read(...)     one batch of hosts: fetch, then read and check at once when
+                                     the batch proves the network works (else later: offline?)
     Pipeline.run(loaded)             all of the above → RunResult
 
 The flows in ``flows/verify.py`` call the same steps as tasks, one task per batch of hosts, so
-that a registry of thousands of sources does not spend its time in orchestration.
+that a registry of thousands of sources does not spend its time in orchestration, and so that
+one batch is read and checked while the next is still being fetched.
 """
 
 from __future__ import annotations
@@ -27,14 +31,18 @@ from pydantic import BaseModel, Field
 
 from citewatch.archive import payload_digest
 from citewatch.config import Settings
-from citewatch.errors import CitewatchError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
+from citewatch.workers import CpuPool, check_text, default_workers, extract_cached
 
 log = logging.getLogger("citewatch.pipeline")
 
 DEFAULT_BATCH_SOURCES = 200  # sources per task in the flows: big enough to dwarf task overhead
+# Worker processes cost ~1.5 s of CPU each to start (imports): below this many sources a run is
+# quicker with extraction and checks in its own process.
+WORKERS_FROM_SOURCES = 50
+BATCHES_AT_ONCE = 2  # one batch is read and checked while the next is fetched
 
 
 def utcnow() -> datetime:
@@ -173,8 +181,9 @@ class Pipeline:
 
     def __init__(self, settings: Settings, *, fetcher, archive, wayback=None,
                  text_cache: TextCache | None = None, progress: ProgressCallback | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, cpu: CpuPool | None = None):
         self.settings = settings
+        self.cpu = cpu or CpuPool(1)
         self.fetcher = fetcher
         self.archive = archive
         self.wayback = wayback
@@ -184,14 +193,17 @@ class Pipeline:
         self.clock = clock
 
     def close(self) -> None:
+        self.cpu.close()
         close = getattr(self.archive, "close", None)
         if close:
             close()
 
     @classmethod
     def open(cls, settings: Settings, *, progress: ProgressCallback | None = None,
-             clock: Callable[[], datetime] = utcnow, session_factory=None) -> "Pipeline":
-        """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client."""
+             clock: Callable[[], datetime] = utcnow, session_factory=None,
+             sources: int | None = None) -> "Pipeline":
+        """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client,
+        and worker processes for extraction and checks when the run has ``sources`` enough."""
         from citewatch.archive import WarcArchive
         from citewatch.fetch import Fetcher
         from citewatch.wayback import client_from_settings
@@ -200,7 +212,8 @@ class Pipeline:
             session_factory = open_state(settings)
         return cls(settings, fetcher=Fetcher(settings),
                    archive=WarcArchive(settings.archive_dir, session_factory),
-                   wayback=client_from_settings(settings), progress=progress, clock=clock)
+                   wayback=client_from_settings(settings), progress=progress, clock=clock,
+                   cpu=CpuPool(cpu_workers(settings, sources)))
 
     # -- phase 1: fetch and archive ---------------------------------------------------------
 
@@ -339,19 +352,7 @@ class Pipeline:
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
     def _extract(self, body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
-        from citewatch.textextract import extract_text
-
-        try:
-            extracted = extract_text(body, content_type, url, encoding)
-        except CitewatchError as exc:  # e.g. a PDF that cannot be read: no text, not a crash
-            log.info("no text from %s: %s", url, exc)
-            return None
-        if not extracted.text or not extracted.text.strip():
-            return None
-        published = extracted.published
-        if isinstance(published, datetime):
-            published = published.date().isoformat()
-        return CachedText(extracted.text, extracted.title, str(published) if published else None)
+        return self.cpu.call(extract_cached, body, content_type, url, encoding)
 
     def _read_wayback(self, copy: SourceCopy) -> None:
         if self.wayback is None:
@@ -394,6 +395,24 @@ class Pipeline:
 
     # -- phase 3: check ---------------------------------------------------------------------
 
+    def prepare_checks(self, registry: Registry, copies: Iterable[SourceCopy]) -> int:
+        """Run every check of these copies that the cache does not hold yet, on every core, and
+        cache it; :meth:`check_claims` then only assembles. Returns the number of checks run."""
+        by_url = {c.job.url: c for c in copies}
+        subject = registry.document.title
+        wanted: dict[str, tuple] = {}
+        for claim in registry.claims:
+            for source in claim.sources:
+                copy = by_url.get(source.url)
+                if copy is None or not copy.readable or not copy.content_digest:
+                    continue
+                key, arguments = check_request(claim, copy, source.published, subject)
+                if key not in wanted and self.text_cache.get_check(key) is None:
+                    wanted[key] = arguments
+        for key, result in zip(wanted, self.cpu.map(check_text, list(wanted.values()))):
+            self.text_cache.put_check(key, result)
+        return len(wanted)
+
     def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> list[ClaimResult]:
         by_url = {c.job.url: c for c in copies}
         return [self.check_claim(claim, by_url, registry.document.title) for claim in registry.claims]
@@ -407,17 +426,36 @@ class Pipeline:
         return ClaimResult(id=claim.id, text=claim.text, section=claim.section, verdict=verdict,
                            sources=sources, facts=facts)
 
-    # -- all of it ----------------------------------------------------------------------------
+    # -- one batch of hosts, and all of it ----------------------------------------------------
+
+    def fetch_and_read(self, registry: Registry, jobs: list[SourceJob]) -> tuple[list[Fetched], list[SourceCopy] | None]:
+        """Fetch a batch; when one of its hosts answered, the run cannot be offline, so read and
+        check the batch at once. Otherwise the copies are None: read them with
+        :meth:`read_sources` once :func:`run_offline` knows about every batch."""
+        fetched = self.fetch_sources(jobs)
+        if not proves_online(fetched):
+            return fetched, None
+        copies = self.read_sources(fetched, offline=False)
+        self.prepare_checks(registry, copies)
+        return fetched, copies
 
     def run(self, loaded, run_id: str | None = None) -> RunResult:
-        """One whole run of a loaded registry, in this thread (no Prefect)."""
+        """One whole run of a loaded registry, in this process (no Prefect), in batches of hosts
+        as the flow does: one batch read and checked while the next is fetched."""
         registry = loaded.registry
         started = self.clock()
         jobs = plan_sources(registry)
         self.progress(ProgressEvent("planned", document_id=registry.document.id, total=len(jobs)))
-        fetched = self.fetch_sources(jobs)
-        offline = run_offline(fetched)
-        copies = self.read_sources(fetched, offline)
+        batches = batch_by_host(jobs)
+        with ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="citewatch-batch") as pool:
+            done = list(pool.map(lambda batch: self.fetch_and_read(registry, batch), batches))
+        offline = run_offline([item for fetched, _ in done for item in fetched])
+        copies: list[SourceCopy] = []
+        for fetched, read in done:
+            if read is None:
+                read = self.read_sources(fetched, offline)
+                self.prepare_checks(registry, read)
+            copies += read
         return assemble_run(registry, self.check_claims(registry, copies), offline, started,
                             self.clock(), run_id)
 
@@ -433,6 +471,16 @@ def new_run_id(started: datetime) -> str:
     return f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
+def check_request(claim: Claim, copy: SourceCopy, registry_published: str | None,
+                  subject: str | None) -> tuple[str, tuple]:
+    """The cache key of checking ``claim`` against a readable copy, and the arguments of
+    :func:`citewatch.workers.check_text` that do it."""
+    published = copy.published or registry_published
+    keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
+    key = check_key(copy.content_digest, keyed_text, claim.facts, published)
+    return key, (claim.text, copy.text, claim.facts, published, subject)
+
+
 def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None,
                   cache: TextCache | None = None, subject: str | None = None) -> SourceResult:
     """Check one claim against the copy of one of its sources (reusing a cached check of the
@@ -443,14 +491,11 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
                 error=copy.error, attempts=copy.attempts, notes=list(copy.notes))
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
-    published = copy.published or registry_published
-    keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
-    key = check_key(copy.content_digest, keyed_text, claim.facts, published) if copy.content_digest else None
+    key, arguments = check_request(claim, copy, registry_published, subject)
+    key = key if copy.content_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:
-        from citewatch.check import check_claim
-
-        checked = check_claim(claim.text, copy.text, facts=claim.facts, published=published, subject=subject)
+        checked = check_text(*arguments)
         if cache and key:
             cache.put_check(key, checked)
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
@@ -494,6 +539,19 @@ def open_state(settings: Settings):
 
     _engine, session_factory = open_database(settings.effective_database_url)
     return session_factory
+
+
+def cpu_workers(settings: Settings, sources: int | None) -> int:
+    """Worker processes for a run of ``sources`` sources: none for small runs (see
+    WORKERS_FROM_SOURCES), else ``settings.cpu_workers`` (0: one per core)."""
+    if sources is not None and sources < WORKERS_FROM_SOURCES:
+        return 1
+    return settings.cpu_workers or default_workers()
+
+
+def proves_online(fetched: list[Fetched]) -> bool:
+    """Some host answered over HTTP: whatever the other batches meet, the run is not offline."""
+    return any(f.result.http_status is not None for f in fetched)
 
 
 def run_offline(fetched: list[Fetched]) -> bool:
@@ -615,7 +673,8 @@ def verify_registry(loaded, settings: Settings, *, progress: ProgressCallback | 
                     clock: Callable[[], datetime] = utcnow) -> RunOutcome:
     """One whole run without Prefect: verify, record, report."""
     session_factory = open_state(settings)
-    pipeline = Pipeline.open(settings, progress=progress, clock=clock, session_factory=session_factory)
+    pipeline = Pipeline.open(settings, progress=progress, clock=clock, session_factory=session_factory,
+                             sources=len(plan_sources(loaded.registry)))
     try:
         run = pipeline.run(loaded)
     finally:

@@ -50,6 +50,8 @@ class TextCache:
     def __init__(self, folder: Path, salt: str = ""):
         self.folder = Path(folder)
         self.salt = salt
+        # Checks made in this process: the run reads each one back once it assembles its claims.
+        self._recent_checks: dict[str, CheckResult] = {}
 
     # -- extracted text -------------------------------------------------------------------
 
@@ -67,6 +69,8 @@ class TextCache:
     # -- checks ---------------------------------------------------------------------------
 
     def get_check(self, key: str) -> CheckResult | None:
+        if key in self._recent_checks:
+            return self._recent_checks[key]
         data = self._read(key)
         try:
             return CheckResult.model_validate(data) if data is not None else None
@@ -74,6 +78,7 @@ class TextCache:
             return None
 
     def put_check(self, key: str, result: CheckResult) -> None:
+        self._recent_checks[key] = result
         self._write(key, result.model_dump(mode="json"))
 
     # -- files ----------------------------------------------------------------------------

@@ -4,8 +4,10 @@ sub-flow each).
 Tasks are thin wrappers around :mod:`citewatch.pipeline`; the work and its rules live there.
 Granularity was chosen by measurement: a Prefect task costs a few milliseconds plus API traffic,
 and thousands of task runs choke the ephemeral server, so one task handles a *batch of hosts*
-(up to ``DEFAULT_BATCH_SOURCES`` sources) and fetches inside it in threads. Per-host politeness
-holds across batches because every batch of a run shares one Fetcher.
+(up to ``DEFAULT_BATCH_SOURCES`` sources) and fetches inside it in threads, then reads and checks
+it while the next batch is fetched. Per-host politeness holds across batches because every batch
+of a run shares one Fetcher. Big arguments go in ``quote()``: Prefect would otherwise walk every
+object of them looking for futures (seconds per task on thousands of sources).
 """
 
 
@@ -22,6 +24,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
 from citewatch.config import load_settings
@@ -66,15 +69,18 @@ def load_registry_task(path: str):
     return load_registry_cached(path)
 
 
-@task(name="fetch-and-archive", cache_policy=NO_CACHE, task_run_name="fetch-{label}")
-def fetch_batch(pipeline: pl.Pipeline, jobs: list[pl.SourceJob], label: str) -> list[pl.Fetched]:
-    return pipeline.fetch_sources(jobs)
+@task(name="fetch-and-read", cache_policy=NO_CACHE, task_run_name="fetch-{label}")
+def fetch_batch(pipeline: pl.Pipeline, registry, jobs: list[pl.SourceJob],
+                label: str) -> tuple[list[pl.Fetched], list[pl.SourceCopy] | None]:
+    return pipeline.fetch_and_read(registry, jobs)
 
 
 @task(name="read-sources", cache_policy=NO_CACHE, task_run_name="read-{label}")
-def read_batch(pipeline: pl.Pipeline, fetched: list[pl.Fetched], offline: bool,
+def read_batch(pipeline: pl.Pipeline, registry, fetched: list[pl.Fetched], offline: bool,
                label: str) -> list[pl.SourceCopy]:
-    return pipeline.read_sources(fetched, offline)
+    copies = pipeline.read_sources(fetched, offline)
+    pipeline.prepare_checks(registry, copies)
+    return copies
 
 
 @task(name="check-claims", cache_policy=NO_CACHE)
@@ -121,12 +127,9 @@ def _batch_label(jobs: list[pl.SourceJob]) -> str:
 
 
 # Each batch fetches up to `max_parallel_hosts` hosts at once; two batches at a time overlap one
-# batch's slowest host with the next batch's work while keeping the total bounded.
-BATCHES_AT_ONCE = 2
-
-
+# batch's slowest host and its reading with the next batch's fetching, keeping the total bounded.
 @flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False,
-      task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))
+      task_runner=ThreadPoolTaskRunner(max_workers=pl.BATCHES_AT_ONCE))
 def verify_document(registry_path: str, reports_dir: str | None = None,
                     archive_dir: str | None = None, no_wayback: bool = False,
                     now: datetime | None = None,
@@ -141,33 +144,36 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     clock: Callable[[], datetime] = (lambda: now) if now else pl.utcnow
     loaded = load_registry_task(registry_path)
     registry = loaded.registry
+    jobs = pl.plan_sources(registry)
     session_factory = pl.open_state(settings)
     pipeline = pl.Pipeline.open(settings, progress=_document_progress(registry.document.id),
-                                clock=clock, session_factory=session_factory)
+                                clock=clock, session_factory=session_factory, sources=len(jobs))
     try:
         started = clock()
-        jobs = pl.plan_sources(registry)
         pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
         logger.info("%s: %d claims, %d distinct sources", registry.document.id,
                     len(registry.claims), len(jobs))
 
         batches = pl.batch_by_host(jobs, batch_sources)
-        fetch_futures = [fetch_batch.submit(pipeline, batch, _batch_label(batch)) for batch in batches]
-        fetched_batches = [future.result() for future in fetch_futures]
-        offline = pl.run_offline([item for batch in fetched_batches for item in batch])
+        fetch_futures = [fetch_batch.submit(quote(pipeline), quote(registry), quote(batch), _batch_label(batch))
+                         for batch in batches]
+        done = [future.result() for future in fetch_futures]
+        offline = pl.run_offline([item for fetched, _ in done for item in fetched])
         if offline:
             logger.warning("every host failed at the connection level: the run is offline, "
                            "no source is called dead")
-        read_futures = [read_batch.submit(pipeline, part, offline, _batch_label(batch))
-                        for part, batch in zip(fetched_batches, batches)]
-        copies = [copy for future in read_futures for copy in future.result()]
+        read_futures = [read_batch.submit(quote(pipeline), quote(registry), quote(fetched), offline,
+                                          _batch_label(batch))
+                        for (fetched, copies), batch in zip(done, batches) if copies is None]
+        copies = [copy for _, read in done if read is not None for copy in read]
+        copies += [copy for future in read_futures for copy in future.result()]
         for copy in copies:
             logger.info(pl.describe_copy(copy))
 
-        claims = check_claims_task(pipeline, registry, copies)
+        claims = check_claims_task(quote(pipeline), quote(registry), quote(copies))
         run = pl.assemble_run(registry, claims, offline, started, clock(),
                               run_id=pl.new_run_id(started))
-        outcome = publish_task(session_factory, run, settings, clock())
+        outcome = publish_task(quote(session_factory), quote(run), settings, clock())
     finally:
         pipeline.close()
     artifacts_task(outcome)

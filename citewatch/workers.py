@@ -1,0 +1,122 @@
+"""CPU-heavy work of a run (text extraction, checks) in worker processes.
+
+The fetch side of a run is threads waiting on the network; extraction and checking are pure Python
+and, in threads of one process, share one core (the GIL). A small process pool gives them every
+core. Workers are started with ``spawn``: the run's process has threads (Prefect's, the fetchers')
+that a ``fork`` could copy in the middle of holding a lock.
+
+A worker that dies (a hostile PDF crashing a parser, the kernel's OOM killer) breaks the pool; the
+run then goes on with the work in its own process and says so in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from typing import TypeVar
+
+from citewatch.errors import CitewatchError
+from citewatch.models import CheckResult
+from citewatch.textcache import CachedText
+
+log = logging.getLogger("citewatch.workers")
+
+T = TypeVar("T")
+
+
+def extract_cached(body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
+    """The text, title and publication date of a page, as the text cache keeps them (None when
+    the page has no readable text)."""
+    from citewatch.textextract import extract_text
+
+    try:
+        extracted = extract_text(body, content_type, url, encoding)
+    except CitewatchError as exc:  # e.g. a PDF that cannot be read: no text, not a crash
+        log.info("no text from %s: %s", url, exc)
+        return None
+    if not extracted.text or not extracted.text.strip():
+        return None
+    published = extracted.published
+    if isinstance(published, datetime):
+        published = published.date().isoformat()
+    return CachedText(extracted.text, extracted.title, str(published) if published else None)
+
+
+def check_text(claim_text: str, text: str, facts, published: str | None, subject: str | None) -> CheckResult:
+    from citewatch.check import check_claim
+
+    return check_claim(claim_text, text, facts=facts, published=published, subject=subject)
+
+
+def _warm_up() -> None:
+    # Pay the imports once per worker, before the first page waits on them.
+    import citewatch.check  # noqa: F401
+    import citewatch.textextract  # noqa: F401
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class CpuPool:
+    """Runs a function in a worker process (``workers`` > 1) or in the calling thread.
+
+    Thread-safe: the run's reader threads all hand their work to the same pool."""
+
+    def __init__(self, workers: int = 1):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = workers <= 1
+        self._lock = threading.Lock()
+
+    def call(self, function: Callable[..., T], *args) -> T:
+        pool = self._executor()
+        if pool is None:
+            return function(*args)
+        try:
+            return pool.submit(function, *args).result()
+        except BrokenProcessPool:
+            self._give_up("a worker process died")
+            return function(*args)
+
+    def map(self, function: Callable[..., T], calls: list[tuple]) -> list[T]:
+        """``[function(*args) for args in calls]``, spread over the workers."""
+        pool = self._executor() if len(calls) > 1 else None
+        if pool is None:
+            return [function(*args) for args in calls]
+        try:
+            chunk = max(1, min(16, len(calls) // (4 * self.workers)))
+            return list(pool.map(function, *zip(*calls), chunksize=chunk))
+        except BrokenProcessPool:
+            self._give_up("a worker process died")
+            return [function(*args) for args in calls]
+
+    def _executor(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self._broken:
+                return None
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_warm_up,
+                                                 mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    def _give_up(self, why: str) -> None:
+        with self._lock:
+            if not self._broken:
+                log.warning("%s: extraction and checks go on in the main process", why)
+            self._broken = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
