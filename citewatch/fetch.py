@@ -29,15 +29,17 @@ import ssl
 import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from queue import SimpleQueue
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions as u3
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.ssl_match_hostname import CertificateError
 
 from citewatch import liveness
@@ -149,6 +151,7 @@ class Fetcher:
                  resolver: Resolver = socket.getaddrinfo):
         self.settings = settings
         self.session = session or make_session(settings, resolver)
+        self._own_session = session is None
         self.politeness = Politeness(settings.per_host_concurrency, settings.per_host_delay)
         self.robots = RobotsCache(self._fetch_robots, settings.user_agent)
         self._probes: dict[str, FetchResult | None] = {}
@@ -196,11 +199,14 @@ class Fetcher:
         waiting = deque(sorted(queues, key=lambda host: -len(queues[host])))
         in_flight: dict[str, int] = {}  # the hosts being worked on: requests running for each
         running: dict[Future, str] = {}
+        finished: SimpleQueue[Future] = SimpleQueue()  # futures put here as they finish: no wait() over all
         with ThreadPoolExecutor(max_workers=self.settings.max_parallel_hosts, thread_name_prefix="citewatch-fetch") as pool:
             def fill(host: str) -> None:
                 while queues[host] and in_flight[host] < self.settings.per_host_concurrency:
                     url, validators = queues[host].popleft()
-                    running[pool.submit(self.fetch, url, validators)] = host
+                    future = pool.submit(self.fetch, url, validators)
+                    running[future] = host
+                    future.add_done_callback(finished.put)
                     in_flight[host] += 1
                 if not in_flight[host]:
                     del in_flight[host]
@@ -214,13 +220,12 @@ class Fetcher:
             try:
                 start_hosts()
                 while running:
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for future in done:
-                        host = running.pop(future)
-                        in_flight[host] -= 1
-                        fill(host)
-                        start_hosts()
-                        yield future.result()
+                    future = finished.get()
+                    host = running.pop(future)
+                    in_flight[host] -= 1
+                    fill(host)
+                    start_hosts()
+                    yield future.result()
             finally:
                 for future in running:
                     future.cancel()
@@ -309,7 +314,7 @@ class Fetcher:
                 # prepare_request copies the cookie jar by iterating it, which the jar's own lock
                 # does not cover: hold that lock so another thread's Set-Cookie cannot break it
                 with getattr(self.session.cookies, "_cookies_lock", nullcontext()):
-                    request = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+                    request = self._prepare(url, headers)
                 timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
                 response = self.session.send(request, stream=True, timeout=timeout, allow_redirects=False)
                 try:
@@ -347,6 +352,18 @@ class Fetcher:
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, u3.LocationParseError,
                 requests.exceptions.InvalidSchema, ValueError) as exc:
             return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"the URL cannot be fetched ({_short(exc)})")
+
+    def _prepare(self, url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+        if not self._own_session:
+            return self.session.prepare_request(requests.Request("GET", url, headers=headers))
+        # What Session.prepare_request does for a session of make_session (no auth, params, netrc
+        # or per-request cookies), without its copy of the whole cookie jar for every request and
+        # its merges: 140 -> 55 us per request with an empty jar, 5.7 -> 2.5 ms with 300 cookies.
+        merged = CaseInsensitiveDict(self.session.headers)
+        merged.update(headers)
+        request = requests.PreparedRequest()
+        request.prepare(method="GET", url=url, headers=merged, cookies=self.session.cookies, hooks=self.session.hooks)
+        return request
 
     # --- robots.txt and the soft-404 probe --------------------------------------------------
 

@@ -83,6 +83,22 @@ _CHALLENGE_MARKERS = (b"_cf_chl_opt", b"cf_chl_", b"/orchestrate/chl_page", b"/o
 _WALL_STATUS_MARKERS = (b"challenge-platform", b"_incapsula_resource", b"ddos-guard", b"g-recaptcha", b"h-captcha",
                         b"hcaptcha.com", b"recaptcha/api.js", b"captcha")
 _WALL_STATUSES = (403, 429, 503)
+
+
+def _scan_plan(markers: tuple[bytes, ...], keys: tuple[bytes, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """Markers grouped under a part they share: a body without the part is scanned once, not once
+    per marker (a page is scanned for these on every answer; each scan of 150 KB costs ~70 us)."""
+    plan = [(key, tuple(m for m in markers if key in m)) for key in keys]
+    grouped = {m for _, group in plan for m in group}
+    return tuple(plan + [(m, (m,)) for m in markers if m not in grouped])
+
+
+def _has_marker(body: bytes, plan: tuple[tuple[bytes, tuple[bytes, ...]], ...]) -> bool:
+    return any(key in body and any(marker in body for marker in group) for key, group in plan)
+
+
+_CHALLENGE_SCAN = _scan_plan(_CHALLENGE_MARKERS, (b"cf_chl_", b"/orchestrate/", b"captcha"))
+_WALL_STATUS_SCAN = _scan_plan(_WALL_STATUS_MARKERS, (b"captcha",))
 _LOGIN_WORDING = re.compile(
     r"\b(sign\s*in|log\s*in|login|subscribe\s+to\s+(continue|read)|members?\s+only)\b|войти|вход|daxil\s+ol", re.I
 )
@@ -269,11 +285,11 @@ def is_challenge(result: FetchResult, page: PageView | None = None) -> bool:
     if not page.is_html:
         return False
     body = result.body[:_HTML_SCAN_BYTES].lower()
-    if any(marker in body for marker in _CHALLENGE_MARKERS):
+    if _has_marker(body, _CHALLENGE_SCAN):
         return True
     title = page.title()
     if result.http_status in _WALL_STATUSES:
-        return bool(_CHALLENGE_TITLE.search(title)) or any(marker in body for marker in _WALL_STATUS_MARKERS)
+        return bool(_CHALLENGE_TITLE.search(title)) or _has_marker(body, _WALL_STATUS_SCAN)
     return bool(_WHOLE_CHALLENGE_TITLE.match(title)) and len(page.words(400)) < 300
 
 

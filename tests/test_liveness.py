@@ -235,3 +235,19 @@ def test_offline_rule_edges():
     assert not run_is_offline([timeout, unreachable, live_same_host])  # a.example answered once
     assert not run_is_offline([forbidden])
     assert not run_is_offline([])
+
+
+# the markers are scanned in groups under a shared part (one scan per group): each one still counts
+@pytest.mark.parametrize("marker", ["_cf_chl_opt", "cf_chl_", "/orchestrate/chl_page", "/orchestrate/managed",
+                                    "/orchestrate/jsch", "cf-browser-verification", "captcha-delivery.com", "px-captcha"])
+def test_every_challenge_marker_blocks_even_a_200(marker):
+    page = site_html("Court sentences group leader", STORY + f"<script src='/{marker.upper()}/x.js'></script>")
+    assert classify(made(200, page)) is SourceStatus.BLOCKED
+
+
+@pytest.mark.parametrize("marker", ["challenge-platform", "_incapsula_resource", "ddos-guard", "g-recaptcha",
+                                    "h-captcha", "hcaptcha.com", "recaptcha/api.js", "captcha"])
+def test_wall_markers_block_only_on_the_statuses_walls_answer_with(marker):
+    page = site_html("Court sentences group leader", STORY + f"<div class='{marker}'></div>")
+    assert classify(made(403, page)) is SourceStatus.BLOCKED and "bot wall" in assess(made(403, page)).reason
+    assert classify(made(200, page)) is SourceStatus.LIVE
