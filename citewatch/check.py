@@ -31,7 +31,7 @@ from citewatch.context import (
     subject_anchors,
     today_dates,
 )
-from citewatch.facts import FoundFact, fact_label, find_facts, infer_facts
+from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, moved
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
@@ -168,7 +168,7 @@ def _wording_coverage(
 ) -> tuple[float, Sentence | None]:
     """The share of the claim's words (names left out: they are judged as facts) found in the
     best pair of neighbouring sentences."""
-    value_spans = [(f.start, f.end) for f in find_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+    value_spans = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
     claim_stems = {
         s for s, start, _ in stem_positions(claim_text) if not any(a <= start < b for a, b in value_spans)
     } - left_out
@@ -323,12 +323,12 @@ def check_claim(
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
     default_year = int(published[:4]) if published else None
     read = []
-    for sentence in candidates:
-        found = find_facts(sentence.text, default_year=default_year) + today_dates(sentence.text, published)
-        for item in found:
-            item.start += sentence.start
-            item.end += sentence.start
-        read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts)))
+    if any(not isinstance(c.fact, (EntityFact, QuoteFact)) for c in contexts):  # only numbers and dates read them
+        for sentence in candidates:
+            found = [moved(item, sentence.start) for item in found_facts(sentence.text, default_year)]
+            for item in today_dates(sentence.text, published):
+                found.append(moved(item, sentence.start))
+            read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts)))
 
     normalised = normalize_with_map(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
     outcomes: list[_Outcome] = []

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from citewatch.compare import Relation, compare
-from citewatch.facts import FoundFact, find_facts
+from citewatch.facts import FoundFact, found_facts
 from citewatch.models import CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
 from citewatch.normalize import EVENT_GROUPS, stem
 from citewatch.passages import Sentence, segments, stem_positions, stems_of
@@ -149,7 +149,7 @@ def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = Non
     An infobox row with a generic key ("Date: ...") takes the value's own words and, when given,
     the document's ``subject``; the key itself is no anchor.
     """
-    found = find_facts(claim_text)
+    found = found_facts(claim_text)
     fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
     label_end = generic_row_label(claim_text)
     words = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from text_to_num import alpha2digit
 
@@ -130,19 +131,27 @@ class FoundFact:
 # --- numbers -----------------------------------------------------------------------------
 
 
+_GROUPED_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DIGITS = re.compile(r"\d+")
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+_DIGITS_AND_SPACES = re.compile(r"[\d ]+")
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@lru_cache(maxsize=16384)  # pure; alpha2digit is slow and the same few numbers recur
 def number_value(words: str) -> float | None:
     """The value of "1,200", "70", "seventy-two", "one thousand two hundred"; None if not a number."""
     raw = words.strip()
     compact = raw.replace("\u00a0", "").replace("\u202f", "")
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", compact):
+    if _GROUPED_DIGITS.fullmatch(compact):
         return float(compact.replace(",", ""))
-    if re.fullmatch(r"\d+", compact):
+    if _DIGITS.fullmatch(compact):
         return float(compact)
-    if re.fullmatch(r"\d+[.,]\d+", compact):
+    if _DECIMAL.fullmatch(compact):
         return float(compact.replace(",", "."))
     converted = alpha2digit(raw.lower().replace("-", " "), "en", threshold=0).strip()
-    converted = converted.replace(" ", "") if re.fullmatch(r"[\d ]+", converted) else converted
-    if re.fullmatch(r"\d+(?:\.\d+)?", converted):
+    converted = converted.replace(" ", "") if _DIGITS_AND_SPACES.fullmatch(converted) else converted
+    if _PLAIN_NUMBER.fullmatch(converted):
         return float(converted)
     return None
 
@@ -160,16 +169,21 @@ def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
     return op, qualifier_start
 
 
+_OF_THEM = re.compile(r"^\s+of\s+(?:them|whom)\s+(?=\w)", re.I)
+_WORDS_AFTER = re.compile(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)")
+_TWO_WORDS_AFTER = re.compile(r"^[\s-]*([^\W\d_]+)[\s-]+([^\W\d_]+)")
+
+
 def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     """The unit ("years") or counted noun ("people") right after a number, and where it ends."""
     rest = text[end : end + 60]
     if rest.startswith("%"):
         return "%", None, end + 1
-    of_them = re.match(r"^\s+of\s+(?:them|whom)\s+(?=\w)", rest, re.I)
+    of_them = _OF_THEM.match(rest)
     if of_them:  # "two of them police officers": the group is named after "of them"
         _, noun, _ = _unit_after(text, end + of_them.end() - 1)
         return None, noun, end
-    match = re.match(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)", rest)
+    match = _WORDS_AFTER.match(rest)
     if not match:
         return None, None, end
     first_word = WORD.match(rest.lstrip(" -\u00a0"))
@@ -179,7 +193,7 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
-    two = re.match(r"^[\s-]*([^\W\d_]+)[\s-]+([^\W\d_]+)", rest)
+    two = _TWO_WORDS_AFTER.match(rest)
     noun_words = [word]
     if two and two.group(2).lower() not in _NOUN_STOP and word in _MODIFIERS:
         noun_words.append(two.group(2).lower())
@@ -213,11 +227,12 @@ def _word_number_ok(match_text: str, following: str) -> bool:
     return word not in ("zero", "hundred", "thousand", "million")
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}")
 _YEAR_WORD_AFTER = re.compile(r"^[\s-]*(?:года|году|год|г\.|-?ci\b|-?cü\b|-?cu\b|-?cı\b|il)", re.I)
 
 
 def _is_year(value: float, text: str, start: int, end: int, noun: str | None, unit: str | None) -> bool:
-    if not (1800 <= value <= 2099) or not re.fullmatch(r"\d{4}", text[start:end]):
+    if not (1800 <= value <= 2099) or not _FOUR_DIGITS.fullmatch(text[start:end]):
         return False
     if _YEAR_WORD_AFTER.match(text[end : end + 8]):
         return True  # "2022 года", "2015-ci ildə": the year, not 2022 years
@@ -272,9 +287,15 @@ def _date_value(year: int, month: int | None = None, day: int | None = None) -> 
         return None
 
 
-def _find_dates(text: str, taken: list[tuple[int, int]], default_year: int | None) -> list[FoundFact]:
+def _find_dates(
+    text: str, taken: list[tuple[int, int]], default_year: int | None, vocabulary: _Vocabulary
+) -> list[FoundFact]:
     found: list[FoundFact] = []
+    if not vocabulary.digit:  # every date pattern has a digit
+        return found
     for kind, pattern in DATE_PATTERNS:
+        if kind in _MONTH_PATTERNS and not vocabulary.month:
+            continue
         for match in pattern.finditer(text):
             if _overlaps(match.start(), match.end(), taken):
                 continue
@@ -338,11 +359,13 @@ _ADJECTIVE_ONLY = frozenset(
     "magnitsky-style".split()
 )
 _ROMAN = re.compile(r"^[IVXLC]+$")
+_ADJECTIVE_ENDING = re.compile(r"(?:ian|ani|ish|ese)$")
+_CONNECTOR_WORD = re.compile(_CONNECTOR)
 
 
 def _entity_words_ok(words: list[str]) -> bool:
     lowered = [w.lower() for w in words]
-    if all(w in _ADJECTIVE_ONLY or re.search(r"(?:ian|ani|ish|ese)$", w) for w in lowered):
+    if all(w in _ADJECTIVE_ONLY or _ADJECTIVE_ENDING.search(w) for w in lowered):
         return False
     return True
 
@@ -352,10 +375,10 @@ def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     for match in ENTITY.finditer(text):
         words = match.group().split()
         start = match.start()
-        while words and (words[0].lower().strip(".") in _NOT_NAMES or re.fullmatch(_CONNECTOR, words[0])):
+        while words and (words[0].lower().strip(".") in _NOT_NAMES or _CONNECTOR_WORD.fullmatch(words[0])):
             start += len(words[0]) + 1
             words = words[1:]
-        while words and (words[-1].lower().strip(".") in _NOT_NAMES or re.fullmatch(_CONNECTOR, words[-1])):
+        while words and (words[-1].lower().strip(".") in _NOT_NAMES or _CONNECTOR_WORD.fullmatch(words[-1])):
             words = words[:-1]
         words = [w.rstrip(".") for w in words]
         if len(words) < 2 or not _entity_words_ok(words):
@@ -402,8 +425,10 @@ _RANGE_PATTERNS = (
 )
 
 
-def _find_ranges(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
-    found = []
+def _find_ranges(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabulary) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    if not (vocabulary.digit or vocabulary.number_word):
+        return found
     for pattern in _RANGE_PATTERNS:
         for match in pattern.finditer(text):
             if _overlaps(match.start(), match.end(), taken):
@@ -444,13 +469,18 @@ _VAGUE = {
 }
 
 
+_SPACES = re.compile(r"\s+")
+_WORD_FOLLOWS = re.compile(r"^\s+(?:of\s+)?\w")
+
 MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "mln": 1e6, "bn": 1e9, "тыс": 1e3, "млн": 1e6,
                "млрд": 1e9, "milyon": 1e6, "milyard": 1e9}
 MULTIPLIER = re.compile(r"\s+(thousand|million|billion|mln\.?|bn|тыс\.?|млн\.?|млрд\.?|milyon|milyard)(?![\w])", re.I)
 
 
-def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
-    found = []
+def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabulary) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    if not (vocabulary.digit or vocabulary.number_word or vocabulary.vague_word):
+        return found
     for match in _COUNT.finditer(text):
         start, end = match.start(), match.end()
         if _overlaps(start, end, taken):
@@ -459,9 +489,9 @@ def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
         if _LABEL_BEFORE.search(before) or _LABEL_AFTER.match(text[end : end + 6]):
             continue
         if match.group("dozen"):
-            key = re.sub(r"\s+", " ", match.group("dozen").lower())
+            key = _SPACES.sub(" ", match.group("dozen").lower())
             value, op = _VAGUE[key]
-            if not key.startswith("a") and not re.match(r"^\s+(?:of\s+)?\w", text[end : end + 10]):
+            if not key.startswith("a") and not _WORD_FOLLOWS.match(text[end : end + 10]):
                 continue
         elif match.group("words"):
             if not _word_number_ok(match.group("words"), text[end : end + 20]):
@@ -502,6 +532,9 @@ def _find_counts(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
 # --- negation ----------------------------------------------------------------------------
 
 
+_CLAUSE_BREAK = re.compile(r"[;:()\[\]\n]|,\s|\.\s")
+
+
 def negation_before(text: str, start: int) -> tuple[bool, str | None]:
     """A negation in the clause before the fact, and the word it negates ("" for the fact itself).
 
@@ -509,7 +542,7 @@ def negation_before(text: str, start: int) -> tuple[bool, str | None]:
     negates "impose": the checker decides whether that word is the claim's.
     """
     window = text[max(0, start - 120) : start]
-    clause = re.split(r"[;:()\[\]\n]|,\s|\.\s", window)[-1]
+    clause = _CLAUSE_BREAK.split(window)[-1]
     words = clause.split()[-12:]
     tail = " ".join(words)
     if _QUALIFIER_NEGATIONS.search(" ".join(words[-4:])):
@@ -521,6 +554,45 @@ def negation_before(text: str, start: int) -> tuple[bool, str | None]:
     return True, (after[0].strip(".,;:") if after else "")
 
 
+# --- what a text can hold ----------------------------------------------------------------
+# Most sentences name no month and hold no number word: a cheap look at their words tells which of
+# the (slow, case-insensitive, many-branch) patterns above can match at all. Each pattern that is
+# skipped needs the word whole: a month or number word starts after a non-word character and ends
+# before one, so it is one of the text's maximal runs of letters.
+
+_ANY_DIGIT = re.compile(r"\d")
+_LETTER_RUN = re.compile(r"(?<!\w)[^\W\d_]+")
+_WHOLE_MONTH = re.compile(rf"(?:{_MONTH_ALT})", re.IGNORECASE)
+_WHOLE_NUMBER_WORD = re.compile(_NUMBER_WORD, re.IGNORECASE)
+_WHOLE_VAGUE_WORD = re.compile(r"dozen|dozens|scores|hundreds|thousands|десятки|сотни|onlarla|yüzlərlə", re.IGNORECASE)
+_MONTH_PATTERNS = frozenset(("dmy", "mdy", "my", "dm", "md"))  # a whole month word; not the Azerbaijani "noyabrın"
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    digit: bool
+    month: bool
+    number_word: bool
+    vague_word: bool
+
+
+@lru_cache(maxsize=65536)
+def _word_kinds(word: str) -> tuple[bool, bool, bool]:
+    return (
+        _WHOLE_MONTH.fullmatch(word) is not None,
+        _WHOLE_NUMBER_WORD.fullmatch(word) is not None,
+        _WHOLE_VAGUE_WORD.fullmatch(word) is not None,
+    )
+
+
+def _vocabulary(text: str) -> _Vocabulary:
+    month = number_word = vague_word = False
+    for word in _LETTER_RUN.findall(text):
+        is_month, is_number, is_vague = _word_kinds(word)
+        month, number_word, vague_word = month or is_month, number_word or is_number, vague_word or is_vague
+    return _Vocabulary(_ANY_DIGIT.search(text) is not None, month, number_word, vague_word)
+
+
 # --- public ------------------------------------------------------------------------------
 
 
@@ -530,11 +602,46 @@ def find_facts(text: str, default_year: int | None = None) -> list[FoundFact]:
     ``default_year`` completes dates written without a year ("on 9 December"); such facts carry
     ``year_assumed=True``. Without it they are left out.
     """
+    return [_copy(found, deep=True) for found in found_facts(text, default_year)]
+
+
+def found_facts(text: str, default_year: int | None = None) -> tuple[FoundFact, ...]:
+    """:func:`find_facts`, memoised: shared objects that callers must not change (copy them to
+    move offsets). A claim's text is read several times per check, and a page's sentences once
+    per claim that cites the page."""
+    return _found_facts(text, default_year)
+
+
+def moved(found: FoundFact, offset: int) -> FoundFact:
+    """A copy of ``found`` with its offsets moved by ``offset`` (a sentence's facts in its page)."""
+    return _copy(found, shift=offset)
+
+
+def _copy(found: FoundFact, deep: bool = False, shift: int = 0) -> FoundFact:
+    return FoundFact(
+        found.fact.model_copy(deep=True) if deep else found.fact,
+        found.start + shift,
+        found.end + shift,
+        found.text,
+        found.negated,
+        found.negates,
+        found.noun,
+        found.year_assumed,
+    )
+
+
+@lru_cache(maxsize=8192)
+def _found_facts(text: str, default_year: int | None) -> tuple[FoundFact, ...]:
+    return tuple(_find_facts(text, default_year))
+
+
+def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
+    vocabulary = _vocabulary(text)
     taken: list[tuple[int, int]] = []
     quotes = _find_quotes(text)
-    dates = _find_dates(text, taken, default_year)
-    ranges = _find_ranges(text, taken)
-    for match in YEAR_ALONE.finditer(text):
+    dates = _find_dates(text, taken, default_year, vocabulary)
+    ranges = _find_ranges(text, taken, vocabulary)
+    for match in (YEAR_ALONE.finditer(text) if vocabulary.digit else ()):
         if _overlaps(match.start(), match.end(), taken):
             continue
         unit, noun, _ = _unit_after(text, match.end())
@@ -544,7 +651,7 @@ def find_facts(text: str, default_year: int | None = None) -> list[FoundFact]:
             continue
         taken.append((match.start(), match.end()))
         dates.append(FoundFact(DateFact(value=match.group("year")), match.start(), match.end(), match.group()))
-    counts = _find_counts(text, taken)
+    counts = _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
     facts = quotes + dates + ranges + counts + entities
     for found in facts:
@@ -559,7 +666,7 @@ def infer_facts(claim_text: str) -> list[Fact]:
     Words in quotation marks become one quote fact; numbers, dates and names inside the quote are
     covered by it and not repeated.
     """
-    found = find_facts(claim_text)
+    found = found_facts(claim_text)
     quote_spans = [(f.start, f.end) for f in found if isinstance(f.fact, QuoteFact)]
     facts: list[Fact] = []
     for item in found:
@@ -568,7 +675,7 @@ def infer_facts(claim_text: str) -> list[Fact]:
         if item.negated:
             continue
         if item.fact not in facts:
-            facts.append(item.fact)
+            facts.append(item.fact.model_copy(deep=True))
     return facts
 
 
@@ -597,4 +704,4 @@ def fact_label(fact: Fact) -> str:
     return f"“{fact.text}”"
 
 
-__all__ = ["FoundFact", "find_facts", "infer_facts", "fact_label", "number_value", "negation_before"]
+__all__ = ["FoundFact", "find_facts", "found_facts", "moved", "infer_facts", "fact_label", "number_value", "negation_before"]
