@@ -609,7 +609,12 @@ def found_facts(text: str, default_year: int | None = None) -> tuple[FoundFact, 
     """:func:`find_facts`, memoised: shared objects that callers must not change (copy them to
     move offsets). A claim's text is read several times per check, and a page's sentences once
     per claim that cites the page."""
+    if len(text) > MEMO_MAX_CHARS:  # a whole page read once: not worth keeping
+        return tuple(_find_facts(text, default_year))
     return _found_facts(text, default_year)
+
+
+MEMO_MAX_CHARS = 4000  # sentences and claims; a sentence is at most passages.MAX_SENTENCE
 
 
 def moved(found: FoundFact, offset: int) -> FoundFact:

@@ -8,6 +8,8 @@ Department" finds "United States State Department").
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from citewatch.normalize import WORD, name_key
 
 _GENERIC = frozenset(
@@ -16,8 +18,14 @@ _GENERIC = frozenset(
 )
 
 
-def _text_keys(text: str) -> list[tuple[str, int, int]]:
-    return [(name_key(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+@lru_cache(maxsize=8192)  # a sentence is searched for each of the claim's names, twice per check
+def _text_keys(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((name_key(m.group()), m.start(), m.end()) for m in WORD.finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def _spelling_keys(spelling: str) -> tuple[str, ...]:
+    return tuple(k for k in (name_key(m.group()) for m in WORD.finditer(spelling)) if k)
 
 
 def _close(a: str, b: str) -> bool:
@@ -34,6 +42,11 @@ def _close(a: str, b: str) -> bool:
 
 def find_name(name: str, text: str, aliases: list[str] | tuple[str, ...] = ()) -> tuple[int, int] | None:
     """Offsets of the first mention of ``name`` (or an alias) in ``text``, or None."""
+    return _find_name(name, text, tuple(aliases))
+
+
+@lru_cache(maxsize=16384)
+def _find_name(name: str, text: str, aliases: tuple[str, ...]) -> tuple[int, int] | None:
     keys = _text_keys(text)
     for spelling in (name, *aliases):
         span = _find_spelling(spelling, keys)
@@ -42,9 +55,8 @@ def find_name(name: str, text: str, aliases: list[str] | tuple[str, ...] = ()) -
     return None
 
 
-def _find_spelling(spelling: str, keys: list[tuple[str, int, int]]) -> tuple[int, int] | None:
-    wanted = [name_key(m.group()) for m in WORD.finditer(spelling)]
-    wanted = [w for w in wanted if w]
+def _find_spelling(spelling: str, keys: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | None:
+    wanted = _spelling_keys(spelling)
     if not wanted:
         return None
     if len(wanted) == 1:

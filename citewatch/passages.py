@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from citewatch.normalize import content_words, stem
+from citewatch.normalize import content_stems, content_words, stem
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -14,8 +14,12 @@ _ABBREVIATIONS = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e etc vs v cf approx ca est dept govt
     u.s u.k u.n e.u ул г гг им т.е т.д""".split()
 )
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*")
+# r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*", written to start with one character class: the regex engine
+# then jumps from candidate to candidate instead of trying both branches at every character.
+_BOUNDARY = re.compile(r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*\s+|(?<=\n)\s*)")
 MAX_SENTENCE = 1500
+_ONE_LETTER = re.compile(r"[a-zа-я]")
+_DOTTED_LETTERS = re.compile(r"(?:[a-z]\.)+[a-z]")
 
 
 # A heading that starts a list of links to other pages: what follows is not the article.
@@ -69,6 +73,9 @@ def _mark_link_lists(text: str, sentences: list[Sentence]) -> list[Sentence]:
     in_list = False
     for sentence in sentences:
         own_line = sentence.start == 0 or text[sentence.start - 1] == "\n"
+        if not own_line and not in_list:  # the common case: a sentence inside a paragraph
+            marked.append(sentence)
+            continue
         words = len(sentence.text.split())
         if own_line and words <= 6 and _LIST_HEADING.match(sentence.text.strip(" #*-:•")):
             in_list = True
@@ -78,7 +85,7 @@ def _mark_link_lists(text: str, sentences: list[Sentence]) -> list[Sentence]:
             in_list = False
         if in_list and not own_line and marked and not marked[-1].boilerplate:
             in_list = False
-        marked.append(Sentence(sentence.index, sentence.start, sentence.end, sentence.text, in_list))
+        marked.append(sentence if not in_list else Sentence(sentence.index, sentence.start, sentence.end, sentence.text, True))
     return marked
 
 
@@ -108,24 +115,29 @@ def _wrapped_line(text: str, line_end: int, next_start: int) -> bool:
     following = text[next_start : next_end if next_end >= 0 else len(text)].rstrip()
     if len(line) < WRAPPED_LINE_MIN or not following or following[0] in "-•*#|>":
         return False
-    if re.search(r"[.!?:;…\"”»)\]]$", line):
+    if _CLOSED_LINE.search(line):
         return False
     if following[0].islower():
         return True
-    return bool(re.search(r"[^\W\d_],?$", line)) and (
-        len(following) >= WRAPPED_LINE_MIN or bool(re.search(r"[.!?…][\"”»)]*$", following))
+    return bool(_OPEN_LINE.search(line)) and (
+        len(following) >= WRAPPED_LINE_MIN or bool(_CLOSING_LINE.search(following))
     )
+
+
+_CLOSED_LINE = re.compile(r"[.!?:;…\"”»)\]]$")
+_OPEN_LINE = re.compile(r"[^\W\d_],?$")
+_CLOSING_LINE = re.compile(r"[.!?…][\"”»)]*$")
 
 
 def _ends_with_abbreviation(piece: str, text: str, next_start: int) -> bool:
     stripped = piece.rstrip()
     if not stripped.endswith("."):
         return False
-    last = re.search(r"(\S+)\.$", stripped)
-    if not last:
+    last_token = stripped.rsplit(None, 1)[-1]  # what r"(\S+)\.$" would find, without its backtracking
+    if len(last_token) < 2:
         return False
-    word = last.group(1).lower().lstrip("(\"'“")
-    if word in _ABBREVIATIONS or re.fullmatch(r"[a-zа-я]", word) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+    word = last_token[:-1].lower().lstrip("(\"'“")
+    if word in _ABBREVIATIONS or _ONE_LETTER.fullmatch(word) or _DOTTED_LETTERS.fullmatch(word):
         return True
     following = text[next_start : next_start + 1]
     return bool(following) and following.islower()
@@ -153,7 +165,7 @@ def clear_caches() -> None:
 
 @lru_cache(maxsize=16384)
 def stems_of(text: str) -> frozenset[str]:
-    return frozenset(stem(word) for word, _, _ in content_words(text))
+    return frozenset(content_stems(text))
 
 
 def stem_positions(text: str) -> list[tuple[str, int, int]]:
@@ -164,7 +176,10 @@ def rank_sentences(sentences: list[Sentence], weights: dict[str, float]) -> list
     """Sentences sharing at least one weighted stem, best first."""
     ranked = []
     for sentence in sentences:
-        score = sum(weights.get(s, 0.0) for s in stems_of(sentence.text))
+        stems = stems_of(sentence.text)
+        if stems.isdisjoint(weights):
+            continue
+        score = sum(weights.get(s, 0.0) for s in stems)
         if score > 0:
             ranked.append((score, sentence))
     ranked.sort(key=lambda pair: (-pair[0], pair[1].index))
