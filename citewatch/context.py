@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from citewatch.compare import Relation, compare
 from citewatch.facts import FoundFact, found_facts
@@ -126,6 +127,7 @@ def _same_fact(a: Fact, b: Fact) -> bool:
     return a == b
 
 
+@lru_cache(maxsize=4096)
 def generic_row_label(claim_text: str) -> int:
     """The end of a generic infobox key ("Date: ", "Cause: ") at the start of the claim, or 0."""
     match = ROW_LABEL.match(claim_text)
@@ -143,27 +145,53 @@ def subject_anchors(claim_text: str, subject: str | None) -> dict[str, float]:
     return {s: 0.3 if s in GENERIC else 1.0 for s in stems_of(subject)}
 
 
+@dataclass(frozen=True)
+class _ClaimReading:
+    """What :func:`claim_contexts` reads of a claim's text alone (the same for each of its sources)."""
+
+    found: tuple[FoundFact, ...]
+    words: tuple[tuple[str, int, int], ...]  # content words outside its values and row key
+    named: frozenset[str]  # the words of the names the text mentions
+    values: tuple[FoundFact, ...]
+    reporting: bool
+    hedged: bool
+    disputes: bool
+
+
+@lru_cache(maxsize=4096)
+def _read_claim(claim_text: str) -> _ClaimReading:
+    found = found_facts(claim_text)
+    fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
+    label_end = generic_row_label(claim_text)
+    words = tuple(
+        (s, start, end)
+        for s, start, end in stem_positions(claim_text)
+        if not any(a <= start < b for a, b in fact_spans) and start >= label_end
+    )
+    return _ClaimReading(
+        found,
+        words,
+        frozenset(s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)),
+        tuple(f for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))),
+        any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text)),
+        bool(HEDGE.search(claim_text)),
+        bool(DISPUTED.search(claim_text)),
+    )
+
+
 def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = None) -> list[FactContext]:
     """Each fact with its anchors: the claim's words, weighted 1 when near the fact, 0.5 when far.
 
     An infobox row with a generic key ("Date: ...") takes the value's own words and, when given,
     the document's ``subject``; the key itself is no anchor.
     """
-    found = found_facts(claim_text)
-    fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
-    label_end = generic_row_label(claim_text)
-    words = [
-        (s, start, end)
-        for s, start, end in stem_positions(claim_text)
-        if not any(a <= start < b for a, b in fact_spans) and start >= label_end
-    ]
+    reading = _read_claim(claim_text)
+    found, words, values, reporting = reading.found, reading.words, reading.values, reading.reporting
     from_subject = subject_anchors(claim_text, subject)
-    entity_stems = frozenset(
-        s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)
-    ) | frozenset(s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases])))
+    entity_stems = reading.named | frozenset(
+        s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases]))
+    )
     entity_stems |= frozenset(from_subject)  # where and who, not what: never enough to contradict
-    values = [f for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
-    reporting = any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text))
     contexts = []
     for fact in facts:
         occurrence = next((f for f in found if _same_fact(fact, f.fact)), None)
@@ -198,8 +226,8 @@ def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = Non
                 frozenset(near_events),
                 occurrence.noun if occurrence else None,
                 reporting,
-                bool(HEDGE.search(claim_text)),
-                bool(DISPUTED.search(claim_text)),
+                reading.hedged,
+                reading.disputes,
                 # the claim's other values, once the fact is tied to its own words in the claim (a fact
                 # the text does not state, as in a registry self-check, may be any of them)
                 tuple(f.fact for f in values if (f.start, f.end) != (occurrence.start, occurrence.end))

@@ -617,6 +617,11 @@ def found_facts(text: str, default_year: int | None = None) -> tuple[FoundFact, 
 MEMO_MAX_CHARS = 4000  # sentences and claims; a sentence is at most passages.MAX_SENTENCE
 
 
+def clear_caches() -> None:
+    """Forget the texts read so far (see :func:`citewatch.passages.clear_caches`)."""
+    _found_facts.cache_clear()
+
+
 def moved(found: FoundFact, offset: int) -> FoundFact:
     """A copy of ``found`` with its offsets moved by ``offset`` (a sentence's facts in its page)."""
     return _copy(found, shift=offset)

@@ -28,6 +28,12 @@ def _spelling_keys(spelling: str) -> tuple[str, ...]:
     return tuple(k for k in (name_key(m.group()) for m in WORD.finditer(spelling)) if k)
 
 
+def clear_caches() -> None:
+    """Forget the texts searched so far (see :func:`citewatch.passages.clear_caches`)."""
+    _text_keys.cache_clear()
+    _find_name.cache_clear()
+
+
 def _close(a: str, b: str) -> bool:
     if a == b:
         return True

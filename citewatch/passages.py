@@ -159,8 +159,13 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
 
 def clear_caches() -> None:
     """Forget the pages and sentences seen so far (benchmarks measure a page read for the first time)."""
+    from citewatch import facts, names  # here: fact finding loads dateparser, sentence splitting does not
+
     _split_cached.cache_clear()
     stems_of.cache_clear()
+    _stem_positions.cache_clear()
+    facts.clear_caches()
+    names.clear_caches()
 
 
 @lru_cache(maxsize=16384)
@@ -169,7 +174,12 @@ def stems_of(text: str) -> frozenset[str]:
 
 
 def stem_positions(text: str) -> list[tuple[str, int, int]]:
-    return [(stem(word), start, end) for word, start, end in content_words(text)]
+    return list(_stem_positions(text))
+
+
+@lru_cache(maxsize=16384)  # claims, and the clauses of the sentences read for each of a claim's facts
+def _stem_positions(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((stem(word), start, end) for word, start, end in content_words(text))
 
 
 def rank_sentences(sentences: list[Sentence], weights: dict[str, float]) -> list[tuple[float, Sentence]]:
