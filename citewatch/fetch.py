@@ -32,8 +32,8 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
-from queue import SimpleQueue
 from datetime import datetime, timezone
+from queue import SimpleQueue
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -311,8 +311,9 @@ class Fetcher:
                 remaining = deadline.remaining()
                 if remaining <= 0:
                     raise _DeadlineExceeded()
-                # prepare_request copies the cookie jar by iterating it, which the jar's own lock
-                # does not cover: hold that lock so another thread's Set-Cookie cannot break it
+                # Session.prepare_request (sessions from outside) copies the cookie jar by iterating
+                # it, which the jar's own lock does not cover: hold that lock so another thread's
+                # Set-Cookie cannot break it
                 with getattr(self.session.cookies, "_cookies_lock", nullcontext()):
                     request = self._prepare(url, headers)
                 timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
