@@ -12,6 +12,7 @@ number between 1800 and 2099 that is not followed by a counted noun is a year.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -296,7 +297,8 @@ def _find_dates(
     for kind, pattern in DATE_PATTERNS:
         if kind in _MONTH_PATTERNS and not vocabulary.month:
             continue
-        for match in pattern.finditer(text):
+        matches = _matches_at(pattern, text, vocabulary.months) if kind in _MONTH_FIRST else pattern.finditer(text)
+        for match in matches:
             if _overlaps(match.start(), match.end(), taken):
                 continue
             if kind == "my" and match.group("month").lower() == "may" and not match.group().istitle():
@@ -566,14 +568,19 @@ _WHOLE_MONTH = re.compile(rf"(?:{_MONTH_ALT})", re.IGNORECASE)
 _WHOLE_NUMBER_WORD = re.compile(_NUMBER_WORD, re.IGNORECASE)
 _WHOLE_VAGUE_WORD = re.compile(r"dozen|dozens|scores|hundreds|thousands|десятки|сотни|onlarla|yüzlərlə", re.IGNORECASE)
 _MONTH_PATTERNS = frozenset(("dmy", "mdy", "my", "dm", "md"))  # a whole month word; not the Azerbaijani "noyabrın"
+_MONTH_FIRST = frozenset(("mdy", "my", "md"))  # these match only where a whole month word starts
 
 
 @dataclass(frozen=True)
 class _Vocabulary:
     digit: bool
-    month: bool
+    months: tuple[int, ...]  # where the whole month words start
     number_word: bool
     vague_word: bool
+
+    @property
+    def month(self) -> bool:
+        return bool(self.months)
 
 
 @lru_cache(maxsize=65536)
@@ -586,11 +593,27 @@ def _word_kinds(word: str) -> tuple[bool, bool, bool]:
 
 
 def _vocabulary(text: str) -> _Vocabulary:
-    month = number_word = vague_word = False
-    for word in _LETTER_RUN.findall(text):
-        is_month, is_number, is_vague = _word_kinds(word)
-        month, number_word, vague_word = month or is_month, number_word or is_number, vague_word or is_vague
-    return _Vocabulary(_ANY_DIGIT.search(text) is not None, month, number_word, vague_word)
+    months: list[int] = []
+    number_word = vague_word = False
+    for match in _LETTER_RUN.finditer(text):
+        is_month, is_number, is_vague = _word_kinds(match.group())
+        if is_month:
+            months.append(match.start())
+        number_word, vague_word = number_word or is_number, vague_word or is_vague
+    return _Vocabulary(_ANY_DIGIT.search(text) is not None, tuple(months), number_word, vague_word)
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: tuple[int, ...]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern that can only match at one of ``starts``: tried
+    there alone, in order, never inside the previous match."""
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match:
+            yield match
+            end = match.end()
 
 
 # --- public ------------------------------------------------------------------------------
