@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from citewatch.compare import Relation
 from citewatch.context import (
@@ -295,6 +296,11 @@ def _names_in(sentence_text: str, facts: list[Fact]) -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=8)  # like the page's sentences: kept while the claims that cite the page are checked
+def _normalised_page(text: str) -> tuple[str, list[int]]:
+    return normalize_with_map(text)
+
+
 def check_claim(
     claim_text: str,
     text: str,
@@ -330,7 +336,7 @@ def check_claim(
                 found.append(moved(item, sentence.start))
             read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts)))
 
-    normalised = normalize_with_map(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
+    normalised = _normalised_page(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
     outcomes: list[_Outcome] = []
     for context in contexts:
         if isinstance(context.fact, EntityFact):

@@ -593,14 +593,12 @@ def _word_kinds(word: str) -> tuple[bool, bool, bool]:
 
 
 def _vocabulary(text: str) -> _Vocabulary:
-    months: list[int] = []
-    number_word = vague_word = False
-    for match in _LETTER_RUN.finditer(text):
-        is_month, is_number, is_vague = _word_kinds(match.group())
-        if is_month:
-            months.append(match.start())
-        number_word, vague_word = number_word or is_number, vague_word or is_vague
-    return _Vocabulary(_ANY_DIGIT.search(text) is not None, tuple(months), number_word, vague_word)
+    month = number_word = vague_word = False
+    for word in set(_LETTER_RUN.findall(text)):
+        is_month, is_number, is_vague = _word_kinds(word)
+        month, number_word, vague_word = month or is_month, number_word or is_number, vague_word or is_vague
+    months = tuple(m.start() for m in _LETTER_RUN.finditer(text) if _word_kinds(m.group())[0]) if month else ()
+    return _Vocabulary(_ANY_DIGIT.search(text) is not None, months, number_word, vague_word)
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: tuple[int, ...]) -> Iterator[re.Match[str]]:

@@ -137,7 +137,11 @@ def _ends_with_abbreviation(piece: str, text: str, next_start: int) -> bool:
     if len(last_token) < 2:
         return False
     word = last_token[:-1].lower().lstrip("(\"'“")
-    if word in _ABBREVIATIONS or _ONE_LETTER.fullmatch(word) or _DOTTED_LETTERS.fullmatch(word):
+    if (
+        word in _ABBREVIATIONS
+        or (len(word) == 1 and _ONE_LETTER.fullmatch(word))
+        or ("." in word and _DOTTED_LETTERS.fullmatch(word))
+    ):
         return True
     following = text[next_start : next_start + 1]
     return bool(following) and following.islower()
