@@ -42,7 +42,7 @@ DEFAULT_BATCH_SOURCES = 200  # sources per task in the flows: big enough to dwar
 # Worker processes cost ~1.5 s of CPU each to start (imports): below this many sources a run is
 # quicker with extraction and checks in its own process.
 WORKERS_FROM_SOURCES = 50
-BATCHES_AT_ONCE = 2  # one batch is read and checked while the next is fetched
+BATCHES_AT_ONCE = 4  # batches being fetched or read at once (2 ran 2,000 unchanged sources in 46 s, 4 in 34 s)
 
 
 def utcnow() -> datetime:
