@@ -427,12 +427,20 @@ _RANGE_PATTERNS = (
 )
 
 
+_NUMBER_TO_NUMBER = _RANGE_PATTERNS[2]  # "10 to 20", "ten - twenty": the slow one, tried where it can match
+_JOINER = re.compile(r"\s(?:to|-|–|—)\s", re.IGNORECASE)  # what it needs between its two numbers
+
+
 def _find_ranges(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabulary) -> list[FoundFact]:
     found: list[FoundFact] = []
     if not (vocabulary.digit or vocabulary.number_word):
         return found
     for pattern in _RANGE_PATTERNS:
-        for match in pattern.finditer(text):
+        if pattern is _NUMBER_TO_NUMBER and not vocabulary.number_word:
+            matches = _matches_at(pattern, text, vocabulary.digits) if _JOINER.search(text) else ()
+        else:
+            matches = pattern.finditer(text)
+        for match in matches:
             if _overlaps(match.start(), match.end(), taken):
                 continue
             low, high = number_value(match.group("low")), number_value(match.group("high"))
@@ -483,7 +491,12 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
     found: list[FoundFact] = []
     if not (vocabulary.digit or vocabulary.number_word or vocabulary.vague_word):
         return found
-    for match in _COUNT.finditer(text):
+    matches = (
+        _COUNT.finditer(text)
+        if vocabulary.number_word or vocabulary.vague_word
+        else _matches_at(_COUNT, text, vocabulary.digits)  # digits only: they start a run of digits
+    )
+    for match in matches:
         start, end = match.start(), match.end()
         if _overlaps(start, end, taken):
             continue
@@ -562,7 +575,7 @@ def negation_before(text: str, start: int) -> tuple[bool, str | None]:
 # skipped needs the word whole: a month or number word starts after a non-word character and ends
 # before one, so it is one of the text's maximal runs of letters.
 
-_ANY_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
 _LETTER_RUN = re.compile(r"(?<!\w)[^\W\d_]+")
 _WHOLE_MONTH = re.compile(rf"(?:{_MONTH_ALT})", re.IGNORECASE)
 _WHOLE_NUMBER_WORD = re.compile(_NUMBER_WORD, re.IGNORECASE)
@@ -573,10 +586,14 @@ _MONTH_FIRST = frozenset(("mdy", "my", "md"))  # these match only where a whole 
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    digit: bool
+    digits: tuple[int, ...]  # where the runs of digits start
     months: tuple[int, ...]  # where the whole month words start
     number_word: bool
     vague_word: bool
+
+    @property
+    def digit(self) -> bool:
+        return bool(self.digits)
 
     @property
     def month(self) -> bool:
@@ -598,7 +615,8 @@ def _vocabulary(text: str) -> _Vocabulary:
         is_month, is_number, is_vague = _word_kinds(word)
         month, number_word, vague_word = month or is_month, number_word or is_number, vague_word or is_vague
     months = tuple(m.start() for m in _LETTER_RUN.finditer(text) if _word_kinds(m.group())[0]) if month else ()
-    return _Vocabulary(_ANY_DIGIT.search(text) is not None, months, number_word, vague_word)
+    digits = tuple(m.start() for m in _DIGIT_RUN.finditer(text))
+    return _Vocabulary(digits, months, number_word, vague_word)
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: tuple[int, ...]) -> Iterator[re.Match[str]]:
@@ -672,7 +690,7 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     quotes = _find_quotes(text)
     dates = _find_dates(text, taken, default_year, vocabulary)
     ranges = _find_ranges(text, taken, vocabulary)
-    for match in (YEAR_ALONE.finditer(text) if vocabulary.digit else ()):
+    for match in _matches_at(YEAR_ALONE, text, vocabulary.digits):  # a year starts a run of digits
         if _overlaps(match.start(), match.end(), taken):
             continue
         unit, noun, _ = _unit_after(text, match.end())
