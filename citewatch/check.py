@@ -296,8 +296,17 @@ def _names_in(sentence_text: str, facts: list[Fact]) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=8)  # like the page's sentences: kept while the claims that cite the page are checked
 def _normalised_page(text: str) -> tuple[str, list[int]]:
+    # kept, like the page's sentences, while the claims that cite the page are checked; not for huge
+    # pages, whose offset map (an int per character) would stay in memory
+    return _normalised_kept(text) if len(text) <= MAX_KEPT_NORMALISED else normalize_with_map(text)
+
+
+MAX_KEPT_NORMALISED = 200_000
+
+
+@lru_cache(maxsize=8)
+def _normalised_kept(text: str) -> tuple[str, list[int]]:
     return normalize_with_map(text)
 
 

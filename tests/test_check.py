@@ -429,6 +429,28 @@ def test_every_sourced_nardaran_claim_has_a_text_in_the_spirit_of_its_sources():
         "lead-criticism", "azerbaijan-authoritarian", "charges-used-to-silence-critics", "charges"}
 
 
+def test_a_page_checked_again_gives_the_same_result_whatever_was_checked_in_between():
+    """Pages, sentences and claims are read once and remembered: nothing of one check may leak into
+    the next (the checker moves a sentence's facts to their place in the page)."""
+    page = (
+        "Baku court sentences Nardaran defendants\n"
+        "On 25 January 2017, the Baku Serious Crimes Court sentenced 18 people to prison terms ranging from "
+        "10 to 20 years. Taleh Bagirzade said: \"the trial was unfair\". Over 70 people were arrested in 2015."
+    )
+    claims = [
+        (SENTENCES, None),
+        ('Taleh Bagirzade said "the trial was unfair"', None),
+        ("more than seventy people were arrested in 2015", [CountFact(value=70, op=Op.GT), DateFact(value="2015")]),
+    ]
+    first = [check_claim(claim, page, facts=facts, published="2017-01-26").model_dump() for claim, facts in claims]
+    assert [r["verdict"] for r in first] == [Verdict.SUPPORTED] * 3
+    again = [check_claim(claim, page, facts=facts, published="2017-01-26").model_dump()
+             for claim, facts in reversed(claims)]
+    assert list(reversed(again)) == first
+    shifted = check_claim(SENTENCES, "Menu\n" + page, published="2017-01-26")
+    assert [e.start for e in shifted.evidence] == [e["start"] + 5 for e in first[0]["evidence"]]
+
+
 def test_long_real_looking_page_through_extract_text_and_check():
     from citewatch.testing.fixture_web import site_html
     from citewatch.textextract import extract_text

@@ -230,3 +230,18 @@ def test_labels_write_large_numbers_in_full():
     assert fact_label(CountFact(value=2400000, unit="crowns")) == "2,400,000 crowns"
     assert fact_label(CountFact(value=70, op=Op.GT)) == "> 70"
     assert fact_label(RangeFact(low=1.5, high=3000)) == "1.5–3,000"
+
+
+def test_found_facts_are_the_callers_own_though_texts_are_read_once():
+    text = "On 25 January 2017 more than 70 people were arrested in Nardaran, Kerim Alimardanov said."
+    first = find_facts(text)
+    expected = repr(first)
+    for found in first:  # a caller moving offsets (as the checker does per sentence) or editing a fact
+        found.start += 1000
+        if isinstance(found.fact, CountFact):
+            found.fact.value = 1
+    assert repr(find_facts(text)) == expected
+    facts = infer_facts(text)
+    facts.clear()
+    assert infer_facts(text) == [DateFact(value="2017-01-25"), CountFact(value=70, op=Op.GT),
+                                 EntityFact(name="Kerim Alimardanov")]
