@@ -90,9 +90,10 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
     session.trust_env = False  # a proxy from the environment would defeat the pinned addresses
     adapter = PinnedAdapter(
         allow_private=settings.allow_private_hosts, resolver=resolver, is_forbidden=is_forbidden,
-        # one pool per host being fetched (fetch_many works on max_parallel_hosts hosts at a time),
-        # with room for redirect targets on other hosts
-        pool_connections=2 * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        # one pool per host being fetched: fetch_many works on max_parallel_hosts hosts at a time,
+        # and the pipeline runs a few fetch_many side by side (pipeline.BATCHES_AT_ONCE, 4); a pool
+        # pushed out closes its keep-alive connections
+        pool_connections=4 * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -305,10 +305,10 @@ def test_waiting_for_a_busy_host_does_not_eat_the_deadline(herald, fast_settings
     assert herald.max_in_flight == 1
 
 
-def test_fetch_many_reuses_each_hosts_connection_when_hosts_outnumber_the_pools(fixture_web, fast_settings,
+def test_fetch_many_finishes_a_host_before_taking_more_hosts_than_it_has_threads(fixture_web, fast_settings,
                                                                                 monkeypatch):
-    # one thread and one host at a time, three hosts: the old round robin over every host reopened
-    # a connection for nearly each of these 12 pages (the pool manager keeps 2 pools here)
+    # the old round robin over every host made the pool manager (a pool per host, a few pools)
+    # push pools out and reopen a connection for nearly every page once hosts outnumbered the pools
     import urllib3.connectionpool
 
     opened = []
@@ -323,6 +323,8 @@ def test_fetch_many_reuses_each_hosts_connection_when_hosts_outnumber_the_pools(
     results = list(Fetcher(settings).fetch_many(items))
     assert sorted(r.url for r in results) == sorted(url for url, _ in items)
     assert all(r.status is SourceStatus.LIVE for r in results)
+    hosts_in_order = [r.url.split("/")[2] for r in results]
+    assert sum(a != b for a, b in zip(hosts_in_order, hosts_in_order[1:])) == 2  # host after host
     assert sorted(opened) == sorted(host.ip for host in fixture_web)  # robots.txt and 4 pages on one connection
 
 
