@@ -251,6 +251,7 @@ def bench_env(work: Path) -> dict[str, str]:
         "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "prefect-results"),
         "CITEWATCH_ALLOW_PRIVATE_HOSTS": "1",
         "CITEWATCH_WAYBACK_URL": "off",
+        "CITEWATCH_REGISTRY_CACHE": str(work / "registry-cache"),  # not the user's ~/.cache
         "PYTHONPATH": str(REPO),
     })
     return env

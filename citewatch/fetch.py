@@ -34,7 +34,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from queue import SimpleQueue
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -184,10 +184,15 @@ class Fetcher:
         result.error = None if verdict.status.readable else (verdict.reason or result.error)
         return result
 
-    def fetch_many(self, items: Iterable[tuple[str, Validators | None]]) -> Iterator[FetchResult]:
-        """Fetch many URLs, different hosts in parallel (up to ``max_parallel_hosts`` threads), one
+    def fetch_many(self, items: Iterable[tuple[str, Validators | None]],
+                   then: Callable[[FetchResult], Any] | None = None) -> Iterator[Any]:
+        """Fetch many URLs, different hosts in parallel (up to ``max_parallel_hosts`` hosts), one
         host never more than ``per_host_concurrency`` at once. Results come in the order they finish;
         each carries its ``url``.
+
+        ``then(result)``, when given, runs in the fetching thread right after each fetch (archiving,
+        say) and its return value is yielded instead: slow work there does not hold back the next
+        requests, as it would in the loop that consumes the results. It must not raise.
 
         Hosts are worked on a few at a time (at most ``max_parallel_hosts`` hosts with requests in
         flight), each until its queue is empty, rather than all in turn: the connection pool keeps
@@ -201,11 +206,13 @@ class Fetcher:
         in_flight: dict[str, int] = {}  # the hosts being worked on: requests running for each
         running: dict[Future, str] = {}
         finished: SimpleQueue[Future] = SimpleQueue()  # futures put here as they finish: no wait() over all
-        with ThreadPoolExecutor(max_workers=self.settings.max_parallel_hosts, thread_name_prefix="citewatch-fetch") as pool:
+        work = self.fetch if then is None else (lambda url, validators: then(self.fetch(url, validators)))
+        threads = self.settings.max_parallel_hosts * self.settings.per_host_concurrency  # one per request in flight
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="citewatch-fetch") as pool:
             def fill(host: str) -> None:
                 while queues[host] and in_flight[host] < self.settings.per_host_concurrency:
                     url, validators = queues[host].popleft()
-                    future = pool.submit(self.fetch, url, validators)
+                    future = pool.submit(work, url, validators)
                     running[future] = host
                     future.add_done_callback(finished.put)
                     in_flight[host] += 1

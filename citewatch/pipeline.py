@@ -224,9 +224,13 @@ class Pipeline:
         done: dict[str, Fetched] = {}
         known = self._newest_copies([job.url for job in jobs])
         requests = [(job.url, self._validators(known.get(job.url))) for job in jobs]
-        for result in self.fetcher.fetch_many(requests):
-            job = by_url[result.url]
-            done[job.url] = fetched = self._archived(job, result, known.get(job.url))
+
+        def archived(result: FetchResult) -> Fetched:  # in the fetching thread
+            return self._archived(by_url[result.url], result, known.get(result.url))
+
+        for fetched in self.fetcher.fetch_many(requests, then=archived):
+            job, result = fetched.job, fetched.result
+            done[job.url] = fetched
             self.progress(ProgressEvent("source", url=job.url, status=result.status,
                                         failed=not result.status.readable,
                                         message=f"{job.url}: {result.status.value}"
@@ -456,8 +460,9 @@ class Pipeline:
                 read = self.read_sources(fetched, offline)
                 self.prepare_checks(registry, read)
             copies += read
-        return assemble_run(registry, self.check_claims(registry, copies), offline, started,
-                            self.clock(), run_id)
+        claims = self.check_claims(registry, copies)
+        self.cpu.close()  # the worker processes' memory is not needed for publishing
+        return assemble_run(registry, claims, offline, started, self.clock(), run_id)
 
 
 def assemble_run(registry: Registry, claims: list[ClaimResult], offline: bool, started: datetime,

@@ -80,7 +80,13 @@ class CpuPool:
         if pool is None:
             return function(*args)
         try:
-            return pool.submit(function, *args).result()
+            future = pool.submit(function, *args)
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            # e.g. a script without `if __name__ == "__main__":` cannot spawn workers
+            self._give_up(f"no worker process could be started ({exc.__class__.__name__})")
+            return function(*args)
+        try:
+            return future.result()
         except BrokenProcessPool:
             self._give_up("a worker process died")
             return function(*args)
@@ -93,8 +99,8 @@ class CpuPool:
         try:
             chunk = max(1, min(16, len(calls) // (4 * self.workers)))
             return list(pool.map(function, *zip(*calls), chunksize=chunk))
-        except BrokenProcessPool:
-            self._give_up("a worker process died")
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            self._give_up(f"worker processes failed ({exc.__class__.__name__})")
             return [function(*args) for args in calls]
 
     def _executor(self) -> ProcessPoolExecutor | None:

@@ -171,6 +171,7 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
             logger.info(pl.describe_copy(copy))
 
         claims = check_claims_task(quote(pipeline), quote(registry), quote(copies))
+        pipeline.cpu.close()  # the worker processes' memory is not needed for publishing
         run = pl.assemble_run(registry, claims, offline, started, clock(),
                               run_id=pl.new_run_id(started))
         outcome = publish_task(quote(session_factory), quote(run), settings, clock())

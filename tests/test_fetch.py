@@ -318,7 +318,8 @@ def test_fetch_many_finishes_a_host_before_taking_more_hosts_than_it_has_threads
     for host in fixture_web:
         for i in range(4):
             host.route(f"/k/{i}", html_page(f"Page {i}", "<p>text</p>"))
-    settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "soft404_probe": False})
+    settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "per_host_concurrency": 1,
+                                                "soft404_probe": False})
     items = [(host.url(f"/k/{i}"), None) for i in range(4) for host in fixture_web]
     results = list(Fetcher(settings).fetch_many(items))
     assert sorted(r.url for r in results) == sorted(url for url, _ in items)
@@ -335,6 +336,22 @@ def test_fetch_many_starts_the_busiest_host_first(fixture_web, fast_settings):
     settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "soft404_probe": False, "obey_robots": False})
     results = list(Fetcher(settings).fetch_many(items))
     assert [r.url for r in results] == [plain.url("/b")] * 3 + [herald.url(PATHS["ok"])]
+
+
+def test_fetch_many_runs_then_in_the_fetching_threads_with_every_slot_busy(herald, fast_settings):
+    herald.route("/slow", Route(body=html_page("Slow", "<p>text</p>").payload(), delay=0.15))
+    settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "per_host_concurrency": 3,
+                                                "soft404_probe": False, "obey_robots": False})
+    seen = []
+
+    def then(result):
+        seen.append(threading.current_thread().name)
+        return ("archived", result.url, result.status)
+
+    out = list(Fetcher(settings).fetch_many([(herald.url("/slow"), None)] * 6, then=then))
+    assert out == [("archived", herald.url("/slow"), SourceStatus.LIVE)] * 6
+    assert all(name.startswith("citewatch-fetch") for name in seen)
+    assert herald.max_in_flight == 3  # a thread for every request the host may have in flight
 
 
 def test_fetch_many_can_be_abandoned_midway(herald, fetcher):

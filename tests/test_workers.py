@@ -91,3 +91,19 @@ def test_a_run_with_worker_processes_gives_the_same_results(tmp_path):
     assert {c.id: c.verdict for c in spread.claims} == {c.id: c.verdict for c in alone.claims}
     assert any(s.evidence for c in spread.claims for s in c.sources)  # checks did run
     assert {"extract_cached", "check_text"} <= set(pools[2].sent)  # through the worker processes
+
+
+def test_workers_that_cannot_start_leave_the_work_to_this_process(monkeypatch, caplog):
+    from concurrent.futures import ProcessPoolExecutor
+
+    def refuse(*_args, **_kwargs):  # what spawn says to a script without a __main__ guard
+        raise RuntimeError("An attempt has been made to start a new process before ...")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", refuse)
+    pool = CpuPool(2)
+    try:
+        assert pool.call(os.getpid) == os.getpid()
+        assert pool.map(pow, [(2, 5), (3, 2)]) == [32, 9]
+    finally:
+        pool.close()
+    assert "no worker process could be started (RuntimeError)" in caplog.text
