@@ -268,23 +268,49 @@ class _OpenWarc:
         self.size = self.handle.tell()
         self.pid = os.getpid()
         self.broken = False
+        self._sync_lock = threading.Lock()
+        self.closed = False
 
-    def append(self, data: bytes) -> int:
-        """Write and fsync ``data``; return the offset it starts at."""
+    def write(self, data: bytes) -> int:
+        """Write ``data`` (callers take turns); return the offset it starts at."""
         offset = self.size
         try:
             view = memoryview(data)
             while view:
                 view = view[self.handle.write(view):]
-            os.fsync(self.handle.fileno())
         except OSError as exc:
             self.broken = True  # recovery cuts whatever part of `data` reached the disk
             raise ArchiveError(f"cannot write to {self.path}: {exc} (is the disk full?)") from exc
         self.size += len(data)
         return offset
 
+    def sync(self) -> None:
+        """fsync everything written so far. Needs no turn of its own: stores of other threads go
+        on writing meanwhile, and a file closed in between was synced when it was closed."""
+        with self._sync_lock:
+            if self.closed:
+                return
+            try:
+                os.fsync(self.handle.fileno())
+            except OSError as exc:
+                self.broken = True
+                raise ArchiveError(f"cannot write to {self.path}: {exc} (is the disk full?)") from exc
+
+    def append(self, data: bytes) -> int:
+        """Write and fsync ``data``; return the offset it starts at."""
+        offset = self.write(data)
+        self.sync()
+        return offset
+
     def close(self) -> None:
-        self.handle.close()  # also drops the flock
+        with self._sync_lock:
+            if not self.closed and not self.broken:
+                try:
+                    os.fsync(self.handle.fileno())
+                except OSError:
+                    pass  # the next open repairs its tail
+            self.closed = True
+            self.handle.close()  # also drops the flock
 
 
 class WarcArchive:
@@ -315,25 +341,26 @@ class WarcArchive:
             plan, original = self._plan(session, result, confirmed)
         records = self._records(result, plan, original)
         blobs = [serialize(record) for record in records]  # compressing outside the lock
-        with self._lock:
+        with self._lock:  # only the write takes turns: many threads store at once
             warc = self._writable(sum(map(len, blobs)))
-            offset = warc.append(b"".join(blobs))
-            row = CaptureRow(
-                url=result.url,
-                final_url=result.final_url,
-                fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
-                fetched_epoch=as_utc(result.fetched_at).timestamp(),
-                record_type=records[0].rec_type,
-                record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
-                warc_file=warc.relative,
-                offset=offset,
-                length=len(blobs[0]),
-                **plan,
-            )
-            with self._sessions() as session:
-                session.add(row)
-                session.commit()
-                return self._capture(row)
+            offset = warc.write(b"".join(blobs))
+        warc.sync()  # the bytes are on disk before the index row that points at them
+        row = CaptureRow(
+            url=result.url,
+            final_url=result.final_url,
+            fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
+            fetched_epoch=as_utc(result.fetched_at).timestamp(),
+            record_type=records[0].rec_type,
+            record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
+            warc_file=warc.relative,
+            offset=offset,
+            length=len(blobs[0]),
+            **plan,
+        )
+        with self._sessions() as session:
+            session.add(row)
+            session.commit()
+            return self._capture(row)
 
     def _plan(self, session, result: FetchResult, confirmed: Capture | None = None) -> tuple[dict, CaptureRow | None]:
         """The index fields of a fetch, and the earlier capture it revisits (if any)."""

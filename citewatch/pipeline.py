@@ -7,7 +7,8 @@
     Pipeline.prepare_checks(...)     each (claim, source) check not cached yet, on every core
     Pipeline.check_claims(...)       each claim against the text of each of its sources
     Pipeline.fetch_and_read(...)     one batch of hosts: fetch, then read and check at once when
-                                     the batch proves the network works (else later: offline?)
+                                     a host answered (else once every batch is fetched and the
+                                     run knows whether it is offline)
     Pipeline.run(loaded)             all of the above → RunResult
 
 The flows in ``flows/verify.py`` call the same steps as tasks, one task per batch of hosts, so

@@ -301,18 +301,17 @@ CHILD = textwrap.dedent("""
     base = Path(sys.argv[1])
     SIZE = int(sys.argv[2])
 
-    def slow_disk_append(self, data):
+    def slow_disk_write(self, data):
         # A slow disk: the bytes of one store reach the file in pieces, so the kill can tear one.
         offset = self.size
         for start in range(0, len(data), 8192):
             self.handle.write(data[start:start + 8192])
             self.handle.flush()
             time.sleep(0.001)
-        os.fsync(self.handle.fileno())
         self.size += len(data)
         return offset
 
-    archive_module._OpenWarc.append = slow_disk_append
+    archive_module._OpenWarc.write = slow_disk_write
     _, sessions = open_database(f"sqlite:///{base / 'state.sqlite'}")
     archive = WarcArchive(base / "archive", sessions, max_file_bytes=6 * SIZE)
     first, count = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (0, 10**9)
