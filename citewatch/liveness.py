@@ -127,8 +127,9 @@ def assess(result: FetchResult, probe: Probe = None) -> Assessment:
     if result.status is not SourceStatus.LIVE or result.http_status is None:
         return Assessment(result.status, result.error)
     code = result.http_status
-    if result.not_modified or code == 304:
-        return Assessment(SourceStatus.LIVE)
+    if result.not_modified or code == 304:  # the copy we hold is still what the page says
+        moved = is_real_redirect(result.url, result.final_url)
+        return Assessment(SourceStatus.REDIRECTED if moved else SourceStatus.LIVE)
     page = PageView.of(result)
     if is_challenge(result, page):
         return Assessment(SourceStatus.BLOCKED, f"HTTP {code}: a bot wall / challenge page answered instead of the page")

@@ -186,6 +186,15 @@ def test_redirect_kinds():
     assert assess(upgraded).status is SourceStatus.LIVE
 
 
+def test_an_unchanged_page_keeps_telling_that_its_url_moved():
+    # the second check of a moved page ends in a 304 from the new address: still `redirected`
+    unchanged = made(304, "", url="https://news.example/a", final_url="https://news.example/b",
+                     redirects=[("https://news.example/a", 301)]).model_copy(update={"not_modified": True})
+    assert assess(unchanged).status is SourceStatus.REDIRECTED
+    same_place = unchanged.model_copy(update={"final_url": "https://news.example/a", "redirects": []})
+    assert assess(same_place).status is SourceStatus.LIVE
+
+
 # --- offline runs -------------------------------------------------------------------------------------------
 
 
