@@ -180,13 +180,19 @@ def _verdict_flips(previous: RunResult, current: RunResult) -> list[VerdictFlip]
         before = before_claims.get(claim.id)
         if before is None:
             continue
-        if before.verdict != claim.verdict:
+        claim_flipped = before.verdict != claim.verdict
+        if claim_flipped:
             flips.append(VerdictFlip(claim_id=claim.id, before=before.verdict, after=claim.verdict,
                                      overridden=claim.machine_verdict is not None))
         before_sources = {s.url: s for s in before.sources}
         for source in claim.sources:
             old = before_sources.get(source.url)
-            if old is not None and old.verdict != source.verdict:
+            if old is None or old.verdict == source.verdict:
+                continue
+            repeats_the_claim = (claim_flipped and len(claim.sources) == 1
+                                 and (old.verdict, source.verdict) == (before.verdict, claim.verdict)
+                                 and (source.override is None) == (claim.machine_verdict is None))
+            if not repeats_the_claim:  # a one-source claim's flip is said once, at the claim
                 flips.append(VerdictFlip(claim_id=claim.id, url=source.url, before=old.verdict,
                                          after=source.verdict, overridden=source.override is not None))
     return flips

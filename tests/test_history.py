@@ -408,6 +408,17 @@ def test_verdict_flips_at_claim_and_source_level_and_claims_added_or_removed():
     assert [(c.id, c.text) for c in changes.claims_removed] == [("gone", "Gone claim.")]
 
 
+def test_a_one_source_claim_that_flips_is_listed_once():
+    before = run("r1", DAY0, claims=[
+        ClaimResult(id="solo", text="Solo.", verdict=Verdict.SUPPORTED, sources=[source(A, verdict=Verdict.SUPPORTED)])])
+    after = run("r2", DAY0, claims=[
+        ClaimResult(id="solo", text="Solo.", verdict=Verdict.CONTRADICTED,
+                    sources=[source(A, verdict=Verdict.CONTRADICTED)])])
+    changes = what_changed(before, after)
+    assert [(f.claim_id, f.url, f.before, f.after) for f in changes.verdict_flips] == [
+        ("solo", None, Verdict.SUPPORTED, Verdict.CONTRADICTED)]
+
+
 def test_started_failing_and_recovered():
     before = run("r1", DAY0, [source(A), source(B, SourceStatus.DEAD)])
     after = run("r2", DAY0, [source(A, SourceStatus.DEAD), source(B)])
