@@ -132,7 +132,8 @@ def show_capture(url: str = typer.Argument(..., help="The URL (as requested, or 
     if capture is None:
         count = len(archive.captures(url))
         _fail(f"no readable copy of {url} in {archive.archive_dir}"
-              + (f" ({count} captures, none a 2xx page; see `citewatch archive list {url}`)" if count else ""))
+              + (f" ({count} {'capture' if count == 1 else 'captures'}, none a 2xx page; see `citewatch archive list {url}`)"
+                 if count else ""))
     try:
         payload = archive.read_payload(capture)
     except CitewatchError as exc:

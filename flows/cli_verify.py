@@ -296,7 +296,7 @@ def unflag(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG, by: Optional
 
     document_id, session_factory = _review_target(document, claim_id, None, _settings(None, archive_dir))
     cleared = unflag_claim(session_factory, document_id, claim_id, _who(by), datetime.now(timezone.utc), reason)
-    print(f"unflagged {document_id}/{claim_id} ({cleared} flag(s) cleared)" if cleared
+    print(f"unflagged {document_id}/{claim_id} ({cleared} {'flag' if cleared == 1 else 'flags'} cleared)" if cleared
           else f"{document_id}/{claim_id} had no flag")
 
 

@@ -399,6 +399,10 @@ def test_archive_cli_lists_and_writes_back_the_original_bytes(tmp_path):
 
     nothing = runner.invoke(app, ["archive", "list", "http://site.test/none", "--archive-dir", str(folder)])
     assert nothing.exit_code == 2 and "nothing archived for http://site.test/none" in nothing.stderr
+    with WarcArchive(folder, sessions) as store:
+        store.store(fetched(url="http://site.test/lost", body=b"gone", status=404))
+    unreadable = runner.invoke(app, ["archive", "show", "http://site.test/lost", "--archive-dir", str(folder)])
+    assert unreadable.exit_code == 2 and "(1 capture, none a 2xx page;" in unreadable.stderr
     bad_date = runner.invoke(app, ["archive", "show", url, "--at", "last week", "--archive-dir", str(folder)])
     assert bad_date.exit_code == 2 and "is not a date" in bad_date.stderr
     missing = runner.invoke(app, ["archive", "list", url, "--archive-dir", str(tmp_path / "nope")])
