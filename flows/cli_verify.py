@@ -229,9 +229,12 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
     the claim (and source) exist when the registry or an earlier run says what exists."""
     from citewatch.pipeline import open_state
 
-    session_factory = open_state(settings)
     path = Path(document)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    named_by_id = not (path.suffix in (".yaml", ".yml") or path.exists())
+    if named_by_id and not settings.database_url and not Path(settings.archive_dir).exists():
+        _no_runs_of(document, [], settings)  # says so without leaving an empty database behind
+    session_factory = open_state(settings)
+    if not named_by_id:
         registry = load_registry(path).registry
         document_id = registry.document.id
         claims = {c.id: [s.url for s in c.sources] for c in registry.claims}
@@ -262,7 +265,10 @@ def _require_known_document(session_factory, document_id: str, settings) -> None
 
     if active_flags(session_factory, document_id) or overrides(session_factory, document_id):
         return
-    known = documents_with_runs(session_factory)
+    _no_runs_of(document_id, documents_with_runs(session_factory), settings)
+
+
+def _no_runs_of(document_id: str, known: list[str], settings) -> None:
     where = "the database in CITEWATCH_DATABASE_URL" if settings.database_url else f"{settings.archive_dir}/"
     raise ConfigError(
         f"no run of document {document_id!r} in {where} (documents with runs there: "

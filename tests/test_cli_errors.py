@@ -104,6 +104,7 @@ def test_flagging_a_document_with_no_run_here_says_where_it_looked(tmp_path):
                CITEWATCH_ARCHIVE_DIR=str(tmp_path / "archive"))
     assert_clean_error(done, "no run of document 'harbour-fir'", "documents with runs there: none",
                        "registry file", "--archive-dir")
+    assert not (tmp_path / "archive").exists()  # no empty state database left behind
 
 
 def test_a_bad_setting_in_the_environment_names_the_variable_not_a_traceback(tmp_path):
