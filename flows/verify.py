@@ -27,7 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
-from citewatch.config import load_settings
+from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.errors import CitewatchError
 from flows.registry_cache import load_registry_cached
 
@@ -78,9 +78,7 @@ def fetch_batch(pipeline: pl.Pipeline, registry, jobs: list[pl.SourceJob],
 @task(name="read-sources", cache_policy=NO_CACHE, task_run_name="read-{label}")
 def read_batch(pipeline: pl.Pipeline, registry, fetched: list[pl.Fetched], offline: bool,
                label: str) -> list[pl.SourceCopy]:
-    copies = pipeline.read_sources(fetched, offline)
-    pipeline.prepare_checks(registry, copies)
-    return copies
+    return pipeline.read_and_check(registry, fetched, offline)
 
 
 @task(name="check-claims", cache_policy=NO_CACHE)
@@ -129,7 +127,7 @@ def _batch_label(jobs: list[pl.SourceJob]) -> str:
 # Each batch fetches up to `max_parallel_hosts` hosts at once; two batches at a time overlap one
 # batch's slowest host and its reading with the next batch's fetching, keeping the total bounded.
 @flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False,
-      task_runner=ThreadPoolTaskRunner(max_workers=pl.BATCHES_AT_ONCE))
+      task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))
 def verify_document(registry_path: str, reports_dir: str | None = None,
                     archive_dir: str | None = None, no_wayback: bool = False,
                     now: datetime | None = None,
