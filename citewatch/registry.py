@@ -17,7 +17,6 @@ import difflib
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +27,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from citewatch.atomicfile import write_atomic
 from citewatch.document import contains_text, longest_matching_prefix
 from citewatch.errors import Problem, RegistryError
 from citewatch.plainyaml import read_plain_yaml
@@ -98,10 +98,7 @@ def read_yaml_file(path: str | Path) -> Any:
 
 def write_yaml_file(path: str | Path, data: Any) -> None:
     """Write round-trip data atomically: a crash never leaves half a registry behind."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(dump_yaml(data), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(Path(path), dump_yaml(data))
 
 
 def dump_yaml(data: Any) -> str:

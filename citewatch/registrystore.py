@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from citewatch.atomicfile import write_atomic
 from citewatch.models import Registry
 from citewatch.registry import FactChecks, LoadedRegistry, fact_check_key, load_registry
 from citewatch.textcache import code_fingerprint
@@ -148,17 +147,7 @@ class RegistryStore:
             "registry": loaded.registry.model_dump(mode="json"),
             "fact_checks": {k: v for k, v in fact_checks.items() if k in current},
         }
-        target = self._entry_path(path)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Write then rename: a concurrent reader never sees half an entry.
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(self._entry_path(path), json.dumps(entry))  # a reader never sees half an entry
         except OSError:
             pass  # a store that cannot be written costs time, never a result

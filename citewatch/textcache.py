@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from citewatch.atomicfile import write_atomic
 from citewatch.models import CheckResult
 
 CACHE_VERSION = 2
@@ -94,13 +93,7 @@ class TextCache:
             return None
 
     def _write(self, key: str, data) -> None:
-        path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Write then rename: a concurrent run never reads half a file.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-            os.replace(tmp, path)
+            write_atomic(self._path(key), json.dumps(data))  # a concurrent run never reads half a file
         except OSError:
             pass  # a cache that cannot be written costs time, never a result

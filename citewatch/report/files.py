@@ -4,12 +4,11 @@ written to a temporary name and renamed, so a reader never sees half a report.""
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from citewatch.atomicfile import write_atomic
 from citewatch.errors import ConfigError
 from citewatch.report.html import render_html
 from citewatch.report.markdown import render_markdown
@@ -34,18 +33,6 @@ def safe_name(value: str) -> str:
     if not name:
         raise ConfigError(f"{value!r} cannot be used as a folder name")
     return name
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def write_reports(report: dict, reports_dir: Path) -> ReportPaths:
