@@ -475,7 +475,7 @@ def test_benchmark_prints_accuracy_precision_recall_and_time(tmp_path, capsys):
     from benchmarks import check_accuracy
 
     out_file = tmp_path / "figures.json"
-    assert check_accuracy.main(["--rounds", "1", "--json", str(out_file)]) == 0
+    assert check_accuracy.main(["--set", "labelled", "--rounds", "1", "--json", str(out_file)]) == 0
     printed = capsys.readouterr().out
     assert "accuracy" in printed and "precision" in printed and "time per check" in printed
     figures = json.loads(out_file.read_text())
