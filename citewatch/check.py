@@ -23,6 +23,8 @@ from functools import lru_cache
 
 from citewatch.compare import Relation
 from citewatch.context import (
+    GENERIC,
+    PEOPLE_GENERIC,
     FactContext,
     Occurrence,
     claim_contexts,
@@ -164,15 +166,16 @@ def judge_quote(
 # --- verdict -----------------------------------------------------------------------------
 
 
-def _wording_coverage(
-    claim_text: str, sentences: list[Sentence], left_out: frozenset[str] = frozenset()
-) -> tuple[float, Sentence | None]:
-    """The share of the claim's words (names left out: they are judged as facts) found in the
-    best pair of neighbouring sentences."""
+def _claim_wording(claim_text: str, left_out: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The stems of the claim's words outside its figures, dates and quotes (names kept)."""
     value_spans = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
-    claim_stems = {
+    return frozenset(
         s for s, start, _ in stem_positions(claim_text) if not any(a <= start < b for a, b in value_spans)
-    } - left_out
+    ) - left_out - GENERIC - PEOPLE_GENERIC
+
+
+def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> tuple[float, Sentence | None]:
+    """The share of the claim's words found in the best pair of neighbouring sentences."""
     if not claim_stems:
         return 0.0, None
     best, best_sentence = 0.0, None
@@ -191,42 +194,65 @@ def _wording_coverage(
     return best, best_sentence
 
 
-def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[str]]:
+def _coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int]) -> float:
+    """The share of the claim's words in the sentences of its facts and their neighbours."""
+    if not claim_stems:
+        return 1.0
+    if not indexes:
+        return 0.0
+    stems: set[str] = set()
+    for sentence in sentences[max(0, min(indexes) - 1) : max(indexes) + 2]:
+        if not sentence.boilerplate:
+            stems |= stems_of(sentence.text)
+    return len(claim_stems & stems) / len(claim_stems)
+
+
+def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, list[str]]:
+    """The verdict from the key facts (numbers, dates, quotes) and how much of the claim's other
+    content (names included: they are anchors, never facts on their own) the passages cover."""
     notes: list[str] = []
-    if not outcomes:
-        notes.append("the claim states no number, date, name or quote: the verdict rests on its wording")
-        if coverage >= 0.8:
-            return Verdict.SUPPORTED, notes
-        if coverage >= 0.5:
-            return Verdict.PARTIALLY_SUPPORTED, notes
-        return Verdict.NOT_FOUND, notes
-    if any(o.outcome is FactOutcome.CONTRADICTED for o in outcomes):
+    key = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
+    if any(o.outcome is FactOutcome.CONTRADICTED for o in key):
         return Verdict.CONTRADICTED, notes
-    found = [o for o in outcomes if o.outcome is FactOutcome.FOUND]
-    core = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
-    core_found = [o for o in found if not isinstance(o.fact, EntityFact)]
-    if not found:
-        if any(o.partial for o in outcomes):
+    if not key:
+        notes.append("the claim states no number, date or quote: the verdict rests on its wording")
+        if wording.missing_names:
+            notes.append("not on the page: " + ", ".join(wording.missing_names))
+        if wording.best >= WORDING_SUPPORT and not wording.missing_names:
+            return Verdict.SUPPORTED, notes
+        if wording.best >= WORDING_PARTIAL:
             return Verdict.PARTIALLY_SUPPORTED, notes
         return Verdict.NOT_FOUND, notes
-    if len(found) == len(outcomes):
-        if not core:
-            if coverage >= 0.6:
-                return Verdict.SUPPORTED, notes
-            notes.append("the names are there, but not enough of the claim's wording around them")
+    found = [o for o in key if o.outcome is FactOutcome.FOUND]
+    if not found:
+        if any(o.partial for o in key):
             return Verdict.PARTIALLY_SUPPORTED, notes
-        indexes = [o.sentence.index for o in core_found if o.sentence is not None]
-        if indexes and max(indexes) - min(indexes) > MAX_PASSAGE_SPREAD:
-            notes.append("every fact is in the text, but in passages far apart: not one statement")
-            return Verdict.PARTIALLY_SUPPORTED, notes
-        return Verdict.SUPPORTED, notes
-    if core_found or coverage >= 0.5 or any(o.partial for o in outcomes):
+        return Verdict.NOT_FOUND, notes
+    if len(found) < len(key):
         return Verdict.PARTIALLY_SUPPORTED, notes
-    if _names_together(found):
-        notes.append("two or more of the claim's names stand together, but none of its figures, dates or quotes")
+    indexes = [o.sentence.index for o in found if o.sentence is not None]
+    if indexes and max(indexes) - min(indexes) > MAX_PASSAGE_SPREAD:
+        notes.append("every fact is in the text, but in passages far apart: not one statement")
         return Verdict.PARTIALLY_SUPPORTED, notes
-    notes.append("only a name of the claim was found, none of its figures, dates or quotes")
-    return Verdict.NOT_FOUND, notes
+    if wording.near < SUPPORT_COVERAGE or wording.missing_names:
+        missing = f" (not on the page: {', '.join(wording.missing_names)})" if wording.missing_names else ""
+        notes.append(f"the figures are there, but only {wording.near:.0%} of what the claim says about them{missing}")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    return Verdict.SUPPORTED, notes
+
+
+SUPPORT_COVERAGE = 0.5  # share of the claim's other words around its facts for "supported"
+WORDING_SUPPORT = 0.8  # a claim without key facts: share of its words in one passage for "supported"
+WORDING_PARTIAL = 0.5
+
+
+@dataclass
+class _Wording:
+    """How much of the claim's wording (its words outside its figures, names included) the text has."""
+
+    best: float = 0.0  # in the best pair of neighbouring sentences
+    near: float = 0.0  # around the sentences where its key facts were found
+    missing_names: list[str] = field(default_factory=list)
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -356,11 +382,21 @@ def check_claim(
             outcomes.append(judge_value_fact(context, read, facts, published))
         notes.extend(outcomes[-1].notes)
 
-    entity_stems = contexts[0].entity_stems if contexts else frozenset()
-    entity_stems |= stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
-    coverage, best_sentence = _wording_coverage(claim_text, candidates, entity_stems)
-    verdict, verdict_notes = _verdict(outcomes, coverage)
+    label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
+    claim_stems = _claim_wording(claim_text, label_stems)
+    coverage, best_sentence = _wording_coverage(claim_stems, candidates)
+    key_sentences = [
+        o.sentence.index for o in outcomes
+        if o.sentence is not None and o.outcome is FactOutcome.FOUND and not isinstance(o.fact, EntityFact)
+    ]
+    wording = _Wording(
+        best=coverage,
+        near=_coverage_near(claim_stems, sentences, key_sentences),
+        missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING],
+    )
+    verdict, verdict_notes = _verdict(outcomes, wording)
     if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
+        entity_stems = (contexts[0].entity_stems if contexts else frozenset()) | label_stems
         item, sentence = _list_item_stated(claim_text, candidates, entity_stems, subject)
         if sentence is not None:
             verdict, best_sentence = Verdict.PARTIALLY_SUPPORTED, sentence
