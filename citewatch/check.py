@@ -47,8 +47,9 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name
-from citewatch.normalize import normalize_quote_text, normalize_with_map
+from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
+from citewatch.wording import is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
 MAX_CANDIDATE_SENTENCES = 80
@@ -194,6 +195,61 @@ def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) ->
     return best, best_sentence
 
 
+_DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*")
+
+
+def _unread_values(claim_text: str, passage: str) -> list[str]:
+    """Figures of the claim that no reader took ("May 9" without a year, "3-2", "No. 12/4"), unless
+    the passage writes them the same way."""
+    read = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+    unread = []
+    for match in _DIGIT_TOKEN.finditer(claim_text):
+        if any(start <= match.start() < end for start, end in read):
+            continue
+        if not re.search(rf"(?<![\d.,]){re.escape(match.group())}(?![\d]|[.,]\d)", passage):
+            unread.append(match.group())
+    return unread
+
+
+def _value_stems(claim_text: str) -> frozenset[str]:
+    """Stems of the words inside the claim's figures, dates and quotes."""
+    return frozenset(
+        s for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact) for s in stems_of(f.text)
+    )
+
+
+def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
+    return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
+
+
+def _names_missing(claim_text: str, claim_stems: frozenset[str], window: list[Sentence], facts: list[Fact]) -> list[str]:
+    """The claim's capitalised names (single words too: "Honolulu") that the passage lacks."""
+    wanted = names_in(claim_text) - _value_stems(claim_text)
+    if not wanted:
+        return []
+    text = " ".join(s.text for s in window)
+    present = stems_of(text) | names_in(text)
+    missing = []
+    for word, word_stem in name_words(claim_text):
+        if word_stem in wanted - present and word not in missing and not find_name(word, text):
+            if not (word.isupper() and spelled_by_initials(word, text)):
+                missing.append(word)
+    return missing
+
+
+def _opposite(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
+    """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
+    passage_stems = stems_of(passage)
+    pairs = opposite_words(claim_stems, passage_stems)
+    if pairs:
+        claim_word, passage_word = pairs[0]
+        return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
+    if negation and is_negated(claim_text) != is_negated(passage):
+        side = "the claim" if is_negated(claim_text) else "the passage"
+        return f"only {side} is negated"
+    return None
+
+
 def _coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int]) -> float:
     """The share of the claim's words in the sentences of its facts and their neighbours."""
     if not claim_stems:
@@ -216,9 +272,14 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
         return Verdict.CONTRADICTED, notes
     if not key:
         notes.append("the claim states no number, date or quote: the verdict rests on its wording")
+        if wording.best >= WORDING_CONTRADICT and wording.opposite:
+            notes.append(wording.opposite)
+            return Verdict.CONTRADICTED, notes
         if wording.missing_names:
-            notes.append("not on the page: " + ", ".join(wording.missing_names))
-        if wording.best >= WORDING_SUPPORT and not wording.missing_names:
+            notes.append("not in the passage: " + ", ".join(wording.missing_names))
+        if wording.unread:
+            notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread:
             return Verdict.SUPPORTED, notes
         if wording.best >= WORDING_PARTIAL:
             return Verdict.PARTIALLY_SUPPORTED, notes
@@ -234,6 +295,12 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     if indexes and max(indexes) - min(indexes) > MAX_PASSAGE_SPREAD:
         notes.append("every fact is in the text, but in passages far apart: not one statement")
         return Verdict.PARTIALLY_SUPPORTED, notes
+    if wording.opposite_near:
+        notes.append(wording.opposite_near)
+        return Verdict.CONTRADICTED, notes
+    if wording.unread:
+        notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        return Verdict.PARTIALLY_SUPPORTED, notes
     if wording.near < SUPPORT_COVERAGE or wording.missing_names:
         missing = f" (not on the page: {', '.join(wording.missing_names)})" if wording.missing_names else ""
         notes.append(f"the figures are there, but only {wording.near:.0%} of what the claim says about them{missing}")
@@ -241,9 +308,10 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     return Verdict.SUPPORTED, notes
 
 
-SUPPORT_COVERAGE = 0.5  # share of the claim's other words around its facts for "supported"
+SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
 WORDING_SUPPORT = 0.8  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
+WORDING_CONTRADICT = 0.75  # a passage this close to the claim that negates it or says the opposite
 
 
 @dataclass
@@ -253,6 +321,9 @@ class _Wording:
     best: float = 0.0  # in the best pair of neighbouring sentences
     near: float = 0.0  # around the sentences where its key facts were found
     missing_names: list[str] = field(default_factory=list)
+    opposite: str | None = None  # the best passage negates the claim or says the opposite
+    opposite_near: str | None = None  # the same, in the passages of the claim's facts
+    unread: list[str] = field(default_factory=list)  # values of the claim no reader could read, not in the passage
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -357,6 +428,7 @@ def check_claim(
     if published is not None and not PARTIAL_DATE.match(published):
         notes.append(f"the publication date {published!r} is not YYYY[-MM[-DD]] and was not used")
         published = None
+    inferred = facts is None
     facts = list(infer_facts(claim_text) if facts is None else facts)
     contexts = claim_contexts(claim_text, facts, subject)
     sentences = split_sentences(text)
@@ -389,11 +461,24 @@ def check_claim(
         o.sentence.index for o in outcomes
         if o.sentence is not None and o.outcome is FactOutcome.FOUND and not isinstance(o.fact, EntityFact)
     ]
+    if key_sentences:
+        window = _window(sentences, min(key_sentences) - 1, max(key_sentences) + 1)
+    elif best_sentence is not None:
+        window = _window(sentences, best_sentence.index - 1, best_sentence.index)
+    else:
+        window = []
     wording = _Wording(
         best=coverage,
         near=_coverage_near(claim_stems, sentences, key_sentences),
-        missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING],
+        missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
+        + _names_missing(claim_text, claim_stems, window, facts),
     )
+    if inferred:
+        wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
+    if best_sentence is not None and not key_sentences:
+        wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
+    for index in sorted(set(key_sentences)):
+        wording.opposite_near = wording.opposite_near or _opposite(claim_text, claim_stems, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
     if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
         entity_stems = (contexts[0].entity_stems if contexts else frozenset()) | label_stems

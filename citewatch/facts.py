@@ -238,10 +238,11 @@ def _word_number_ok(match_text: str, following: str) -> bool:
     """ "one" is a count only in "one was killed", "one officer died"; never in "one of the"."""
     word = match_text.lower()
     if word == "one":
-        return bool(_ONE_COUNTS.match(following))
+        return bool(_ONE_COUNTS.match(following) or _ONE_UNIT.match(following))
     return word not in ("zero", "hundred", "thousand", "million")
 
 
+_ONE_UNIT = re.compile(r"^[-\s](?:year|month|week|day|hour|minute|decade|century)\b", re.I)  # "one-year"
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _YEAR_WORD_AFTER = re.compile(r"^[\s-]*(?:года|году|год|г\.|-?ci\b|-?cü\b|-?cu\b|-?cı\b|il)", re.I)
 
@@ -577,14 +578,15 @@ CURRENCY_WORDS = {"dollars": "USD", "dollar": "USD", "euros": "EUR", "euro": "EU
                   "manat": "manat", "usd": "USD", "eur": "EUR", "gbp": "GBP", "sterling": "GBP"}
 _MAGNITUDE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "billion": 1e9,
               "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
+_MONEY_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MAGNITUDE_RE = r"(?:\s?(?P<mag>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)(?![\w$€£]))?"
 MONEY_BEFORE = re.compile(
     r"(?<![\w$])(?P<cur>US\$|U\.S\.\s?\$|A\$|C\$|J\$|TT\$|NZ\$|HK\$|\$|€|£|¥|₹|₦|₼|(?:USD|EUR|GBP|JPY|CAD|AUD|JMD|"
-    rf"TTD|INR|CHF|AZN|Rs\.?)\s?)\s?(?P<num>\d[\d,]*(?:\.\d+)?|{_WORD_NUMBER}){_MAGNITUDE_RE}",
+    rf"TTD|INR|CHF|AZN|Rs\.?)\s?)\s?(?P<num>{_MONEY_NUMBER}|{_WORD_NUMBER}){_MAGNITUDE_RE}",
     re.I,
 )
 MONEY_AFTER = re.compile(
-    rf"(?<![\w.,$€£])(?P<num>\d[\d,]*(?:\.\d+)?|{_WORD_NUMBER}){_MAGNITUDE_RE}\s+(?:of\s+)?"
+    rf"(?<![\w.,$€£])(?P<num>{_MONEY_NUMBER}|{_WORD_NUMBER}){_MAGNITUDE_RE}\s+(?:of\s+)?"
     r"(?P<cur>dollars|dollar|euros|euro|yen|rupees|USD|EUR|GBP|sterling)\b",
     re.I,
 )

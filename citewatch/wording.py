@@ -1,0 +1,106 @@
+"""A claim's wording against a passage: the names it must find, and words that say the opposite.
+
+A claim without figures ("Activists in London dumped paint outside the Russian embassy") is judged on
+its words. Three things stop a passage that shares most of them from backing it:
+
+- a **name** of the claim (a capitalised word inside the sentence, an acronym) missing from the
+  passage: "Moscow" for "London" is another claim, however many other words agree;
+- a **negation** on one side only: "did not win" against "won";
+- an **antonym** of one of the claim's words standing where the claim's word is missing: "lost"
+  against "won", "fell" against "rose" (pairs from WordNet 3.0, ``citewatch/data/antonyms.tsv``,
+  built by ``tools/build_antonyms.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from citewatch.normalize import WORD, STOPWORDS, stem
+
+NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without|failed to|denied|denies)\b|n't\b",
+    re.IGNORECASE,
+)
+# Capitalised words that are not names: days, months, titles, sentence furniture.
+_NOT_NAMES = frozenset(
+    """the a an in on at by for from of to and or but after before during since when while this that these those
+    his her their its our we they he she it as with under over between among according despite although however
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december mr mrs ms dr prof sir i""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """Each word's stem mapped to the stems of its antonyms."""
+    table: dict[str, set[str]] = {}
+    text = resources.files("citewatch").joinpath("data", "antonyms.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        left, right = line.split("\t")
+        a, b = stem(left), stem(right)
+        if a != b:
+            table.setdefault(a, set()).add(b)
+            table.setdefault(b, set()).add(a)
+    return {word: frozenset(others) for word, others in table.items()}
+
+
+@lru_cache(maxsize=4096)
+def names_in(text: str) -> frozenset[str]:
+    """Stems of the capitalised words of ``text`` that are names: not the first word of a sentence
+    (unless it is an acronym), not a stopword, a day or a month."""
+    return frozenset(word_stem for _, word_stem in name_words(text))
+
+
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def name_words(text: str) -> list[tuple[str, str]]:
+    """(word, stem) of each name word of ``text``; "U.S." is the acronym "US"."""
+    found = []
+    for match in _DOTTED.finditer(text):
+        acronym = match.group().replace(".", "")
+        found.append((acronym, stem(acronym)))
+    for match in WORD.finditer(text):
+        word = match.group()
+        if text[match.end() : match.end() + 1] == "." and len(word) == 1:
+            continue
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in _SENTENCE_ENDS
+        acronym = len(word) >= 2 and word.isupper() and word.isalpha()
+        if (
+            len(word) >= 2
+            and word[:1].isupper()
+            and (acronym or not sentence_start)
+            and word.lower() not in _NOT_NAMES
+            and word.lower() not in STOPWORDS
+            and not word.isdigit()
+        ):
+            found.append((word, stem(word)))
+    return found
+
+
+def spelled_by_initials(acronym: str, text: str) -> bool:
+    """ "US" in "the United States", "UK" in "United Kingdom": capitalised words whose initials spell it."""
+    initials = [w[0] for w in re.findall(r"\b[A-Z][\w'’-]*", text) if w.lower() not in ("of", "the", "and")]
+    spelled = "".join(initials)
+    return acronym.upper() in spelled
+
+
+_SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
+
+
+def is_negated(text: str) -> bool:
+    return NEGATION.search(text) is not None
+
+
+def opposite_words(claim_stems: frozenset[str], passage_stems: frozenset[str]) -> list[tuple[str, str]]:
+    """(claim word, passage word) pairs where the passage has an antonym of a claim word it lacks."""
+    table = antonyms()
+    pairs = []
+    for word in claim_stems - passage_stems:
+        for other in table.get(word, ()):
+            if other in passage_stems and other not in claim_stems:
+                pairs.append((word, other))
+    return pairs
