@@ -57,7 +57,7 @@ MAX_CANDIDATE_SENTENCES = 80
 SUPPORT_CONTEXT = 1.0
 CONTRADICT_CONTEXT = 1.5
 CONTRADICT_LOCAL = 1.0
-MAX_PASSAGE_SPREAD = 2  # facts found more than this many sentences apart do not make "supported"
+MAX_PASSAGE_SPREAD = 8  # facts found more than this many sentences apart do not make "supported"
 
 @dataclass
 class _Outcome:
@@ -196,6 +196,7 @@ def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) ->
 
 
 _DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*")
+_NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
 
 
 def _unread_values(claim_text: str, passage: str) -> list[str]:
@@ -204,7 +205,7 @@ def _unread_values(claim_text: str, passage: str) -> list[str]:
     read = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
     unread = []
     for match in _DIGIT_TOKEN.finditer(claim_text):
-        if any(start <= match.start() < end for start, end in read):
+        if any(start <= match.start() < end for start, end in read) or _NAME_NUMBER.search(claim_text[: match.start()]):
             continue
         if not re.search(rf"(?<![\d.,]){re.escape(match.group())}(?![\d]|[.,]\d)", passage):
             unread.append(match.group())
@@ -222,7 +223,7 @@ def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
     return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
 
 
-def _names_missing(claim_text: str, claim_stems: frozenset[str], window: list[Sentence], facts: list[Fact]) -> list[str]:
+def _names_missing(claim_text: str, window: list[Sentence]) -> list[str]:
     """The claim's capitalised names (single words too: "Honolulu") that the passage lacks."""
     wanted = names_in(claim_text) - _value_stems(claim_text)
     if not wanted:
@@ -471,7 +472,7 @@ def check_claim(
         best=coverage,
         near=_coverage_near(claim_stems, sentences, key_sentences),
         missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
-        + _names_missing(claim_text, claim_stems, window, facts),
+        + _names_missing(claim_text, window if not key_sentences else [s for s in sentences if not s.boilerplate]),
     )
     if inferred:
         wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))

@@ -76,6 +76,9 @@ def in_unit(fact: CountFact, unit: str | None) -> CountFact | None:
 
 
 def compare_counts(claim: CountFact, source: CountFact) -> Relation:
+    if claim.unit == "age" and source.unit is None:  # "Heather Grant, 33," is her age: it may support
+        same = compare_counts(claim.model_copy(update={"unit": None}), source)
+        return same if same is Relation.SUPPORTS else Relation.NEUTRAL
     converted = in_unit(claim, source.unit)
     if converted is None:
         return Relation.NEUTRAL

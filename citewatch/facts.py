@@ -56,7 +56,7 @@ UNITS = {
     "year": "years", "years": "years", "yr": "years", "yrs": "years", "month": "months",
     "months": "months", "week": "weeks", "weeks": "weeks", "day": "days", "days": "days",
     "hour": "hours", "hours": "hours", "percent": "%", "per cent": "%", "%": "%",
-    "km": "km", "kilometres": "km", "kilometers": "km", "manat": "manat", "dollars": "USD",
+    "km": "km", "cm": "cm", "mm": "mm", "kilometres": "km", "kilometers": "km", "manat": "manat", "dollars": "USD",
     "minute": "minutes", "minutes": "minutes", "mins": "minutes", "seconds": "seconds",
     "decade": "decades", "decades": "decades", "century": "centuries", "centuries": "centuries",
     "kg": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg", "kilogrammes": "kg",

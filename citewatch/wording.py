@@ -53,6 +53,7 @@ def names_in(text: str) -> frozenset[str]:
     return frozenset(word_stem for _, word_stem in name_words(text))
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
@@ -63,7 +64,7 @@ def name_words(text: str) -> list[tuple[str, str]]:
         acronym = match.group().replace(".", "")
         found.append((acronym, stem(acronym)))
     for match in WORD.finditer(text):
-        word = match.group()
+        word = _POSSESSIVE.sub("", match.group())
         if text[match.end() : match.end() + 1] == "." and len(word) == 1:
             continue
         before = text[: match.start()].rstrip()
