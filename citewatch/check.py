@@ -38,6 +38,8 @@ from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, mov
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
+    CountFact,
+    Op,
     EntityFact,
     Evidence,
     Fact,
@@ -79,13 +81,25 @@ def judge_value_fact(
 ) -> _Outcome:
     found_here = occurrences(context, sentences, claim_facts, published)
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
+    bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
     supporting = [
         o
         for o in found_here
         if o.relation is Relation.SUPPORTS
         and o.context >= support_needed
         and (o.local > 0 or o.alone or not context.total)
+        # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
+        and (not bound or not context.noun or o.alone or _same_noun(context.noun, o.found.noun))
     ]
+    if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
+        # a value of the sentence that counts the very thing the claim counts decides
+        measured = [o for o in found_here if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
+                    and o.sentence.index in {s.sentence.index for s in supporting} and not o.subgroup]
+        if measured:
+            best = measured[0]
+            outcome = _Outcome(context.fact, FactOutcome.CONTRADICTED, best, (best.found.start, best.found.end), best.sentence)
+            outcome.context = best.context
+            return outcome
     if supporting:
         best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
         outcome = _Outcome(context.fact, FactOutcome.FOUND, best, (best.found.start, best.found.end), best.sentence)
@@ -113,6 +127,12 @@ def judge_value_fact(
         outcome.context = best.context
         return outcome
     return _Outcome(context.fact, FactOutcome.MISSING)
+
+
+def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:
+    if not claim_noun or not source_noun:
+        return False
+    return bool({stem(w) for w in claim_noun.split()} & {stem(w) for w in source_noun.split()} - GENERIC)
 
 
 def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
@@ -310,7 +330,7 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
 
 
 SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
-WORDING_SUPPORT = 0.8  # a claim without key facts: share of its words in one passage for "supported"
+WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
 WORDING_CONTRADICT = 0.75  # a passage this close to the claim that negates it or says the opposite
 

@@ -191,6 +191,8 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     rest = text[end : end + 60]
     if rest.startswith("%"):
         return "%", None, end + 1
+    if rest.startswith((" %", "\u00a0%")):
+        return "%", None, end + 2
     degrees = _DEGREES.match(rest)
     if degrees:
         return "°" + (degrees.group(1) or "").upper(), None, end + degrees.end()
