@@ -42,7 +42,10 @@ def load_set(name: str, limit: int | None = None) -> list[Row]:
         with (DATA / JSONL_SETS[name]).open(encoding="utf-8") as lines:
             for line in lines:
                 item = json.loads(line)
-                rows.append(Row(item["id"], item["claim"], item["text"], item["label"], meta=item.get("meta") or {}))
+                text, meta = item["text"], item.get("meta") or {}
+                if meta.get("page"):  # VitaminC: the sentence comes from the Wikipedia article of that title
+                    text = f"{meta['page']}\n{text}"
+                rows.append(Row(item["id"], item["claim"], text, item["label"], meta=meta))
     return rows[:limit] if limit else rows
 
 

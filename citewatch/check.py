@@ -34,7 +34,7 @@ from citewatch.context import (
     subject_anchors,
     today_dates,
 )
-from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, moved
+from citewatch.facts import MONTHS, FoundFact, fact_label, found_facts, infer_facts, moved
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
@@ -54,6 +54,7 @@ from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_p
 from citewatch.wording import is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
+MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
 MAX_CANDIDATE_SENTENCES = 80
 
 SUPPORT_CONTEXT = 1.0
@@ -82,6 +83,9 @@ def judge_value_fact(
     found_here = occurrences(context, sentences, claim_facts, published)
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
     bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
+    if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
+        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS}
+        found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
     supporting = [
         o
         for o in found_here
@@ -215,6 +219,10 @@ def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) ->
     return best, best_sentence
 
 
+DATE_BOUND = re.compile(
+    rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
+    re.IGNORECASE,
+)
 _DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*")
 _NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
 
@@ -300,7 +308,7 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
             notes.append("not in the passage: " + ", ".join(wording.missing_names))
         if wording.unread:
             notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
-        if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread:
+        if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread and not wording.date_bounds:
             return Verdict.SUPPORTED, notes
         if wording.best >= WORDING_PARTIAL:
             return Verdict.PARTIALLY_SUPPORTED, notes
@@ -321,6 +329,9 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
         return Verdict.CONTRADICTED, notes
     if wording.unread:
         notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    if wording.date_bounds:
+        notes.append(", ".join(f"“{bound}”" for bound in wording.date_bounds) + ": a bound, not a date; not checked")
         return Verdict.PARTIALLY_SUPPORTED, notes
     if wording.near < SUPPORT_COVERAGE or wording.missing_names:
         missing = f" (not on the page: {', '.join(wording.missing_names)})" if wording.missing_names else ""
@@ -345,6 +356,7 @@ class _Wording:
     opposite: str | None = None  # the best passage negates the claim or says the opposite
     opposite_near: str | None = None  # the same, in the passages of the claim's facts
     unread: list[str] = field(default_factory=list)  # values of the claim no reader could read, not in the passage
+    date_bounds: list[str] = field(default_factory=list)  # "before March 22", "after 1981"
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -496,6 +508,7 @@ def check_claim(
     )
     if inferred:
         wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
+        wording.date_bounds = [m.group().strip() for m in DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
         wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
     for index in sorted(set(key_sentences)):

@@ -272,7 +272,7 @@ DATE_PATTERNS = (
     ("ymd", re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("dmy_numeric", re.compile(rf"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]{_YEAR}\b")),
     ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH},?\s+{_YEAR}\b", re.I)),
-    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2},?\s+{_YEAR}\b", re.I)),
+    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\s?,?\s+{_YEAR}\b", re.I)),
     ("my", re.compile(rf"\b{MONTH},?\s+(?:of\s+)?{_YEAR}\b", re.I)),
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
     (  # "2015-ci il noyabrın 26-da"
@@ -727,6 +727,25 @@ def _find_shares(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     return found
 
 
+RATING = re.compile(r"(?<![\w.,/])(?P<score>\d{1,3}(?:\.\d+)?)\s?/\s?(?P<scale>5|10|20|100)\b(?![.,/]\d)")
+
+
+def _find_ratings(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    """ "4.7/10", "92/100": a score on a scale, compared only with scores on the same scale."""
+    found: list[FoundFact] = []
+    if "/" not in text:
+        return found
+    for match in RATING.finditer(text):
+        score, scale = float(match.group("score")), match.group("scale")
+        if score > float(scale) or _overlaps(match.start(), match.end(), taken):
+            continue
+        op, qualifier_start = _qualifier_before(text, match.start())
+        taken.append((qualifier_start, match.end()))
+        found.append(FoundFact(CountFact(value=score, op=op, unit=f"/{scale}"), qualifier_start, match.end(),
+                               text[qualifier_start : match.end()]))
+    return found
+
+
 def _find_dozens(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found: list[FoundFact] = []
     if "dozen" not in text.lower():
@@ -888,7 +907,7 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     taken: list[tuple[int, int]] = []
     quotes = _find_quotes(text)
     dates = _find_dates(text, taken, default_year, vocabulary)
-    values = _find_money(text, taken) + _find_times(text, taken)
+    values = _find_money(text, taken) + _find_times(text, taken) + _find_ratings(text, taken)
     ranges = _find_ranges(text, taken, vocabulary)
     for match in _matches_at(YEAR_ALONE, text, vocabulary.digits):  # a year starts a run of digits
         if _overlaps(match.start(), match.end(), taken):
