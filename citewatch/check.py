@@ -51,7 +51,7 @@ from citewatch.models import (
 from citewatch.names import find_name
 from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
-from citewatch.wording import is_negated, name_words, names_in, opposite_words, spelled_by_initials
+from citewatch.wording import hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
 MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
@@ -514,6 +514,12 @@ def check_claim(
     for index in sorted(set(key_sentences)):
         wording.opposite_near = wording.opposite_near or _opposite(claim_text, claim_stems, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
+    if verdict is Verdict.SUPPORTED:
+        deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
+        hedges = hedges_added(claim_text, " ".join(s.text for s in deciding))
+        if hedges:
+            verdict = Verdict.PARTIALLY_SUPPORTED
+            verdict_notes.append("the source hedges (" + ", ".join(f"“{h}”" for h in hedges) + "): at most partially supported")
     if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
         entity_stems = (contexts[0].entity_stems if contexts else frozenset()) | label_stems
         item, sentence = _list_item_stated(claim_text, candidates, entity_stems, subject)

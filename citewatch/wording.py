@@ -92,6 +92,26 @@ def spelled_by_initials(acronym: str, text: str) -> bool:
 _SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
 
 
+HEDGES = re.compile(
+    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects|forecast|forecasts|predicted|"
+    r"expected to|is expected|are expected|is said to|are said to|was said to|were said to|rumou?red|rumou?rs?|"
+    r"purportedly|supposedly|believed to|thought to|may have|might have|could have|estimated to|likely to|"
+    r"claimed|claims that|according to unconfirmed)\b",
+    re.IGNORECASE,
+)
+
+
+def hedges_added(claim_text: str, passage: str) -> list[str]:
+    """Hedges of the passage that the claim does not carry: "reportedly", "is expected to"."""
+    claim_hedges = {m.group().lower() for m in HEDGES.finditer(claim_text)}
+    found = []
+    for match in HEDGES.finditer(passage):
+        word = match.group().lower()
+        if word not in claim_hedges and word not in found:
+            found.append(word)
+    return found
+
+
 def is_negated(text: str) -> bool:
     return NEGATION.search(text) is not None
 
