@@ -51,7 +51,7 @@ from citewatch.models import (
 from citewatch.names import find_name
 from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
-from citewatch.wording import hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
+from citewatch.wording import same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
 MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
@@ -84,7 +84,7 @@ def judge_value_fact(
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
     bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
     if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
-        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS}
+        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup}
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
     supporting = [
         o
@@ -251,9 +251,31 @@ def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
     return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
 
 
-def _names_missing(claim_text: str, window: list[Sentence]) -> list[str]:
-    """The claim's capitalised names (single words too: "Honolulu") that the passage lacks."""
-    wanted = names_in(claim_text) - _value_stems(claim_text)
+_COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.S\.|US|American)\s+", re.I)
+
+
+def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
+    """Words of the claim's names that were found: those of the text found, all of the name's when
+    it was found under one of its registry aliases, and a country prefix the page leaves out
+    ("United States State Department" found as "State Department")."""
+    words: set[str] = set()
+    for o in outcomes:
+        if not isinstance(o.fact, EntityFact) or o.outcome is not FactOutcome.FOUND or not o.span:
+            continue
+        found = text[o.span[0] : o.span[1]]
+        words |= stems_of(found)
+        if any(stems_of(alias) <= stems_of(found) for alias in o.fact.aliases):
+            words |= stems_of(o.fact.name)
+        prefix = _COUNTRY_PREFIX.match(o.fact.name)
+        if prefix and stems_of(o.fact.name[prefix.end():]) <= stems_of(found):
+            words |= stems_of(prefix.group())
+    return frozenset(words)
+
+
+def _names_missing(claim_text: str, window: list[Sentence], found_names: frozenset[str] = frozenset()) -> list[str]:
+    """The claim's capitalised names (single words too: "Honolulu") that the passage lacks; the
+    words of names already found (under an alias, or in part: "State Department") are not asked again."""
+    wanted = names_in(claim_text) - _value_stems(claim_text) - found_names
     if not wanted:
         return []
     text = " ".join(s.text for s in window)
@@ -333,7 +355,7 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     if wording.date_bounds:
         notes.append(", ".join(f"“{bound}”" for bound in wording.date_bounds) + ": a bound, not a date; not checked")
         return Verdict.PARTIALLY_SUPPORTED, notes
-    if wording.near < SUPPORT_COVERAGE or wording.missing_names:
+    if (wording.near < SUPPORT_COVERAGE and wording.judged) or wording.missing_names:
         missing = f" (not on the page: {', '.join(wording.missing_names)})" if wording.missing_names else ""
         notes.append(f"the figures are there, but only {wording.near:.0%} of what the claim says about them{missing}")
         return Verdict.PARTIALLY_SUPPORTED, notes
@@ -343,6 +365,7 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
 SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
 WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
+MIN_JUDGED_WORDS = 3  # fewer of the claim's own words: its facts' context rules have judged them already
 WORDING_CONTRADICT = 0.75  # a passage this close to the claim that negates it or says the opposite
 
 
@@ -357,6 +380,7 @@ class _Wording:
     opposite_near: str | None = None  # the same, in the passages of the claim's facts
     unread: list[str] = field(default_factory=list)  # values of the claim no reader could read, not in the passage
     date_bounds: list[str] = field(default_factory=list)  # "before March 22", "after 1981"
+    judged: bool = True  # enough words, in the claim's language, for ``near`` to mean something
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -504,7 +528,15 @@ def check_claim(
         best=coverage,
         near=_coverage_near(claim_stems, sentences, key_sentences),
         missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
-        + _names_missing(claim_text, window if not key_sentences else [s for s in sentences if not s.boilerplate]),
+        + _names_missing(
+            claim_text,
+            window if not key_sentences else [s for s in sentences if not s.boilerplate],
+            _found_name_words(outcomes, text),
+        ),
+    )
+    window_text = " ".join(s.text for s in window)
+    wording.judged = (
+        len(claim_stems) >= MIN_JUDGED_WORDS and not generic_row_label(claim_text) and same_language(claim_text, window_text)
     )
     if inferred:
         wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))

@@ -53,6 +53,7 @@ def names_in(text: str) -> frozenset[str]:
     return frozenset(word_stem for _, word_stem in name_words(text))
 
 
+_NATIONALITY = re.compile(r"(?:ian|ani|ish|ese)$")  # "Azerbaijani", "Russian": who, not a name to find
 _POSSESSIVE = re.compile(r"['’]s?$")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
@@ -77,6 +78,7 @@ def name_words(text: str) -> list[tuple[str, str]]:
             and word.lower() not in _NOT_NAMES
             and word.lower() not in STOPWORDS
             and not word.isdigit()
+            and not (not acronym and _NATIONALITY.search(word.lower()))
         ):
             found.append((word, stem(word)))
     return found
@@ -110,6 +112,19 @@ def hedges_added(claim_text: str, passage: str) -> list[str]:
         if word not in claim_hedges and word not in found:
             found.append(word)
     return found
+
+
+_ENGLISH_MARKERS = frozenset("the of and to in was were is are a an for on with by that has have".split())
+
+
+def same_language(claim_text: str, passage: str) -> bool:
+    """Whether the passage is written like the (English) claim: a passage without English function
+    words (Russian, Azerbaijani) cannot be judged by shared words, only by its figures and names."""
+    claim_words = [w.lower() for w in WORD.findall(claim_text)]
+    passage_words = [w.lower() for w in WORD.findall(passage)]
+    if not passage_words or not any(w in _ENGLISH_MARKERS for w in claim_words):
+        return True
+    return sum(w in _ENGLISH_MARKERS for w in passage_words) / len(passage_words) >= 0.04
 
 
 def is_negated(text: str) -> bool:
