@@ -39,6 +39,7 @@ from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
     CountFact,
+    DateFact,
     Op,
     EntityFact,
     Evidence,
@@ -51,7 +52,7 @@ from citewatch.models import (
 from citewatch.names import find_name
 from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
-from citewatch.wording import same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
+from citewatch.wording import negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
 MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
@@ -240,6 +241,28 @@ def _unread_values(claim_text: str, passage: str) -> list[str]:
     return unread
 
 
+DATELINE_WORDING = 0.75
+# Words that tie an event to the page's own time: only then does the page's date date the event.
+RELATIVE_TIME = re.compile(
+    r"\b(?:today|yesterday|tonight|this (?:week|month|year|morning|afternoon|evening)|earlier this \w+|"
+    r"(?:on|last|this) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|last (?:week|month|night))\b",
+    re.IGNORECASE,
+)
+
+
+def _year_from_dateline(outcome: _Outcome, published: str) -> bool:
+    """A year the page does not write but dates itself with: a press release of 9 December 2022
+    that says the State Department "today designated" X backs "in 2022" (never a day or a month,
+    never a contradiction, and only where the passage ties the event to the page's time)."""
+    fact = outcome.fact
+    return (
+        outcome.outcome is FactOutcome.MISSING
+        and isinstance(fact, DateFact)
+        and fact.precision == "year"
+        and fact.value == published[:4]
+    )
+
+
 def _value_stems(claim_text: str) -> frozenset[str]:
     """Stems of the words inside the claim's figures, dates and quotes."""
     return frozenset(
@@ -288,13 +311,20 @@ def _names_missing(claim_text: str, window: list[Sentence], found_names: frozens
     return missing
 
 
+def _word_with_stem(text: str, word_stem: str) -> str:
+    return next((w for w in WORD.findall(text) if stem(w) == word_stem), word_stem)
+
+
 def _opposite(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
     """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
     passage_stems = stems_of(passage)
     pairs = opposite_words(claim_stems, passage_stems)
     if pairs:
-        claim_word, passage_word = pairs[0]
+        claim_word, passage_word = (_word_with_stem(text, word) for text, word in zip((claim_text, passage), pairs[0]))
         return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
+    negated = negated_claim_word(claim_text, passage)
+    if negated:
+        return f"the passage negates “{negated}”"
     if negation and is_negated(claim_text) != is_negated(passage):
         side = "the claim" if is_negated(claim_text) else "the passage"
         return f"only {side} is negated"
@@ -321,9 +351,11 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     key = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
     if any(o.outcome is FactOutcome.CONTRADICTED for o in key):
         return Verdict.CONTRADICTED, notes
+    if not key and outcomes and wording.listed_names:
+        return _listed_names_verdict(outcomes, wording, notes)
     if not key:
         notes.append("the claim states no number, date or quote: the verdict rests on its wording")
-        if wording.best >= WORDING_CONTRADICT and wording.opposite:
+        if wording.opposite and wording.best_without_opposite >= WORDING_CONTRADICT:
             notes.append(wording.opposite)
             return Verdict.CONTRADICTED, notes
         if wording.missing_names:
@@ -362,6 +394,23 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     return Verdict.SUPPORTED, notes
 
 
+def _listed_names_verdict(outcomes: list[_Outcome], wording: "_Wording", notes: list[str]) -> tuple[Verdict, list[str]]:
+    """A registry that lists only names as a claim's facts has made them what there is to check:
+    all found and most of the wording around them is "supported"; some, or one with enough wording,
+    "partially supported"."""
+    found = [o for o in outcomes if o.outcome is FactOutcome.FOUND]
+    if found and len(found) == len(outcomes):
+        if wording.best >= LISTED_NAMES_WORDING:
+            return Verdict.SUPPORTED, notes
+        notes.append("the names are there, but not enough of the claim's wording around them")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    if found and (wording.best >= WORDING_PARTIAL or _names_together(found)):
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    notes.append("only a name of the claim was found, with too little of its wording")
+    return Verdict.NOT_FOUND, notes
+
+
+LISTED_NAMES_WORDING = 0.6
 SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
 WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
@@ -377,10 +426,12 @@ class _Wording:
     near: float = 0.0  # around the sentences where its key facts were found
     missing_names: list[str] = field(default_factory=list)
     opposite: str | None = None  # the best passage negates the claim or says the opposite
+    best_without_opposite: float = 0.0  # ``best`` not counting the claim's words the passage turns around
     opposite_near: str | None = None  # the same, in the passages of the claim's facts
     unread: list[str] = field(default_factory=list)  # values of the claim no reader could read, not in the passage
     date_bounds: list[str] = field(default_factory=list)  # "before March 22", "after 1981"
     judged: bool = True  # enough words, in the claim's language, for ``near`` to mean something
+    listed_names: bool = False  # the registry listed the claim's facts, and they are names only
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -514,6 +565,11 @@ def check_claim(
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = _claim_wording(claim_text, label_stems)
     coverage, best_sentence = _wording_coverage(claim_stems, candidates)
+    if published and best_sentence is not None and coverage >= DATELINE_WORDING:
+        for outcome in outcomes:
+            if _year_from_dateline(outcome, published) and RELATIVE_TIME.search(best_sentence.text):
+                outcome.outcome, outcome.sentence, outcome.context = FactOutcome.FOUND, best_sentence, 1.0
+                notes.append(f"the year {published[:4]} is the page's own date: the page reports the event that year")
     key_sentences = [
         o.sentence.index for o in outcomes
         if o.sentence is not None and o.outcome is FactOutcome.FOUND and not isinstance(o.fact, EntityFact)
@@ -536,13 +592,23 @@ def check_claim(
     )
     window_text = " ".join(s.text for s in window)
     wording.judged = (
-        len(claim_stems) >= MIN_JUDGED_WORDS and not generic_row_label(claim_text) and same_language(claim_text, window_text)
+        inferred  # a registry that lists the claim's facts has said what there is to check
+        and len(claim_stems) >= MIN_JUDGED_WORDS
+        and not generic_row_label(claim_text)
+        and same_language(claim_text, window_text)
     )
+    if not inferred:
+        wording.missing_names = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
+        wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     if inferred:
         wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
         wording.date_bounds = [m.group().strip() for m in DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
         wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
+        turned = {word for word, _ in opposite_words(claim_stems, stems_of(best_sentence.text))}
+        turned |= {stem(w) for w in [negated_claim_word(claim_text, best_sentence.text)] if w}
+        if claim_stems - turned:
+            wording.best_without_opposite = _wording_coverage(claim_stems - turned, [best_sentence])[0]
     for index in sorted(set(key_sentences)):
         wording.opposite_near = wording.opposite_near or _opposite(claim_text, claim_stems, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)

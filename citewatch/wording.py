@@ -131,6 +131,33 @@ def is_negated(text: str) -> bool:
     return NEGATION.search(text) is not None
 
 
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    text = resources.files("citewatch").joinpath("data", "irregular.tsv").read_text(encoding="utf-8")
+    return dict(line.split("\t") for line in text.splitlines())
+
+
+@lru_cache(maxsize=65536)
+def lemma_stem(word: str) -> str:
+    """The stem of a word's dictionary form: "won" and "wins" are "win" (WordNet's irregular forms)."""
+    lowered = word.lower()
+    return stem(_irregular().get(lowered, lowered))
+
+
+def negated_claim_word(claim_text: str, passage: str) -> str | None:
+    """A word of the (affirmative) claim that the passage negates: "did not win" against "won"."""
+    if is_negated(claim_text):
+        return None
+    wanted = {lemma_stem(w) for w in WORD.findall(claim_text) if w.lower() not in STOPWORDS and len(w) > 2}
+    for match in NEGATION.finditer(passage):
+        if match.group().lower() in ("no", "without", "nor", "none", "nothing", "nobody"):
+            continue  # "no one was hurt" negates a count or a thing, not the claim's event
+        for word in WORD.findall(passage[match.end() : match.end() + 40])[:3]:
+            if word.lower() not in STOPWORDS and lemma_stem(word) in wanted:
+                return word
+    return None
+
+
 def opposite_words(claim_stems: frozenset[str], passage_stems: frozenset[str]) -> list[tuple[str, str]]:
     """(claim word, passage word) pairs where the passage has an antonym of a claim word it lacks."""
     table = antonyms()

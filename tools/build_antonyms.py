@@ -1,4 +1,4 @@
-"""Build ``citewatch/data/antonyms.tsv`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
+"""Build ``citewatch/data/antonyms.tsv`` and ``irregular.tsv`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
 
     apt-get install wordnet-base && python tools/build_antonyms.py
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 WORDNET = Path("/usr/share/wordnet")
 OUT = Path(__file__).resolve().parent.parent / "citewatch" / "data" / "antonyms.tsv"
+IRREGULAR = OUT.with_name("irregular.tsv")  # "won" -> "win", "fell" -> "fall"
 
 
 def synsets(part: str) -> dict[str, tuple[list[str], list[tuple[str, str, str, str]]]]:
@@ -63,6 +64,8 @@ def main() -> int:
                 if "_" not in left + right:
                     lines.add(tuple(sorted((left, right))))
     OUT.write_text("".join(f"{a}\t{b}\n" for a, b in sorted(lines)), encoding="utf-8")
+    irregular = sorted((form, lemma) for lemma, found in forms.items() for form in found if "_" not in form + lemma)
+    IRREGULAR.write_text("".join(f"{form}\t{lemma}\n" for form, lemma in irregular), encoding="utf-8")
     print(f"{len(pairs)} pairs -> {OUT}")
     return 0
 
