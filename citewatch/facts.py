@@ -603,7 +603,7 @@ ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "
                  "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
                  "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100}
 # "first" and "last" say too little on their own ("the first time"): an ordinal only before these
-_FIRST_BEFORE = r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg|time\s+since))"
+_FIRST_BEFORE = r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg))"
 ORDINAL = re.compile(
     r"(?<![\w.,/-])(?P<digits>\d{1,4})(?:st|nd|rd|th)\b"
     r"|\b(?:No\.|no\.|number)\s?(?P<rank>\d{1,3})\b(?!\s?[/-]\d)"
