@@ -52,7 +52,7 @@ from citewatch.models import (
 from citewatch.names import find_name
 from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
-from citewatch.wording import negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
+from citewatch.wording import common_words, negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
 MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
@@ -318,7 +318,7 @@ def _word_with_stem(text: str, word_stem: str) -> str:
 def _opposite(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
     """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
     passage_stems = stems_of(passage)
-    pairs = opposite_words(claim_stems, passage_stems)
+    pairs = opposite_words(claim_stems & common_words(claim_text), passage_stems & common_words(passage))
     if pairs:
         claim_word, passage_word = (_word_with_stem(text, word) for text, word in zip((claim_text, passage), pairs[0]))
         return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
@@ -605,7 +605,8 @@ def check_claim(
         wording.date_bounds = [m.group().strip() for m in DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
         wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
-        turned = {word for word, _ in opposite_words(claim_stems, stems_of(best_sentence.text))}
+        turned = {word for word, _ in opposite_words(claim_stems & common_words(claim_text),
+                                                     stems_of(best_sentence.text) & common_words(best_sentence.text))}
         turned |= {stem(w) for w in [negated_claim_word(claim_text, best_sentence.text)] if w}
         if claim_stems - turned:
             wording.best_without_opposite = _wording_coverage(claim_stems - turned, [best_sentence])[0]

@@ -148,14 +148,19 @@ def negated_claim_word(claim_text: str, passage: str) -> str | None:
     """A word of the (affirmative) claim that the passage negates: "did not win" against "won"."""
     if is_negated(claim_text):
         return None
-    wanted = {lemma_stem(w) for w in WORD.findall(claim_text) if w.lower() not in STOPWORDS and len(w) > 2}
+    wanted = {lemma_stem(w) for w in WORD.findall(claim_text) if w.islower() and w not in STOPWORDS and len(w) > 2}
     for match in NEGATION.finditer(passage):
         if match.group().lower() in ("no", "without", "nor", "none", "nothing", "nobody"):
             continue  # "no one was hurt" negates a count or a thing, not the claim's event
         for word in WORD.findall(passage[match.end() : match.end() + 40])[:3]:
-            if word.lower() not in STOPWORDS and lemma_stem(word) in wanted:
+            if word.islower() and word not in STOPWORDS and lemma_stem(word) in wanted:
                 return word
     return None
+
+
+def common_words(text: str) -> frozenset[str]:
+    """Stems of the lower-case words of ``text``: names ("Night", "Queen") have no opposite."""
+    return frozenset(stem(w) for w in WORD.findall(text) if w.islower())
 
 
 def opposite_words(claim_stems: frozenset[str], passage_stems: frozenset[str]) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
     apt-get install wordnet-base && python tools/build_antonyms.py
 
-Keeps WordNet's direct antonym pairs, with the irregular forms of its exception lists, ("!" pointers) of adjectives, verbs and nouns whose two words
+Keeps WordNet's direct antonym pairs of adjectives and verbs, with the irregular forms of its exception lists, ("!" pointers) of adjectives, verbs and nouns whose two words
 are single words ("win"/"lose", "rise"/"fall", "open"/"close"), one pair per line. The file ships
 with citewatch, so nothing is installed at run time; WordNet's licence is in
 ``citewatch/data/WORDNET-LICENSE``.
@@ -40,7 +40,7 @@ def main() -> int:
     tables = {tag: synsets(part) for part, tag in parts.items()}
     tables["s"] = tables["a"]
     pairs: set[tuple[str, str]] = set()
-    for tag in ("a", "v", "n", "r"):
+    for tag in ("a", "v"):  # nouns ("day"/"night", "king"/"queen") and adverbs are another thing, not the opposite
         for words, pointers in tables[tag].values():
             for symbol, target, target_part, source_target in pointers:
                 if symbol != "!":
