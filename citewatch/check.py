@@ -52,7 +52,7 @@ from citewatch.models import (
 from citewatch.names import find_name
 from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
-from citewatch.wording import common_words, negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
+from citewatch.wording import common_words, comparison_turned, negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
 MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
@@ -362,6 +362,9 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
             notes.append("not in the passage: " + ", ".join(wording.missing_names))
         if wording.unread:
             notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        if wording.turned:
+            notes.append(wording.turned)
+            return Verdict.CONTRADICTED, notes
         if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread and not wording.date_bounds:
             return Verdict.SUPPORTED, notes
         if wording.best >= WORDING_PARTIAL:
@@ -432,6 +435,7 @@ class _Wording:
     date_bounds: list[str] = field(default_factory=list)  # "before March 22", "after 1981"
     judged: bool = True  # enough words, in the claim's language, for ``near`` to mean something
     listed_names: bool = False  # the registry listed the claim's facts, and they are names only
+    turned: str | None = None  # the passage compares the same two things the other way round
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -604,6 +608,9 @@ def check_claim(
         wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
         wording.date_bounds = [m.group().strip() for m in DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
+        pair = " ".join(s.text for s in _window(sentences, best_sentence.index - 1, best_sentence.index))
+        if comparison_turned(claim_text, pair):
+            wording.turned = "the passage compares the same things the other way round"
         wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
         turned = {word for word, _ in opposite_words(claim_stems & common_words(claim_text),
                                                      stems_of(best_sentence.text) & common_words(best_sentence.text))}

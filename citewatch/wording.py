@@ -172,3 +172,32 @@ def opposite_words(claim_stems: frozenset[str], passage_stems: frozenset[str]) -
             if other in passage_stems and other not in claim_stems:
                 pairs.append((word, other))
     return pairs
+
+
+_THAN = re.compile(r"\bthan\b", re.IGNORECASE)
+
+
+def comparison_turned(claim_text: str, passage: str) -> bool:
+    """ "Copper is more reactive than iron" against "iron is more reactive than copper": the two
+    things compared change sides of "than"."""
+    claim = _sides(claim_text)
+    if claim is None:
+        return False
+    subject, other = claim[0][0], claim[1][0]
+    for sentence in re.split(r"(?<=[.!?])\s+", passage):
+        sides = _sides(sentence)
+        if sides and other in sides[0] and subject in sides[1] and subject not in sides[0]:
+            return True
+    return False
+
+
+def _sides(text: str) -> tuple[list[str], list[str]] | None:
+    """The content stems before and after the one "than" of a short comparison."""
+    matches = list(_THAN.finditer(text))
+    if len(matches) != 1:
+        return None
+    left = [stem(w) for w in WORD.findall(text[: matches[0].start()]) if w.lower() not in STOPWORDS]
+    right = [stem(w) for w in WORD.findall(text[matches[0].end() :]) if w.lower() not in STOPWORDS]
+    if not left or not right or len(left) > 8:
+        return None
+    return left, right

@@ -216,3 +216,10 @@ def test_the_claims_other_words_must_stand_around_its_facts():
     claim = "Davis had a team high 11 assists for the club in the 2006 season of the league."
     text = "2006 MLS: Davis had a career-high 11 assists, second in MLS."
     assert _verdict(claim, text).verdict is Verdict.PARTIALLY_SUPPORTED
+
+
+def test_a_comparison_turned_around_contradicts():
+    assert _verdict("Copper is more reactive than iron.", "Hence, iron is more reactive than copper.").verdict \
+        is Verdict.CONTRADICTED
+    assert _verdict("Copper is more reactive than iron.", "Copper is more reactive than iron.").verdict \
+        is Verdict.SUPPORTED
