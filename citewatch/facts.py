@@ -178,6 +178,8 @@ def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
     return op, qualifier_start
 
 
+_PER_CENT = re.compile(r"\s?(?:per\s?cent|percent|pct)\b", re.I)
+_APPOSITIVE_AGE = re.compile(r"[A-Z][\w'’.-]+,\s$")  # "Heather Grant, 33, of Christiana"
 _AGED = re.compile(r"(?:\baged?|\bage of)\s+$", re.I)
 _YEAR_OLD = re.compile(r"^[\s-]+years?[\s-]+old\b|^[\s-]+year[\s-]old\b", re.I)
 _DEGREES = re.compile(r"\s?(?:°|º|degrees?\s)\s?([CF])?\b", re.I)
@@ -191,6 +193,9 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     rest = text[end : end + 60]
     if rest.startswith("%"):
         return "%", None, end + 1
+    per_cent = _PER_CENT.match(rest)
+    if per_cent:
+        return "%", None, end + per_cent.end()
     if rest.startswith((" %", "\u00a0%")):
         return "%", None, end + 2
     degrees = _DEGREES.match(rest)
@@ -543,7 +548,8 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         unit, noun, unit_end = _unit_after(text, end)
         if match.group("digits") and not multiplier and _is_year(value, text, start, end, noun, unit):
             continue
-        if _AGED.search(text[max(0, start - 12) : start]) or _YEAR_OLD.match(text[end : end + 12]):
+        appositive = _APPOSITIVE_AGE.search(text[max(0, start - 30) : start]) and text[end : end + 1] == "," and value < 120
+        if _AGED.search(text[max(0, start - 12) : start]) or _YEAR_OLD.match(text[end : end + 12]) or appositive:
             unit, noun = "age", None  # "aged 75", "a 15-year-old": an age, never a count of people
             old = _YEAR_OLD.match(text[end : end + 12])
             unit_end = end + old.end() if old else end
