@@ -277,6 +277,10 @@ def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
 _COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.S\.|US|American)\s+", re.I)
 
 
+_SPACES_AND_HYPHENS = re.compile(r"[\s\-‐–]+")
+_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+
+
 def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
     """Words of the claim's names that were found: those of the text found, all of the name's when
     it was found under one of its registry aliases, and a country prefix the page leaves out
@@ -303,9 +307,11 @@ def _names_missing(claim_text: str, window: list[Sentence], found_names: frozens
         return []
     text = " ".join(s.text for s in window)
     present = stems_of(text) | names_in(text)
+    squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
     missing = []
     for word, word_stem in name_words(claim_text):
-        if word_stem in wanted - present and word not in missing and not find_name(word, text):
+        if word_stem in wanted - present and word not in missing and not find_name(word, text) \
+                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
             if not (word.isupper() and spelled_by_initials(word, text)):
                 missing.append(word)
     return missing
