@@ -11,61 +11,26 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import requests
-from report_samples import HRW, T0, sample_runs
+from desk_samples import DOC, FORUM18_URL, PASSWORD, PAYLOAD_PAGE, build_desk_state
+from report_samples import T0
 from starlette.testclient import TestClient
 
 from citewatch.accounts import LoginThrottle, Role, add_user
-from citewatch.archive import WarcArchive
 from citewatch.audit import audit_entries
-from citewatch.config import load_settings
-from citewatch.history import record_run
-from citewatch.models import FetchResult, SourceStatus
-from citewatch.pipeline import open_state
-from citewatch.results import ArchiveRef
 from citewatch.review import active_flags, overrides
 from flows.desk import create_app
 
 BIN = Path(sys.executable).parent
-DOC = "nardaran-case"
-HRW_URL = "https://www.hrw.org/news/2017/01/26/azerbaijan-abuse-allegations-mar-high-profile-trial"
-PASSWORD = "correct horse battery"
-# What the captured page tries to do when its scripts run: write to the desk's storage and cookies.
-PAYLOAD_PAGE = (b"<html><head><title>HRW</title><script>document.cookie='pwned=1;path=/';"
-                b"localStorage.setItem('pwned','1');parent.document.title='pwned';</script></head>"
-                b"<body><p>" + HRW.encode() + b"</p><img src=x onerror=\"document.cookie='pwned2=1'\"></body></html>")
-
-
-def _with_capture(run, url: str, capture):
-    """The run with the local archive reference of ``url`` pointing at ``capture``."""
-    claims = []
-    for claim in run.claims:
-        sources = [s.model_copy(update={"archive": ArchiveRef(warc=capture.warc_file, offset=capture.offset)})
-                   if s.url == url else s for s in claim.sources]
-        claims.append(claim.model_copy(update={"sources": sources}))
-    return run.model_copy(update={"claims": claims})
 
 
 @pytest.fixture
 def desk_state(tmp_path):
-    """A state database with two runs of the sample document and a real capture of the HRW page
-    (whose body carries a script payload)."""
-    settings = load_settings(archive_dir=tmp_path / "archive", reports_dir=tmp_path / "reports")
-    sf = open_state(settings)
-    archive = WarcArchive(settings.archive_dir, sf)
-    capture = archive.store(FetchResult(
-        url=HRW_URL, final_url=HRW_URL, status=SourceStatus.LIVE, http_status=200, reason="OK",
-        headers=[("Content-Type", "text/html; charset=utf-8")], request_headers=[("User-Agent", "t")],
-        body=PAYLOAD_PAGE, content_type="text/html", fetched_at=T0))
-    archive.close()
-    earlier, latest = sample_runs()
-    record_run(sf, earlier, earlier.started_at, settings)
-    record_run(sf, _with_capture(latest, HRW_URL, capture), latest.started_at, settings)
-    return settings, sf, capture
+    state = build_desk_state(tmp_path)
+    return state.settings, state.sessions, state.capture
 
 
 def _client(desk_state, **kwargs) -> TestClient:
@@ -253,7 +218,7 @@ def test_editor_flags_and_clears_with_an_audit_row_and_fresh_reports(desk_state,
 
 def test_editor_overrides_a_source_and_clears_it(desk_state, accounts):
     settings, sf, _ = desk_state
-    url = "http://www.forum18.org/archive.php?article_id=2173"
+    url = FORUM18_URL
     client = _client(desk_state)
     _login(client, "eddie")
     csrf = _csrf(client.get(CLAIM).text)
