@@ -32,7 +32,7 @@ from citewatch.review import FlagRow, OverrideRow, active_flags, apply_overrides
 CLAIM_FILTERS = ("verdict", "flag", "changed", "status")
 
 
-def _comparison_base(sf: sessionmaker, document_id: str, latest_run_id: str) -> RunResult | None:
+def comparison_base(sf: sessionmaker, document_id: str, latest_run_id: str) -> RunResult | None:
     """The run the latest one is compared with, as ``record_run`` chose it: the newest earlier
     run that was not offline, else the newest earlier one."""
     earlier = [r for r in list_runs(sf, document_id, limit=100) if r.run_id != latest_run_id]
@@ -46,7 +46,7 @@ def current_report(sf: sessionmaker, document_id: str, now: datetime | None = No
     latest = previous_run(sf, document_id)
     if latest is None:
         return None
-    base = _comparison_base(sf, document_id, latest.run_id)
+    base = comparison_base(sf, document_id, latest.run_id)
     active = overrides(sf, document_id)
     run = apply_overrides(latest, active)
     report = build_report(run, what_changed(base, run), active_flags(sf, document_id),
