@@ -68,8 +68,18 @@ def web(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen 
 
 # --- users -----------------------------------------------------------------------------------------
 
+USERS_EXAMPLES = """Examples:
+
+  citewatch users add ann --role admin
+
+  citewatch users list
+
+  citewatch users passwd ann --role editor
+
+  citewatch users remove ann"""
+
 users_app = typer.Typer(help="Accounts of the review desk (viewer reads, editor acts, admin manages users).",
-                        no_args_is_help=True)
+                        no_args_is_help=True, epilog=USERS_EXAMPLES)
 
 
 def _password(from_stdin: bool) -> str:
@@ -80,7 +90,7 @@ def _password(from_stdin: bool) -> str:
     return check_password(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-@users_app.command("add")
+@users_app.command("add", epilog="Examples:\n\n  citewatch users add ann --role editor\n\n  echo \"$PASSWORD\" | citewatch users add ci-bot --role viewer --password-stdin")
 def users_add(name: str = typer.Argument(..., metavar="NAME"),
               role: str = typer.Option(..., "--role", metavar="ROLE", help="viewer, editor or admin."),
               password_stdin: bool = PASSWORD_STDIN, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
@@ -95,7 +105,7 @@ def users_add(name: str = typer.Argument(..., metavar="NAME"),
     print(f"added {user.name} ({user.role.value})")
 
 
-@users_app.command("list")
+@users_app.command("list", epilog="Example:\n\n  citewatch users list --archive-dir /srv/citewatch/archive")
 def users_list(archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
     """The accounts and their roles."""
     from citewatch.accounts import list_users
@@ -108,7 +118,7 @@ def users_list(archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
         print(f"{user.name}\t{user.role.value}\tsince {user.created_at:%Y-%m-%d}")
 
 
-@users_app.command("passwd")
+@users_app.command("passwd", epilog="Examples:\n\n  citewatch users passwd ann\n\n  citewatch users passwd ann --role viewer")
 def users_passwd(name: str = typer.Argument(..., metavar="NAME"),
                  role: Optional[str] = typer.Option(None, "--role", metavar="ROLE", help="Also change the role."),
                  password_stdin: bool = PASSWORD_STDIN, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
@@ -124,7 +134,7 @@ def users_passwd(name: str = typer.Argument(..., metavar="NAME"),
     print(f"new password for {name}" + (f"; role {chosen.value}" if chosen else ""))
 
 
-@users_app.command("remove")
+@users_app.command("remove", epilog="Example:\n\n  citewatch users remove ann")
 def users_remove(name: str = typer.Argument(..., metavar="NAME"), archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
     """Remove an account and end its sessions."""
     from citewatch.accounts import remove_user
