@@ -1,6 +1,6 @@
 """The audit log: who did what to which claim, when, and why. Every action of the review desk
-writes one row in the same transaction-free way as the review notes (one short write each);
-the claim page and the regenerated report read them back."""
+writes one row; the claim page shows them, and each report lists the actions since the previous
+run (``report["audit"]``, see :func:`actions_for_report`)."""
 
 from __future__ import annotations
 
@@ -68,3 +68,10 @@ def audit_entries(sf: sessionmaker, document_id: str, claim_id: str | None = Non
     with sf() as session:
         rows = session.scalars(query.order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit))
         return [_entry(row) for row in rows]
+
+
+def actions_for_report(sf: sessionmaker, document_id: str, previous_started_at: datetime | None) -> list[dict]:
+    """The report's ``audit`` field: the desk's actions on the document since the previous run
+    started (all of them before a second run), oldest first, as JSON-ready dicts."""
+    entries = audit_entries(sf, document_id, since=previous_started_at)
+    return [e.model_dump(mode="json", exclude={"id", "document_id"}) for e in reversed(entries)]

@@ -206,6 +206,8 @@ def test_editor_flags_and_clears_with_an_audit_row_and_fresh_reports(desk_state,
     report = json.loads((settings.reports_dir / DOC / "latest.json").read_text())
     assert report["summary"]["flagged_claims"] == 1
     assert report["audit"][0]["what"] == "flagged the claim" and report["audit"][0]["who"] == "eddie"
+    assert "`arrests`: flagged the claim — Forum 18 gives 65 (eddie," in (settings.reports_dir / DOC / "latest.md").read_text()
+    assert "Review desk actions since the previous run" in (settings.reports_dir / DOC / "latest.html").read_text()
     page = client.get(CLAIM)
     assert "Flagged" in page.text and re.search(r'<tr class="audit-row">.*?eddie.*?flagged the claim', page.text, re.S)
     assert client.get(f"/documents/{DOC}?flag=flagged").text.count('<article class="claim') == 1
@@ -338,3 +340,23 @@ def test_status_prints_documents_and_claims_as_table_and_json(desk_state):
 def test_version():
     out = subprocess.run([str(BIN / "citewatch"), "--version"], capture_output=True, text=True, timeout=60)
     assert re.fullmatch(r"citewatch \d+\.\d+\.\d+\n", out.stdout)
+
+
+def test_the_next_run_report_lists_the_desk_actions(desk_state, accounts):
+    from datetime import timedelta
+
+    from report_samples import sample_runs
+
+    from citewatch.pipeline import publish_run
+
+    settings, sf, _ = desk_state
+    client = _client(desk_state)
+    _login(client, "eddie")
+    client.post(f"{CLAIM}/flag", data={"csrf": _csrf(client.get(CLAIM).text), "reason": "ask the reporter"})
+    _, latest = sample_runs()
+    later = T0 + timedelta(days=1)
+    publish_run(sf, latest.model_copy(update={"run_id": "20261121-060000-e5f6", "started_at": later,
+                                              "finished_at": later}), settings, later)
+    report = json.loads((settings.reports_dir / DOC / "latest.json").read_text())
+    assert report["run"]["id"] == "20261121-060000-e5f6"
+    assert [(a["claim_id"], a["action"], a["why"]) for a in report["audit"]] == [("arrests", "flag", "ask the reporter")]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from citewatch.archive import WarcArchive
-from citewatch.audit import audit_entries
+from citewatch.audit import actions_for_report, audit_entries
 from citewatch.changes import what_changed
 from citewatch.history import (
     RunRow,
@@ -42,7 +42,7 @@ def comparison_base(sf: sessionmaker, document_id: str, latest_run_id: str) -> R
 
 def current_report(sf: sessionmaker, document_id: str, now: datetime | None = None) -> dict | None:
     """The report of the document's latest run with the flags and overrides in force now, and
-    the desk's actions since that run (``audit``, additive); None before the first run."""
+    the desk's actions since the previous run (``audit``, additive); None before the first run."""
     latest = previous_run(sf, document_id)
     if latest is None:
         return None
@@ -52,10 +52,7 @@ def current_report(sf: sessionmaker, document_id: str, now: datetime | None = No
     report = build_report(run, what_changed(base, run), active_flags(sf, document_id),
                           source_history(sf, document_id), overrides=active,
                           generated_at=now or datetime.now(timezone.utc))
-    report["audit"] = [
-        {**e.model_dump(mode="json", exclude={"id", "document_id"})}
-        for e in audit_entries(sf, document_id, since=latest.started_at)
-    ]
+    report["audit"] = actions_for_report(sf, document_id, base.started_at if base else None)
     return report
 
 
