@@ -447,6 +447,29 @@ def _do_override(desk: Desk, who: str, report: dict, claim: dict, form, now: dat
     return None
 
 
+def _do_not_dead(desk: Desk, who: str, report: dict, claim: dict, form, now: datetime) -> str | None:
+    from citewatch.history import clear_not_dead, mark_not_dead
+
+    url, choice = str(form.get("url", "")), str(form.get("mark", ""))
+    if url not in {s["url"] for s in claim["sources"]}:
+        return "This claim does not cite that source."
+    doc, reason = report["document"]["id"], _reason(form, required=choice != "clear")
+    if choice == "clear":
+        if not clear_not_dead(desk.sessions, doc, url, who, now):
+            return "This source is not marked as a false alarm."
+        record_action(desk.sessions, who=who, action="clear-not-dead", document_id=doc, claim_id=claim["id"],
+                      url=url, what="let the confirmed-dead rule judge the source again", why=reason or "", now=now)
+        return None
+    if choice != "not-dead":
+        return "Choose whether to mark the source as not dead or to clear the mark."
+    if not reason:
+        return "Say why the source is not dead (e.g. it opens in a browser; the site blocks robots)."
+    mark_not_dead(desk.sessions, doc, url, reason, who, now)
+    record_action(desk.sessions, who=who, action="not-dead", document_id=doc, claim_id=claim["id"], url=url,
+                  what="marked the source not dead (false alarm)", why=reason, now=now)
+    return None
+
+
 # --- the application ---------------------------------------------------------------------------------
 
 
@@ -485,6 +508,8 @@ def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = No
         Route("/documents/{document}/claims/{claim}/flag", partial(_claim_action, act=_do_flag), methods=["POST"]),
         Route("/documents/{document}/claims/{claim}/unflag", partial(_claim_action, act=_do_unflag), methods=["POST"]),
         Route("/documents/{document}/claims/{claim}/override", partial(_claim_action, act=_do_override),
+              methods=["POST"]),
+        Route("/documents/{document}/claims/{claim}/not-dead", partial(_claim_action, act=_do_not_dead),
               methods=["POST"]),
         Route("/copies/{capture:int}", copy_page),
         Route("/copies/{capture:int}/raw", copy_raw),

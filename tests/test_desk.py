@@ -360,3 +360,26 @@ def test_the_next_run_report_lists_the_desk_actions(desk_state, accounts):
     report = json.loads((settings.reports_dir / DOC / "latest.json").read_text())
     assert report["run"]["id"] == "20261121-060000-e5f6"
     assert [(a["claim_id"], a["action"], a["why"]) for a in report["audit"]] == [("arrests", "flag", "ask the reporter")]
+
+
+def test_editor_marks_a_failing_source_as_a_false_alarm(desk_state, accounts):
+    from citewatch.history import not_dead_marks
+
+    _, sf, _ = desk_state
+    claim = f"/documents/{DOC}/claims/operation-dates"
+    client = _client(desk_state)
+    _login(client, "eddie")
+    page = client.get(claim)
+    assert "Mark as false alarm" in page.text
+    url = "https://report.az/en/incident/azerbaijani-president-takes-nardaran-special-operation-under-control/"
+    csrf = _csrf(page.text)
+    assert client.post(f"{claim}/not-dead", data={"csrf": csrf, "url": url, "mark": "not-dead", "reason": ""}).status_code == 400
+    done = client.post(f"{claim}/not-dead", data={"csrf": csrf, "url": url, "mark": "not-dead",
+                                                  "reason": "opens in a browser"})
+    assert done.status_code == 303
+    assert not_dead_marks(sf, DOC)[url]["reason"] == "opens in a browser"
+    page = client.get(claim).text
+    assert "marked this a false alarm" in page and "Clear the false-alarm mark" in page
+    assert [e.action for e in audit_entries(sf, DOC, "operation-dates")] == ["not-dead"]
+    assert client.post(f"{claim}/not-dead", data={"csrf": csrf, "url": url, "mark": "clear"}).status_code == 303
+    assert not_dead_marks(sf, DOC) == {}

@@ -20,6 +20,7 @@ from citewatch.history import (
     documents_with_runs,
     list_runs,
     load_run,
+    not_dead_marks,
     previous_run,
     source_history,
 )
@@ -171,15 +172,19 @@ def _captures(archive: WarcArchive | None, url: str) -> list[dict]:
 
 
 def claim_page(sf: sessionmaker, archive: WarcArchive | None, report: Mapping, claim_id: str) -> dict | None:
-    """The claim of the report with, per source, its status timeline, its stored captures and the
-    diff of its text at the last run; the claim's flags, overrides and audit entries."""
+    """The claim of the report with, per source, its status timeline, its stored captures, the
+    diff of its text at the last run and any "not dead" mark; the claim's flags, overrides and
+    audit entries."""
     claim = next((c for c in report["claims"] if c["id"] == claim_id), None)
     if claim is None:
         return None
     document_id = report["document"]["id"]
     diffs = {c["url"]: c for c in (report.get("changes") or {}).get("content_changed", [])}
+    marks = not_dead_marks(sf, document_id)
     sources = [{"timeline": source_timeline(sf, document_id, claim_id, s["url"]),
-                "captures": _captures(archive, s["url"]), "content_change": diffs.get(s["url"])}
+                "captures": _captures(archive, s["url"]), "content_change": diffs.get(s["url"]),
+                "not_dead": marks.get(s["url"]),
+                "failing_now": s.get("failures", 0) > 0 or s.get("confirmed_dead", False)}
                for s in claim["sources"]]
     flags, override_rows = _notes(sf, document_id, claim_id)
     return {"claim": claim, "sources": sources, "flags": flags, "overrides": override_rows,
