@@ -42,7 +42,12 @@ def web(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen 
         secure_cookies: bool = typer.Option(False, "--secure-cookies",
                                             help="Mark the login cookie Secure (behind an HTTPS proxy)."),
         proxy: Optional[str] = typer.Option(None, "--trust-proxy", metavar="IP",
-                                            help="Trust X-Forwarded-For/-Proto from this proxy address.")) -> None:
+                                            help="Trust X-Forwarded-For/-Proto from this proxy address."),
+        registry: Optional[list[Path]] = typer.Option(None, "--registry", metavar="FILE",
+                                                      help="Registries editors may re-run (default: claims/*.yaml)."),
+        deployment: Optional[str] = typer.Option(None, "--deployment", metavar="FLOW/NAME",
+                                                 help="Re-run through this Prefect deployment (e.g. "
+                                                      "verify-registries/scheduled) instead of a background process.")) -> None:
     """Serve the review desk: documents, claims, archived copies, and editors' actions.
 
     Reads the same state database and archive folder as `citewatch verify`. With no account
@@ -57,7 +62,9 @@ def web(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen 
     settings, sessions = _state(archive_dir, reports_dir)
     accounts = count_users(sessions)
     check_can_serve(host, accounts)
-    app = create_app(settings, sessions, secure_cookies=secure_cookies)
+    registries = registry if registry is not None else sorted(Path("claims").glob("*.yaml"))
+    app = create_app(settings, sessions, secure_cookies=secure_cookies, registries=registries,
+                     deployment=deployment)
     shown = f"[{host}]" if ":" in host else host
     print(f"Review desk on http://{shown}:{port}/ ({accounts} account{'s' if accounts != 1 else ''}"
           f"{'; no login until one is added with `citewatch users add`' if not accounts else ''}). Ctrl-C stops.",

@@ -19,6 +19,7 @@ import getpass
 import hmac
 import logging
 import secrets
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -56,6 +57,7 @@ from citewatch.report.html import _changes_view as report_changes_view
 from citewatch.report.html import safe_href
 from citewatch.report.marks import STATUS_LABELS, VERDICT_LABELS, short_time, short_url
 from citewatch.review import clear_override, flag_claim, set_override, unflag_claim
+from flows.desk_runs import Reruns, registries_by_document
 
 log = logging.getLogger("citewatch.desk")
 
@@ -84,6 +86,7 @@ class Desk:
     secure_cookies: bool = False
     clock: object = utcnow
     local_user: str = "local"
+    reruns: Reruns | None = None
 
     def open_mode(self) -> bool:
         """No account yet: the desk (on loopback only, see check_can_serve) lets this machine in."""
@@ -288,8 +291,11 @@ async def document_page(request: Request) -> Response:
     filters = {k: request.query_params.get(k, "") for k in FILTER_CHOICES}
     filters = {k: v for k, v in filters.items() if v in dict(FILTER_CHOICES[k])}
     claims = [report_claim_view(c) for c in document_claims(report, filters)]
+    reruns = _desk(request).reruns
     return _page(request, "desk_document.html", visitor, report=report, claims=claims,
-                 filters=filters, choices=FILTER_CHOICES, changes=report_changes_view(report["changes"]))
+                 filters=filters, choices=FILTER_CHOICES, changes=report_changes_view(report["changes"]),
+                 can_rerun=visitor.user.may(Role.EDITOR) and document_id in reruns.registries,
+                 rerun=reruns.get(document_id))
 
 
 async def claim_detail(request: Request) -> Response:
@@ -470,6 +476,37 @@ def _do_not_dead(desk: Desk, who: str, report: dict, claim: dict, form, now: dat
     return None
 
 
+async def rerun_start(request: Request) -> Response:
+    desk = _desk(request)
+    visitor = await _visitor(request)
+    form = await _form_of(request, visitor, Role.EDITOR)
+    if isinstance(form, Response):
+        return form
+    document_id = request.path_params["document"]
+    try:
+        job = await run_in_threadpool(desk.reruns.start, document_id, visitor.user.name)
+    except CitewatchError as exc:
+        return _error(request, visitor, 409 if "already" in str(exc) else 400, str(exc))
+    how = f"deployment {job.deployment}" if job.deployment else "a background process"
+    await run_in_threadpool(partial(record_action, desk.sessions, who=visitor.user.name, action="rerun",
+                                    document_id=document_id, what=f"started a re-run ({how})",
+                                    why=_reason(form, required=False) or "", now=desk.clock()))
+    return RedirectResponse(f"/documents/{quote(document_id, safe='')}/rerun", status_code=303)
+
+
+async def rerun_status(request: Request) -> Response:
+    visitor = await _reader(request)
+    if isinstance(visitor, Response):
+        return visitor
+    document_id = request.path_params["document"]
+    job = _desk(request).reruns.get(document_id)
+    if job is None:
+        return _error(request, visitor, 404, f"No re-run of {document_id!r} was started from this desk.")
+    state = await run_in_threadpool(job.state)
+    return _page(request, "desk_rerun.html", visitor, document_id=document_id, job=job, state=state,
+                 running=job.running, log=await run_in_threadpool(job.log_tail))
+
+
 # --- the application ---------------------------------------------------------------------------------
 
 
@@ -488,8 +525,11 @@ class _CsrfCookie:
 
 def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = None,
                throttle: LoginThrottle | None = None, secure_cookies: bool = False,
-               clock=utcnow, local_user: str | None = None) -> Starlette:
-    """The desk as an ASGI application over one state database (and archive folder)."""
+               clock=utcnow, local_user: str | None = None, registries: list[Path] = (),
+               deployment: str | None = None) -> Starlette:
+    """The desk as an ASGI application over one state database (and archive folder).
+    ``registries`` are the files re-runs may start (by document id); ``deployment`` makes
+    re-runs flow runs of that Prefect deployment instead of background processes."""
     if archive is None and Path(settings.archive_dir).exists():
         archive = WarcArchive(settings.archive_dir, sessions, recover=False)  # a run may be writing
     if local_user is None:
@@ -511,12 +551,20 @@ def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = No
               methods=["POST"]),
         Route("/documents/{document}/claims/{claim}/not-dead", partial(_claim_action, act=_do_not_dead),
               methods=["POST"]),
+        Route("/documents/{document}/rerun", rerun_start, methods=["POST"]),
+        Route("/documents/{document}/rerun", rerun_status, methods=["GET"]),
         Route("/copies/{capture:int}", copy_page),
         Route("/copies/{capture:int}/raw", copy_raw),
     ]
-    app = Starlette(routes=routes)
+    reruns = Reruns(settings, registries_by_document(list(registries)), deployment)
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        reruns.stop_all()  # a re-run this desk started ends with it
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.desk = Desk(settings=settings, sessions=sessions, archive=archive,
                           throttle=throttle or LoginThrottle(), secure_cookies=secure_cookies,
-                          clock=clock, local_user=local_user)
+                          clock=clock, local_user=local_user, reruns=reruns)
     app.add_middleware(_CsrfCookie)
     return app

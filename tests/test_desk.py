@@ -383,3 +383,91 @@ def test_editor_marks_a_failing_source_as_a_false_alarm(desk_state, accounts):
     assert [e.action for e in audit_entries(sf, DOC, "operation-dates")] == ["not-dead"]
     assert client.post(f"{claim}/not-dead", data={"csrf": csrf, "url": url, "mark": "clear"}).status_code == 303
     assert not_dead_marks(sf, DOC) == {}
+
+
+@pytest.mark.slow
+def test_an_editor_starts_a_rerun_and_follows_its_progress(workdir, monkeypatch, prefect_harness):
+    """A re-run in a background `citewatch verify` process, against the fixture web."""
+    from prefect.settings import PREFECT_API_URL
+
+    from citewatch.config import load_settings
+    from citewatch.history import list_runs
+    from citewatch.pipeline import open_state
+    from citewatch.testing.fixture_web import FixtureWeb
+    from verify_fixtures import serve_pages, write_registry
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # the session's API: no cold start
+    for key, value in {"CITEWATCH_MAX_RETRIES": "0", "CITEWATCH_CONNECT_TIMEOUT": "2",
+                       "CITEWATCH_READ_TIMEOUT": "5", "CITEWATCH_TOTAL_DEADLINE": "10"}.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    sf = open_state(settings)
+    add_user(sf, "eddie", Role.EDITOR, PASSWORD, T0)
+    add_user(sf, "vera", Role.VIEWER, PASSWORD, T0)
+    with FixtureWeb(hosts=2) as web:
+        serve_pages(web)
+        registry = write_registry(workdir / "claims", web)
+        app = create_app(settings, sf, registries=[registry])
+        with TestClient(app, follow_redirects=False) as client:
+            _login(client, "vera")
+            refused = client.post("/documents/aldane-harbour/rerun", data={"csrf": _csrf(client.get("/").text)})
+            assert refused.status_code == 403 and "Only an editor" in refused.text
+            assert list_runs(sf, "aldane-harbour") == []
+            client.cookies.clear()
+            _login(client, "eddie")
+            csrf = _csrf(client.get("/").text)
+            started = client.post("/documents/aldane-harbour/rerun", data={"csrf": csrf})
+            assert started.status_code == 303 and started.headers["location"] == "/documents/aldane-harbour/rerun"
+            again = client.post("/documents/aldane-harbour/rerun", data={"csrf": csrf})
+            assert again.status_code == 409 and "already going" in again.text
+            deadline = time.monotonic() + 180
+            while True:
+                status = client.get("/documents/aldane-harbour/rerun")
+                if 'http-equiv="refresh"' not in status.text:
+                    break
+                assert time.monotonic() < deadline, status.text
+                time.sleep(1)
+    assert "State: <strong>finished</strong>" in status.text, status.text
+    assert "aldane-harbour" in status.text  # the log's last lines: the run's summary
+    [run] = list_runs(sf, "aldane-harbour")
+    assert [e.action for e in audit_entries(sf, "aldane-harbour")] == ["rerun"]
+    without = TestClient(create_app(settings, sf), follow_redirects=False)  # started without --registry
+    _login(without, "eddie")
+    assert "Re-run this document now" not in without.get("/documents/aldane-harbour").text
+    unknown = without.post("/documents/aldane-harbour/rerun", data={"csrf": _csrf(without.get("/").text)})
+    assert unknown.status_code == 400 and "--registry claims/aldane-harbour.yaml" in unknown.text
+
+
+@pytest.mark.slow
+def test_with_a_deployment_a_rerun_is_a_flow_run_of_it(workdir, prefect_harness):
+    """The flow run is created (no worker runs it here): its parameters name the one registry,
+    and the status page shows its state."""
+    from prefect.client.orchestration import get_client
+
+    from citewatch.config import load_settings
+    from citewatch.pipeline import open_state
+    from flows.verify import verify_registries
+    from verify_fixtures import write_registry
+
+    class NoWeb:  # write_registry only asks for URLs
+        def __getitem__(self, index):
+            return type("Host", (), {"url": staticmethod(lambda path: f"http://127.0.0.1:9/{path}")})()
+
+    registry = write_registry(workdir / "claims", NoWeb())
+    with get_client(sync_client=True) as client:
+        flow_id = client.create_flow(verify_registries)
+        client.create_deployment(flow_id=flow_id, name="desk-test", entrypoint="flows/verify.py:verify_registries")
+    settings = load_settings()
+    sf = open_state(settings)
+    add_user(sf, "eddie", Role.EDITOR, PASSWORD, T0)
+    client = TestClient(create_app(settings, sf, registries=[registry], deployment="verify-registries/desk-test"),
+                        follow_redirects=False)
+    _login(client, "eddie")
+    assert client.post("/documents/aldane-harbour/rerun", data={"csrf": _csrf(client.get("/").text)}).status_code == 303
+    status = client.get("/documents/aldane-harbour/rerun").text
+    assert "flow run of <code>verify-registries/desk-test</code>" in status
+    assert "State: <strong>Scheduled</strong>" in status
+    flow_run_id = re.search(r"\(<code>([0-9a-f-]{36})</code>\)", status).group(1)
+    with get_client(sync_client=True) as prefect:
+        flow_run = prefect.read_flow_run(flow_run_id)
+    assert flow_run.parameters["registry_paths"] == [str(registry.resolve())]
