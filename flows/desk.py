@@ -49,6 +49,7 @@ from citewatch.archive import WarcArchive
 from citewatch.audit import record_action
 from citewatch.config import Settings
 from citewatch.desk import archived_copy, capture_for_source, claim_page, current_report, document_rows
+from citewatch.desk.access import is_loopback
 from citewatch.desk.state import document_claims
 from citewatch.errors import ArchiveError, CitewatchError
 from citewatch.models import SourceStatus, Verdict
@@ -157,6 +158,10 @@ def _desk(request: Request) -> Desk:
 async def _visitor(request: Request) -> Visitor | None:
     desk = _desk(request)
     if await run_in_threadpool(desk.open_mode):
+        # Only for this machine: a Host that is not loopback means another name was pointed at
+        # 127.0.0.1 (DNS rebinding) or a proxy forwards outside requests; neither may be admin.
+        if not is_loopback(request.url.hostname or ""):
+            return None
         return Visitor(User(desk.local_user, Role.ADMIN), request.state.csrf_cookie, None)
     found = await run_in_threadpool(session_of, desk.sessions, request.cookies.get(SESSION_COOKIE), desk.clock())
     return Visitor(found.user, found.csrf_token, found) if found else None
@@ -208,7 +213,10 @@ def _next_path(value: str | None) -> str:
 
 async def login_page(request: Request) -> Response:
     if await run_in_threadpool(_desk(request).open_mode):
-        return RedirectResponse("/", status_code=303)
+        if is_loopback(request.url.hostname or ""):
+            return RedirectResponse("/", status_code=303)
+        return _error(request, None, 403, "This desk has no account yet, so it serves only this machine "
+                                          "(http://127.0.0.1). Add one: citewatch users add NAME --role admin")
     return _page(request, "desk_login.html", None, next=_next_path(request.query_params.get("next")))
 
 

@@ -35,7 +35,7 @@ def desk_state(tmp_path):
 
 def _client(desk_state, **kwargs) -> TestClient:
     settings, sf, _ = desk_state
-    return TestClient(create_app(settings, sf, **kwargs), follow_redirects=False)
+    return TestClient(create_app(settings, sf, **kwargs), base_url="http://127.0.0.1:8800", follow_redirects=False)
 
 
 def _csrf(page_html: str) -> str:
@@ -408,7 +408,7 @@ def test_an_editor_starts_a_rerun_and_follows_its_progress(workdir, monkeypatch,
         serve_pages(web)
         registry = write_registry(workdir / "claims", web)
         app = create_app(settings, sf, registries=[registry])
-        with TestClient(app, follow_redirects=False) as client:
+        with TestClient(app, base_url="http://127.0.0.1:8800", follow_redirects=False) as client:
             _login(client, "vera")
             refused = client.post("/documents/aldane-harbour/rerun", data={"csrf": _csrf(client.get("/").text)})
             assert refused.status_code == 403 and "Only an editor" in refused.text
@@ -431,7 +431,7 @@ def test_an_editor_starts_a_rerun_and_follows_its_progress(workdir, monkeypatch,
     assert "aldane-harbour" in status.text  # the log's last lines: the run's summary
     [run] = list_runs(sf, "aldane-harbour")
     assert [e.action for e in audit_entries(sf, "aldane-harbour")] == ["rerun"]
-    without = TestClient(create_app(settings, sf), follow_redirects=False)  # started without --registry
+    without = TestClient(create_app(settings, sf), base_url="http://127.0.0.1:8800", follow_redirects=False)  # started without --registry
     _login(without, "eddie")
     assert "Re-run this document now" not in without.get("/documents/aldane-harbour").text
     unknown = without.post("/documents/aldane-harbour/rerun", data={"csrf": _csrf(without.get("/").text)})
@@ -461,7 +461,7 @@ def test_with_a_deployment_a_rerun_is_a_flow_run_of_it(workdir, prefect_harness)
     sf = open_state(settings)
     add_user(sf, "eddie", Role.EDITOR, PASSWORD, T0)
     client = TestClient(create_app(settings, sf, registries=[registry], deployment="verify-registries/desk-test"),
-                        follow_redirects=False)
+                        base_url="http://127.0.0.1:8800", follow_redirects=False)
     _login(client, "eddie")
     assert client.post("/documents/aldane-harbour/rerun", data={"csrf": _csrf(client.get("/").text)}).status_code == 303
     status = client.get("/documents/aldane-harbour/rerun").text
@@ -471,3 +471,24 @@ def test_with_a_deployment_a_rerun_is_a_flow_run_of_it(workdir, prefect_harness)
     with get_client(sync_client=True) as prefect:
         flow_run = prefect.read_flow_run(flow_run_id)
     assert flow_run.parameters["registry_paths"] == [str(registry.resolve())]
+
+
+def test_without_accounts_another_host_name_is_not_let_in(desk_state):
+    """DNS rebinding: a name that resolves to 127.0.0.1 must not make its site an admin here."""
+    client = TestClient(create_app(*desk_state[:2]), base_url="http://attacker.example:8800", follow_redirects=False)
+    assert client.get("/").headers["location"].startswith("/login")
+    login = client.get("/login")
+    assert login.status_code == 403 and "serves only this machine" in login.text
+    assert _client(desk_state).get("/").status_code == 200  # the same desk on 127.0.0.1
+
+
+def test_is_loopback_and_check_can_serve():
+    from citewatch.desk.access import check_can_serve, is_loopback
+    from citewatch.errors import ConfigError
+
+    assert all(map(is_loopback, ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"]))
+    assert not any(map(is_loopback, ["0.0.0.0", "::", "192.168.1.5", "desk.example", ""]))
+    check_can_serve("127.0.0.1", 0)
+    check_can_serve("0.0.0.0", 1)
+    with pytest.raises(ConfigError, match="citewatch users add NAME --role admin"):
+        check_can_serve("0.0.0.0", 0)
