@@ -39,10 +39,16 @@ from citewatch.accounts import (
     LoginThrottle,
     Role,
     User,
+    add_user,
     authenticate,
     count_users,
     end_session,
+    list_users,
+    parse_role,
+    remove_user,
     session_of,
+    set_password,
+    set_role,
     start_session,
 )
 from citewatch.archive import WarcArchive
@@ -515,6 +521,54 @@ async def rerun_status(request: Request) -> Response:
                  running=job.running, log=await run_in_threadpool(job.log_tail))
 
 
+# --- accounts (admins) --------------------------------------------------------------------------------
+
+
+async def users_page(request: Request) -> Response:
+    visitor = await _reader(request)
+    if isinstance(visitor, Response):
+        return visitor
+    if not visitor.user.may(Role.ADMIN):
+        return _error(request, visitor, 403, "Only an admin manages accounts.")
+    users = await run_in_threadpool(list_users, _desk(request).sessions)
+    return _page(request, "desk_users.html", visitor, users=users, roles=[r.value for r in Role])
+
+
+async def users_action(request: Request) -> Response:
+    """Add an account, change its role, set its password or remove it (admins only)."""
+    desk = _desk(request)
+    visitor = await _visitor(request)
+    form = await _form_of(request, visitor, Role.ADMIN)
+    if isinstance(form, Response):
+        return form
+    action, name = request.path_params["action"], str(form.get("name", "")).strip()
+    try:
+        if action == "add":
+            await run_in_threadpool(add_user, desk.sessions, name, parse_role(str(form.get("role", ""))),
+                                    str(form.get("password", "")), desk.clock())
+            done = f"Added {name}."
+        elif action == "role":
+            await run_in_threadpool(set_role, desk.sessions, name, parse_role(str(form.get("role", ""))))
+            done = f"{name} is now {form.get('role')}."
+        elif action == "password":
+            await run_in_threadpool(set_password, desk.sessions, name, str(form.get("password", "")), desk.clock())
+            done = f"New password for {name}; their sessions ended."
+        elif action == "remove":
+            if visitor.session is not None and name == visitor.user.name:
+                return _error(request, visitor, 400, "You cannot remove your own account here "
+                                                     "(on the server: citewatch users remove NAME).")
+            await run_in_threadpool(remove_user, desk.sessions, name)
+            done = f"Removed {name}."
+        else:
+            return _error(request, visitor, 404, "No such action.")
+    except CitewatchError as exc:
+        return _error(request, visitor, 400, str(exc))
+    log.warning("accounts: %s (by %s)", done, visitor.user.name)
+    if visitor.session is None:  # the first account ends the open mode: log in with it
+        return RedirectResponse("/login?next=/users", status_code=303)
+    return RedirectResponse(f"/users?notice={quote(done, safe='')}", status_code=303)
+
+
 # --- the application ---------------------------------------------------------------------------------
 
 
@@ -561,6 +615,8 @@ def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = No
               methods=["POST"]),
         Route("/documents/{document}/rerun", rerun_start, methods=["POST"]),
         Route("/documents/{document}/rerun", rerun_status, methods=["GET"]),
+        Route("/users", users_page),
+        Route("/users/{action}", users_action, methods=["POST"]),
         Route("/copies/{capture:int}", copy_page),
         Route("/copies/{capture:int}/raw", copy_raw),
     ]

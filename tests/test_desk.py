@@ -492,3 +492,42 @@ def test_is_loopback_and_check_can_serve():
     check_can_serve("0.0.0.0", 1)
     with pytest.raises(ConfigError, match="citewatch users add NAME --role admin"):
         check_can_serve("0.0.0.0", 0)
+
+
+def test_only_an_admin_manages_accounts_from_the_desk(desk_state, accounts):
+    from citewatch.accounts import authenticate, list_users
+
+    _, sf, _ = desk_state
+    editor = _client(desk_state)
+    _login(editor, "eddie")
+    assert editor.get("/users").status_code == 403
+    refused = editor.post("/users/add", data={"csrf": _csrf(editor.get("/").text), "name": "mallory",
+                                              "role": "admin", "password": PASSWORD})
+    assert refused.status_code == 403 and "mallory" not in {u.name for u in list_users(sf)}
+
+    admin = _client(desk_state)
+    _login(admin, "ada")
+    page = admin.get("/users")
+    assert page.status_code == 200 and 'id="user-vera"' in page.text
+    csrf = _csrf(page.text)
+    assert admin.post("/users/add", data={"csrf": csrf, "name": "nina", "role": "editor",
+                                          "password": "short"}).status_code == 400
+    assert admin.post("/users/add", data={"csrf": csrf, "name": "nina", "role": "editor",
+                                          "password": PASSWORD}).status_code == 303
+    assert admin.post("/users/role", data={"csrf": csrf, "name": "vera", "role": "editor"}).status_code == 303
+    assert admin.post("/users/password", data={"csrf": csrf, "name": "vera", "password": "a new long one"}).status_code == 303
+    assert authenticate(sf, "vera", "a new long one").role == Role.EDITOR
+    assert admin.post("/users/remove", data={"csrf": csrf, "name": "ada"}).status_code == 400  # not oneself
+    assert admin.post("/users/remove", data={"csrf": csrf, "name": "nina"}).status_code == 303
+    assert {u.name: u.role.value for u in list_users(sf)} == {"ada": "admin", "eddie": "editor", "vera": "editor"}
+
+
+def test_the_first_account_added_from_the_open_desk_ends_the_open_mode(desk_state):
+    client = _client(desk_state)
+    page = client.get("/users")
+    assert page.status_code == 200
+    added = client.post("/users/add", data={"csrf": _csrf(page.text), "name": "ada", "role": "admin",
+                                            "password": PASSWORD})
+    assert added.headers["location"] == "/login?next=/users"
+    assert client.get("/").status_code == 303  # now everyone logs in
+    assert _login(client, "ada").status_code == 303
