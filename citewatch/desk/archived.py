@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from citewatch.archive import Capture, CaptureRow, WarcArchive
+from citewatch.archive import Capture, WarcArchive
 
 # No script, no plugin, no form, no request anywhere except images and styles inlined in the copy;
 # `sandbox` without allow-* gives the document an opaque origin even if it is opened on its own.
@@ -51,10 +49,7 @@ def capture_for_source(archive: WarcArchive, warc: str | None, offset: int | Non
     """The capture a report's ``archive.warc`` and ``archive.offset`` point at."""
     if not warc or offset is None:
         return None
-    with archive._sessions() as session:  # noqa: SLF001 - the archive's own session factory
-        capture_id = session.scalar(select(CaptureRow.id).where(CaptureRow.warc_file == warc,
-                                                                CaptureRow.offset == offset))
-    return archive.capture(capture_id) if capture_id is not None else None
+    return archive.capture_at(warc, offset)
 
 
 def archived_copy(archive: WarcArchive, capture_id: int) -> ArchivedCopy | None:
