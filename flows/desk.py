@@ -54,9 +54,9 @@ from citewatch.accounts import (
 from citewatch.archive import WarcArchive
 from citewatch.audit import record_action
 from citewatch.config import Settings
-from citewatch.desk import archived_copy, capture_for_source, claim_page, current_report, document_rows
+from citewatch.desk import archived_copy, capture_for_source, claim_page, document_rows
 from citewatch.desk.access import is_loopback
-from citewatch.desk.state import document_claims
+from citewatch.desk.state import ReportCache, document_claims
 from citewatch.errors import ArchiveError, CitewatchError
 from citewatch.models import SourceStatus, Verdict
 from citewatch.report.html import _claim_view as report_claim_view  # labels, highlighted passages
@@ -94,6 +94,7 @@ class Desk:
     clock: object = utcnow
     local_user: str = "local"
     reruns: Reruns | None = None
+    reports: ReportCache | None = None
 
     def open_mode(self) -> bool:
         """No account yet: the desk (on loopback only, see check_can_serve) lets this machine in."""
@@ -273,13 +274,13 @@ async def documents_page(request: Request) -> Response:
     if isinstance(visitor, Response):
         return visitor
     desk = _desk(request)
-    rows = await run_in_threadpool(document_rows, desk.sessions)
+    rows = await run_in_threadpool(document_rows, desk.sessions, desk.reports)
     return _page(request, "desk_documents.html", visitor, documents=rows,
                  verdicts=[(v.value, VERDICT_LABELS[v.value]) for v in Verdict])
 
 
 async def _report_or_404(request: Request, visitor: Visitor, document_id: str):
-    report = await run_in_threadpool(current_report, _desk(request).sessions, document_id)
+    report = await run_in_threadpool(_desk(request).reports.get, document_id)
     if report is None:
         return _error(request, visitor, 404, f"No run of document {document_id!r} is recorded in this state database.")
     return report
@@ -350,7 +351,7 @@ async def copy_page(request: Request) -> Response:
     wayback = None
     document_id = request.query_params.get("document")
     if document_id:
-        report = await run_in_threadpool(current_report, desk.sessions, document_id)
+        report = await run_in_threadpool(desk.reports.get, document_id)
         for claim in (report or {}).get("claims", []):
             for source in claim["sources"]:
                 if source["url"] in (capture.url, capture.final_url) and source["archive"].get("wayback_url"):
@@ -629,6 +630,6 @@ def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = No
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.desk = Desk(settings=settings, sessions=sessions, archive=archive,
                           throttle=throttle or LoginThrottle(), secure_cookies=secure_cookies,
-                          clock=clock, local_user=local_user, reruns=reruns)
+                          clock=clock, local_user=local_user, reruns=reruns, reports=ReportCache(sessions))
     app.add_middleware(_CsrfCookie)
     return app

@@ -531,3 +531,19 @@ def test_the_first_account_added_from_the_open_desk_ends_the_open_mode(desk_stat
     assert added.headers["location"] == "/login?next=/users"
     assert client.get("/").status_code == 303  # now everyone logs in
     assert _login(client, "ada").status_code == 303
+
+
+def test_pages_follow_notes_made_outside_the_desk(desk_state, accounts):
+    """The desk keeps each document's report until the state changes: a flag from the CLI, or its
+    clearing, shows at the next request."""
+    from citewatch.review import flag_claim, unflag_claim
+
+    _, sf, _ = desk_state
+    client = _client(desk_state)
+    _login(client, "vera")
+    flagged = f"/documents/{DOC}?flag=flagged"
+    assert 'id="claim-' not in client.get(flagged).text
+    flag_claim(sf, DOC, "sentencing", "from the terminal", "ann", T0)
+    assert re.findall(r'id="claim-([^"]+)"', client.get(flagged).text) == ["sentencing"]
+    unflag_claim(sf, DOC, "sentencing", "ann", T0)
+    assert 'id="claim-' not in client.get(flagged).text

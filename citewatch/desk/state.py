@@ -4,11 +4,12 @@ keeps, and everything the claim page needs (status timelines, captures, diffs, n
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from citewatch.archive import WarcArchive
@@ -112,12 +113,12 @@ def document_claims(report: Mapping, filters: Mapping[str, str]) -> list[dict]:
     return [c for c in attention_order(report["claims"]) if claim_matches(c, filters, changed)]
 
 
-def document_rows(sf: sessionmaker, now: datetime | None = None) -> list[dict]:
+def document_rows(sf: sessionmaker, reports: ReportCache | None = None) -> list[dict]:
     """One row per document with runs: its last run, verdict counts, failing and dead sources,
     open flags and what changed."""
     rows = []
     for document_id in documents_with_runs(sf):
-        report = current_report(sf, document_id, now)
+        report = reports.get(document_id) if reports is not None else current_report(sf, document_id)
         if report is None:
             continue
         rows.append({"id": document_id, "title": report["document"]["title"], "run": report["run"],
@@ -200,3 +201,44 @@ def status_rows(report: Mapping) -> list[dict]:
              "statuses": sorted({s["status"] for s in c["sources"]}),
              "flagged": bool(c.get("flags")), "changed": c["id"] in changed}
             for c in attention_order(report["claims"])]
+
+
+# --- a report per state: pages of a large document are not rebuilt on every request ----------------
+
+
+def state_version(sf: sessionmaker, document_id: str) -> tuple:
+    """What the document's current report depends on, in a few aggregate queries: its latest
+    run, and the count and newest id of its flags, overrides, "not dead" marks (active ones) and
+    audit rows. Any run, note or action changes it."""
+    from citewatch.audit import AuditRow
+    from citewatch.history import NotDeadRow
+
+    def active(table):
+        return (select(func.count(table.id), func.max(table.id))
+                .where(table.document_id == document_id, table.cleared_at.is_(None)))
+
+    with sf() as session:
+        latest = session.scalar(select(func.max(RunRow.seq)).where(RunRow.document_id == document_id))
+        notes = tuple(tuple(session.execute(active(table)).one()) for table in (FlagRow, OverrideRow, NotDeadRow))
+        audit = session.scalar(select(func.max(AuditRow.id)).where(AuditRow.document_id == document_id))
+    return (latest, notes, audit)
+
+
+class ReportCache:
+    """``current_report`` of each document, kept until :func:`state_version` changes."""
+
+    def __init__(self, sf: sessionmaker):
+        self.sf = sf
+        self._reports: dict[str, tuple[tuple, dict | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, document_id: str) -> dict | None:
+        version = state_version(self.sf, document_id)
+        with self._lock:
+            kept = self._reports.get(document_id)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        report = current_report(self.sf, document_id)
+        with self._lock:
+            self._reports[document_id] = (version, report)
+        return report
