@@ -62,6 +62,7 @@ from citewatch.models import SourceStatus, Verdict
 from citewatch.report.html import _claim_view as report_claim_view  # labels, highlighted passages
 from citewatch.report.html import _changes_view as report_changes_view
 from citewatch.report.html import safe_href
+from citewatch.report import write_reports
 from citewatch.report.marks import STATUS_LABELS, VERDICT_LABELS, short_time, short_url
 from citewatch.review import clear_override, flag_claim, set_override, unflag_claim
 from flows.desk_runs import Reruns, registries_by_document
@@ -385,9 +386,9 @@ async def stylesheet(request: Request) -> Response:
 # --- actions ---------------------------------------------------------------------------------------
 
 
-def _reason(form, required: bool = True) -> str | None:
-    reason = str(form.get("reason", "")).strip()[:MAX_REASON_CHARS]
-    return reason or (None if not required else "")
+def _reason(form) -> str:
+    """The form's "why", trimmed and capped ("" when none was given)."""
+    return str(form.get("reason", "")).strip()[:MAX_REASON_CHARS]
 
 
 async def _claim_action(request: Request, act) -> Response:
@@ -412,9 +413,8 @@ async def _claim_action(request: Request, act) -> Response:
         return _error(request, visitor, 400, problem)
     notice = "Saved; the reports were written again."
     try:
-        from citewatch.desk import regenerate_reports
-
-        await run_in_threadpool(regenerate_reports, desk.sessions, document_id, desk.settings.reports_dir, now)
+        fresh = await run_in_threadpool(desk.reports.get, document_id)  # built once, for the files and the page
+        await run_in_threadpool(write_reports, fresh, desk.settings.reports_dir)
     except CitewatchError as exc:
         log.error("reports of %s not written again: %s", document_id, exc)
         notice = f"Saved, but the reports could not be written again: {exc}"
@@ -450,12 +450,12 @@ def _do_override(desk: Desk, who: str, report: dict, claim: dict, form, now: dat
     url, verdict = str(form.get("url", "")), str(form.get("verdict", ""))
     if url not in {s["url"] for s in claim["sources"]}:
         return "This claim does not cite that source."
-    doc, reason = report["document"]["id"], _reason(form, required=verdict != "clear")
+    doc, reason = report["document"]["id"], _reason(form)
     if verdict == "clear":
         if not clear_override(desk.sessions, doc, claim["id"], url, who, now):
             return "This source has no override to clear."
         record_action(desk.sessions, who=who, action="clear-override", document_id=doc, claim_id=claim["id"],
-                      url=url, what="gave the source back to the machine's verdict", why=reason or "", now=now)
+                      url=url, what="gave the source back to the machine's verdict", why=reason, now=now)
         return None
     if verdict not in ("supports", "does-not-support"):
         return "Choose whether the source supports the claim, does not support it, or clear the override."
@@ -474,12 +474,12 @@ def _do_not_dead(desk: Desk, who: str, report: dict, claim: dict, form, now: dat
     url, choice = str(form.get("url", "")), str(form.get("mark", ""))
     if url not in {s["url"] for s in claim["sources"]}:
         return "This claim does not cite that source."
-    doc, reason = report["document"]["id"], _reason(form, required=choice != "clear")
+    doc, reason = report["document"]["id"], _reason(form)
     if choice == "clear":
         if not clear_not_dead(desk.sessions, doc, url, who, now):
             return "This source is not marked as a false alarm."
         record_action(desk.sessions, who=who, action="clear-not-dead", document_id=doc, claim_id=claim["id"],
-                      url=url, what="let the confirmed-dead rule judge the source again", why=reason or "", now=now)
+                      url=url, what="let the confirmed-dead rule judge the source again", why=reason, now=now)
         return None
     if choice != "not-dead":
         return "Choose whether to mark the source as not dead or to clear the mark."
@@ -505,7 +505,7 @@ async def rerun_start(request: Request) -> Response:
     how = f"deployment {job.deployment}" if job.deployment else "a background process"
     await run_in_threadpool(partial(record_action, desk.sessions, who=visitor.user.name, action="rerun",
                                     document_id=document_id, what=f"started a re-run ({how})",
-                                    why=_reason(form, required=False) or "", now=desk.clock()))
+                                    why=_reason(form), now=desk.clock()))
     return RedirectResponse(f"/documents/{quote(document_id, safe='')}/rerun", status_code=303)
 
 

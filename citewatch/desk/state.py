@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
@@ -25,8 +24,7 @@ from citewatch.history import (
     previous_run,
     source_history,
 )
-from citewatch.report import attention_order, build_report, write_reports
-from citewatch.report.files import ReportPaths
+from citewatch.report import attention_order, build_report
 from citewatch.results import RunResult
 from citewatch.review import FlagRow, OverrideRow, active_flags, apply_overrides, overrides
 
@@ -56,14 +54,6 @@ def current_report(sf: sessionmaker, document_id: str, now: datetime | None = No
                           generated_at=now or datetime.now(timezone.utc))
     report["audit"] = actions_for_report(sf, document_id, base.started_at if base else None)
     return report
-
-
-def regenerate_reports(sf: sessionmaker, document_id: str, reports_dir: Path,
-                       now: datetime | None = None) -> ReportPaths | None:
-    """Write the document's reports again from the state (after a flag or an override), so the
-    people who read the files see it before the next run."""
-    report = current_report(sf, document_id, now)
-    return write_reports(report, reports_dir) if report is not None else None
 
 
 def changed_claim_ids(report: Mapping) -> set[str]:
