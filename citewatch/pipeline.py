@@ -661,6 +661,7 @@ def _report_paths(written) -> dict[str, str]:
 def publish_run(session_factory, run: RunResult, settings: Settings, now: datetime) -> RunOutcome:
     """Apply editors' overrides, record the run in the history, compare it with the previous
     run, and write the reports. Returns what the caller shows."""
+    from citewatch.audit import actions_for_report
     from citewatch.changes import what_changed
     from citewatch.history import active_flags, apply_overrides, overrides, record_run
     from citewatch.report import build_report, write_reports
@@ -671,6 +672,8 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
     changes = what_changed(recorded.previous, recorded.run)
     report = build_report(recorded.run, changes, active_flags(session_factory, run.document_id),
                           recorded, overrides=active)
+    report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
+                                         recorded.previous.started_at if recorded.previous else None)
     written = write_reports(report, settings.reports_dir)
     return outcome_from_report(report, recorded.run, _report_paths(written))
 

@@ -189,6 +189,7 @@ def render_html(report: dict) -> str:
         generated=short_time(report.get("generated_at")),
         verdicts=verdicts,
         flags=[{**f, "when": short_time(f["at"])} for f in report.get("flags", [])],
+        audit=[{**a, "when": short_time(a["at"])} for a in report.get("audit", [])],
         changes=_changes_view(report.get("changes")),
         citation_needed=[c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value],
         claims=[_claim_view(c) for c in attention_order(report["claims"])],
