@@ -21,9 +21,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from citewatch.compare import Relation
+from citewatch.compare import Relation, compare
 from citewatch.context import (
+    DATE_BOUND,
     GENERIC,
+    HEDGE,
     PEOPLE_GENERIC,
     FactContext,
     Occurrence,
@@ -47,6 +49,7 @@ from citewatch.models import (
     FactOutcome,
     FactResult,
     QuoteFact,
+    RangeFact,
     Verdict,
 )
 from citewatch.names import find_name
@@ -220,7 +223,7 @@ def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) ->
     return best, best_sentence
 
 
-DATE_BOUND = re.compile(
+CLAIM_DATE_BOUND = re.compile(
     rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
     re.IGNORECASE,
 )
@@ -242,6 +245,47 @@ def _unread_values(claim_text: str, passage: str) -> list[str]:
 
 
 DATELINE_WORDING = 0.75
+ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of the claim's words says what it says
+
+
+def _found_where_aligned(
+    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None, claim_hedged: bool
+) -> None:
+    """A key fact the context rules left missing, found in the sentence that says what the claim
+    says, written the same way: the same value, unit and precision, a value that is no small bare
+    number ("Khaleel, 22, started the Go Fund Me page" for "his older brother Khaleel, 22, started a
+    GoFundMe page"). It never contradicts: another value there decides nothing."""
+    fact = outcome.fact
+    if outcome.outcome is not FactOutcome.MISSING or isinstance(fact, (EntityFact, QuoteFact)) or len(claim_stems) < 3:
+        return
+    if isinstance(fact, CountFact) and fact.unit is None and fact.value < 10:
+        return
+    default_year = int(published[:4]) if published else None
+    previous: frozenset[str] = frozenset()
+    for sentence in candidates:
+        stems = stems_of(sentence.text)
+        share = len(claim_stems & (stems | previous)) / len(claim_stems)
+        previous = stems
+        if sentence.boilerplate or share < ALIGNED_WORDING:
+            continue
+        for found in found_facts(sentence.text, default_year):
+            if DATE_BOUND.search(sentence.text[max(0, found.start - 40) : found.start]):
+                continue  # "founded before 2015": a bound, not the date
+            if not claim_hedged and HEDGE.search(sentence.text[max(0, found.start - 60) : found.end + 20]):
+                continue  # "may impose sanctions ... in 2016"
+            if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
+                    and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)):
+                found = moved(found, sentence.start)
+                outcome.outcome, outcome.sentence, outcome.span = FactOutcome.FOUND, sentence, (found.start, found.end)
+                return
+
+
+def _same_measure(claim: Fact, source: Fact) -> bool:
+    if isinstance(claim, CountFact) and isinstance(source, CountFact):
+        return claim.unit == source.unit and claim.op == source.op
+    if isinstance(claim, RangeFact) and isinstance(source, RangeFact):
+        return claim.unit == source.unit
+    return isinstance(claim, DateFact) and isinstance(source, DateFact) and len(claim.value) <= len(source.value)
 # Words that tie an event to the page's own time: only then does the page's date date the event.
 RELATIVE_TIME = re.compile(
     r"\b(?:today|yesterday|tonight|this (?:week|month|year|morning|afternoon|evening)|earlier this \w+|"
@@ -575,6 +619,8 @@ def check_claim(
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = _claim_wording(claim_text, label_stems)
     coverage, best_sentence = _wording_coverage(claim_stems, candidates)
+    for outcome in outcomes:
+        _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
             if _year_from_dateline(outcome, published) and RELATIVE_TIME.search(best_sentence.text):
@@ -612,7 +658,7 @@ def check_claim(
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     if inferred:
         wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
-        wording.date_bounds = [m.group().strip() for m in DATE_BOUND.finditer(claim_text)]
+        wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
         pair = " ".join(s.text for s in _window(sentences, best_sentence.index - 1, best_sentence.index))
         if comparison_turned(claim_text, pair):
