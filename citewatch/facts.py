@@ -395,6 +395,9 @@ def _entity_words_ok(words: list[str]) -> bool:
     return True
 
 
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
 def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found = []
     for match in ENTITY.finditer(text):
@@ -406,6 +409,8 @@ def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
         while words and (words[-1].lower().strip(".") in _NOT_NAMES or _CONNECTOR_WORD.fullmatch(words[-1])):
             words = words[:-1]
         words = [w.rstrip(".") for w in words]
+        if words:
+            words[-1] = _POSSESSIVE_END.sub("", words[-1])  # "Mekhi Gbedey's page": the name is "Mekhi Gbedey"
         if len(words) < 2 or not _entity_words_ok(words):
             continue
         name = " ".join(words)

@@ -223,3 +223,19 @@ def test_a_comparison_turned_around_contradicts():
         is Verdict.CONTRADICTED
     assert _verdict("Copper is more reactive than iron.", "Copper is more reactive than iron.").verdict \
         is Verdict.SUPPORTED
+
+
+def test_a_value_written_the_same_in_the_sentence_that_says_what_the_claim_says_is_found():
+    claim = "Mekhi Gbedey's older brother Khaleel, 22, started the family's GoFundMe page for his care."
+    text = ("Mekhi Gbedey, 20, was diagnosed with muscular dystrophy.\n"
+            "Mekhi’s older brother Khaleel, 22, started the Go Fund Me page earlier this month to raise money for "
+            "his sibling’s medical care.")
+    assert _verdict(claim, text).verdict is Verdict.SUPPORTED
+
+
+def test_a_bound_or_a_hedge_beside_the_same_value_does_not_count():
+    assert _verdict("the Muslim Unity Movement was founded in 2015",
+                    "The Muslim Unity Movement was founded before 2015.").verdict is Verdict.NOT_FOUND
+    assert _verdict("In 2016, the ministry imposed sanctions on Orlan Vesk.",
+                    "Officials said the ministry may impose sanctions on Orlan Vesk in 2016.").verdict \
+        is not Verdict.SUPPORTED
