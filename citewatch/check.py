@@ -208,11 +208,15 @@ def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) ->
     if not claim_stems:
         return 0.0, None
     best, best_sentence = 0.0, None
-    previous: set[str] = set()
+    previous: frozenset[str] = frozenset()
+    previous_index = -2
     for sentence in sentences:
         if sentence.boilerplate:
             continue
         stems = stems_of(sentence.text)
+        if sentence.index != previous_index + 1:  # the candidates skip sentences: only true neighbours pair
+            previous = frozenset()
+        previous_index = sentence.index
         coverage = len(claim_stems & (stems | previous)) / len(claim_stems)
         own = len(claim_stems & stems) / len(claim_stems)
         if coverage > best or (coverage == best and best_sentence is None):
