@@ -485,3 +485,21 @@ def test_benchmark_prints_accuracy_precision_recall_and_time(tmp_path, capsys):
     assert figures["cases"] == len(CASES)
     assert figures["wrong_supported"] == 0
     assert set(figures["per_verdict"]) == {"supported", "partially_supported", "contradicted", "not_found"}
+
+
+def test_the_public_sets_are_in_the_repository_and_scored_per_set(tmp_path, capsys):
+    sys.path.insert(0, str(REPO))
+    from benchmarks import check_accuracy
+    from benchmarks.public_sets import SETS
+
+    out_file = tmp_path / "public.json"
+    args = [arg for name in SETS for arg in ("--set", name)]
+    assert check_accuracy.main([*args, "--limit", "4", "--show-wrong", "1", "--json", str(out_file)]) == 0
+    printed = capsys.readouterr().out
+    figures = json.loads(out_file.read_text())["public"]
+    assert set(figures) == set(SETS)
+    for name, summary in figures.items():
+        assert summary["rows"] == 4 and f"== {name}: 4 rows" in printed
+        assert sum(summary["confusion"].values()) == 4 and len(summary["predictions"]) == 4
+        assert summary["wrong_supported"] == sum(
+            n for key, n in summary["confusion"].items() if key.endswith("->supported") and not key.startswith("supported"))
