@@ -64,6 +64,7 @@ MAX_CANDIDATE_SENTENCES = 80
 SUPPORT_CONTEXT = 1.0
 CONTRADICT_CONTEXT = 1.5
 CONTRADICT_LOCAL = 1.0
+CONTRADICT_SHARE = 0.35  # and this share of the fact's anchors: a long claim offers many, and 1.5 of them is little
 MAX_PASSAGE_SPREAD = 8  # facts found more than this many sentences apart do not make "supported"
 
 @dataclass
@@ -115,7 +116,7 @@ def judge_value_fact(
         if best.found.year_assumed:
             outcome.notes.append(f"the year of “{best.found.text}” is taken from the page's publication date")
         return outcome
-    contradict_needed = min(CONTRADICT_CONTEXT, 0.75 * context.total)
+    contradict_needed = max(min(CONTRADICT_CONTEXT, 0.75 * context.total), CONTRADICT_SHARE * context.total)
     contradicting = [
         o
         for o in found_here

@@ -594,7 +594,7 @@ _MAGNITUDE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, 
 _MONEY_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MAGNITUDE_RE = r"(?:\s?(?P<mag>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)(?![\w$€£]))?"
 MONEY_BEFORE = re.compile(
-    r"(?<![\w$])(?P<cur>US\$|U\.S\.\s?\$|A\$|C\$|J\$|TT\$|NZ\$|HK\$|\$|€|£|¥|₹|₦|₼|(?:USD|EUR|GBP|JPY|CAD|AUD|JMD|"
+    r"(?<![\w$])(?P<cur>US\s?\$|U\.S\.\s?\$|A\$|C\$|J\$|TT\$|NZ\$|HK\$|\$|€|£|¥|₹|₦|₼|(?:USD|EUR|GBP|JPY|CAD|AUD|JMD|"
     rf"TTD|INR|CHF|AZN|Rs\.?)\s?)\s?(?P<num>{_MONEY_NUMBER}|{_WORD_NUMBER}){_MAGNITUDE_RE}",
     re.I,
 )
