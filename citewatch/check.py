@@ -232,7 +232,7 @@ CLAIM_DATE_BOUND = re.compile(
     rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
     re.IGNORECASE,
 )
-_DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*")
+_DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
 _NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
 
 
@@ -662,7 +662,7 @@ def check_claim(
         wording.missing_names = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     if inferred:
-        wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
+        wording.unread = _unread_values(claim_text, window_text if not key_sentences else text)
         wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
         pair = " ".join(s.text for s in _window(sentences, best_sentence.index - 1, best_sentence.index))

@@ -95,10 +95,9 @@ _SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
 
 
 HEDGES = re.compile(
-    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects|forecast|forecasts|predicted|"
-    r"expected to|is expected|are expected|is said to|are said to|was said to|were said to|rumou?red|rumou?rs?|"
-    r"purportedly|supposedly|believed to|thought to|may have|might have|could have|estimated to|likely to|"
-    r"claimed|claims that|according to unconfirmed)\b",
+    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects|expected to|is expected|"
+    r"are expected|is said to|are said to|was said to|were said to|rumou?red|purportedly|supposedly|"
+    r"believed to|thought to|may have|might have|could have|according to unconfirmed)\b",
     re.IGNORECASE,
 )
 
