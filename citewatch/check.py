@@ -65,7 +65,7 @@ SUPPORT_CONTEXT = 1.0
 CONTRADICT_CONTEXT = 1.5
 CONTRADICT_LOCAL = 1.0
 CONTRADICT_SHARE = 0.35  # and this share of the fact's anchors: a long claim offers many, and 1.5 of them is little
-MAX_PASSAGE_SPREAD = 8  # facts found more than this many sentences apart do not make "supported"
+MAX_PASSAGE_SPREAD = 20  # facts found more than this many sentences apart do not make "supported"
 
 @dataclass
 class _Outcome:
