@@ -26,7 +26,6 @@ from citewatch.context import (
     DATE_BOUND,
     GENERIC,
     HEDGE,
-    PEOPLE_GENERIC,
     FactContext,
     Occurrence,
     claim_contexts,
@@ -36,7 +35,7 @@ from citewatch.context import (
     subject_anchors,
     today_dates,
 )
-from citewatch.facts import MONTHS, FoundFact, fact_label, found_facts, infer_facts, moved
+from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, moved
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
@@ -53,12 +52,25 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name
-from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
+from citewatch.normalize import normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
-from citewatch.wording import common_words, comparison_turned, negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
+from citewatch.wording import (
+    CLAIM_DATE_BOUND,
+    claim_wording,
+    common_words,
+    comparison_turned,
+    coverage_near,
+    hedges_added,
+    names_missing,
+    negated_claim_word,
+    opposite_reason,
+    opposite_words,
+    same_language,
+    unread_values,
+    wording_coverage,
+)
 
 MAX_TEXT_CHARS = 5_000_000
-MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
 MAX_CANDIDATE_SENTENCES = 80
 
 SUPPORT_CONTEXT = 1.0
@@ -196,59 +208,6 @@ def judge_quote(
 # --- verdict -----------------------------------------------------------------------------
 
 
-def _claim_wording(claim_text: str, left_out: frozenset[str] = frozenset()) -> frozenset[str]:
-    """The stems of the claim's words outside its figures, dates and quotes (names kept)."""
-    value_spans = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
-    return frozenset(
-        s for s, start, _ in stem_positions(claim_text) if not any(a <= start < b for a, b in value_spans)
-    ) - left_out - GENERIC - PEOPLE_GENERIC
-
-
-def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> tuple[float, Sentence | None]:
-    """The share of the claim's words found in the best pair of neighbouring sentences."""
-    if not claim_stems:
-        return 0.0, None
-    best, best_sentence = 0.0, None
-    previous: frozenset[str] = frozenset()
-    previous_index = -2
-    for sentence in sentences:
-        if sentence.boilerplate:
-            continue
-        stems = stems_of(sentence.text)
-        if sentence.index != previous_index + 1:  # the candidates skip sentences: only true neighbours pair
-            previous = frozenset()
-        previous_index = sentence.index
-        coverage = len(claim_stems & (stems | previous)) / len(claim_stems)
-        own = len(claim_stems & stems) / len(claim_stems)
-        if coverage > best or (coverage == best and best_sentence is None):
-            best, best_sentence = coverage, sentence
-        if own >= best:
-            best_sentence = sentence if own == coverage else best_sentence
-        previous = stems
-    return best, best_sentence
-
-
-CLAIM_DATE_BOUND = re.compile(
-    rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
-    re.IGNORECASE,
-)
-_DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
-_NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
-
-
-def _unread_values(claim_text: str, passage: str) -> list[str]:
-    """Figures of the claim that no reader took ("May 9" without a year, "3-2", "No. 12/4"), unless
-    the passage writes them the same way."""
-    read = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
-    unread = []
-    for match in _DIGIT_TOKEN.finditer(claim_text):
-        if any(start <= match.start() < end for start, end in read) or _NAME_NUMBER.search(claim_text[: match.start()]):
-            continue
-        if not re.search(rf"(?<![\d.,]){re.escape(match.group())}(?![\d]|[.,]\d)", passage):
-            unread.append(match.group())
-    return unread
-
-
 DATELINE_WORDING = 0.75
 ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of the claim's words says what it says
 
@@ -291,6 +250,8 @@ def _same_measure(claim: Fact, source: Fact) -> bool:
     if isinstance(claim, RangeFact) and isinstance(source, RangeFact):
         return claim.unit == source.unit
     return isinstance(claim, DateFact) and isinstance(source, DateFact) and len(claim.value) <= len(source.value)
+
+
 # Words that tie an event to the page's own time: only then does the page's date date the event.
 RELATIVE_TIME = re.compile(
     r"\b(?:today|yesterday|tonight|this (?:week|month|year|morning|afternoon|evening)|earlier this \w+|"
@@ -312,22 +273,11 @@ def _year_from_dateline(outcome: _Outcome, published: str) -> bool:
     )
 
 
-def _value_stems(claim_text: str) -> frozenset[str]:
-    """Stems of the words inside the claim's figures, dates and quotes."""
-    return frozenset(
-        s for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact) for s in stems_of(f.text)
-    )
-
-
 def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
     return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
 
 
 _COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.S\.|US|American)\s+", re.I)
-
-
-_SPACES_AND_HYPHENS = re.compile(r"[\s\-‐–]+")
-_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 
 
 def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
@@ -346,57 +296,6 @@ def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
         if prefix and stems_of(o.fact.name[prefix.end():]) <= stems_of(found):
             words |= stems_of(prefix.group())
     return frozenset(words)
-
-
-def _names_missing(claim_text: str, window: list[Sentence], found_names: frozenset[str] = frozenset()) -> list[str]:
-    """The claim's capitalised names (single words too: "Honolulu") that the passage lacks; the
-    words of names already found (under an alias, or in part: "State Department") are not asked again."""
-    wanted = names_in(claim_text) - _value_stems(claim_text) - found_names
-    if not wanted:
-        return []
-    text = " ".join(s.text for s in window)
-    present = stems_of(text) | names_in(text)
-    squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
-    missing = []
-    for word, word_stem in name_words(claim_text):
-        if word_stem in wanted - present and word not in missing and not find_name(word, text) \
-                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
-            if not (word.isupper() and spelled_by_initials(word, text)):
-                missing.append(word)
-    return missing
-
-
-def _word_with_stem(text: str, word_stem: str) -> str:
-    return next((w for w in WORD.findall(text) if stem(w) == word_stem), word_stem)
-
-
-def _opposite(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
-    """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
-    passage_stems = stems_of(passage)
-    pairs = opposite_words(claim_stems & common_words(claim_text), passage_stems & common_words(passage))
-    if pairs:
-        claim_word, passage_word = (_word_with_stem(text, word) for text, word in zip((claim_text, passage), pairs[0]))
-        return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
-    negated = negated_claim_word(claim_text, passage)
-    if negated:
-        return f"the passage negates “{negated}”"
-    if negation and is_negated(claim_text) != is_negated(passage):
-        side = "the claim" if is_negated(claim_text) else "the passage"
-        return f"only {side} is negated"
-    return None
-
-
-def _coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int]) -> float:
-    """The share of the claim's words in the sentences of its facts and their neighbours."""
-    if not claim_stems:
-        return 1.0
-    if not indexes:
-        return 0.0
-    stems: set[str] = set()
-    for sentence in sentences[max(0, min(indexes) - 1) : max(indexes) + 2]:
-        if not sentence.boilerplate:
-            stems |= stems_of(sentence.text)
-    return len(claim_stems & stems) / len(claim_stems)
 
 
 def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, list[str]]:
@@ -622,8 +521,8 @@ def check_claim(
         notes.extend(outcomes[-1].notes)
 
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
-    claim_stems = _claim_wording(claim_text, label_stems)
-    coverage, best_sentence = _wording_coverage(claim_stems, candidates)
+    claim_stems = claim_wording(claim_text, label_stems)
+    coverage, best_sentence = wording_coverage(claim_stems, candidates)
     for outcome in outcomes:
         _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
@@ -643,11 +542,11 @@ def check_claim(
         window = []
     wording = _Wording(
         best=coverage,
-        near=_coverage_near(claim_stems, sentences, key_sentences),
+        near=coverage_near(claim_stems, sentences, key_sentences),
         missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
-        + _names_missing(
+        + names_missing(
             claim_text,
-            window if not key_sentences else [s for s in sentences if not s.boilerplate],
+            " ".join(s.text for s in (window if not key_sentences else sentences) if not s.boilerplate),
             _found_name_words(outcomes, text),
         ),
     )
@@ -662,20 +561,20 @@ def check_claim(
         wording.missing_names = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     if inferred:
-        wording.unread = _unread_values(claim_text, window_text if not key_sentences else text)
+        wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
         wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
         pair = " ".join(s.text for s in _window(sentences, best_sentence.index - 1, best_sentence.index))
         if comparison_turned(claim_text, pair):
             wording.turned = "the passage compares the same things the other way round"
-        wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
+        wording.opposite = opposite_reason(claim_text, claim_stems, best_sentence.text)
         turned = {word for word, _ in opposite_words(claim_stems & common_words(claim_text),
                                                      stems_of(best_sentence.text) & common_words(best_sentence.text))}
         turned |= {stem(w) for w in [negated_claim_word(claim_text, best_sentence.text)] if w}
         if claim_stems - turned:
-            wording.best_without_opposite = _wording_coverage(claim_stems - turned, [best_sentence])[0]
+            wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]
     for index in sorted(set(key_sentences)):
-        wording.opposite_near = wording.opposite_near or _opposite(claim_text, claim_stems, sentences[index].text, negation=False)
+        wording.opposite_near = wording.opposite_near or opposite_reason(claim_text, claim_stems, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
     if verdict is Verdict.SUPPORTED:
         deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])

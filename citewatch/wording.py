@@ -1,4 +1,5 @@
-"""A claim's wording against a passage: the names it must find, and words that say the opposite.
+"""A claim's wording against a passage: how much of it the passage has, the names it must find,
+the values no reader took, and words that say the opposite.
 
 A claim without figures ("Activists in London dumped paint outside the Russian embassy") is judged on
 its words. Three things stop a passage that shares most of them from backing it:
@@ -17,7 +18,12 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from citewatch.context import GENERIC, PEOPLE_GENERIC
+from citewatch.facts import MONTHS, found_facts
+from citewatch.models import EntityFact
+from citewatch.names import find_name
 from citewatch.normalize import WORD, STOPWORDS, stem
+from citewatch.passages import Sentence, stem_positions, stems_of
 
 NEGATION = re.compile(
     r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without|failed to|denied|denies)\b|n't\b",
@@ -200,3 +206,122 @@ def _sides(text: str) -> tuple[list[str], list[str]] | None:
     if not left or not right or len(left) > 8:
         return None
     return left, right
+
+
+# --- what the checker asks of a claim's wording -------------------------------------------
+
+MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
+
+
+def claim_wording(claim_text: str, left_out: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The stems of the claim's words outside its figures, dates and quotes (names kept)."""
+    value_spans = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+    return frozenset(
+        s for s, start, _ in stem_positions(claim_text) if not any(a <= start < b for a, b in value_spans)
+    ) - left_out - GENERIC - PEOPLE_GENERIC
+
+
+def wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> tuple[float, Sentence | None]:
+    """The share of the claim's words found in the best pair of neighbouring sentences."""
+    if not claim_stems:
+        return 0.0, None
+    best, best_sentence = 0.0, None
+    previous: frozenset[str] = frozenset()
+    previous_index = -2
+    for sentence in sentences:
+        if sentence.boilerplate:
+            continue
+        stems = stems_of(sentence.text)
+        if sentence.index != previous_index + 1:  # the candidates skip sentences: only true neighbours pair
+            previous = frozenset()
+        previous_index = sentence.index
+        coverage = len(claim_stems & (stems | previous)) / len(claim_stems)
+        own = len(claim_stems & stems) / len(claim_stems)
+        if coverage > best or (coverage == best and best_sentence is None):
+            best, best_sentence = coverage, sentence
+        if own >= best:
+            best_sentence = sentence if own == coverage else best_sentence
+        previous = stems
+    return best, best_sentence
+
+
+CLAIM_DATE_BOUND = re.compile(
+    rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
+    re.IGNORECASE,
+)
+_DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
+_NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
+
+
+def unread_values(claim_text: str, passage: str) -> list[str]:
+    """Figures of the claim that no reader took ("May 9" without a year, "3-2", "No. 12/4"), unless
+    the passage writes them the same way."""
+    read = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+    unread = []
+    for match in _DIGIT_TOKEN.finditer(claim_text):
+        if any(start <= match.start() < end for start, end in read) or _NAME_NUMBER.search(claim_text[: match.start()]):
+            continue
+        if not re.search(rf"(?<![\d.,]){re.escape(match.group())}(?![\d]|[.,]\d)", passage):
+            unread.append(match.group())
+    return unread
+
+
+def value_stems(claim_text: str) -> frozenset[str]:
+    """Stems of the words inside the claim's figures, dates and quotes."""
+    return frozenset(
+        s for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact) for s in stems_of(f.text)
+    )
+
+
+_SPACES_AND_HYPHENS = re.compile(r"[\s\-‐–]+")
+_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+
+
+def names_missing(claim_text: str, text: str, found_names: frozenset[str] = frozenset()) -> list[str]:
+    """The claim's capitalised names (single words too: "Honolulu") that the passage lacks; the
+    words of names already found (under an alias, or in part: "State Department") are not asked again."""
+    wanted = names_in(claim_text) - value_stems(claim_text) - found_names
+    if not wanted:
+        return []
+    present = stems_of(text) | names_in(text)
+    squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
+    missing = []
+    for word, word_stem in name_words(claim_text):
+        if word_stem in wanted - present and word not in missing and not find_name(word, text) \
+                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
+            if not (word.isupper() and spelled_by_initials(word, text)):
+                missing.append(word)
+    return missing
+
+
+def _word_with_stem(text: str, word_stem: str) -> str:
+    return next((w for w in WORD.findall(text) if stem(w) == word_stem), word_stem)
+
+
+def opposite_reason(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
+    """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
+    passage_stems = stems_of(passage)
+    pairs = opposite_words(claim_stems & common_words(claim_text), passage_stems & common_words(passage))
+    if pairs:
+        claim_word, passage_word = (_word_with_stem(text, word) for text, word in zip((claim_text, passage), pairs[0]))
+        return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
+    negated = negated_claim_word(claim_text, passage)
+    if negated:
+        return f"the passage negates “{negated}”"
+    if negation and is_negated(claim_text) != is_negated(passage):
+        side = "the claim" if is_negated(claim_text) else "the passage"
+        return f"only {side} is negated"
+    return None
+
+
+def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int]) -> float:
+    """The share of the claim's words in the sentences of its facts and their neighbours."""
+    if not claim_stems:
+        return 1.0
+    if not indexes:
+        return 0.0
+    stems: set[str] = set()
+    for sentence in sentences[max(0, min(indexes) - 1) : max(indexes) + 2]:
+        if not sentence.boilerplate:
+            stems |= stems_of(sentence.text)
+    return len(claim_stems & stems) / len(claim_stems)
