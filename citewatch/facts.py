@@ -178,6 +178,10 @@ def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
     return op, qualifier_start
 
 
+# A number right after a capitalised word (not a month, not the sentence's first word) and before no
+# counted noun is part of a name.
+_IN_A_TITLE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!(?:" + "|".join(m.capitalize() for m in MONTH_KEYS) + r")\b)[A-Z][A-Za-z'’-]*\s$")
+_COUNTED_AFTER = re.compile(r"\s*(?:%|[a-z]{3,}s\b|people\b|men\b|women\b|children\b|per\b|million|billion|thousand)")
 _PER_CENT = re.compile(r"\s?(?:per\s?cent|percent|pct)\b", re.I)
 _APPOSITIVE_AGE = re.compile(r"[A-Z][\w'’.-]+,\s$")  # "Heather Grant, 33, of Christiana"
 _AGED = re.compile(r"(?:\baged?|\bage of)\s+$", re.I)
@@ -531,6 +535,8 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         before = text[max(0, start - 15) : start]
         if _LABEL_BEFORE.search(before) or _LABEL_AFTER.match(text[end : end + 6]):
             continue
+        if match.group("digits") and _IN_A_TITLE.search(before) and not _COUNTED_AFTER.match(text[end : end + 20]):
+            continue  # "Resident Evil 5", "Route 29", "RTX 3080": part of a name
         if match.group("dozen"):
             key = _SPACES.sub(" ", match.group("dozen").lower())
             value, op = _VAGUE[key]

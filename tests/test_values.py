@@ -239,3 +239,12 @@ def test_a_bound_or_a_hedge_beside_the_same_value_does_not_count():
     assert _verdict("In 2016, the ministry imposed sanctions on Orlan Vesk.",
                     "Officials said the ministry may impose sanctions on Orlan Vesk in 2016.").verdict \
         is not Verdict.SUPPORTED
+
+
+@pytest.mark.parametrize("text", ["Resident Evil 5 sold well", "the Illinois Route 29 bridge", "the RTX 3080 card"])
+def test_a_number_inside_a_name_is_not_a_count(text):
+    assert _values(text) == []
+
+
+def test_a_number_after_a_name_that_counts_something_is_a_count():
+    assert _values("Chelsea 18 players were fined") == [(18, Op.EQ, None)]
