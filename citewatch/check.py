@@ -102,6 +102,8 @@ def judge_value_fact(
     bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
     if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
         mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup}
+        mixed |= {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS
+                  and _other_side_of_bound(context.fact, o.sentence)}
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
     supporting = [
         o
@@ -148,6 +150,15 @@ def judge_value_fact(
         outcome.context = best.context
         return outcome
     return _Outcome(context.fact, FactOutcome.MISSING)
+
+
+def _other_side_of_bound(fact: Fact, sentence: Sentence) -> bool:
+    """Does the sentence also hold a value of the same unit that the bound excludes ("less than
+    $122 million" beside "$36.3 million ... a worldwide total of $122.2 million")?"""
+    return any(
+        isinstance(found.fact, CountFact) and found.fact.unit == fact.unit and compare(fact, found.fact) is Relation.CONTRADICTS
+        for found in found_facts(sentence.text)
+    )
 
 
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:

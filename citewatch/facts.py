@@ -182,6 +182,7 @@ def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
 # counted noun is part of a name.
 _IN_A_TITLE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!(?:" + "|".join(m.capitalize() for m in MONTH_KEYS) + r")\b)[A-Z][A-Za-z'’-]*\s$")
 _COUNTED_AFTER = re.compile(r"\s*(?:%|[a-z]{3,}s\b|people\b|men\b|women\b|children\b|per\b|million|billion|thousand)")
+_NAME_FOLLOWS = re.compile(r"\s+[A-Z][a-z]")
 _PER_CENT = re.compile(r"\s?(?:per\s?cent|percent|pct)\b", re.I)
 _APPOSITIVE_AGE = re.compile(r"[A-Z][\w'’.-]+,\s$")  # "Heather Grant, 33, of Christiana"
 _AGED = re.compile(r"(?:\baged?|\bage of)\s+$", re.I)
@@ -545,6 +546,8 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         elif match.group("words"):
             if not _word_number_ok(match.group("words"), text[end : end + 20]):
                 continue
+            if match.group("words")[0].isupper() and start > 0 and _NAME_FOLLOWS.match(text[end : end + 20]):
+                continue  # "Twenty One Pilots": a name
             value, op = number_value(match.group("words")), Op.EQ
         else:
             value, op = number_value(match.group("digits")), Op.EQ

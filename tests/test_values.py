@@ -248,3 +248,14 @@ def test_a_number_inside_a_name_is_not_a_count(text):
 
 def test_a_number_after_a_name_that_counts_something_is_a_count():
     assert _values("Chelsea 18 players were fined") == [(18, Op.EQ, None)]
+
+
+def test_a_bound_is_not_backed_by_a_sentence_that_also_holds_a_value_it_excludes():
+    claim = "King Arthur: Legend of the Sword grossed less than $122 million globally."
+    text = ("King Arthur: Legend of the Sword has grossed $36.3 million in the United States and Canada and $85 "
+            "million in other territories for a worldwide total of $122.2 million.")
+    assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
+
+
+def test_number_words_inside_a_name_are_not_counts():
+    assert _values("written by the band Twenty One Pilots for their album") == []
