@@ -36,7 +36,8 @@ from citewatch.review import (
     set_override,
     unflag_claim,
 )
-from citewatch.testing.postgres import postgres_bin, temporary_postgres
+from citewatch.testing.postgres import temporary_postgres
+from system_tools import need_postgres
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 A = "https://a.example/page"
@@ -257,8 +258,7 @@ def test_two_runs_of_one_document_recorded_at_once_keep_exact_counts(db_url):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    if postgres_bin() is None and not os.environ.get("CITEWATCH_TEST_POSTGRES_URL"):
-        pytest.skip("needs PostgreSQL: apt-get install postgresql, or set CITEWATCH_TEST_POSTGRES_URL")
+    need_postgres()
     with temporary_postgres() as url:
         yield url
 
