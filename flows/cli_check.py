@@ -33,7 +33,7 @@ MAX_TEXT_FILE_BYTES = 50 * 1024 * 1024
 
 
 def result_json(result: CheckResult, **extra: Any) -> dict:
-    """The ``check --json`` object of DESIGN.md: verdict, evidence, facts (plus confidence, notes)."""
+    """The ``check --json`` object of docs/reports.md: verdict, evidence, facts (plus confidence, notes)."""
     data = result.model_dump(mode="json")
     return {
         **extra,

@@ -110,15 +110,6 @@ def test_readme_commands_run_in_a_fresh_folder(tmp_path, prefect_harness):
     assert "document" in json.dumps(schema)
 
 
-def test_configuration_table_lists_every_setting():
-    from citewatch.config import Settings
-
-    text = README.read_text(encoding="utf-8")
-    missing = [f"CITEWATCH_{name.upper()}" for name in Settings.model_fields
-               if f"`CITEWATCH_{name.upper()}`" not in text]
-    assert not missing, f"README's configuration table lacks {missing}"
-
-
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
