@@ -233,6 +233,10 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
     named_by_id = not (path.suffix in (".yaml", ".yml") or path.exists())
     if named_by_id and not settings.database_url and not Path(settings.archive_dir).exists():
         _no_runs_of(document, [], settings)  # says so without leaving an empty database behind
+    if not settings.database_url:
+        from flows.preflight import ensure_writable_folder
+
+        ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
     session_factory = open_state(settings)
     if not named_by_id:
         registry = load_registry(path).registry
@@ -308,15 +312,16 @@ def unflag(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG, by: Optional
 
 def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
              source: str = typer.Option(..., "--source", metavar="URL", help="The cited source."),
-             supports: Optional[bool] = typer.Option(None, "--supports/--does-not-support",
-                                                     help="What a human found the source says."),
+             supports: bool = typer.Option(False, "--supports", help="A human found the source supports the claim."),
+             does_not_support: bool = typer.Option(False, "--does-not-support",
+                                                   help="A human found the source does not support it."),
              clear: bool = typer.Option(False, "--clear", help="Give the source back to the machine's verdict."),
              reason: Optional[str] = typer.Option(None, "--reason", help="Why (required unless --clear)."),
              by: Optional[str] = BY, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
     """Record a human verdict for one source of a claim; it sticks across runs and shows as such."""
     from citewatch.review import clear_override, set_override
 
-    if clear == (supports is not None):
+    if supports + does_not_support + clear != 1:
         raise ConfigError("give exactly one of --supports, --does-not-support or --clear")
     if not clear and not (reason or "").strip():
         raise ConfigError("--reason must say why the human verdict differs")
@@ -327,7 +332,7 @@ def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
         print(f"cleared the override of {document_id}/{claim_id} for {source}" if done
               else f"{document_id}/{claim_id} had no override for {source}")
         return
-    note = set_override(session_factory, document_id, claim_id, source, bool(supports), reason.strip(), _who(by), now)
+    note = set_override(session_factory, document_id, claim_id, source, supports, reason.strip(), _who(by), now)
     says = "supports" if note.supports else "does not support"
     print(f"override: {source} {says} {document_id}/{claim_id} ({note.who}): {note.reason}")
 
