@@ -16,6 +16,7 @@ import typer
 from citewatch.archive import Capture, WarcArchive
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
+from citewatch.wording import counted
 
 LIST_EXAMPLE = """Example:
 
@@ -132,7 +133,7 @@ def show_capture(url: str = typer.Argument(..., help="The URL (as requested, or 
     if capture is None:
         count = len(archive.captures(url))
         _fail(f"no readable copy of {url} in {archive.archive_dir}"
-              + (f" ({count} {'capture' if count == 1 else 'captures'}, none a 2xx page; see `citewatch archive list {url}`)"
+              + (f" ({counted(count, 'capture')}, none a 2xx page; see `citewatch archive list {url}`)"
                  if count else ""))
     try:
         payload = archive.read_payload(capture)

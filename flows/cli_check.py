@@ -19,6 +19,7 @@ from rich.text import Text
 
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
+from citewatch.wording import counted
 
 VERDICT_STYLE = {
     Verdict.SUPPORTED: "bold green",
@@ -68,7 +69,7 @@ def check(
             _usage("--batch reads claims and texts from the file: leave out --claim, --text-file and --url")
         bad = run_batch(_open_input(batch), sys.stdout)
         if bad:
-            print(f"{bad} line(s) of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
+            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
             raise typer.Exit(2)
         return
     if not claim:

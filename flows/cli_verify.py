@@ -23,6 +23,7 @@ from citewatch.config import load_settings
 from citewatch.errors import CitewatchError, ConfigError, RegistryError
 from citewatch.models import Verdict
 from citewatch.registry import LoadedRegistry, load_registry
+from citewatch.wording import counted
 from flows.registry_cache import load_registry_cached
 
 REGISTRY_ARGS = typer.Argument(..., metavar="REGISTRY...", help="Registry files (claims/<document>.yaml).")
@@ -133,7 +134,7 @@ def verify(
         raise CitewatchError(f"the verification run failed: {error} (run again with --verbose "
                              "for details)") from error
     if failing:
-        out.print(f"{len(failing)} claim(s) with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
+        out.print(f"{counted(len(failing), 'claim')} with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
                   + ", ".join(failing), markup=False, highlight=False)
         raise typer.Exit(1)
 
@@ -306,7 +307,7 @@ def unflag(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG, by: Optional
 
     document_id, session_factory = _review_target(document, claim_id, None, _settings(None, archive_dir))
     cleared = unflag_claim(session_factory, document_id, claim_id, _who(by), datetime.now(timezone.utc), reason)
-    print(f"unflagged {document_id}/{claim_id} ({cleared} {'flag' if cleared == 1 else 'flags'} cleared)" if cleared
+    print(f"unflagged {document_id}/{claim_id} ({counted(cleared, 'flag')} cleared)" if cleared
           else f"{document_id}/{claim_id} had no flag")
 
 

@@ -29,6 +29,7 @@ from prefect.utilities.annotations import quote
 from citewatch import pipeline as pl
 from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.errors import CitewatchError
+from citewatch.wording import counted
 from flows.registry_cache import load_registry_cached
 
 # --- progress: the CLI's bar listens here (flows run in-process) --------------------------------
@@ -214,4 +215,4 @@ def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
 class DocumentRunsFailed(CitewatchError):
     def __init__(self, failures: list[str]):
         self.failures = failures
-        super().__init__(f"{len(failures)} document run(s) failed: " + "; ".join(failures))
+        super().__init__(f"{counted(len(failures), 'document run')} failed: " + "; ".join(failures))

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from citewatch.pipeline import ProgressEvent, RunOutcome
+from citewatch.wording import counted
 
 MAX_CHANGE_LINES = 8
 
@@ -87,6 +88,12 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
         if outcome.sources.get("confirmed_dead"):
             extra = f"  (confirmed dead {outcome.sources['confirmed_dead']})"
         console.print(f"  sources {outcome.sources.get('total', 0)}:  {parts}{extra}", highlight=False)
+        refused = statuses.get("forbidden_address", 0)
+        if refused:
+            console.print(f"  {counted(refused, 'source')} not fetched (forbidden_address): the address is "
+                          "loopback, private or reserved, which citewatch never fetches. A public page never "
+                          "is: check the URL. For a local test web, set CITEWATCH_ALLOW_PRIVATE_HOSTS=1.",
+                          markup=False, highlight=False)
     if outcome.first_run:
         console.print("  what changed: first run of this document")
     elif not outcome.changes:
