@@ -83,13 +83,15 @@ def verify(
     """Fetch, archive and check every source of each registry; write the reports.
 
     Runs the Prefect flow on a local ephemeral API unless PREFECT_API_URL points at a server.
-    Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input.
+    Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input; 130 on Ctrl-C
+    (at once: fetches in flight are abandoned, the archive keeps what was fetched).
     """
     from citewatch.pipeline import RunOutcome
     from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
     from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
-    from flows.verify_view import ProgressDisplay, print_summary
+    from flows.interrupt import StopOnInterrupt
+    from flows.verify_view import ProgressDisplay, interrupted_line, print_summary
 
     fail_verdicts = parse_verdicts(fail_on)
     loaded = load_all(registries)
@@ -114,8 +116,14 @@ def verify(
             outcomes.append(RunOutcome.model_validate(event.outcome))
 
     error: Exception | None = None
+    display = ProgressDisplay(console, verbose)
+
+    def kept() -> str:
+        return interrupted_line(display.counts(), outcomes, settings.archive_dir)
+
     try:
-        with ProgressDisplay(console, verbose) as display, watch_progress(on_event):
+        with StopOnInterrupt(kept, verbose, children=lambda: _api_server_processes(early_api)), \
+                display, watch_progress(on_event):
             verify_registries([str(item.path.resolve()) for item in loaded],
                               reports_dir=str(settings.reports_dir),
                               archive_dir=str(settings.archive_dir), no_wayback=no_wayback)
@@ -137,6 +145,16 @@ def verify(
         out.print(f"{counted(len(failing), 'claim')} with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
                   + ", ".join(failing), markup=False, highlight=False)
         raise typer.Exit(1)
+
+
+def _api_server_processes(early_api) -> list:
+    """The local Prefect API server processes this command started (stopped on Ctrl-C)."""
+    processes = [early_api.process] if early_api is not None else []
+    server = sys.modules.get("prefect.server.api.server")
+    if server is not None:
+        processes += [s.server_process for s in list(server.SubprocessASGIServer._instances.values())
+                      if s.server_process is not None and s.server_process not in processes]
+    return processes
 
 
 # --- serve ----------------------------------------------------------------------------------

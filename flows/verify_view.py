@@ -47,6 +47,15 @@ class ProgressDisplay:
     def __exit__(self, *exc) -> None:
         self.progress.stop()
 
+    def counts(self) -> tuple[int, int]:
+        """Sources checked so far and sources planned, over every document."""
+        locked = self._lock.acquire(timeout=0.2)  # may be asked from a signal handler: never hang
+        try:
+            return sum(dict(self._done).values()), sum(dict(self._totals).values())
+        finally:
+            if locked:
+                self._lock.release()
+
     def on_event(self, event: ProgressEvent) -> None:
         with self._lock:
             if event.kind == "planned":
@@ -70,6 +79,15 @@ class ProgressDisplay:
             self.progress.update(task_id, advance=1, failed=failed, pending=pending, description=description)
         if self.verbose and event.message:
             self.progress.console.print(event.message, markup=False, highlight=False)
+
+
+def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archive_dir) -> str:
+    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written."""
+    done, total = counts
+    reports = (f"reports of {', '.join(o.document_id for o in finished)} written; " if finished else "")
+    return (f"Interrupted: {done} of {counted(total, 'source')} checked; every page fetched so far is "
+            f"kept in the archive ({archive_dir}); {reports}no report was written for an unfinished "
+            "run (an earlier report stays as it was).")
 
 
 def print_summary(console: Console, outcome: RunOutcome) -> None:
