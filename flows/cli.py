@@ -38,6 +38,9 @@ def main() -> None:
     except CitewatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C before any work started (a run handles its own: flows.interrupt)
+        print("\nInterrupted: nothing was started.", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":
