@@ -39,7 +39,7 @@ def main() -> None:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:  # Ctrl-C before any work started (a run handles its own: flows.interrupt)
-        print("\nInterrupted: nothing was started.", file=sys.stderr)
+        print("\nInterrupted.", file=sys.stderr)
         sys.exit(130)
 
 
