@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     confirm_dead_failures: int = 3
     confirm_dead_days: float = 3.0
 
+    # the local Prefect API that `verify` keeps warm between runs (0: none, one per run)
+    prefect_server_idle_minutes: float = Field(30.0, ge=0)
+
     @property
     def wayback_enabled(self) -> bool:
         return self.wayback_url.strip().lower() not in ("off", "", "none", "0")

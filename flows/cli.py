@@ -22,7 +22,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo")
+COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo", "cli_server")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"flows.{_name}").register(app)

@@ -12,6 +12,7 @@ import getpass
 import os
 import signal
 import sys
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
@@ -91,6 +92,7 @@ def verify(
     from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
     from flows.interrupt import StopOnInterrupt
+    from flows.warm_api import KeepWarm
     from flows.verify_view import ProgressDisplay, interrupted_line, print_summary
 
     fail_verdicts = parse_verdicts(fail_on)
@@ -101,8 +103,9 @@ def verify(
     configure_prefect(verbose)
     api_url = configured_api_url()
     ensure_prefect_api_answers(api_url)
-    early_api = start_early(api_url)  # Prefect's server starts while Prefect is imported
-    from flows.verify import verify_registries, watch_progress  # imports Prefect
+    warm = None if api_url else _warm_api(settings.prefect_server_idle_minutes, verbose)
+    early_api = None if warm else start_early(api_url)  # Prefect's server starts while Prefect is imported
+    from flows.verify import verify_document, verify_registries, watch_progress  # imports Prefect
 
     if early_api is not None:
         early_api.adopt()
@@ -123,10 +126,14 @@ def verify(
 
     try:
         with StopOnInterrupt(kept, verbose, children=lambda: _api_server_processes(early_api)), \
-                display, watch_progress(on_event):
-            verify_registries([str(item.path.resolve()) for item in loaded],
-                              reports_dir=str(settings.reports_dir),
-                              archive_dir=str(settings.archive_dir), no_wayback=no_wayback)
+                (KeepWarm(warm) if warm else nullcontext()), display, watch_progress(on_event):
+            paths = [str(item.path.resolve()) for item in loaded]
+            where = {"reports_dir": str(settings.reports_dir), "archive_dir": str(settings.archive_dir),
+                     "no_wayback": no_wayback}
+            if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
+                verify_document(paths[0], **where)
+            else:
+                verify_registries(paths, **where)
     except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
         if verbose and not isinstance(exc, CitewatchError):
             raise
@@ -145,6 +152,23 @@ def verify(
         out.print(f"{counted(len(failing), 'claim')} with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
                   + ", ".join(failing), markup=False, highlight=False)
         raise typer.Exit(1)
+
+
+def _warm_api(idle_minutes: float, verbose: bool) -> Path | None:
+    """Point Prefect at the warm local API (started now when none runs); its state file, or None
+    when it is turned off (idle minutes 0) or could not start (Prefect then starts its own)."""
+    if idle_minutes <= 0 or os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("0", "false", "no"):
+        return None
+    from flows.warm_api import ensure_warm_api, state_file
+
+    try:
+        api = ensure_warm_api(idle_minutes * 60)
+    except Exception as exc:  # noqa: BLE001 - Prefect's own ephemeral API still works
+        if verbose:
+            print(f"warm Prefect API unavailable ({exc}); starting one for this run", file=sys.stderr)
+        return None
+    os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported
+    return state_file()
 
 
 def _api_server_processes(early_api) -> list:
