@@ -78,6 +78,7 @@ def _env_of_a_newcomer(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWATCH_")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["CITEWATCH_WAYBACK_URL"] = "off"  # the README's own document must never reach the real Wayback
+    env["CITEWATCH_PREFECT_SERVER_IDLE_MINUTES"] = "0"  # no warm Prefect API may outlive the test
     try:  # reuse the session's Prefect API instead of a cold ephemeral server per command
         from prefect.settings import PREFECT_API_URL
 
