@@ -83,9 +83,9 @@ def verify(
 ) -> None:
     """Fetch, archive and check every source of each registry; write the reports.
 
-    Runs the Prefect flow on a local ephemeral API unless PREFECT_API_URL points at a server.
-    Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input; 130 on Ctrl-C
-    (at once: fetches in flight are abandoned, the archive keeps what was fetched).
+    Runs the Prefect flow on a local Prefect API kept warm between runs (see `citewatch server status`), unless PREFECT_API_URL points at a server.
+
+    Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight are abandoned, the archive keeps what was fetched).
     """
     from citewatch.pipeline import RunOutcome
     from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
