@@ -124,8 +124,11 @@ def verify(
     def kept() -> str:
         return interrupted_line(display.counts(), outcomes, settings.archive_dir)
 
+    interrupted_runs: list = []
     try:
-        with StopOnInterrupt(kept, verbose, children=lambda: _api_server_processes(early_api)), \
+        with StopOnInterrupt(kept, verbose, children=lambda: _api_server_processes(early_api),
+                             on_interrupt=lambda: interrupted_runs.extend(_current_flow_run_id()),
+                             before_exit=lambda: _mark_cancelled(interrupted_runs)), \
                 (KeepWarm(warm) if warm else nullcontext()), display, watch_progress(on_event):
             paths = [str(item.path.resolve()) for item in loaded]
             where = {"reports_dir": str(settings.reports_dir), "archive_dir": str(settings.archive_dir),
@@ -169,6 +172,24 @@ def _warm_api(idle_minutes: float, verbose: bool) -> Path | None:
         return None
     os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported
     return state_file()
+
+
+def _current_flow_run_id() -> list:
+    """The id of the flow run the main thread is in (asked in the Ctrl-C handler), if any."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return [context.flow_run.id] if context is not None and context.flow_run is not None else []
+
+
+def _mark_cancelled(flow_run_ids: list) -> None:
+    """Tell Prefect the interrupted runs were cancelled (else a UI would show them running)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    with get_client(sync_client=True) as client:
+        for flow_run_id in flow_run_ids:
+            client.set_flow_run_state(flow_run_id, Cancelled(message="stopped with Ctrl-C"), force=True)
 
 
 def _api_server_processes(early_api) -> list:

@@ -5,8 +5,9 @@ Nothing needs waiting for. Fetches in flight are abandoned (their threads die wi
 the archive is built to survive a process that stops at any instant (the WARC bytes are synced
 before the index row that points at them; docs/archive.md, "Crash safety"); reports and the
 registry cache are written to a temporary name and renamed; the state database commits whole
-transactions. So after the first Ctrl-C the flow gets a moment to tell Prefect that its run
-crashed, and then the process ends, whether or not that finished: it never waits for a fetch.
+transactions. So after the first Ctrl-C the flow gets a moment to unwind, Prefect is told that
+the flow run was cancelled (so that no UI shows it running for ever), and the process ends,
+whether or not those finished: it never waits for a fetch.
 A second Ctrl-C ends it on the spot. Child processes (the local Prefect API server, worker
 processes) are stopped on the way out.
 
@@ -25,7 +26,8 @@ import threading
 from collections.abc import Callable
 
 EXIT_INTERRUPTED = 130
-GRACE_SECONDS = 1.0  # for the flow engine to record its run as crashed
+GRACE_SECONDS = 0.8  # for the flow engine to unwind by itself
+BEFORE_EXIT_SECONDS = 0.7  # to tell Prefect the run was cancelled
 
 
 class StopOnInterrupt:
@@ -33,10 +35,16 @@ class StopOnInterrupt:
 
     def __init__(self, describe_kept: Callable[[], str], verbose: bool = False,
                  children: Callable[[], list[subprocess.Popen]] = lambda: [],
+                 on_interrupt: Callable[[], None] = lambda: None,
+                 before_exit: Callable[[], None] = lambda: None,
                  grace: float = GRACE_SECONDS) -> None:
+        """``on_interrupt`` runs in the signal handler (the main thread, where the flow runs);
+        ``before_exit`` gets at most BEFORE_EXIT_SECONDS before the process ends."""
         self.describe_kept = describe_kept
         self.verbose = verbose
         self.children = children
+        self.on_interrupt = on_interrupt
+        self.before_exit = before_exit
         self.grace = grace
         self.interrupted = False
         self._previous = None
@@ -58,6 +66,10 @@ class StopOnInterrupt:
         if self.interrupted:  # a second Ctrl-C: no grace
             self.exit_now()
         self.interrupted = True
+        try:
+            self.on_interrupt()
+        except Exception:  # noqa: BLE001 - stopping matters more
+            pass
         if not self.verbose:
             logging.disable(logging.CRITICAL)  # Prefect's crash report is noise to the user here
         watchdog = threading.Timer(self.grace, self.exit_now)
@@ -79,8 +91,18 @@ class StopOnInterrupt:
             sys.stdout.flush()
         except Exception:  # noqa: BLE001
             pass
+        last_words = threading.Thread(target=_quietly, args=(self.before_exit,), daemon=True)
+        last_words.start()
+        last_words.join(BEFORE_EXIT_SECONDS)
         stop_children([*self.children(), *multiprocessing.active_children()])
         os._exit(EXIT_INTERRUPTED)
+
+
+def _quietly(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception:  # noqa: BLE001 - the process ends anyway
+        pass
 
 
 def stop_children(children: list) -> None:

@@ -1,7 +1,8 @@
 """Ctrl-C during `citewatch verify`: a real run against a fixture web whose pages answer only
 after a minute is interrupted while fetches are in flight. It ends within 2 s with exit 130 and
-one line that says what was kept, no traceback; the archive reads back whole, no report is
-published for the unfinished run, and no child process (the local Prefect API) is left behind.
+one line that says what was kept, no traceback; Prefect records the flow run as cancelled; the
+archive reads back whole, no report is published for the unfinished run, and no child process
+(the local Prefect API) is left behind.
 Slow (a real `citewatch verify` process and its Prefect start-up): one test."""
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ def test_ctrl_c_stops_a_run_within_two_seconds_keeps_the_archive_and_publishes_n
     assert not [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]  # nor half-written
     time.sleep(0.5)
     assert processes_with(str(home)) == [], "a child process outlived the interrupted run"
+
+    with sqlite3.connect(home / "prefect.db") as prefect_db:  # no UI shows the run as running
+        states = prefect_db.execute("SELECT state_type, state_name FROM flow_run").fetchall()
+    assert states == [("CANCELLED", "Cancelled")], states
 
     _, sessions = open_database(f"sqlite:///{tmp_path / 'archive' / 'citewatch.sqlite'}")
     archive = WarcArchive(tmp_path / "archive", sessions)
