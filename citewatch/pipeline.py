@@ -36,7 +36,7 @@ from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceSt
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
 from citewatch.workers import CpuPool, check_text, default_workers, extract_cached
-from citewatch.wording import counted
+from citewatch.counting import counted
 
 log = logging.getLogger("citewatch.pipeline")
 

@@ -15,7 +15,7 @@ import typer
 
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
-from citewatch.wording import counted
+from citewatch.counting import counted
 
 if TYPE_CHECKING:  # the archive module (SQLAlchemy, warcio) loads only when a command needs it
     from citewatch.archive import Capture, WarcArchive

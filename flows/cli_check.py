@@ -19,7 +19,7 @@ from rich.text import Text
 
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
-from citewatch.wording import counted
+from citewatch.counting import counted
 
 VERDICT_STYLE = {
     Verdict.SUPPORTED: "bold green",

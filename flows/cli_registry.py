@@ -15,7 +15,7 @@ import typer
 
 from citewatch.document import read_document
 from citewatch.errors import CitewatchError, RegistryError
-from citewatch.wording import counted
+from citewatch.counting import counted
 from citewatch.propose import (Change, document_slug, new_registry_yaml, propose_claims,
                                update_registry_file)
 from citewatch.registry import dump_yaml, load_registry, registry_json_schema

@@ -24,7 +24,7 @@ from citewatch.config import load_settings
 from citewatch.errors import CitewatchError, ConfigError, RegistryError
 from citewatch.models import Verdict
 from citewatch.registry import LoadedRegistry, load_registry
-from citewatch.wording import counted
+from citewatch.counting import counted
 from flows.registry_cache import load_registry_cached
 
 REGISTRY_ARGS = typer.Argument(..., metavar="REGISTRY...", help="Registry files (claims/<document>.yaml).")

@@ -29,7 +29,7 @@ from prefect.utilities.annotations import quote
 from citewatch import pipeline as pl
 from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.errors import CitewatchError
-from citewatch.wording import counted
+from citewatch.counting import counted
 from flows.registry_cache import load_registry_cached
 
 # --- progress: the CLI's bar listens here (flows run in-process) --------------------------------

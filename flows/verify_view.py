@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from citewatch.pipeline import ProgressEvent, RunOutcome
-from citewatch.wording import counted
+from citewatch.counting import counted
 
 MAX_CHANGE_LINES = 8
 

@@ -16,7 +16,7 @@ from citewatch.report.marks import (
     short_url,
     status_label,
 )
-from citewatch.wording import counted
+from citewatch.counting import counted
 
 MAX_ATTENTION_CLAIMS = 50  # a pull-request comment holds ~65,000 characters
 MAX_TABLE_ROWS = 200
