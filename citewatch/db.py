@@ -89,5 +89,17 @@ def open_database(url: str) -> tuple[Engine, sessionmaker]:
     try:
         create_tables(engine)
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
-        raise StateError(f"cannot open the state database {engine.url!r}: {exc}") from exc
+        raise StateError(cannot_open_message(engine, exc)) from exc
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def cannot_open_message(engine: Engine, exc: BaseException) -> str:
+    """What went wrong opening the state database and what to do, without the driver's traceback
+    or SQLAlchemy's "Background on this error" link."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if engine.dialect.name == "sqlite":
+        return (f"cannot open the state database {engine.url.database} ({reason}): make its folder "
+                "writable, or choose another archive folder (--archive-dir or CITEWATCH_ARCHIVE_DIR) "
+                "or another database (CITEWATCH_DATABASE_URL)")
+    return (f"cannot open the state database {engine.url!r} ({reason}): check that the server is "
+            "running and that CITEWATCH_DATABASE_URL is right")

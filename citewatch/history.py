@@ -19,10 +19,13 @@ other and the failure counts stay exact. ``previous_run`` is for readers (CLI, t
 
 The confirmed-dead rule (as Wikipedia's link-rescue bot): a source is confirmed dead only after
 ``confirm_dead_failures`` failed checks in a row spread over at least ``confirm_dead_days`` days.
-A check in an offline run changes nothing. A readable check resets the count. A source that is
-refused (``blocked``, ``forbidden_address``) is counted as failing but never confirmed dead: the
-page may well exist; nor is one an editor marked "not dead" (:func:`mark_not_dead`, a false
-alarm) until the mark is cleared. History is kept per document and URL.
+A check in an offline run changes nothing, nor does a URL that citewatch's own address guard
+refused to fetch (``forbidden_address``: a loopback or private address, which says nothing about
+the page and is usually a run without ``CITEWATCH_ALLOW_PRIVATE_HOSTS`` on a test web). A
+readable check resets the count. A source that the site refuses (``blocked``) is counted as
+failing but never confirmed dead: the page may well exist; nor is one an editor marked "not dead"
+(:func:`mark_not_dead`, a false alarm) until the mark is cleared. History is kept per document
+and URL.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ from citewatch.review import (  # noqa: F401 - re-exported: the review tables li
 from citewatch.sqltypes import UTCDateTime
 
 NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_ADDRESS})
+# Refused by citewatch itself before a byte was sent: neither a failure nor a success of the source.
+NOT_A_CHECK = frozenset({SourceStatus.FORBIDDEN_ADDRESS})
 CHUNK = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
 
 
@@ -185,7 +190,7 @@ def next_history(previous: SourceHistory | None, status: SourceStatus, offline: 
     previous = previous or SourceHistory()
     if status.readable:
         return SourceHistory(last_status=status, last_checked_at=now, last_ok_at=now)
-    if offline:  # nobody could be reached: this check says nothing about the source
+    if offline or status in NOT_A_CHECK:  # nothing was asked of the source: it says nothing
         return previous.model_copy(update={"last_status": status, "last_checked_at": now})
     failures = previous.failures + 1
     since = previous.failing_since or now

@@ -144,6 +144,10 @@ class Claim(Strict):
     sources: list[Source] = Field(default_factory=list, description="Pages that back the claim; "
                                   "empty means the claim is unsourced (citation needed).")
     note: str | None = Field(None, description="Free text for editors.")
+    not_in_document: bool = Field(
+        False, description="Set by `citewatch extract` when the claim's sentence is gone from the "
+                           "document: the claim is kept, with its sources and history, until an "
+                           "editor removes it or gives it a text of the document again.")
 
 
 class Document(Strict):

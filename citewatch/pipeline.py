@@ -36,6 +36,7 @@ from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceSt
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
 from citewatch.workers import CpuPool, check_text, default_workers, extract_cached
+from citewatch.counting import counted
 
 log = logging.getLogger("citewatch.pipeline")
 
@@ -594,7 +595,7 @@ class RunOutcome(BaseModel):
     def one_line(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.verdicts.items() if n)
         state = " (OFFLINE: no source was called dead)" if self.offline else ""
-        return f"{self.document_id}: {len(self.claims)} claims: {counts or 'none'}{state}"
+        return f"{self.document_id}: {counted(len(self.claims), 'claim')}: {counts or 'none'}{state}"
 
     def markdown_summary(self) -> str:
         lines = [f"# {self.document_title}", "",

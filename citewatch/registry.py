@@ -294,7 +294,8 @@ def _claims_not_in_document(name: str, data: dict, document_text: str) -> list[P
     problems = []
     for i, claim in _claims(data):
         text = claim.get("text")
-        if not isinstance(text, str) or not text.strip() or contains_text(document_text, text):
+        if not isinstance(text, str) or not text.strip() or contains_text(document_text, text) \
+                or claim.get("not_in_document") is True:  # extract keeps a gone claim, marked
             continue
         prefix = longest_matching_prefix(document_text, text)
         hint = (f'it matches up to "{_tail(prefix)}" and differs after that' if prefix

@@ -22,8 +22,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo", "cli_desk")
-
+COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo", "cli_desk",
+                   "cli_server")
 
 
 def _show_version(value: bool) -> None:
@@ -54,6 +54,9 @@ def main() -> None:
     except CitewatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C before any work started (a run handles its own: flows.interrupt)
+        print("\nInterrupted.", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,16 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from citewatch.archive import Capture, WarcArchive
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
+from citewatch.counting import counted
+
+if TYPE_CHECKING:  # the archive module (SQLAlchemy, warcio) loads only when a command needs it
+    from citewatch.archive import Capture, WarcArchive
 
 LIST_EXAMPLE = """Example:
 
@@ -51,6 +54,7 @@ def _fail(message: str) -> None:
 
 
 def _open(archive_dir: Optional[Path]) -> WarcArchive:
+    from citewatch.archive import WarcArchive
     from citewatch.db import open_database
 
     settings = load_settings(archive_dir=archive_dir)
@@ -132,7 +136,7 @@ def show_capture(url: str = typer.Argument(..., help="The URL (as requested, or 
     if capture is None:
         count = len(archive.captures(url))
         _fail(f"no readable copy of {url} in {archive.archive_dir}"
-              + (f" ({count} {'capture' if count == 1 else 'captures'}, none a 2xx page; see `citewatch archive list {url}`)"
+              + (f" ({counted(count, 'capture')}, none a 2xx page; see `citewatch archive list {url}`)"
                  if count else ""))
     try:
         payload = archive.read_payload(capture)

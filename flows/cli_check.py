@@ -19,6 +19,7 @@ from rich.text import Text
 
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
+from citewatch.counting import counted
 
 VERDICT_STYLE = {
     Verdict.SUPPORTED: "bold green",
@@ -33,7 +34,7 @@ MAX_TEXT_FILE_BYTES = 50 * 1024 * 1024
 
 
 def result_json(result: CheckResult, **extra: Any) -> dict:
-    """The ``check --json`` object of DESIGN.md: verdict, evidence, facts (plus confidence, notes)."""
+    """The ``check --json`` object of docs/reports.md: verdict, evidence, facts (plus confidence, notes)."""
     data = result.model_dump(mode="json")
     return {
         **extra,
@@ -68,7 +69,7 @@ def check(
             _usage("--batch reads claims and texts from the file: leave out --claim, --text-file and --url")
         bad = run_batch(_open_input(batch), sys.stdout)
         if bad:
-            print(f"{bad} line(s) of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
+            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
             raise typer.Exit(2)
         return
     if not claim:

@@ -28,6 +28,7 @@ from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
 from citewatch.config import BATCHES_AT_ONCE, load_settings
+from citewatch.counting import counted
 from citewatch.errors import CitewatchError
 from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
@@ -216,4 +217,4 @@ def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
 class DocumentRunsFailed(CitewatchError):
     def __init__(self, failures: list[str]):
         self.failures = failures
-        super().__init__(f"{len(failures)} document run(s) failed: " + "; ".join(failures))
+        super().__init__(f"{counted(len(failures), 'document run')} failed: " + "; ".join(failures))

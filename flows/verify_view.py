@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from citewatch.pipeline import ProgressEvent, RunOutcome
+from citewatch.counting import counted
 
 MAX_CHANGE_LINES = 8
 
@@ -46,6 +47,15 @@ class ProgressDisplay:
     def __exit__(self, *exc) -> None:
         self.progress.stop()
 
+    def counts(self) -> tuple[int, int]:
+        """Sources checked so far and sources planned, over every document."""
+        locked = self._lock.acquire(timeout=0.2)  # may be asked from a signal handler: never hang
+        try:
+            return sum(dict(self._done).values()), sum(dict(self._totals).values())
+        finally:
+            if locked:
+                self._lock.release()
+
     def on_event(self, event: ProgressEvent) -> None:
         with self._lock:
             if event.kind == "planned":
@@ -71,6 +81,15 @@ class ProgressDisplay:
             self.progress.console.print(event.message, markup=False, highlight=False)
 
 
+def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archive_dir) -> str:
+    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written."""
+    done, total = counts
+    reports = (f"reports of {', '.join(o.document_id for o in finished)} written; " if finished else "")
+    return (f"Interrupted: {done} of {counted(total, 'source')} checked; every page fetched so far is "
+            f"kept in the archive ({archive_dir}); {reports}no report was written for an unfinished "
+            "run (an earlier report stays as it was).")
+
+
 def print_summary(console: Console, outcome: RunOutcome) -> None:
     """One screen per document: verdict counts, what changed, flags, report paths."""
     title = f"[bold]{escape(outcome.document_id)}[/] — {escape(outcome.document_title)}"
@@ -87,6 +106,12 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
         if outcome.sources.get("confirmed_dead"):
             extra = f"  (confirmed dead {outcome.sources['confirmed_dead']})"
         console.print(f"  sources {outcome.sources.get('total', 0)}:  {parts}{extra}", highlight=False)
+        refused = statuses.get("forbidden_address", 0)
+        if refused:
+            console.print(f"  {counted(refused, 'source')} not fetched (forbidden_address): the address is "
+                          "loopback, private or reserved, which citewatch never fetches. A public page never "
+                          "is: check the URL. For a local test web, set CITEWATCH_ALLOW_PRIVATE_HOSTS=1.",
+                          markup=False, highlight=False)
     if outcome.first_run:
         console.print("  what changed: first run of this document")
     elif not outcome.changes:

@@ -36,7 +36,8 @@ from citewatch.review import (
     set_override,
     unflag_claim,
 )
-from citewatch.testing.postgres import postgres_bin, temporary_postgres
+from citewatch.testing.postgres import temporary_postgres
+from system_tools import need_postgres
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 A = "https://a.example/page"
@@ -149,6 +150,19 @@ def test_a_blocked_source_fails_but_is_never_confirmed_dead(sf):
     assert (s.failures, s.confirmed_dead) == (5, False)
 
 
+def test_an_address_the_guard_refused_is_not_counted_as_a_failure(sf):
+    record_run(sf, dead_run("r0", DAY0), DAY0, SETTINGS)  # one real failure of A
+    for i in range(1, 5):  # then runs without CITEWATCH_ALLOW_PRIVATE_HOSTS: the guard refuses
+        at = DAY0 + timedelta(days=i)
+        recorded = record_run(sf, run(f"r{i}", at, [source(A, SourceStatus.FORBIDDEN_ADDRESS),
+                                                     source(B, SourceStatus.FORBIDDEN_ADDRESS)]), at, SETTINGS)
+    a, b = recorded.run.claims[0].sources
+    assert (a.status, a.failures, a.failing_since, a.confirmed_dead) == \
+        (SourceStatus.FORBIDDEN_ADDRESS, 1, DAY0, False)
+    assert (b.failures, b.failing_since, b.confirmed_dead) == (0, None, False)
+    assert source_history(sf, "doc")[B].last_status is SourceStatus.FORBIDDEN_ADDRESS
+
+
 def test_history_is_kept_per_document(sf):
     record_run(sf, dead_run("d1", DAY0), DAY0, SETTINGS)
     other = record_run(sf, dead_run("d2", DAY0, document_id="other"), DAY0, SETTINGS)
@@ -257,8 +271,7 @@ def test_two_runs_of_one_document_recorded_at_once_keep_exact_counts(db_url):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    if postgres_bin() is None and not os.environ.get("CITEWATCH_TEST_POSTGRES_URL"):
-        pytest.skip("needs PostgreSQL: apt-get install postgresql, or set CITEWATCH_TEST_POSTGRES_URL")
+    need_postgres()
     with temporary_postgres() as url:
         yield url
 

@@ -308,3 +308,40 @@ def test_a_first_run_report_says_there_is_nothing_to_compare():
 
 def test_the_hostile_sample_title_is_really_hostile():
     assert "<script>" in HOSTILE_TITLE
+
+
+def test_a_gone_page_is_called_dead_only_once_confirmed_as_the_summary_counts_it(report):
+    dead = claim(report, "operation-dates")["sources"][0]
+    assert (dead["status"], dead["confirmed_dead"]) == ("dead", False)
+    html, md = unescape(render_html(report)), render_markdown(report)
+    assert "0 confirmed dead" in html and "0 confirmed dead" in md
+    assert ">Gone · HTTP 404" in html and ">Dead" not in html
+    assert "gone (HTTP 404), failing 1× since" in md
+
+    _, latest = sample_runs()
+    url = latest.claims[2].sources[0].url
+    history = {url: SourceHistory(failures=4, failing_since=T0 - timedelta(days=4), confirmed_dead=True)}
+    confirmed = build_report(latest, None, [], history)
+    html, md = unescape(render_html(confirmed)), render_markdown(confirmed)
+    assert "1 confirmed dead" in html and ">Dead · HTTP 404" in html
+    assert "dead (HTTP 404), **confirmed dead** after 4 failed checks" in md
+
+
+def test_the_local_copy_that_was_checked_is_shown_with_the_command_that_opens_it(report):
+    finished = report["run"]["finished_at"]
+    live = claim(report, "arrests")["sources"][0]
+    assert live["checked_copy"] == "live" and live["archive"]["warc"]
+    command = f"citewatch archive show '{live['url']}' --at {finished} -o copy.html"  # ? quoted for the shell
+    assert f'<code class="command">{command}</code>' in unescape(render_html(report))
+    assert f"local copy: `{command}`" in render_markdown(report)
+    wayback_only = claim(report, "operation-dates")["sources"][0]  # read from the Wayback Machine
+    assert f"archive show {wayback_only['url']}" not in render_html(report)
+
+
+def test_counts_of_one_are_in_the_singular(report):
+    single = copy.deepcopy(report)
+    single["summary"]["claims"] = 1
+    single["summary"]["sources"]["total"] = 1
+    html = render_html(single)
+    assert "</span>claim</div>" in html and "1 source checked" in html
+    assert "Sources: 1 source checked" in render_markdown(single)

@@ -21,10 +21,12 @@ from citewatch.report.marks import (
     STATUS_LABELS,
     VERDICT_LABELS,
     link_to_passage,
+    local_copy_command,
     segments,
     short_date,
     short_time,
     short_url,
+    status_label,
 )
 
 _OK_STATUSES = {"live", "redirected"}
@@ -113,7 +115,7 @@ def _fact_outcomes(facts: list[dict]) -> list[dict]:
     return out
 
 
-def _source_view(source: dict) -> dict:
+def _source_view(source: dict, finished_at: str | None = None) -> dict:
     live = safe_href(source.get("final_url") if source["status"] == "redirected" else source["url"])
     override = source.get("override")
     return {
@@ -122,7 +124,7 @@ def _source_view(source: dict) -> dict:
         "host": _host(source["url"]),
         "live_href": live,
         "verdict_label": VERDICT_LABELS.get(source["verdict"], source["verdict"]),
-        "status_label": STATUS_LABELS.get(source["status"], source["status"]).capitalize(),
+        "status_label": status_label(source).capitalize(),
         "status_class": _status_class(source["status"]),
         "copy_text": (f"checked the {COPY_LABELS[source['checked_copy']]}" if source.get("checked_copy")
                       else "no readable copy found"),
@@ -134,19 +136,20 @@ def _source_view(source: dict) -> dict:
         "wayback_when": _wayback_when(source["archive"].get("wayback_timestamp")),
         "warc": source["archive"].get("warc"),
         "warc_label": _warc_label(source),
+        "open_local_copy": local_copy_command(source, finished_at),
         "override": None if not override else {
             **override, "when": short_time(override.get("at")),
             "machine_label": VERDICT_LABELS.get(override["machine_verdict"], override["machine_verdict"])},
     }
 
 
-def _claim_view(claim: dict) -> dict:
+def _claim_view(claim: dict, finished_at: str | None = None) -> dict:
     return {
         **claim,
         "verdict_label": VERDICT_LABELS.get(claim["verdict"], claim["verdict"]),
         "machine_label": VERDICT_LABELS.get(claim.get("machine_verdict") or "", ""),
         "flags": [{**f, "when": short_time(f["at"])} for f in claim.get("flags", [])],
-        "sources": [_source_view(s) for s in claim["sources"]],
+        "sources": [_source_view(s, finished_at) for s in claim["sources"]],
     }
 
 
@@ -192,7 +195,7 @@ def render_html(report: dict) -> str:
         audit=[{**a, "when": short_time(a["at"])} for a in report.get("audit", [])],
         changes=_changes_view(report.get("changes")),
         citation_needed=[c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value],
-        claims=[_claim_view(c) for c in attention_order(report["claims"])],
+        claims=[_claim_view(c, report["run"].get("finished_at")) for c in attention_order(report["claims"])],
         # Our own files, not data: trusted as markup, and allowed by hash in the page's CSP.
         css=Markup(css), script=Markup(script),
         style_hash=_csp_hash(css), script_hash=_csp_hash(script),
