@@ -1,0 +1,122 @@
+"""Hostile senders: every deadline holds against answers that drip one byte at a time.
+
+A hostile host on 127.0.0.1 (the fixture web's third host) sends its headers or its body a byte at a
+time, each byte well inside the read timeout, so only a wall-clock deadline can stop it; the
+Wayback stand-in drips the same way. Each request must end within its deadline plus a little
+(the stated bound below), with ``timeout``, never ``live``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from citewatch import wallclock
+from citewatch.errors import Stopped
+from citewatch.fetch import Fetcher
+from citewatch.models import SourceStatus
+from citewatch.testing.fake_wayback import FakeWayback
+from citewatch.testing.fixture_web import Route
+from citewatch.wayback import Snapshot, WaybackClient
+
+DEADLINE = 1.0
+SLACK = 1.0  # the stated bound: a cut request ends within its deadline plus this
+BODY = "<html><body><p>" + "More than seventy people were arrested. " * 5 + "</p></body></html>"
+
+
+@pytest.fixture
+def hostile(fixture_web):
+    host = fixture_web[2]
+    # one byte every 20 ms: far inside the read timeout, ~4 s for the headers, ~4 s for the body
+    host.route("/drip-headers", Route(body=BODY, drip_headers=0.02))
+    host.route("/drip-body", Route(body=BODY, drip_body=0.02))
+    host.route("/drip-slowly-but-in-time", Route(body="<p>short</p>", drip_body=0.02))
+    return host
+
+
+@pytest.fixture
+def settings(fast_settings):
+    return fast_settings.model_copy(update={"total_deadline": DEADLINE, "read_timeout": 0.5, "soft404_probe": False,
+                                            "obey_robots": False})
+
+
+def timed(call):
+    started = time.monotonic()
+    value = call()
+    return value, time.monotonic() - started
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"])
+def test_a_dripping_answer_is_cut_at_the_deadline_and_is_a_timeout(hostile, settings, path):
+    result, took = timed(lambda: Fetcher(settings).fetch(hostile.url(path)))
+    assert result.status is SourceStatus.TIMEOUT, (result.status, result.http_status, result.error)
+    assert "total deadline of 1 s" in result.error and not result.body
+    assert DEADLINE * 0.8 < took < DEADLINE + SLACK
+    assert len(hostile.requests_to(path)) == 1  # a deadline passed is not retried
+
+
+def test_a_slow_answer_that_ends_in_time_is_live(hostile, settings):
+    result = Fetcher(settings).fetch(hostile.url("/drip-slowly-but-in-time"))  # 12 bytes: ~0.25 s
+    assert result.status is SourceStatus.LIVE and result.body == b"<p>short</p>"
+
+
+def test_the_deadline_covers_every_request_of_a_fetch_on_kept_alive_connections(fixture_web, hostile, settings):
+    # the same connection pool serves a fast page, then a dripping one, then a fast one again
+    fetcher = Fetcher(settings)
+    herald = fixture_web[0]
+    assert fetcher.fetch(herald.url("/")).status is SourceStatus.LIVE
+    assert fetcher.fetch(hostile.url("/drip-body")).status is SourceStatus.TIMEOUT
+    again, took = timed(lambda: fetcher.fetch(herald.url("/")))
+    assert again.status is SourceStatus.LIVE and took < DEADLINE  # an old clock cut nothing it should not
+
+
+def test_stop_all_ends_fetches_in_flight_at_once_and_refuses_new_ones(hostile, settings):
+    settings = settings.model_copy(update={"total_deadline": 60.0})
+    outcome: dict = {}
+
+    def fetch():
+        started = time.monotonic()
+        try:
+            Fetcher(settings).fetch(hostile.url("/drip-body"))
+        except Stopped as exc:
+            outcome["error"] = exc
+        outcome["took"] = time.monotonic() - started
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    time.sleep(0.5)
+    try:
+        wallclock.stop_all()
+        thread.join(5)
+        assert isinstance(outcome.get("error"), Stopped) and outcome["took"] < 0.5 + SLACK
+        with pytest.raises(Stopped):
+            Fetcher(settings).fetch(hostile.url("/drip-slowly-but-in-time"))
+    finally:
+        wallclock.reset_stop()
+    assert Fetcher(settings).fetch(hostile.url("/drip-slowly-but-in-time")).status is SourceStatus.LIVE
+
+
+@pytest.fixture
+def dripping_wayback():
+    with FakeWayback() as service:
+        service.add_snapshot("http://news.test/story", "20200101000000", "<p>" + "archived text " * 20 + "</p>")
+        service.drip = 0.02  # every answer: ~4 s of headers alone
+        yield service
+
+
+def test_a_dripping_wayback_look_up_ends_at_its_timeout(dripping_wayback):
+    client = WaybackClient(dripping_wayback.base_url, timeout=DEADLINE)
+    found, took = timed(lambda: client.closest("http://news.test/story"))
+    assert found is None and took < DEADLINE + SLACK  # the CDX call is cut; the service is then left alone
+
+
+def test_a_dripping_wayback_copy_is_not_taken_for_the_page(dripping_wayback):
+    client = WaybackClient(dripping_wayback.base_url, timeout=DEADLINE)
+    snapshot = Snapshot("20200101000000", "http://news.test/story", dripping_wayback.base_url)
+    body, took = timed(lambda: client.fetch_raw(snapshot))
+    assert body is None and took < DEADLINE + SLACK
+    dripping_wayback.drip = 0.0
+    client = WaybackClient(dripping_wayback.base_url, timeout=DEADLINE)
+    assert b"archived text" in client.fetch_raw(snapshot)  # the same copy, sent at a normal pace
