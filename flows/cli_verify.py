@@ -90,6 +90,9 @@ def verify(
     from flows.prefect_env import configure_prefect, configured_api_url
     from flows.verify_view import ProgressDisplay, print_summary
 
+    from flows.stopping import stop_on_signals
+
+    stop_on_signals()  # SIGTERM and Ctrl-C cut the requests in flight, then unwind
     fail_verdicts = parse_verdicts(fail_on)
     loaded = load_all(registries)
     settings = _settings(reports_dir, archive_dir, no_wayback)

@@ -27,6 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
+from citewatch import wallclock
 from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.errors import CitewatchError
 from flows.registry_cache import load_registry_cached
@@ -173,6 +174,10 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         run = pl.assemble_run(registry, claims, offline, started, clock(),
                               run_id=pl.new_run_id(started))
         outcome = publish_task(quote(session_factory), quote(run), settings, clock())
+    except BaseException as exc:
+        if not isinstance(exc, Exception):  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C, raised here
+            wallclock.stop_all()  # cut the fetches in flight: the task runner waits for its threads
+        raise
     finally:
         pipeline.close()
     artifacts_task(outcome)
