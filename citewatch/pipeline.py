@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 
 from citewatch.archive import payload_digest
 from citewatch.config import BATCHES_AT_ONCE, Settings
+from citewatch.errors import ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
@@ -660,19 +661,30 @@ def _report_paths(written) -> dict[str, str]:
 
 def publish_run(session_factory, run: RunResult, settings: Settings, now: datetime) -> RunOutcome:
     """Apply editors' overrides, record the run in the history, compare it with the previous
-    run, and write the reports. Returns what the caller shows."""
+    run, and write the reports. Returns what the caller shows.
+
+    The reports are written inside the transaction that records the run: a report that cannot be
+    written (read-only folder, full disk, a name too long) leaves the run unrecorded and raises
+    the real cause, and publishing again repeats all of it."""
     from citewatch.changes import what_changed
     from citewatch.history import active_flags, apply_overrides, overrides, record_run
     from citewatch.report import build_report, write_reports
 
     active = overrides(session_factory, run.document_id)
+    flags = active_flags(session_factory, run.document_id)
     run = apply_overrides(run, active)
-    recorded = record_run(session_factory, run, now, settings)
-    changes = what_changed(recorded.previous, recorded.run)
-    report = build_report(recorded.run, changes, active_flags(session_factory, run.document_id),
-                          recorded, overrides=active)
-    written = write_reports(report, settings.reports_dir)
-    return outcome_from_report(report, recorded.run, _report_paths(written))
+    published: dict = {}
+
+    def write(recorded) -> None:
+        report = build_report(recorded.run, what_changed(recorded.previous, recorded.run), flags,
+                              recorded, overrides=active)
+        published.update(report=report, written=write_reports(report, settings.reports_dir))
+
+    try:
+        recorded = record_run(session_factory, run, now, settings, before_commit=write)
+    except ConfigError as exc:  # the reports could not be written: the message is the OS's reason
+        raise ConfigError(f"{exc}; the run was not recorded: run it again once this is fixed") from exc
+    return outcome_from_report(published["report"], recorded.run, _report_paths(published["written"]))
 
 
 def verify_registry(loaded, settings: Settings, *, progress: ProgressCallback | None = None,
