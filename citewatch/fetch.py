@@ -518,7 +518,7 @@ def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: in
         request_headers=answer.request_headers or [],
         body=answer.body,
         content_type=content_type,
-        encoding=detect_encoding(content_type, answer.body),
+        encoding=_encoding(content_type, answer.body),
         redirects=hops,
         fetched_at=datetime.now(timezone.utc),
         attempts=attempts,
@@ -530,6 +530,14 @@ def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: in
         result.status = SourceStatus.TOO_LARGE
         result.error = f"the page is larger than the limit of {len(answer.body):,} bytes (max_body_bytes)"
     return result
+
+
+def _encoding(content_type: str, body: bytes) -> str | None:
+    try:
+        return detect_encoding(content_type, body)
+    except Exception:  # noqa: BLE001 - an odd body is still an answer: archived as bytes, read as UTF-8
+        log.exception("could not tell the charset of a %s body", content_type or "typeless")
+        return None
 
 
 def _failure(url: str, final_url: str, status: SourceStatus, error: str | None,

@@ -182,3 +182,26 @@ def test_the_signal_handler_cuts_requests_before_it_unwinds():
         wallclock.reset_stop()
         for signum, handler in before.items():
             signal.signal(signum, handler)
+
+
+# --- odd encodings: UTF-16 and UTF-32 without a byte-order mark -----------------------------------------------
+
+PAGE = ("<html><head><title>Nardaran</title></head><body><p>"
+        + "More than seventy people were arrested in Nardaran. " * 10 + "</p></body></html>")
+
+
+@pytest.mark.parametrize("codec, content_type, expected", [
+    ("utf-16-le", "text/html; charset=utf-16", "utf-16-le"),
+    ("utf-16-be", "text/html; charset=UTF-16", "utf-16-be"),
+    ("utf-32-le", "text/html; charset=utf-32", "utf-32-le"),
+    ("utf-16-le", "text/html", "utf-16-le"),  # nothing declared
+    ("utf-32", "text/html; charset=utf-32", "utf-32"),  # with its BOM
+])
+def test_a_page_in_utf16_or_utf32_without_a_bom_is_live_and_read(hostile, settings, codec, content_type, expected):
+    from citewatch.textextract import extract_text
+
+    hostile.route("/wide", Route(body=PAGE.encode(codec), content_type=content_type))
+    result = Fetcher(settings).fetch(hostile.url("/wide"))
+    assert result.status is SourceStatus.LIVE and result.encoding == expected
+    assert "More than seventy people were arrested" in extract_text(result.body, content_type, result.url,
+                                                                    result.encoding).text
