@@ -308,3 +308,17 @@ def test_a_first_run_report_says_there_is_nothing_to_compare():
 
 def test_the_hostile_sample_title_is_really_hostile():
     assert "<script>" in HOSTILE_TITLE
+
+
+def test_markdown_leaves_nothing_of_a_page_live_links_images_html_mentions(report):
+    from report_samples import sample_report
+
+    hostile = ("Read https://evil.example/x and www.evil.example, ping @octocat or a@b.example, see #12, "
+               "![pixel](https://evil.example/p.png) <img src=x onerror=alert(1)> [click](https://evil.example)")
+    text = render_markdown(sample_report(source_title=hostile))
+    assert "Read https:\u200b//evil.example/x and www\u200b.evil.example, ping @\u200boctocat" in text
+    for live in ("https://evil", "www.evil", "@octocat", "a@b.example", "#12", "](https://evil"):
+        assert live not in text, live
+    for markup in ("<img", "![pixel]", "[click]"):  # shown, escaped, never rendered
+        assert not re.search(r"(?<!\\)" + re.escape(markup), text) and re.escape(markup) in text, markup
+    assert "[report.az/en/incident/" in text  # the report's own links stay links
