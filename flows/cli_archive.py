@@ -16,6 +16,7 @@ import typer
 from citewatch.archive import Capture, WarcArchive
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
+from flows.terminal import printable
 
 LIST_EXAMPLE = """Example:
 
@@ -46,7 +47,7 @@ ARCHIVE_DIR_OPTION = typer.Option(None, "--archive-dir", metavar="DIR",
 
 
 def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(printable(f"error: {message}"), file=sys.stderr)
     raise typer.Exit(2)
 
 
@@ -99,7 +100,7 @@ def list_captures(url: str = typer.Argument(..., help="The URL (as requested, or
         _fail(f"nothing archived for {url} in {archive.archive_dir}")
     by_id = {c.id: c for c in captures}
     for capture in captures:
-        print(describe(capture, by_id))
+        print(printable(describe(capture, by_id)))
 
 
 def _parse_moment(text: str) -> datetime:

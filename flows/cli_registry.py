@@ -18,10 +18,11 @@ from citewatch.errors import CitewatchError, RegistryError
 from citewatch.propose import (document_slug, new_registry_yaml, propose_claims,
                                update_registry_file)
 from citewatch.registry import dump_yaml, load_registry, registry_json_schema
+from flows.terminal import printable
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(printable(message), file=sys.stderr)
 
 
 def validate(registries: list[Path] = typer.Argument(..., metavar="REGISTRY...",
