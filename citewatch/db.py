@@ -108,5 +108,7 @@ def open_database(url: str) -> tuple[Engine, sessionmaker]:
     try:
         create_tables(engine)
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
-        raise StateError(f"cannot open the state database {engine.url!r}: {exc}") from exc
+        cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's links
+        raise StateError(f"cannot open the state database {engine.url!r}: {cause}; if the file is damaged, "
+                         "restore it from a backup, or move it away to start afresh") from exc
     return engine, sessionmaker(engine, expire_on_commit=False)

@@ -85,7 +85,7 @@ def verify(
     Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input.
     """
     from citewatch.pipeline import RunOutcome
-    from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
+    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
     from flows.verify_view import ProgressDisplay, print_summary
@@ -98,6 +98,7 @@ def verify(
     settings = _settings(reports_dir, archive_dir, no_wayback)
     ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
     ensure_writable_folder(settings.reports_dir, "reports folder", "--reports-dir or CITEWATCH_REPORTS_DIR")
+    ensure_state_database(settings)  # empty or corrupt: one line now, not tracebacks from the flow
     configure_prefect(verbose)
     api_url = configured_api_url()
     ensure_prefect_api_answers(api_url)

@@ -110,3 +110,16 @@ def test_flagging_a_document_with_no_run_here_says_where_it_looked(tmp_path):
 def test_a_bad_setting_in_the_environment_names_the_variable_not_a_traceback(tmp_path):
     done = run("archive", "list", "http://site.test/", cwd=tmp_path, CITEWATCH_READ_TIMEOUT="thirty")
     assert_clean_error(done, "CITEWATCH_READ_TIMEOUT='thirty'", "valid number", "fix or unset it")
+
+
+def test_verify_with_a_corrupt_or_empty_state_database_says_so_in_one_line_and_changes_nothing(tmp_path):
+    write_registry(tmp_path)
+    database = tmp_path / "archive" / "citewatch.sqlite"
+    database.parent.mkdir()
+    for content, phrase in ((b"not a database " * 100, "file is not a database"),
+                            (b"", "is empty (0 bytes)")):
+        database.write_bytes(content)
+        os.utime(database, (1_700_000_000, 1_700_000_000))  # long ago: not one a run is creating
+        done = run("verify", "claims/harbour-fire.yaml", "--no-wayback", cwd=tmp_path)
+        assert_clean_error(done, phrase)
+        assert len(done.stderr.strip().splitlines()) == 1 and database.read_bytes() == content
