@@ -333,7 +333,8 @@ class Pipeline:
         if cached is None:
             body = self.archive.read_payload(capture)
             digest = digest or payload_digest(body)
-            cached = self._extract(body, capture.content_type or "", capture.final_url or capture.url, encoding)
+            cached = self._extract(copy, body, capture.content_type or "", capture.final_url or capture.url,
+                                   encoding)
             if cached is None:
                 return False
             self.text_cache.put(digest, cached)
@@ -344,7 +345,7 @@ class Pipeline:
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
                    encoding: str | None) -> bool:
         digest = payload_digest(body)
-        cached = self.text_cache.get(digest) or self._extract(body, content_type, url, encoding)
+        cached = self.text_cache.get(digest) or self._extract(copy, body, content_type, url, encoding)
         if cached is None:
             return False
         self.text_cache.put(digest, cached)
@@ -356,8 +357,15 @@ class Pipeline:
         copy.content_digest = digest
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
-    def _extract(self, body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
-        return self.cpu.call(extract_cached, body, content_type, url, encoding)
+    def _extract(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
+                 encoding: str | None) -> CachedText | None:
+        """The page's text; None, with the reason in ``copy.notes``, when it has none."""
+        found = self.cpu.call(extract_cached, body, content_type, url, encoding)
+        if isinstance(found, str):
+            if found not in copy.notes:
+                copy.notes.append(found)
+            return None
+        return found
 
     def _read_wayback(self, copy: SourceCopy) -> None:
         if self.wayback is None:

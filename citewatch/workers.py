@@ -32,18 +32,18 @@ log = logging.getLogger("citewatch.workers")
 T = TypeVar("T")
 
 
-def extract_cached(body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
-    """The text, title and publication date of a page, as the text cache keeps them (None when
-    the page has no readable text)."""
+def extract_cached(body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | str:
+    """The text, title and publication date of a page, as the text cache keeps them; or, when the
+    page has no readable text, why (for the report)."""
     from citewatch.textextract import extract_text
 
     try:
         extracted = extract_text(body, content_type, url, encoding)
     except CitewatchError as exc:  # e.g. a PDF that cannot be read: no text, not a crash
         log.info("no text from %s: %s", url, exc)
-        return None
+        return f"no text could be read from it: {exc}"
     if not extracted.text or not extracted.text.strip():
-        return None
+        return f"no text could be read from it: the {content_type.split(';')[0].strip() or 'page'} holds none"
     published = extracted.published
     if isinstance(published, datetime):
         published = published.date().isoformat()
