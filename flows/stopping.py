@@ -17,6 +17,9 @@ import signal
 from citewatch import wallclock
 
 
+_exit_prepared = False
+
+
 def stop_on_signals() -> None:
     """Install the handler for SIGTERM and SIGINT (main thread only, as Python requires)."""
     def stop(_signum, _frame):
@@ -25,6 +28,10 @@ def stop_on_signals() -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
+    global _exit_prepared
+    if _exit_prepared:
+        return
+    _exit_prepared = True
     # The interpreter's last garbage collection walks every object Prefect and its imports left:
     # 1.5-3.5 s after a stopped run, measured. At exit nothing needs it (files and the database are
     # closed by then, the OS frees the rest): frozen objects are skipped. Registered first, runs last.
