@@ -147,7 +147,6 @@ def load_registry(path: str | Path, *, fact_checks: FactChecks | None = None) ->
         line = raw[:exc.start].count(b"\n") + 1
         raise RegistryError([Problem(name, line, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
                                                  "save it as UTF-8")]) from None
-    check_yaml_bounds(source, name)
 
     checks = {} if fact_checks is None else fact_checks
     return _load_plain(path, source, checks) or _load_with_lines(path, source, checks)
@@ -181,6 +180,7 @@ def _load_plain(path: Path, source: str, fact_checks: FactChecks) -> LoadedRegis
 def _load_with_lines(path: Path, source: str, fact_checks: FactChecks | None = None) -> LoadedRegistry:
     """The full path: ruamel's round-trip composer keeps every node's line for the problems."""
     name = str(path)
+    check_yaml_bounds(source, name)  # before ruamel builds anything (the fast path takes no aliases)
     yaml = _yaml()
     try:
         node = yaml.compose(source)  # parsed once: nodes for duplicate keys, data with line numbers

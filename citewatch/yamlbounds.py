@@ -16,10 +16,12 @@ the reader that builds the data reports it, with its line.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml import events as ruamel_events
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 
 from citewatch.errors import Problem, RegistryError
@@ -31,16 +33,22 @@ except ImportError:  # PyYAML without libyaml: the pure-Python parser is slower 
 
 MAX_DEPTH = 64  # nesting levels, aliases expanded
 MAX_ALIAS_NODES = 10_000  # nodes that aliases stand for, counted as if each were written out
+_YAML_12 = re.compile(r"^%YAML 1\.2\b", re.M)
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a registry needs about 6 (is a bracket or an indentation wrong?)"
 
 
 def check_yaml_bounds(text: str, name: str) -> None:
     """Raise :class:`RegistryError` at the line where ``text`` nests deeper than :data:`MAX_DEPTH`
     or its aliases stand for more than :data:`MAX_ALIAS_NODES` nodes."""
     try:
-        _check(yaml.parse(text, Loader=_EventLoader), name)
-    except yaml.YAMLError:
-        # libyaml reads YAML 1.1 and refuses some 1.2 the registry reader takes (``%YAML 1.2``):
-        # the reader's own parser then, slower, so no text escapes the check
+        # libyaml reads YAML 1.1 and stops at a 1.2 directive; the events are the same either way
+        _check(yaml.parse(_YAML_12.sub("%YAML 1.1", text, count=1), Loader=_EventLoader), name)
+    except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit (1,000), met while looking ahead
+            mark = getattr(exc, "problem_mark", None)
+            raise RegistryError([Problem(name, mark.line + 1 if mark else 1, _TOO_DEEP)]) from None
+        # libyaml refuses a little YAML the registry reader takes: the reader's own parser then,
+        # slower (as slow as the reader itself), so no text escapes the check
         try:
             _check(YAML(typ="rt").parse(text), name)
         except RuamelYAMLError:
@@ -60,23 +68,23 @@ def _check(events: Iterable, name: str) -> None:
     def refuse(event, message: str) -> None:
         raise RegistryError([Problem(name, event.start_mark.line + 1, message)])
 
-    for event in events:  # PyYAML's and ruamel's events have the same names and fields
-        kind = type(event).__name__
-        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+    for event in events:
+        kind = _KINDS.get(type(event))
+        if kind is _START:
             if len(open_nodes) >= MAX_DEPTH:
-                refuse(event, f"nested more than {MAX_DEPTH} levels deep; a registry needs about 6 "
-                              "(is a bracket or an indentation wrong?)")
+                refuse(event, _TOO_DEEP)
             open_nodes.append([event.anchor, 1, 0])
-        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+        elif kind is _SCALAR:
+            if event.anchor:
+                anchored[event.anchor] = (1, 0)
+            if open_nodes:
+                open_nodes[-1][1] += 1
+        elif kind is _END:
             anchor, nodes, levels = open_nodes.pop()
             if anchor:
                 anchored[anchor] = (nodes, levels + 1)
             add(nodes, levels + 1)
-        elif kind == "ScalarEvent":
-            if event.anchor:
-                anchored[event.anchor] = (1, 0)
-            add(1, 0)
-        elif kind == "AliasEvent":
+        elif kind is _ALIAS:
             nodes, levels = anchored.get(event.anchor, (1, 0))
             expanded += nodes
             if expanded > MAX_ALIAS_NODES:
@@ -85,3 +93,12 @@ def _check(events: Iterable, name: str) -> None:
             if len(open_nodes) + levels > MAX_DEPTH:
                 refuse(event, f"the alias *{event.anchor} nests more than {MAX_DEPTH} levels deep")
             add(nodes, levels)
+
+
+_START, _END, _SCALAR, _ALIAS = "start", "end", "scalar", "alias"
+# PyYAML's and ruamel's events: the same names and fields, different classes
+_KINDS = {cls: kind for module in (yaml.events, ruamel_events)
+          for names, kind in ((("MappingStartEvent", "SequenceStartEvent"), _START),
+                              (("MappingEndEvent", "SequenceEndEvent"), _END),
+                              (("ScalarEvent",), _SCALAR), (("AliasEvent",), _ALIAS))
+          for cls in (getattr(module, name) for name in names)}

@@ -67,7 +67,7 @@ def test_a_yaml_12_directive_does_not_get_the_laughs_past_the_check(tmp_path):
 @pytest.mark.parametrize("text, line", [
     ("claims: " + "[" * 300 + "]" * 300 + "\n", 1),
     ("document: {}\nclaims:\n" + "".join("  " * i + "- \n" for i in range(1, 200)), 66),
-    ("a: " + "[" * 100_000, 1),  # never closed: the depth is passed long before the syntax error
+    ("a: " + "[" * 1_000_000, 1),  # never closed: the depth is passed long before the syntax error
 ])
 def test_deep_nesting_is_refused_at_its_line(tmp_path, text, line):
     path = write(tmp_path, text)
