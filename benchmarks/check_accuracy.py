@@ -110,16 +110,98 @@ def print_summary(summary: dict, show_misses: bool) -> None:
             print(f"  {miss['file']}:{miss['id']}: expected {miss['expected']}, got {miss['got']}")
 
 
+def run_public(name: str, limit: int | None = None) -> dict:
+    """One public set: every row checked once (its page read as for the first time), scored."""
+    from benchmarks.public_sets import is_right, load_set
+
+    rows = load_set(name, limit)
+    confusion: Counter = Counter()
+    timings: list[float] = []
+    wrong_supported = []
+    predictions = {}
+    for row in rows:
+        clear_caches()
+        started = time.perf_counter()
+        result = check_claim(row.claim, row.text, published=row.published)
+        timings.append(time.perf_counter() - started)
+        verdict = result.verdict.value
+        predictions[row.id] = verdict
+        confusion[(row.label, verdict)] += 1
+        if verdict == "supported" and not is_right(row.label, verdict):
+            wrong_supported.append({"id": row.id, "label": row.label, "claim": row.claim,
+                                    "evidence": [e.text for e in result.evidence][:2]})
+    correct = sum(n for (label, verdict), n in confusion.items() if is_right(label, verdict))
+    said_supported = sum(n for (_, verdict), n in confusion.items() if verdict == "supported")
+    contradicted = sum(n for (label, _), n in confusion.items() if label == "contradicted")
+    ordered = sorted(timings)
+    return {
+        "set": name,
+        "rows": len(rows),
+        "correct": correct,
+        "accuracy": correct / len(rows) if rows else None,
+        "supported_answers": said_supported,
+        "wrong_supported": len(wrong_supported),
+        "wrong_supported_share": len(wrong_supported) / said_supported if said_supported else 0.0,
+        "contradicted_called_supported": confusion[("contradicted", "supported")],
+        "contradicted_called_supported_share": (
+            confusion[("contradicted", "supported")] / contradicted if contradicted else None),
+        "confusion": {f"{label}->{verdict}": n for (label, verdict), n in sorted(confusion.items())},
+        "time_per_check_ms": {
+            "median": 1000 * statistics.median(ordered),
+            "p95": 1000 * ordered[int(0.95 * (len(ordered) - 1))],
+            "max": 1000 * ordered[-1],
+        },
+        "wrong_supported_rows": wrong_supported,
+        "predictions": predictions,
+    }
+
+
+def print_public(summary: dict, show_wrong: int) -> None:
+    share = summary["contradicted_called_supported_share"]
+    print(f"== {summary['set']}: {summary['rows']} rows   accuracy {_pct(summary['accuracy'])} "
+          f"({summary['correct']}/{summary['rows']})   wrong 'supported' {summary['wrong_supported']} of "
+          f"{summary['supported_answers']} ({_pct(summary['wrong_supported_share'])})   "
+          f"contradicted called supported {summary['contradicted_called_supported']} ({_pct(share)})")
+    labels = sorted({key.split("->")[0] for key in summary["confusion"]})
+    print(f"   {'label / verdict':22}" + "".join(f"{v[:12]:>13}" for v in VERDICTS))
+    for label in labels:
+        print(f"   {label:22}" + "".join(f"{summary['confusion'].get(f'{label}->{v}', 0):>13}" for v in VERDICTS))
+    timing = summary["time_per_check_ms"]
+    print(f"   time per check: median {timing['median']:.1f} ms, 95th percentile {timing['p95']:.1f} ms, "
+          f"max {timing['max']:.1f} ms")
+    for row in summary["wrong_supported_rows"][:show_wrong]:
+        print(f"   wrong supported [{row['label']}] {row['id']}: {row['claim'][:160]}")
+        for passage in row["evidence"]:
+            print(f"        | {passage[:200]}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from benchmarks.public_sets import SETS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds over the set (the best is kept)")
+    parser.add_argument("--set", action="append", choices=("labelled", *SETS), dest="sets",
+                        help="a set to score (repeatable); default: the labelled cases and every public set")
+    parser.add_argument("--limit", type=int, help="only the first N rows of each public set")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds over the labelled cases (the best is kept)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--show-misses", action="store_true", help="list the cases with another verdict")
+    parser.add_argument("--show-misses", action="store_true", help="list the labelled cases with another verdict")
+    parser.add_argument("--show-wrong", type=int, default=5, metavar="N",
+                        help="print up to N wrong 'supported' answers per public set (default 5)")
     args = parser.parse_args(argv)
-    summary = run(max(1, args.rounds))
-    print_summary(summary, args.show_misses)
+    sets = args.sets or ["labelled", *SETS]
+    figures: dict = {}
+    if "labelled" in sets:
+        summary = run(max(1, args.rounds))
+        print("== labelled cases (tests/check_cases)")
+        print_summary(summary, args.show_misses)
+        figures = dict(summary)
+    public = [run_public(name, args.limit) for name in sets if name != "labelled"]
+    for summary in public:
+        print_public(summary, args.show_wrong)
+    if public:
+        figures["public"] = {summary["set"]: summary for summary in public}
     if args.json:
-        args.json.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
 
 

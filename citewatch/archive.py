@@ -689,6 +689,13 @@ class WarcArchive:
             row = session.get(CaptureRow, capture_id)
         return None if row is None else self._capture(row)
 
+    def capture_at(self, warc_file: str, offset: int) -> Capture | None:
+        """The capture whose record starts at ``offset`` of ``warc_file`` (a report's ``archive``)."""
+        with self._sessions() as session:
+            row = session.scalars(select(CaptureRow).where(CaptureRow.warc_file == warc_file,
+                                                           CaptureRow.offset == offset)).first()
+        return None if row is None else self._capture(row)
+
     def _latest_readable_row(self, session, url: str) -> CaptureRow | None:
         return session.scalars(
             select(CaptureRow).where(_matches(url), _readable_clause())

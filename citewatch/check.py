@@ -23,6 +23,8 @@ from functools import lru_cache
 
 from citewatch.compare import Relation
 from citewatch.context import (
+    GENERIC,
+    PEOPLE_GENERIC,
     FactContext,
     Occurrence,
     claim_contexts,
@@ -32,10 +34,13 @@ from citewatch.context import (
     subject_anchors,
     today_dates,
 )
-from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, moved
+from citewatch.facts import MONTHS, FoundFact, fact_label, found_facts, infer_facts, moved
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
+    CountFact,
+    DateFact,
+    Op,
     EntityFact,
     Evidence,
     Fact,
@@ -45,16 +50,18 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name
-from citewatch.normalize import normalize_quote_text, normalize_with_map
+from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
+from citewatch.wording import common_words, comparison_turned, negated_claim_word, same_language, hedges_added, is_negated, name_words, names_in, opposite_words, spelled_by_initials
 
 MAX_TEXT_CHARS = 5_000_000
+MONTH_PATTERN = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
 MAX_CANDIDATE_SENTENCES = 80
 
 SUPPORT_CONTEXT = 1.0
 CONTRADICT_CONTEXT = 1.5
 CONTRADICT_LOCAL = 1.0
-MAX_PASSAGE_SPREAD = 2  # facts found more than this many sentences apart do not make "supported"
+MAX_PASSAGE_SPREAD = 8  # facts found more than this many sentences apart do not make "supported"
 
 @dataclass
 class _Outcome:
@@ -76,13 +83,28 @@ def judge_value_fact(
 ) -> _Outcome:
     found_here = occurrences(context, sentences, claim_facts, published)
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
+    bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
+    if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
+        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup}
+        found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
     supporting = [
         o
         for o in found_here
         if o.relation is Relation.SUPPORTS
         and o.context >= support_needed
         and (o.local > 0 or o.alone or not context.total)
+        # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
+        and (not bound or not context.noun or o.alone or _same_noun(context.noun, o.found.noun))
     ]
+    if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
+        # a value of the sentence that counts the very thing the claim counts decides
+        measured = [o for o in found_here if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
+                    and o.sentence.index in {s.sentence.index for s in supporting} and not o.subgroup]
+        if measured:
+            best = measured[0]
+            outcome = _Outcome(context.fact, FactOutcome.CONTRADICTED, best, (best.found.start, best.found.end), best.sentence)
+            outcome.context = best.context
+            return outcome
     if supporting:
         best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
         outcome = _Outcome(context.fact, FactOutcome.FOUND, best, (best.found.start, best.found.end), best.sentence)
@@ -110,6 +132,12 @@ def judge_value_fact(
         outcome.context = best.context
         return outcome
     return _Outcome(context.fact, FactOutcome.MISSING)
+
+
+def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:
+    if not claim_noun or not source_noun:
+        return False
+    return bool({stem(w) for w in claim_noun.split()} & {stem(w) for w in source_noun.split()} - GENERIC)
 
 
 def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
@@ -164,15 +192,16 @@ def judge_quote(
 # --- verdict -----------------------------------------------------------------------------
 
 
-def _wording_coverage(
-    claim_text: str, sentences: list[Sentence], left_out: frozenset[str] = frozenset()
-) -> tuple[float, Sentence | None]:
-    """The share of the claim's words (names left out: they are judged as facts) found in the
-    best pair of neighbouring sentences."""
+def _claim_wording(claim_text: str, left_out: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The stems of the claim's words outside its figures, dates and quotes (names kept)."""
     value_spans = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
-    claim_stems = {
+    return frozenset(
         s for s, start, _ in stem_positions(claim_text) if not any(a <= start < b for a, b in value_spans)
-    } - left_out
+    ) - left_out - GENERIC - PEOPLE_GENERIC
+
+
+def _wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> tuple[float, Sentence | None]:
+    """The share of the claim's words found in the best pair of neighbouring sentences."""
     if not claim_stems:
         return 0.0, None
     best, best_sentence = 0.0, None
@@ -191,42 +220,228 @@ def _wording_coverage(
     return best, best_sentence
 
 
-def _verdict(outcomes: list[_Outcome], coverage: float) -> tuple[Verdict, list[str]]:
+DATE_BOUND = re.compile(
+    rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
+    re.IGNORECASE,
+)
+_DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*")
+_NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
+
+
+def _unread_values(claim_text: str, passage: str) -> list[str]:
+    """Figures of the claim that no reader took ("May 9" without a year, "3-2", "No. 12/4"), unless
+    the passage writes them the same way."""
+    read = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+    unread = []
+    for match in _DIGIT_TOKEN.finditer(claim_text):
+        if any(start <= match.start() < end for start, end in read) or _NAME_NUMBER.search(claim_text[: match.start()]):
+            continue
+        if not re.search(rf"(?<![\d.,]){re.escape(match.group())}(?![\d]|[.,]\d)", passage):
+            unread.append(match.group())
+    return unread
+
+
+DATELINE_WORDING = 0.75
+# Words that tie an event to the page's own time: only then does the page's date date the event.
+RELATIVE_TIME = re.compile(
+    r"\b(?:today|yesterday|tonight|this (?:week|month|year|morning|afternoon|evening)|earlier this \w+|"
+    r"(?:on|last|this) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|last (?:week|month|night))\b",
+    re.IGNORECASE,
+)
+
+
+def _year_from_dateline(outcome: _Outcome, published: str) -> bool:
+    """A year the page does not write but dates itself with: a press release of 9 December 2022
+    that says the State Department "today designated" X backs "in 2022" (never a day or a month,
+    never a contradiction, and only where the passage ties the event to the page's time)."""
+    fact = outcome.fact
+    return (
+        outcome.outcome is FactOutcome.MISSING
+        and isinstance(fact, DateFact)
+        and fact.precision == "year"
+        and fact.value == published[:4]
+    )
+
+
+def _value_stems(claim_text: str) -> frozenset[str]:
+    """Stems of the words inside the claim's figures, dates and quotes."""
+    return frozenset(
+        s for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact) for s in stems_of(f.text)
+    )
+
+
+def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
+    return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
+
+
+_COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.S\.|US|American)\s+", re.I)
+
+
+_SPACES_AND_HYPHENS = re.compile(r"[\s\-‐–]+")
+_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+
+
+def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
+    """Words of the claim's names that were found: those of the text found, all of the name's when
+    it was found under one of its registry aliases, and a country prefix the page leaves out
+    ("United States State Department" found as "State Department")."""
+    words: set[str] = set()
+    for o in outcomes:
+        if not isinstance(o.fact, EntityFact) or o.outcome is not FactOutcome.FOUND or not o.span:
+            continue
+        found = text[o.span[0] : o.span[1]]
+        words |= stems_of(found)
+        if any(stems_of(alias) <= stems_of(found) for alias in o.fact.aliases):
+            words |= stems_of(o.fact.name)
+        prefix = _COUNTRY_PREFIX.match(o.fact.name)
+        if prefix and stems_of(o.fact.name[prefix.end():]) <= stems_of(found):
+            words |= stems_of(prefix.group())
+    return frozenset(words)
+
+
+def _names_missing(claim_text: str, window: list[Sentence], found_names: frozenset[str] = frozenset()) -> list[str]:
+    """The claim's capitalised names (single words too: "Honolulu") that the passage lacks; the
+    words of names already found (under an alias, or in part: "State Department") are not asked again."""
+    wanted = names_in(claim_text) - _value_stems(claim_text) - found_names
+    if not wanted:
+        return []
+    text = " ".join(s.text for s in window)
+    present = stems_of(text) | names_in(text)
+    squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
+    missing = []
+    for word, word_stem in name_words(claim_text):
+        if word_stem in wanted - present and word not in missing and not find_name(word, text) \
+                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
+            if not (word.isupper() and spelled_by_initials(word, text)):
+                missing.append(word)
+    return missing
+
+
+def _word_with_stem(text: str, word_stem: str) -> str:
+    return next((w for w in WORD.findall(text) if stem(w) == word_stem), word_stem)
+
+
+def _opposite(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
+    """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
+    passage_stems = stems_of(passage)
+    pairs = opposite_words(claim_stems & common_words(claim_text), passage_stems & common_words(passage))
+    if pairs:
+        claim_word, passage_word = (_word_with_stem(text, word) for text, word in zip((claim_text, passage), pairs[0]))
+        return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
+    negated = negated_claim_word(claim_text, passage)
+    if negated:
+        return f"the passage negates “{negated}”"
+    if negation and is_negated(claim_text) != is_negated(passage):
+        side = "the claim" if is_negated(claim_text) else "the passage"
+        return f"only {side} is negated"
+    return None
+
+
+def _coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int]) -> float:
+    """The share of the claim's words in the sentences of its facts and their neighbours."""
+    if not claim_stems:
+        return 1.0
+    if not indexes:
+        return 0.0
+    stems: set[str] = set()
+    for sentence in sentences[max(0, min(indexes) - 1) : max(indexes) + 2]:
+        if not sentence.boilerplate:
+            stems |= stems_of(sentence.text)
+    return len(claim_stems & stems) / len(claim_stems)
+
+
+def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, list[str]]:
+    """The verdict from the key facts (numbers, dates, quotes) and how much of the claim's other
+    content (names included: they are anchors, never facts on their own) the passages cover."""
     notes: list[str] = []
-    if not outcomes:
-        notes.append("the claim states no number, date, name or quote: the verdict rests on its wording")
-        if coverage >= 0.8:
-            return Verdict.SUPPORTED, notes
-        if coverage >= 0.5:
-            return Verdict.PARTIALLY_SUPPORTED, notes
-        return Verdict.NOT_FOUND, notes
-    if any(o.outcome is FactOutcome.CONTRADICTED for o in outcomes):
+    key = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
+    if any(o.outcome is FactOutcome.CONTRADICTED for o in key):
         return Verdict.CONTRADICTED, notes
-    found = [o for o in outcomes if o.outcome is FactOutcome.FOUND]
-    core = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
-    core_found = [o for o in found if not isinstance(o.fact, EntityFact)]
-    if not found:
-        if any(o.partial for o in outcomes):
+    if not key and outcomes and wording.listed_names:
+        return _listed_names_verdict(outcomes, wording, notes)
+    if not key:
+        notes.append("the claim states no number, date or quote: the verdict rests on its wording")
+        if wording.opposite and wording.best_without_opposite >= WORDING_CONTRADICT:
+            notes.append(wording.opposite)
+            return Verdict.CONTRADICTED, notes
+        if wording.missing_names:
+            notes.append("not in the passage: " + ", ".join(wording.missing_names))
+        if wording.unread:
+            notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        if wording.turned:
+            notes.append(wording.turned)
+            return Verdict.CONTRADICTED, notes
+        if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread and not wording.date_bounds:
+            return Verdict.SUPPORTED, notes
+        if wording.best >= WORDING_PARTIAL:
             return Verdict.PARTIALLY_SUPPORTED, notes
         return Verdict.NOT_FOUND, notes
-    if len(found) == len(outcomes):
-        if not core:
-            if coverage >= 0.6:
-                return Verdict.SUPPORTED, notes
-            notes.append("the names are there, but not enough of the claim's wording around them")
+    found = [o for o in key if o.outcome is FactOutcome.FOUND]
+    if not found:
+        if any(o.partial for o in key):
             return Verdict.PARTIALLY_SUPPORTED, notes
-        indexes = [o.sentence.index for o in core_found if o.sentence is not None]
-        if indexes and max(indexes) - min(indexes) > MAX_PASSAGE_SPREAD:
-            notes.append("every fact is in the text, but in passages far apart: not one statement")
-            return Verdict.PARTIALLY_SUPPORTED, notes
-        return Verdict.SUPPORTED, notes
-    if core_found or coverage >= 0.5 or any(o.partial for o in outcomes):
+        return Verdict.NOT_FOUND, notes
+    if len(found) < len(key):
         return Verdict.PARTIALLY_SUPPORTED, notes
-    if _names_together(found):
-        notes.append("two or more of the claim's names stand together, but none of its figures, dates or quotes")
+    indexes = [o.sentence.index for o in found if o.sentence is not None]
+    if indexes and max(indexes) - min(indexes) > MAX_PASSAGE_SPREAD:
+        notes.append("every fact is in the text, but in passages far apart: not one statement")
         return Verdict.PARTIALLY_SUPPORTED, notes
-    notes.append("only a name of the claim was found, none of its figures, dates or quotes")
+    if wording.opposite_near:
+        notes.append(wording.opposite_near)
+        return Verdict.CONTRADICTED, notes
+    if wording.unread:
+        notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    if wording.date_bounds:
+        notes.append(", ".join(f"“{bound}”" for bound in wording.date_bounds) + ": a bound, not a date; not checked")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    if (wording.near < SUPPORT_COVERAGE and wording.judged) or wording.missing_names:
+        missing = f" (not on the page: {', '.join(wording.missing_names)})" if wording.missing_names else ""
+        notes.append(f"the figures are there, but only {wording.near:.0%} of what the claim says about them{missing}")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    return Verdict.SUPPORTED, notes
+
+
+def _listed_names_verdict(outcomes: list[_Outcome], wording: "_Wording", notes: list[str]) -> tuple[Verdict, list[str]]:
+    """A registry that lists only names as a claim's facts has made them what there is to check:
+    all found and most of the wording around them is "supported"; some, or one with enough wording,
+    "partially supported"."""
+    found = [o for o in outcomes if o.outcome is FactOutcome.FOUND]
+    if found and len(found) == len(outcomes):
+        if wording.best >= LISTED_NAMES_WORDING:
+            return Verdict.SUPPORTED, notes
+        notes.append("the names are there, but not enough of the claim's wording around them")
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    if found and (wording.best >= WORDING_PARTIAL or _names_together(found)):
+        return Verdict.PARTIALLY_SUPPORTED, notes
+    notes.append("only a name of the claim was found, with too little of its wording")
     return Verdict.NOT_FOUND, notes
+
+
+LISTED_NAMES_WORDING = 0.6
+SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
+WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
+WORDING_PARTIAL = 0.5
+MIN_JUDGED_WORDS = 3  # fewer of the claim's own words: its facts' context rules have judged them already
+WORDING_CONTRADICT = 0.75  # a passage this close to the claim that negates it or says the opposite
+
+
+@dataclass
+class _Wording:
+    """How much of the claim's wording (its words outside its figures, names included) the text has."""
+
+    best: float = 0.0  # in the best pair of neighbouring sentences
+    near: float = 0.0  # around the sentences where its key facts were found
+    missing_names: list[str] = field(default_factory=list)
+    opposite: str | None = None  # the best passage negates the claim or says the opposite
+    best_without_opposite: float = 0.0  # ``best`` not counting the claim's words the passage turns around
+    opposite_near: str | None = None  # the same, in the passages of the claim's facts
+    unread: list[str] = field(default_factory=list)  # values of the claim no reader could read, not in the passage
+    date_bounds: list[str] = field(default_factory=list)  # "before March 22", "after 1981"
+    judged: bool = True  # enough words, in the claim's language, for ``near`` to mean something
+    listed_names: bool = False  # the registry listed the claim's facts, and they are names only
+    turned: str | None = None  # the passage compares the same two things the other way round
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -331,6 +546,7 @@ def check_claim(
     if published is not None and not PARTIAL_DATE.match(published):
         notes.append(f"the publication date {published!r} is not YYYY[-MM[-DD]] and was not used")
         published = None
+    inferred = facts is None
     facts = list(infer_facts(claim_text) if facts is None else facts)
     contexts = claim_contexts(claim_text, facts, subject)
     sentences = split_sentences(text)
@@ -356,11 +572,68 @@ def check_claim(
             outcomes.append(judge_value_fact(context, read, facts, published))
         notes.extend(outcomes[-1].notes)
 
-    entity_stems = contexts[0].entity_stems if contexts else frozenset()
-    entity_stems |= stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
-    coverage, best_sentence = _wording_coverage(claim_text, candidates, entity_stems)
-    verdict, verdict_notes = _verdict(outcomes, coverage)
+    label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
+    claim_stems = _claim_wording(claim_text, label_stems)
+    coverage, best_sentence = _wording_coverage(claim_stems, candidates)
+    if published and best_sentence is not None and coverage >= DATELINE_WORDING:
+        for outcome in outcomes:
+            if _year_from_dateline(outcome, published) and RELATIVE_TIME.search(best_sentence.text):
+                outcome.outcome, outcome.sentence, outcome.context = FactOutcome.FOUND, best_sentence, 1.0
+                notes.append(f"the year {published[:4]} is the page's own date: the page reports the event that year")
+    key_sentences = [
+        o.sentence.index for o in outcomes
+        if o.sentence is not None and o.outcome is FactOutcome.FOUND and not isinstance(o.fact, EntityFact)
+    ]
+    if key_sentences:
+        window = _window(sentences, min(key_sentences) - 1, max(key_sentences) + 1)
+    elif best_sentence is not None:
+        window = _window(sentences, best_sentence.index - 1, best_sentence.index)
+    else:
+        window = []
+    wording = _Wording(
+        best=coverage,
+        near=_coverage_near(claim_stems, sentences, key_sentences),
+        missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
+        + _names_missing(
+            claim_text,
+            window if not key_sentences else [s for s in sentences if not s.boilerplate],
+            _found_name_words(outcomes, text),
+        ),
+    )
+    window_text = " ".join(s.text for s in window)
+    wording.judged = (
+        inferred  # a registry that lists the claim's facts has said what there is to check
+        and len(claim_stems) >= MIN_JUDGED_WORDS
+        and not generic_row_label(claim_text)
+        and same_language(claim_text, window_text)
+    )
+    if not inferred:
+        wording.missing_names = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
+        wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
+    if inferred:
+        wording.unread = _unread_values(claim_text, " ".join(s.text for s in window))
+        wording.date_bounds = [m.group().strip() for m in DATE_BOUND.finditer(claim_text)]
+    if best_sentence is not None and not key_sentences:
+        pair = " ".join(s.text for s in _window(sentences, best_sentence.index - 1, best_sentence.index))
+        if comparison_turned(claim_text, pair):
+            wording.turned = "the passage compares the same things the other way round"
+        wording.opposite = _opposite(claim_text, claim_stems, best_sentence.text)
+        turned = {word for word, _ in opposite_words(claim_stems & common_words(claim_text),
+                                                     stems_of(best_sentence.text) & common_words(best_sentence.text))}
+        turned |= {stem(w) for w in [negated_claim_word(claim_text, best_sentence.text)] if w}
+        if claim_stems - turned:
+            wording.best_without_opposite = _wording_coverage(claim_stems - turned, [best_sentence])[0]
+    for index in sorted(set(key_sentences)):
+        wording.opposite_near = wording.opposite_near or _opposite(claim_text, claim_stems, sentences[index].text, negation=False)
+    verdict, verdict_notes = _verdict(outcomes, wording)
+    if verdict is Verdict.SUPPORTED:
+        deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
+        hedges = hedges_added(claim_text, " ".join(s.text for s in deciding))
+        if hedges:
+            verdict = Verdict.PARTIALLY_SUPPORTED
+            verdict_notes.append("the source hedges (" + ", ".join(f"“{h}”" for h in hedges) + "): at most partially supported")
     if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
+        entity_stems = (contexts[0].entity_stems if contexts else frozenset()) | label_stems
         item, sentence = _list_item_stated(claim_text, candidates, entity_stems, subject)
         if sentence is not None:
             verdict, best_sentence = Verdict.PARTIALLY_SUPPORTED, sentence

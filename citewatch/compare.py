@@ -15,6 +15,11 @@ from enum import Enum
 from citewatch.models import CountFact, DateFact, Fact, Op, RangeFact
 
 APPROX_MARGIN = 0.1  # "about 70" is 63–77
+APPROX_MINUTES = 15  # "about 10:41 a.m." is 10:26–10:56
+# One unit in another, for units a claim and its source write differently ("24 months", "two years").
+IN_OTHER_UNIT = {("years", "months"): 12, ("decades", "years"): 10, ("centuries", "years"): 100,
+                 ("weeks", "days"): 7, ("days", "hours"): 24, ("hours", "minutes"): 60, ("minutes", "seconds"): 60,
+                 ("t", "kg"): 1000, ("kg", "g"): 1000}
 
 
 class Relation(str, Enum):
@@ -23,7 +28,7 @@ class Relation(str, Enum):
     NEUTRAL = "neutral"
 
 
-def interval(value: float, op: Op) -> tuple[float, float, bool, bool]:
+def interval(value: float, op: Op, unit: str | None = None) -> tuple[float, float, bool, bool]:
     """(low, high, low_open, high_open) of the values a qualified number allows."""
     if op is Op.GT:
         return value, math.inf, True, True
@@ -34,7 +39,7 @@ def interval(value: float, op: Op) -> tuple[float, float, bool, bool]:
     if op is Op.LE:
         return 0.0, value, False, False
     if op is Op.APPROX:
-        margin = max(1.0, abs(value) * APPROX_MARGIN)
+        margin = APPROX_MINUTES if unit == "time of day" else max(1.0, abs(value) * APPROX_MARGIN)
         return value - margin, value + margin, False, False
     return value, value, False, False
 
@@ -59,10 +64,26 @@ def _disjoint(a, b) -> bool:
     return False
 
 
+def in_unit(fact: CountFact, unit: str | None) -> CountFact | None:
+    """``fact`` written in ``unit`` ("two years" in months is 24), or None when the units do not convert."""
+    if (fact.unit or None) == (unit or None):
+        return fact
+    if (fact.unit, unit) in IN_OTHER_UNIT:
+        return fact.model_copy(update={"value": fact.value * IN_OTHER_UNIT[(fact.unit, unit)], "unit": unit})
+    if (unit, fact.unit) in IN_OTHER_UNIT:
+        return fact.model_copy(update={"value": fact.value / IN_OTHER_UNIT[(unit, fact.unit)], "unit": unit})
+    return None
+
+
 def compare_counts(claim: CountFact, source: CountFact) -> Relation:
-    if (claim.unit or None) != (source.unit or None):
+    if claim.unit == "age" and source.unit is None:  # "Heather Grant, 33," is her age: it may support
+        same = compare_counts(claim.model_copy(update={"unit": None}), source)
+        return same if same is Relation.SUPPORTS else Relation.NEUTRAL
+    converted = in_unit(claim, source.unit)
+    if converted is None:
         return Relation.NEUTRAL
-    claimed, stated = interval(claim.value, claim.op), interval(source.value, source.op)
+    claim = converted
+    claimed, stated = interval(claim.value, claim.op, claim.unit), interval(source.value, source.op, source.unit)
     if _inside(stated, claimed):
         return Relation.SUPPORTS
     if _disjoint(stated, claimed):

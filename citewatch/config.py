@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     confirm_dead_failures: int = 3
     confirm_dead_days: float = 3.0
 
+    # alerts and the review desk
+    notify: str | None = None  # Apprise URLs, separated by spaces or commas (see citewatch.alerts)
+    desk_url: str = "http://127.0.0.1:8800"  # where alerts link to
+
     @property
     def wayback_enabled(self) -> bool:
         return self.wayback_url.strip().lower() not in ("off", "", "none", "0")

@@ -99,7 +99,9 @@ def create_tables(engine: Engine) -> None:
 def open_database(url: str) -> tuple[Engine, sessionmaker]:
     """An engine with every citewatch table created, and a session factory bound to it."""
     # Importing the modules that declare tables registers them on Base.metadata.
+    import citewatch.accounts  # noqa: F401
     import citewatch.archive  # noqa: F401
+    import citewatch.audit  # noqa: F401
     try:
         import citewatch.history  # noqa: F401
     except ImportError:  # pragma: no cover - history lands with the verification runs

@@ -56,7 +56,16 @@ UNITS = {
     "year": "years", "years": "years", "yr": "years", "yrs": "years", "month": "months",
     "months": "months", "week": "weeks", "weeks": "weeks", "day": "days", "days": "days",
     "hour": "hours", "hours": "hours", "percent": "%", "per cent": "%", "%": "%",
-    "km": "km", "kilometres": "km", "kilometers": "km", "manat": "manat", "dollars": "USD",
+    "km": "km", "cm": "cm", "mm": "mm", "kilometres": "km", "kilometers": "km", "manat": "manat", "dollars": "USD",
+    "minute": "minutes", "minutes": "minutes", "mins": "minutes", "seconds": "seconds",
+    "decade": "decades", "decades": "decades", "century": "centuries", "centuries": "centuries",
+    "kg": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg", "kilogrammes": "kg",
+    "grams": "g", "gram": "g", "tonnes": "t", "tons": "t", "tonne": "t", "ton": "t",
+    "lb": "lb", "lbs": "lb", "miles": "miles", "mile": "miles", "metres": "m", "meters": "m", "metre": "m",
+    "meter": "m", "feet": "ft", "foot": "ft", "ft": "ft", "inches": "in", "acres": "acres", "hectares": "ha",
+    "mph": "mph", "calories": "kcal", "kcal": "kcal", "euros": "EUR", "euro": "EUR", "yen": "JPY",
+    "dollar": "USD", "usd": "USD", "eur": "EUR", "gbp": "GBP", "jpy": "JPY", "rupees": "INR", "pesos": "pesos",
+    "degrees": "°", "points": "points", "percentage": "points",
     "лет": "years", "года": "years", "год": "years", "годам": "years", "месяцев": "months",
     "il": "years", "ilə": "years", "ildən": "years", "ilədək": "years", "illik": "years",
 }
@@ -105,12 +114,11 @@ _QUALIFIER_NEGATIONS = re.compile(r"\b(?:no|not) (?:fewer|less|more)\s+than\s*$|
 # Words before a number that make it a label, not a quantity ("Article 214", "No. 12").
 _LABEL_BEFORE = re.compile(
     r"(?:\b(?:no|nos|article|art|issue|vol|volume|page|pp?|chapter|section|paragraph|para|case|"
-    r"number|item|id|tel|phone|fax|room|part|clause|resolution|law|decree|aged|age|статья|статьи|maddə)\.?|[#№§$€£/])\s*$|:$",
+    r"number|item|id|tel|phone|fax|room|part|clause|resolution|law|decree|статья|статьи|maddə)\.?|[#№§$€£/])\s*$|:$",
     re.IGNORECASE,
 )
 _LABEL_AFTER = re.compile(
-    r"^(?:[/:]\d|\.\d|[-‐](?!(?:dən|dan|ndən|ndan|da|də|nda|ndə|ə|a|yə|ya|ci|cü|cu|cı|i|ı|u|ü)\b)\w"
-    r"|st\b|nd\b|rd\b|th\b|°|\s*(?:am|pm|a\.m\.|p\.m\.)\b)",
+    r"^(?:[/:]\d|\.\d|[-‐]\d|st\b|nd\b|rd\b|th\b|\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w))",
     re.I,
 )  # "18-page", "47347/18", "10:30" — but Azerbaijani "70-dən çox" is a number with a case ending
 
@@ -170,6 +178,11 @@ def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
     return op, qualifier_start
 
 
+_PER_CENT = re.compile(r"\s?(?:per\s?cent|percent|pct)\b", re.I)
+_APPOSITIVE_AGE = re.compile(r"[A-Z][\w'’.-]+,\s$")  # "Heather Grant, 33, of Christiana"
+_AGED = re.compile(r"(?:\baged?|\bage of)\s+$", re.I)
+_YEAR_OLD = re.compile(r"^[\s-]+years?[\s-]+old\b|^[\s-]+year[\s-]old\b", re.I)
+_DEGREES = re.compile(r"\s?(?:°|º|degrees?\s)\s?([CF])?\b", re.I)
 _OF_THEM = re.compile(r"^\s+of\s+(?:them|whom)\s+(?=\w)", re.I)
 _WORDS_AFTER = re.compile(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)")
 _TWO_WORDS_AFTER = re.compile(r"^[\s-]*([^\W\d_]+)[\s-]+([^\W\d_]+)")
@@ -180,6 +193,14 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     rest = text[end : end + 60]
     if rest.startswith("%"):
         return "%", None, end + 1
+    per_cent = _PER_CENT.match(rest)
+    if per_cent:
+        return "%", None, end + per_cent.end()
+    if rest.startswith((" %", "\u00a0%")):
+        return "%", None, end + 2
+    degrees = _DEGREES.match(rest)
+    if degrees:
+        return "°" + (degrees.group(1) or "").upper(), None, end + degrees.end()
     of_them = _OF_THEM.match(rest)
     if of_them:  # "two of them police officers": the group is named after "of them"
         _, noun, _ = _unit_after(text, end + of_them.end() - 1)
@@ -224,10 +245,11 @@ def _word_number_ok(match_text: str, following: str) -> bool:
     """ "one" is a count only in "one was killed", "one officer died"; never in "one of the"."""
     word = match_text.lower()
     if word == "one":
-        return bool(_ONE_COUNTS.match(following))
+        return bool(_ONE_COUNTS.match(following) or _ONE_UNIT.match(following))
     return word not in ("zero", "hundred", "thousand", "million")
 
 
+_ONE_UNIT = re.compile(r"^[-\s](?:year|month|week|day|hour|minute|decade|century)\b", re.I)  # "one-year"
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _YEAR_WORD_AFTER = re.compile(r"^[\s-]*(?:года|году|год|г\.|-?ci\b|-?cü\b|-?cu\b|-?cı\b|il)", re.I)
 
@@ -255,7 +277,7 @@ DATE_PATTERNS = (
     ("ymd", re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("dmy_numeric", re.compile(rf"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]{_YEAR}\b")),
     ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH},?\s+{_YEAR}\b", re.I)),
-    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2},?\s+{_YEAR}\b", re.I)),
+    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\s?,?\s+{_YEAR}\b", re.I)),
     ("my", re.compile(rf"\b{MONTH},?\s+(?:of\s+)?{_YEAR}\b", re.I)),
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
     (  # "2015-ci il noyabrın 26-da"
@@ -266,7 +288,8 @@ DATE_PATTERNS = (
     ("md", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\b(?!,?\s+\d)", re.I)),
 )
 YEAR_RANGE = re.compile(r"\b(?P<y1>1[89]\d{2}|20\d{2})\s*[–—-]\s*(?P<y2>(?:1[89]|20)?\d{2})\b(?![-–.,]?\d)")
-YEAR_ALONE = re.compile(r"(?<![\d.,/#№$-])\b(?P<year>1[89]\d{2}|20\d{2})\b(?![\d/]|[.,]\d|-\d|s\b|'s\b)")
+YEAR_ALONE = re.compile(r"(?<![\d.,/#№$-])\b(?P<year>1[89]\d{2}|20\d{2})\b(?![\d/]|[.,]\d|-\d|s\b)")
+EARLY_YEAR = re.compile(r"\b(?:in|since|until|from|by|year|c\.|circa)\s+(?P<year>1[0-7]\d{2})\b(?![\d/]|[.,]\d)", re.I)
 
 
 def _month_number(token: str) -> int | None:
@@ -525,6 +548,11 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         unit, noun, unit_end = _unit_after(text, end)
         if match.group("digits") and not multiplier and _is_year(value, text, start, end, noun, unit):
             continue
+        appositive = _APPOSITIVE_AGE.search(text[max(0, start - 30) : start]) and text[end : end + 1] == "," and value < 120
+        if _AGED.search(text[max(0, start - 12) : start]) or _YEAR_OLD.match(text[end : end + 12]) or appositive:
+            unit, noun = "age", None  # "aged 75", "a 15-year-old": an age, never a count of people
+            old = _YEAR_OLD.match(text[end : end + 12])
+            unit_end = end + old.end() if old else end
         qualifier_start = start
         if op is Op.EQ:
             op, qualifier_start = _qualifier_before(text, start)
@@ -541,6 +569,202 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
                 noun=noun,
             )
         )
+    return found
+
+
+
+# --- money, times of day, ordinals, shares ---------------------------------------------
+# Written by hand: price-parser reads one price string, not the prices inside running text, and
+# quantulum3 (tried) reads "$59 million" but also turns "Route 29" or "No. 5" into quantities,
+# at ~20x the cost. Each reading below is a CountFact whose unit says what it measures.
+
+CURRENCY_SIGNS = {"$": "USD", "us$": "USD", "u.s.$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
+                  "gbp": "GBP", "¥": "JPY", "jpy": "JPY", "₹": "INR", "inr": "INR", "a$": "AUD", "aud": "AUD",
+                  "c$": "CAD", "cad": "CAD", "j$": "JMD", "jmd": "JMD", "tt$": "TTD", "ttd": "TTD", "nz$": "NZD",
+                  "hk$": "HKD", "rs": "INR", "rs.": "INR", "₦": "NGN", "chf": "CHF", "azn": "AZN", "₼": "AZN"}
+CURRENCY_WORDS = {"dollars": "USD", "dollar": "USD", "euros": "EUR", "euro": "EUR", "yen": "JPY", "rupees": "INR",
+                  "manat": "manat", "usd": "USD", "eur": "EUR", "gbp": "GBP", "sterling": "GBP"}
+_MAGNITUDE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "billion": 1e9,
+              "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
+_MONEY_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MAGNITUDE_RE = r"(?:\s?(?P<mag>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)(?![\w$€£]))?"
+MONEY_BEFORE = re.compile(
+    r"(?<![\w$])(?P<cur>US\$|U\.S\.\s?\$|A\$|C\$|J\$|TT\$|NZ\$|HK\$|\$|€|£|¥|₹|₦|₼|(?:USD|EUR|GBP|JPY|CAD|AUD|JMD|"
+    rf"TTD|INR|CHF|AZN|Rs\.?)\s?)\s?(?P<num>{_MONEY_NUMBER}|{_WORD_NUMBER}){_MAGNITUDE_RE}",
+    re.I,
+)
+MONEY_AFTER = re.compile(
+    rf"(?<![\w.,$€£])(?P<num>{_MONEY_NUMBER}|{_WORD_NUMBER}){_MAGNITUDE_RE}\s+(?:of\s+)?"
+    r"(?P<cur>dollars|dollar|euros|euro|yen|rupees|USD|EUR|GBP|sterling)\b",
+    re.I,
+)
+TIME_OF_DAY = re.compile(
+    r"(?<![\w:.,])(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s?(?P<ampm>a\.\s?m\.?|p\.\s?m\.?|am\b|pm\b)"
+    r"|(?<![\w:.,])(?P<h24>[01]\d|2[0-3]):?(?P<m24>[0-5]\d)\s?(?:hrs|hours|h)\b"
+    r"|(?<![\w:.,/])(?P<hc>[01]?\d|2[0-3]):(?P<mc>[0-5]\d)(?![\d:])",
+    re.I,
+)
+ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+                 "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+                 "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+                 "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100}
+# "first" and "last" say too little on their own ("the first time"): an ordinal only before these
+_FIRST_BEFORE = r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg))"
+ORDINAL = re.compile(
+    r"(?<![\w.,/-])(?P<digits>\d{1,4})(?:st|nd|rd|th)\b"
+    r"|\b(?:No\.|no\.|number)\s?(?P<rank>\d{1,3})\b(?!\s?[/-]\d)"
+    rf"|\b(?P<word>{'|'.join(ORDINAL_WORDS)})\b(?![\s-]+(?:hand|of\s+all|person|thought))"
+    rf"|\b(?P<first>first){_FIRST_BEFORE}",
+    re.I,
+)
+SHARE_WORDS = {"half": 50.0, "one half": 50.0, "a third": 100 / 3, "one third": 100 / 3, "two thirds": 200 / 3,
+               "two-thirds": 200 / 3, "a quarter": 25.0, "one quarter": 25.0, "three quarters": 75.0,
+               "three-quarters": 75.0, "one-third": 100 / 3, "a fifth": 20.0, "one fifth": 20.0, "a tenth": 10.0}
+SHARE = re.compile(
+    rf"\b(?P<share>{'|'.join(sorted(SHARE_WORDS, key=len, reverse=True))})\s+(?:of|the)\b"
+    rf"|\b(?P<num>{_NUMBER_WORD}|\d+)\s+(?:in|out\s+of)\s+(?P<den>{_NUMBER_WORD}|\d+)\b(?!\s*(?:years|days|months))",
+    re.I,
+)
+_DOZENS = re.compile(rf"\b(?P<n>{_NUMBER_WORD}|\d+)\s+dozen\b", re.I)
+
+
+def _money_value(number: str, magnitude: str | None) -> float | None:
+    value = number_value(number)
+    if value is None:
+        return None
+    if magnitude:
+        value = round(value * _MAGNITUDE[magnitude.lower()], 6)
+    return value
+
+
+def _find_money(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    if not _MONEY_HINT.search(text):
+        return found
+    for pattern, currencies in ((MONEY_BEFORE, CURRENCY_SIGNS), (MONEY_AFTER, CURRENCY_WORDS)):
+        for match in pattern.finditer(text):
+            if _overlaps(match.start(), match.end(), taken):
+                continue
+            currency = currencies.get(_SPACES.sub("", match.group("cur").lower()))
+            value = _money_value(match.group("num"), match.group("mag"))
+            if value is None or currency is None:
+                continue
+            op, qualifier_start = _qualifier_before(text, match.start())
+            end = match.end()
+            for after, after_op in _AFTER_QUALIFIERS:
+                tail = after.match(text[end:])
+                if tail and op is Op.EQ:
+                    op, end = after_op, end + tail.end()
+            taken.append((qualifier_start, end))
+            found.append(FoundFact(CountFact(value=value, op=op, unit=currency), qualifier_start, end,
+                                   text[qualifier_start:end]))
+    return found
+
+
+_MONEY_HINT = re.compile(r"[$€£¥₹₦₼]|\b(?:dollars?|euros?|yen|rupees|manat|sterling|USD|EUR|GBP|JPY|CAD|AUD|JMD|TTD|INR|CHF|AZN|Rs)\b", re.I)
+
+
+def _find_times(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    if ":" not in text and not _TIME_HINT.search(text):
+        return found
+    for match in TIME_OF_DAY.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        if match.group("ampm"):
+            hour, minute = int(match.group("h")), int(match.group("m") or 0)
+            if hour > 12:
+                continue
+            hour = hour % 12 + (12 if match.group("ampm").lower().startswith("p") else 0)
+        elif match.group("h24"):
+            hour, minute = int(match.group("h24")), int(match.group("m24"))
+        else:
+            hour, minute = int(match.group("hc")), int(match.group("mc"))
+        op, qualifier_start = _qualifier_before(text, match.start())
+        taken.append((qualifier_start, match.end()))
+        found.append(FoundFact(CountFact(value=hour * 60 + minute, op=op, unit="time of day"), qualifier_start,
+                               match.end(), text[qualifier_start : match.end()]))
+    return found
+
+
+_TIME_HINT = re.compile(r"\d\s?(?:a\.?\s?m|p\.?\s?m|hrs|hours|h)\b", re.I)
+
+
+def _find_ordinals(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    for match in ORDINAL.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        if match.group("digits"):
+            value = float(match.group("digits"))
+        elif match.group("rank"):
+            value = float(match.group("rank"))
+        elif match.group("word"):
+            value = float(ORDINAL_WORDS[match.group("word").lower()])
+        else:
+            value = 1.0
+        taken.append((match.start(), match.end()))
+        _, noun, _ = _unit_after(text, match.end())
+        found.append(FoundFact(CountFact(value=value, unit="rank"), match.start(), match.end(), match.group(),
+                               noun=noun))
+    return found
+
+
+def _find_shares(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    for match in SHARE.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        if match.group("share"):
+            value = SHARE_WORDS[_SPACES.sub(" ", match.group("share").lower())]
+            end = match.end("share")
+        else:
+            numerator, denominator = number_value(match.group("num")), number_value(match.group("den"))
+            if not numerator or not denominator or numerator >= denominator or denominator > 1000:
+                continue
+            value, end = 100 * numerator / denominator, match.end()
+        exact = abs(value - round(value)) < 1e-9
+        op, qualifier_start = _qualifier_before(text, match.start())
+        if op is Op.EQ and not exact:
+            op = Op.APPROX
+        taken.append((qualifier_start, end))
+        found.append(FoundFact(CountFact(value=round(value, 2), op=op, unit="%"), qualifier_start, end,
+                               text[qualifier_start:end]))
+    return found
+
+
+RATING = re.compile(r"(?<![\w.,/])(?P<score>\d{1,3}(?:\.\d+)?)\s?/\s?(?P<scale>5|10|20|100)\b(?![.,/]\d)")
+
+
+def _find_ratings(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    """ "4.7/10", "92/100": a score on a scale, compared only with scores on the same scale."""
+    found: list[FoundFact] = []
+    if "/" not in text:
+        return found
+    for match in RATING.finditer(text):
+        score, scale = float(match.group("score")), match.group("scale")
+        if score > float(scale) or _overlaps(match.start(), match.end(), taken):
+            continue
+        op, qualifier_start = _qualifier_before(text, match.start())
+        taken.append((qualifier_start, match.end()))
+        found.append(FoundFact(CountFact(value=score, op=op, unit=f"/{scale}"), qualifier_start, match.end(),
+                               text[qualifier_start : match.end()]))
+    return found
+
+
+def _find_dozens(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    if "dozen" not in text.lower():
+        return found
+    for match in _DOZENS.finditer(text):
+        value = number_value(match.group("n"))
+        if value is None or _overlaps(match.start(), match.end(), taken):
+            continue
+        op, qualifier_start = _qualifier_before(text, match.start())
+        unit, noun, unit_end = _unit_after(text, match.end())
+        taken.append((qualifier_start, match.end()))
+        found.append(FoundFact(CountFact(value=12 * value, op=op, unit=unit), qualifier_start, max(match.end(), unit_end),
+                               text[qualifier_start : max(match.end(), unit_end)], noun=noun))
     return found
 
 
@@ -689,6 +913,7 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     taken: list[tuple[int, int]] = []
     quotes = _find_quotes(text)
     dates = _find_dates(text, taken, default_year, vocabulary)
+    values = _find_money(text, taken) + _find_times(text, taken) + _find_ratings(text, taken)
     ranges = _find_ranges(text, taken, vocabulary)
     for match in _matches_at(YEAR_ALONE, text, vocabulary.digits):  # a year starts a run of digits
         if _overlaps(match.start(), match.end(), taken):
@@ -700,7 +925,13 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
             continue
         taken.append((match.start(), match.end()))
         dates.append(FoundFact(DateFact(value=match.group("year")), match.start(), match.end(), match.group()))
-    counts = _find_counts(text, taken, vocabulary)
+    for match in EARLY_YEAR.finditer(text):
+        if not _overlaps(match.start("year"), match.end("year"), taken):
+            taken.append((match.start("year"), match.end("year")))
+            dates.append(FoundFact(DateFact(value=match.group("year")), match.start("year"), match.end("year"),
+                                   match.group("year")))
+    values += _find_ordinals(text, taken) + _find_shares(text, taken) + _find_dozens(text, taken)
+    counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
     facts = quotes + dates + ranges + counts + entities
     for found in facts:

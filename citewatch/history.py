@@ -21,7 +21,8 @@ The confirmed-dead rule (as Wikipedia's link-rescue bot): a source is confirmed 
 ``confirm_dead_failures`` failed checks in a row spread over at least ``confirm_dead_days`` days.
 A check in an offline run changes nothing. A readable check resets the count. A source that is
 refused (``blocked``, ``forbidden_address``) is counted as failing but never confirmed dead: the
-page may well exist. History is kept per document and URL.
+page may well exist; nor is one an editor marked "not dead" (:func:`mark_not_dead`, a false
+alarm) until the mark is cleared. History is kept per document and URL.
 """
 
 from __future__ import annotations
@@ -137,6 +138,22 @@ class SourceStateRow(Base):
     last_status: Mapped[str] = mapped_column(String(40))
     last_checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NotDeadRow(Base):
+    """An editor's "this source is not dead" (a false alarm): while it stands, the confirmed-dead
+    rule never confirms the URL dead for the document; failed checks are still counted."""
+
+    __tablename__ = "history_not_dead"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cleared_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 # --- the failure-history rule (pure) -------------------------------------------------------
@@ -306,10 +323,13 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
             raise StateError(f"run {run.run_id!r} was already recorded; give each run its own id")
         previous = _comparison_base(session, run.document_id)
         rows = _load_states(session, run.document_id)
+        not_dead = _not_dead_urls(session, run.document_id)
         history: dict[str, SourceHistory] = {}
         for url, source in run.sources_by_url().items():
             before = _history_of(rows[url]) if url in rows else None
             history[url] = next_history(before, source.status, run.offline, now, rule)
+            if url in not_dead:  # a human said it is a false alarm
+                history[url] = history[url].model_copy(update={"confirmed_dead": False})
         _save_states(session, run.document_id, history)
         stored = _with_history(run, history)
         _store_texts(session, stored)
@@ -318,6 +338,50 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
         if before_commit is not None:
             before_commit(recorded)
     return recorded
+
+
+# --- false alarms ("this source is not dead") ------------------------------------------------
+
+
+def _active_not_dead(session: Session, document_id: str, url: str | None = None):
+    query = select(NotDeadRow).where(NotDeadRow.document_id == document_id, NotDeadRow.cleared_at.is_(None))
+    if url is not None:
+        query = query.where(NotDeadRow.url == url)
+    return session.scalars(query.order_by(NotDeadRow.created_at, NotDeadRow.id)).all()
+
+
+def _not_dead_urls(session: Session, document_id: str) -> set[str]:
+    return {row.url for row in _active_not_dead(session, document_id)}
+
+
+def mark_not_dead(session_factory: sessionmaker, document_id: str, url: str, reason: str, who: str,
+                  now: datetime) -> None:
+    """Record that the source is not dead (a false alarm) and take back its confirmed-dead state
+    at once; it stays unconfirmed at every later run until :func:`clear_not_dead`."""
+    with session_factory.begin() as session:
+        _lock_document(session, document_id, f"not-dead:{now.isoformat()}", now)  # not during a run's recording
+        for old in _active_not_dead(session, document_id, url):
+            old.cleared_at, old.cleared_by = now, who
+        session.add(NotDeadRow(document_id=document_id, url=url, reason=reason, who=who, created_at=now))
+        state = session.get(SourceStateRow, (document_id, url))
+        if state is not None:
+            state.confirmed_dead = False
+
+
+def clear_not_dead(session_factory: sessionmaker, document_id: str, url: str, who: str, now: datetime) -> bool:
+    """Let the confirmed-dead rule judge the source again from its next run; False if unmarked."""
+    with session_factory.begin() as session:
+        rows = _active_not_dead(session, document_id, url)
+        for row in rows:
+            row.cleared_at, row.cleared_by = now, who
+        return bool(rows)
+
+
+def not_dead_marks(session_factory: sessionmaker, document_id: str) -> dict[str, dict]:
+    """The standing false alarms of the document by URL: who, when, why."""
+    with session_factory() as session:
+        return {row.url: {"who": row.who, "at": row.created_at, "reason": row.reason}
+                for row in _active_not_dead(session, document_id)}
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -412,8 +476,8 @@ def list_runs(session_factory: sessionmaker, document_id: str, limit: int = 20) 
 
 
 __all__ = [
-    "DeadRule", "RecordedRun", "RunSummary", "SourceHistory", "documents_with_runs", "list_runs", "load_run",
-    "next_history", "previous_run", "record_run", "source_history",
+    "DeadRule", "RecordedRun", "RunSummary", "SourceHistory", "clear_not_dead", "documents_with_runs", "list_runs",
+    "load_run", "mark_not_dead", "next_history", "not_dead_marks", "previous_run", "record_run", "source_history",
     "Flag", "Override", "active_flags", "apply_overrides", "clear_override", "flag_claim",
     "overrides", "set_override", "unflag_claim",
 ]

@@ -8,6 +8,7 @@ Department" finds "United States State Department").
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from citewatch.normalize import WORD, name_key
@@ -51,10 +52,33 @@ def find_name(name: str, text: str, aliases: list[str] | tuple[str, ...] = ()) -
     return _find_name(name, text, tuple(aliases))
 
 
+_COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.\s?S\.|US|American)\s+(?=\w)", re.IGNORECASE)
+_HEAD_LAST = re.compile(r"^(?P<what>.+?)\s+(?P<head>Department|Ministry|Agency|Commission)$", re.IGNORECASE)
+_HEAD_FIRST = re.compile(r"^(?P<head>Department|Ministry|Agency|Commission)\s+of\s+(?:the\s+)?(?P<what>.+)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def name_variants(name: str) -> tuple[str, ...]:
+    """Other ways a page writes an institution's name: without its country ("United States State
+    Department" → "State Department") and with its head word first or last ("State Department" ↔
+    "Department of State")."""
+    variants = []
+    bare = _COUNTRY_PREFIX.sub("", name)
+    for spelling in (bare,):
+        last, first = _HEAD_LAST.match(spelling), _HEAD_FIRST.match(spelling)
+        if last:
+            variants.append(f"{last.group('head')} of {last.group('what')}")
+        if first:
+            variants.append(f"{first.group('what')} {first.group('head')}")
+    if bare != name:
+        variants.append(bare)
+    return tuple(v for v in dict.fromkeys(variants) if v != name)
+
+
 @lru_cache(maxsize=16384)
 def _find_name(name: str, text: str, aliases: tuple[str, ...]) -> tuple[int, int] | None:
     keys = _text_keys(text)
-    for spelling in (name, *aliases):
+    for spelling in (name, *aliases, *name_variants(name)):
         span = _find_spelling(spelling, keys)
         if span:
             return span

@@ -674,6 +674,7 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
     The reports are written inside the transaction that records the run: a report that cannot be
     written (read-only folder, full disk, a name too long) leaves the run unrecorded and raises
     the real cause, and publishing again repeats all of it."""
+    from citewatch.audit import actions_for_report
     from citewatch.changes import what_changed
     from citewatch.history import active_flags, apply_overrides, overrides, record_run
     from citewatch.report import build_report, write_reports
@@ -686,6 +687,8 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
     def write(recorded) -> None:
         report = build_report(recorded.run, what_changed(recorded.previous, recorded.run), flags,
                               recorded, overrides=active)
+        report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
+                                             recorded.previous.started_at if recorded.previous else None)
         published.update(report=report, written=write_reports(report, settings.reports_dir))
 
     try:

@@ -23,7 +23,23 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo")
+COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo", "cli_desk")
+
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from citewatch import __version__
+
+        print(f"citewatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                          help="Print the version and exit.")) -> None:
+    """Keep every claim of a document with its sources, archive them and re-check them."""
+
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"flows.{_name}").register(app)

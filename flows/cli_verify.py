@@ -9,6 +9,7 @@ after :func:`flows.prefect_env.configure_prefect` has made it quiet, so that `--
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import signal
 import sys
@@ -21,7 +22,7 @@ from rich.console import Console
 
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError, ConfigError, RegistryError
-from citewatch.models import Verdict
+from citewatch.failon import parse_fail_on
 from citewatch.registry import LoadedRegistry, load_registry
 from flows.registry_cache import load_registry_cached
 
@@ -49,18 +50,6 @@ def load_all(paths: list[Path]) -> list[LoadedRegistry]:
     return loaded
 
 
-def parse_verdicts(value: str | None) -> set[str]:
-    if not value:
-        return set()
-    names = {v.strip().lower().replace("-", "_") for v in value.split(",") if v.strip()}
-    known = {v.value for v in Verdict}
-    unknown = sorted(names - known)
-    if unknown:
-        raise ConfigError(f"--fail-on: unknown verdict {', '.join(unknown)}; "
-                          f"use any of {', '.join(sorted(known))}")
-    return names
-
-
 def _settings(reports_dir: Path | None, archive_dir: Path | None, no_wayback: bool = False):
     return load_settings(reports_dir=reports_dir, archive_dir=archive_dir,
                          wayback_url="off" if no_wayback else None)
@@ -75,14 +64,15 @@ def verify(
     archive_dir: Optional[Path] = ARCHIVE_DIR,
     no_wayback: bool = NO_WAYBACK,
     fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="V,...",
-                                          help="Exit 1 when a claim has one of these verdicts, "
-                                               "e.g. contradicted,unverifiable."),
+                                          help="Exit 1 when a claim has one of these verdicts or a source "
+                                               "in one of these states, e.g. contradicted,unverifiable,dead,failing."),
     verbose: bool = VERBOSE,
+    as_json: bool = typer.Option(False, "--json", help="Print the run summaries as JSON on stdout."),
 ) -> None:
     """Fetch, archive and check every source of each registry; write the reports.
 
     Runs the Prefect flow on a local ephemeral API unless PREFECT_API_URL points at a server.
-    Exit 0; 1 when a claim has a verdict listed in --fail-on; 2 on bad input.
+    Exit 0; 1 when a claim matches --fail-on; 2 on bad input.
     """
     from citewatch.pipeline import RunOutcome
     from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
@@ -93,7 +83,7 @@ def verify(
     from flows.stopping import stop_on_signals
 
     stop_on_signals()  # SIGTERM and Ctrl-C cut the requests in flight, then unwind
-    fail_verdicts = parse_verdicts(fail_on)
+    fail = parse_fail_on(fail_on)
     loaded = load_all(registries)
     settings = _settings(reports_dir, archive_dir, no_wayback)
     ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
@@ -129,17 +119,26 @@ def verify(
     out = Console(soft_wrap=True)
     failing: list[str] = []
     for outcome in outcomes:
-        print_summary(out, outcome)
-        failing += [f"{outcome.document_id}/{c}" for c in outcome.claims_with(fail_verdicts)]
+        if not as_json:
+            print_summary(out, outcome)
+        if fail:
+            failing += [f"{outcome.document_id}/{c}" for c in fail.claims(_report_of(outcome))]
+    if as_json:
+        print(json.dumps([o.model_dump(mode="json") for o in outcomes], ensure_ascii=False, indent=2))
     if error is not None:
         if isinstance(error, CitewatchError):
             raise error
         raise CitewatchError(f"the verification run failed: {error} (run again with --verbose "
                              "for details)") from error
     if failing:
-        out.print(f"{len(failing)} claim(s) with a verdict in --fail-on ({', '.join(sorted(fail_verdicts))}): "
-                  + ", ".join(failing), markup=False, highlight=False)
+        (console if as_json else out).print(  # stdout stays pure JSON with --json
+            f"{len(failing)} claim(s) matching --fail-on ({', '.join(fail.names())}): " + ", ".join(failing),
+            markup=False, highlight=False)
         raise typer.Exit(1)
+
+
+def _report_of(outcome) -> dict:
+    return json.loads(Path(outcome.reports["json"]).read_text(encoding="utf-8"))
 
 
 # --- serve ----------------------------------------------------------------------------------

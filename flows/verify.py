@@ -30,6 +30,7 @@ from citewatch import pipeline as pl
 from citewatch import wallclock
 from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.errors import CitewatchError, ConfigError
+from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
 
 # --- progress: the CLI's bar listens here (flows run in-process) --------------------------------
@@ -187,6 +188,7 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     finally:
         pipeline.close()
     artifacts_task(outcome)
+    alert_after_run(session_factory, settings, outcome)  # Apprise channels + a Prefect event; never raises
     logger.info(outcome.one_line())
     summary = outcome.model_dump(mode="json")
     pipeline.progress(pl.ProgressEvent("finished", message=outcome.one_line(), outcome=summary))

@@ -32,7 +32,10 @@ def test_the_labelled_set_is_large_and_covers_every_verdict():
     assert len(CASES) >= 80
     assert {c.expected for c in CASES} == {"supported", "partially_supported", "contradicted", "not_found"}
     assert any(len(c.text) > 100_000 for c in CASES)
-    assert sum(1 for c in CASES if c.xfail) <= 3
+    # The known misses stay visible (strict xfail). Ten are supported paraphrases that the wording
+    # rule (docs/verdicts.md, "the claim's other words") now calls partially_supported: the price
+    # of fewer wrong "supported" answers on every public set (benchmarks/README.md). No more.
+    assert sum(1 for c in CASES if c.xfail) <= 11
 
 
 @pytest.mark.parametrize("case", _params())
@@ -123,7 +126,7 @@ def test_publication_date_is_not_the_event_date():
     text = "Published 14 December 2022\nThe State Department imposed sanctions on Kerim Alimardanov."
     result = check_claim("In 2022, the State Department imposed sanctions on Kerim Alimardanov.", text,
                          published="2022-12-14")
-    assert result.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert result.verdict is Verdict.NOT_FOUND  # the names alone are anchors, never facts
     assert next(f for f in result.facts if isinstance(f.fact, DateFact)).outcome is FactOutcome.MISSING
 
 
@@ -475,7 +478,7 @@ def test_benchmark_prints_accuracy_precision_recall_and_time(tmp_path, capsys):
     from benchmarks import check_accuracy
 
     out_file = tmp_path / "figures.json"
-    assert check_accuracy.main(["--rounds", "1", "--json", str(out_file)]) == 0
+    assert check_accuracy.main(["--set", "labelled", "--rounds", "1", "--json", str(out_file)]) == 0
     printed = capsys.readouterr().out
     assert "accuracy" in printed and "precision" in printed and "time per check" in printed
     figures = json.loads(out_file.read_text())

@@ -2,7 +2,8 @@
 
 Additive fields (never in place of a contract field): ``generated_at``; ``summary.sources``,
 ``summary.flagged_claims``, ``summary.citation_needed``, ``summary.changes``; top-level
-``changes``, ``flags``, ``overrides``; per claim ``section``, ``machine_verdict``, ``facts``,
+``changes``, ``flags``, ``overrides``, ``audit`` (the review desk's actions since the previous
+run, added by ``publish_run`` and the desk: ``citewatch.audit.actions_for_report``); per claim ``section``, ``machine_verdict``, ``facts``,
 ``flags``; per source ``failures``, ``failing_since``, ``confirmed_dead``, ``machine_verdict``,
 ``override``, ``confidence``, ``facts``, ``title``, ``published``, ``error``, ``attempts``,
 ``content_digest``, ``text_hash``, ``archive.offset``, ``archive.wayback_timestamp``; per

@@ -205,6 +205,7 @@ def render_html(report: dict) -> str:
         generated=short_time(report.get("generated_at")),
         verdicts=verdicts,
         flags=[{**f, "when": short_time(f["at"])} for f in report.get("flags", [])],
+        audit=[{**a, "when": short_time(a["at"])} for a in report.get("audit", [])],
         changes=_changes_view(report.get("changes")),
         citation_needed=citation_needed[:MAX_LISTED_CLAIMS],
         citation_needed_more=max(0, len(citation_needed) - MAX_LISTED_CLAIMS),

@@ -170,6 +170,17 @@ def _flags(report: dict) -> list[str]:
     return lines + [""]
 
 
+def _desk_actions(report: dict) -> list[str]:
+    if not report.get("audit"):
+        return []
+    lines = ["## Review desk actions since the previous run", ""]
+    for entry in report["audit"]:
+        target = f"{code(entry['claim_id'])}: " if entry.get("claim_id") else ""
+        why = f" — {md(entry['why'])}" if entry.get("why") else ""
+        lines.append(f"- {target}{md(entry['what'])}{why} ({md(entry['who'])}, {short_time(entry['at'])})")
+    return lines + [""]
+
+
 def _source_lines(source: dict) -> list[str]:
     label = source.get("title") or source["url"]
     copy = COPY_LABELS.get(source.get("checked_copy") or "", "no readable copy")
@@ -244,6 +255,6 @@ def _all_claims(report: dict) -> list[str]:
 
 def render_markdown(report: dict) -> str:
     lines = (_header(report) + _summary(report) + _changes(report) + _flags(report)
-             + _attention(report) + _citation_needed(report) + _all_claims(report))
+             + _desk_actions(report) + _attention(report) + _citation_needed(report) + _all_claims(report))
     lines.append(f"<sub>{md(report.get('generator', 'citewatch'))} · schema {md(report['schema'])}</sub>")
     return "\n".join(lines) + "\n"

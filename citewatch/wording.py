@@ -1,0 +1,203 @@
+"""A claim's wording against a passage: the names it must find, and words that say the opposite.
+
+A claim without figures ("Activists in London dumped paint outside the Russian embassy") is judged on
+its words. Three things stop a passage that shares most of them from backing it:
+
+- a **name** of the claim (a capitalised word inside the sentence, an acronym) missing from the
+  passage: "Moscow" for "London" is another claim, however many other words agree;
+- a **negation** on one side only: "did not win" against "won";
+- an **antonym** of one of the claim's words standing where the claim's word is missing: "lost"
+  against "won", "fell" against "rose" (pairs from WordNet 3.0, ``citewatch/data/antonyms.tsv``,
+  built by ``tools/build_antonyms.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from citewatch.normalize import WORD, STOPWORDS, stem
+
+NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without|failed to|denied|denies)\b|n't\b",
+    re.IGNORECASE,
+)
+# Capitalised words that are not names: days, months, titles, sentence furniture.
+_NOT_NAMES = frozenset(
+    """the a an in on at by for from of to and or but after before during since when while this that these those
+    his her their its our we they he she it as with under over between among according despite although however
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december mr mrs ms dr prof sir i""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """Each word's stem mapped to the stems of its antonyms."""
+    table: dict[str, set[str]] = {}
+    text = resources.files("citewatch").joinpath("data", "antonyms.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        left, right = line.split("\t")
+        a, b = stem(left), stem(right)
+        if a != b:
+            table.setdefault(a, set()).add(b)
+            table.setdefault(b, set()).add(a)
+    return {word: frozenset(others) for word, others in table.items()}
+
+
+@lru_cache(maxsize=4096)
+def names_in(text: str) -> frozenset[str]:
+    """Stems of the capitalised words of ``text`` that are names: not the first word of a sentence
+    (unless it is an acronym), not a stopword, a day or a month."""
+    return frozenset(word_stem for _, word_stem in name_words(text))
+
+
+_NATIONALITY = re.compile(r"(?:ian|ani|ish|ese)$")  # "Azerbaijani", "Russian": who, not a name to find
+_POSSESSIVE = re.compile(r"['’]s?$")
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def name_words(text: str) -> list[tuple[str, str]]:
+    """(word, stem) of each name word of ``text``; "U.S." is the acronym "US"."""
+    found = []
+    for match in _DOTTED.finditer(text):
+        acronym = match.group().replace(".", "")
+        found.append((acronym, stem(acronym)))
+    for match in WORD.finditer(text):
+        word = _POSSESSIVE.sub("", match.group())
+        if text[match.end() : match.end() + 1] == "." and len(word) == 1:
+            continue
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in _SENTENCE_ENDS
+        acronym = len(word) >= 2 and word.isupper() and word.isalpha()
+        if (
+            len(word) >= 2
+            and word[:1].isupper()
+            and (acronym or not sentence_start)
+            and word.lower() not in _NOT_NAMES
+            and word.lower() not in STOPWORDS
+            and not word.isdigit()
+            and not (not acronym and _NATIONALITY.search(word.lower()))
+        ):
+            found.append((word, stem(word)))
+    return found
+
+
+def spelled_by_initials(acronym: str, text: str) -> bool:
+    """ "US" in "the United States", "UK" in "United Kingdom": capitalised words whose initials spell it."""
+    initials = [w[0] for w in re.findall(r"\b[A-Z][\w'’-]*", text) if w.lower() not in ("of", "the", "and")]
+    spelled = "".join(initials)
+    return acronym.upper() in spelled
+
+
+_SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
+
+
+HEDGES = re.compile(
+    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects|forecast|forecasts|predicted|"
+    r"expected to|is expected|are expected|is said to|are said to|was said to|were said to|rumou?red|rumou?rs?|"
+    r"purportedly|supposedly|believed to|thought to|may have|might have|could have|estimated to|likely to|"
+    r"claimed|claims that|according to unconfirmed)\b",
+    re.IGNORECASE,
+)
+
+
+def hedges_added(claim_text: str, passage: str) -> list[str]:
+    """Hedges of the passage that the claim does not carry: "reportedly", "is expected to"."""
+    claim_hedges = {m.group().lower() for m in HEDGES.finditer(claim_text)}
+    found = []
+    for match in HEDGES.finditer(passage):
+        word = match.group().lower()
+        if word not in claim_hedges and word not in found:
+            found.append(word)
+    return found
+
+
+_ENGLISH_MARKERS = frozenset("the of and to in was were is are a an for on with by that has have".split())
+
+
+def same_language(claim_text: str, passage: str) -> bool:
+    """Whether the passage is written like the (English) claim: a passage without English function
+    words (Russian, Azerbaijani) cannot be judged by shared words, only by its figures and names."""
+    claim_words = [w.lower() for w in WORD.findall(claim_text)]
+    passage_words = [w.lower() for w in WORD.findall(passage)]
+    if not passage_words or not any(w in _ENGLISH_MARKERS for w in claim_words):
+        return True
+    return sum(w in _ENGLISH_MARKERS for w in passage_words) / len(passage_words) >= 0.04
+
+
+def is_negated(text: str) -> bool:
+    return NEGATION.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    text = resources.files("citewatch").joinpath("data", "irregular.tsv").read_text(encoding="utf-8")
+    return dict(line.split("\t") for line in text.splitlines())
+
+
+@lru_cache(maxsize=65536)
+def lemma_stem(word: str) -> str:
+    """The stem of a word's dictionary form: "won" and "wins" are "win" (WordNet's irregular forms)."""
+    lowered = word.lower()
+    return stem(_irregular().get(lowered, lowered))
+
+
+def negated_claim_word(claim_text: str, passage: str) -> str | None:
+    """A word of the (affirmative) claim that the passage negates: "did not win" against "won"."""
+    if is_negated(claim_text):
+        return None
+    wanted = {lemma_stem(w) for w in WORD.findall(claim_text) if w.islower() and w not in STOPWORDS and len(w) > 2}
+    for match in NEGATION.finditer(passage):
+        if match.group().lower() in ("no", "without", "nor", "none", "nothing", "nobody"):
+            continue  # "no one was hurt" negates a count or a thing, not the claim's event
+        for word in WORD.findall(passage[match.end() : match.end() + 40])[:3]:
+            if word.islower() and word not in STOPWORDS and lemma_stem(word) in wanted:
+                return word
+    return None
+
+
+def common_words(text: str) -> frozenset[str]:
+    """Stems of the lower-case words of ``text``: names ("Night", "Queen") have no opposite."""
+    return frozenset(stem(w) for w in WORD.findall(text) if w.islower())
+
+
+def opposite_words(claim_stems: frozenset[str], passage_stems: frozenset[str]) -> list[tuple[str, str]]:
+    """(claim word, passage word) pairs where the passage has an antonym of a claim word it lacks."""
+    table = antonyms()
+    pairs = []
+    for word in claim_stems - passage_stems:
+        for other in table.get(word, ()):
+            if other in passage_stems and other not in claim_stems:
+                pairs.append((word, other))
+    return pairs
+
+
+_THAN = re.compile(r"\bthan\b", re.IGNORECASE)
+
+
+def comparison_turned(claim_text: str, passage: str) -> bool:
+    """ "Copper is more reactive than iron" against "iron is more reactive than copper": the two
+    things compared change sides of "than"."""
+    claim = _sides(claim_text)
+    if claim is None:
+        return False
+    subject, other = claim[0][0], claim[1][0]
+    for sentence in re.split(r"(?<=[.!?])\s+", passage):
+        sides = _sides(sentence)
+        if sides and other in sides[0] and subject in sides[1] and subject not in sides[0]:
+            return True
+    return False
+
+
+def _sides(text: str) -> tuple[list[str], list[str]] | None:
+    """The content stems before and after the one "than" of a short comparison."""
+    matches = list(_THAN.finditer(text))
+    if len(matches) != 1:
+        return None
+    left = [stem(w) for w in WORD.findall(text[: matches[0].start()]) if w.lower() not in STOPWORDS]
+    right = [stem(w) for w in WORD.findall(text[matches[0].end() :]) if w.lower() not in STOPWORDS]
+    if not left or not right or len(left) > 8:
+        return None
+    return left, right

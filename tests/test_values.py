@@ -1,0 +1,225 @@
+"""The value reader (citewatch.facts) for every form a real page writes, and the verdict rules that
+depend on it (docs/verdicts.md): one test per form, then the invariants."""
+
+import pytest
+
+from citewatch.check import check_claim
+from citewatch.compare import Relation, compare
+from citewatch.facts import find_facts
+from citewatch.models import CountFact, DateFact, Op, Verdict
+from citewatch.names import find_name
+
+
+def _values(text):
+    return [(f.fact.value, f.fact.op, f.fact.unit) for f in find_facts(text) if isinstance(f.fact, CountFact)]
+
+
+def _dates(text):
+    return [f.fact.value for f in find_facts(text) if isinstance(f.fact, DateFact)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Investigators seized €410,000 in cash", [(410_000, Op.EQ, "EUR")]),
+        ("a fine of $59 million", [(59_000_000, Op.EQ, "USD")]),
+        ("exports of just over US$2.4 billion", [(2_400_000_000, Op.GT, "USD")]),
+        ("a reward of ¥40,000", [(40_000, Op.EQ, "JPY")]),
+        ("for more than $600,000, the paper said", [(600_000, Op.GT, "USD")]),
+        ("about £2m to run", [(2_000_000, Op.APPROX, "GBP")]),
+        ("it cost 3 million euros", [(3_000_000, Op.EQ, "EUR")]),
+        ("a bill of 30m dollars", [(30_000_000, Op.EQ, "USD")]),
+        ("priced at $24.95", [(24.95, Op.EQ, "USD")]),
+    ],
+)
+def test_money_with_currency_and_magnitude(text, expected):
+    assert _values(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, minutes, op",
+    [("at about 10:41 a.m. Tuesday", 641, Op.APPROX), ("at around 21:00hrs they heard", 1260, Op.APPROX),
+     ("the alarm rang at 11 pm", 1380, Op.EQ), ("from 1:00 p.m. to 3 p.m.", 780, Op.EQ)],
+)
+def test_times_of_day(text, minutes, op):
+    assert _values(text)[0] == (minutes, op, "time of day")
+
+
+@pytest.mark.parametrize(
+    "text, rank",
+    [("reached No. 5 on the Billboard charts", 5), ("the 4th round", 4), ("in the second quarter of 2020", 2),
+     ("the Second District court", 2), ("in the first quarter", 1), ("the twelfth largest opening", 12)],
+)
+def test_ordinals(text, rank):
+    assert (rank, Op.EQ, "rank") in _values(text)
+
+
+def test_first_alone_is_not_a_rank():
+    assert _values("for the first time since the war") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("a 15-year-old boy", (15, Op.EQ, "age")), ("a man aged 75", (75, Op.EQ, "age")),
+     ("at the age of 83,", (83, Op.EQ, "age")), ("a 14-station line", (14, Op.EQ, None)),
+     ("the 18-page ruling", (18, Op.EQ, None))],
+)
+def test_hyphen_compounds_and_ages(text, expected):
+    assert _values(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("half of Democratic voters", 50), ("one in five adults", 20), ("two thirds of the members", 66.67),
+     ("a quarter of the budget", 25)],
+)
+def test_shares_are_percentages(text, value):
+    assert _values(text)[0][0] == value and _values(text)[0][2] == "%"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("14 kilos of cocaine", (14, Op.EQ, "kg")), ("0.4°C warmer", (0.4, Op.EQ, "°C")),
+     ("a 24cm tin", (24, Op.EQ, "cm")), ("two dozen people", (24, Op.EQ, None)),
+     ("a rating of 4.7/10", (4.7, Op.EQ, "/10")), ("a rating of 30 % based on reviews", (30, Op.EQ, "%"))],
+)
+def test_units_dozens_and_ratings(text, expected):
+    assert _values(text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "claim, source, relation",
+    [(CountFact(value=2, unit="years"), CountFact(value=24, unit="months"), Relation.SUPPORTS),
+     (CountFact(value=2, unit="years"), CountFact(value=18, unit="months"), Relation.CONTRADICTS),
+     (CountFact(value=14, unit="kg"), CountFact(value=14000, unit="g"), Relation.SUPPORTS),
+     (CountFact(value=641, op=Op.APPROX, unit="time of day"), CountFact(value=701, unit="time of day"),
+      Relation.CONTRADICTS),
+     (CountFact(value=33, unit="age"), CountFact(value=33), Relation.SUPPORTS),
+     (CountFact(value=33, unit="age"), CountFact(value=34), Relation.NEUTRAL),
+     (CountFact(value=5, unit="USD"), CountFact(value=5, unit="EUR"), Relation.NEUTRAL)],
+)
+def test_units_convert_or_stay_apart(claim, source, relation):
+    assert compare(claim, source) is relation
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("in 1776 the colonies", ["1776"]), ("2012's election", ["2012"]), ("on April 8 , 2020 .", ["2020-04-08"])],
+)
+def test_years_before_1800_possessive_years_and_spaced_commas(text, expected):
+    assert _dates(text) == expected
+
+
+def test_institution_names_in_either_order_and_without_their_country():
+    text = "On 9 December 2022 the Department of State designated Kerim Alimardanov."
+    assert find_name("United States State Department", text) is not None
+    assert find_name("State Department", text) is not None
+
+
+# --- the invariants of docs/verdicts.md ----------------------------------------------------
+
+
+def _verdict(claim, text, **kw):
+    return check_claim(claim, text, **kw)
+
+
+def test_a_value_read_in_both_forms_decides():
+    assert _verdict("Investigators seized €410,000 in cash", "Investigators seized 90,000 euros in cash.").verdict \
+        is Verdict.CONTRADICTED
+    assert _verdict("Investigators seized €410,000 in cash", "Investigators seized 410,000 euros in cash.").verdict \
+        is Verdict.SUPPORTED
+    assert _verdict("The firm paid $4.1 million in fines", "The firm paid $1.2 million in fines.").verdict \
+        is Verdict.CONTRADICTED
+
+
+def test_a_value_the_reader_cannot_read_is_never_supported():
+    result = _verdict("The final score was 3-2 after extra time at the stadium",
+                      "The final score was 4-1 after extra time at the stadium.")
+    assert result.verdict is not Verdict.SUPPORTED
+    assert any("could not read" in note for note in result.notes)
+
+
+def test_names_and_wording_alone_never_make_a_claim_with_figures_supported():
+    result = _verdict("Riverside County committed to reinvest $3 million in community organizations.",
+                      "Riverside County committed to reinvest in community organizations.")
+    assert result.verdict is Verdict.NOT_FOUND
+
+
+def test_names_alone_are_anchors_not_facts():
+    result = _verdict("In 2021, the State Department imposed sanctions on Kerim Alimardanov.",
+                      "The State Department imposed sanctions on Kerim Alimardanov.")
+    assert result.verdict is Verdict.NOT_FOUND
+
+
+@pytest.mark.parametrize("hedge", ["reportedly", "allegedly", "is projected to"])
+def test_a_hedge_in_the_source_caps_at_partially_supported_and_is_named(hedge):
+    claim = "Unemployment fell to 4% in 2024 in the northern region."
+    text = f"Unemployment {hedge} fell to 4% in 2024 in the northern region." if hedge in (
+        "reportedly", "allegedly") else f"Unemployment {hedge} fall to 4% in 2024 in the northern region."
+    result = _verdict(claim, text)
+    assert result.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert any(hedge.split()[-2 if " to" in hedge else -1] in note for note in result.notes)
+
+
+def test_an_expected_value_is_not_a_stated_one():
+    result = _verdict("Unemployment fell to 4% in 2024 in the northern region.",
+                      "Unemployment is expected to fall to 4% in 2024 in the northern region.")
+    assert result.verdict is not Verdict.SUPPORTED
+
+
+def test_a_negated_event_contradicts():
+    result = _verdict("The party won with 58% of the vote", "The party did not win with 58% of the vote.")
+    assert result.verdict is Verdict.CONTRADICTED and "negates" in " ".join(result.notes)
+
+
+@pytest.mark.parametrize(
+    "claim, text",
+    [("The team won the final.", "The team lost the final."),
+     ("Prices rose sharply in the capital last spring.", "Prices fell sharply in the capital last spring."),
+     ("The museum opened its new wing to visitors.", "The museum closed its new wing to visitors.")],
+)
+def test_antonyms_contradict_a_claim_without_figures(claim, text):
+    assert _verdict(claim, text).verdict is Verdict.CONTRADICTED
+
+
+def test_a_swapped_name_is_not_supported():
+    claim = "Activists dumped gallons of yellow and blue paint in front of the Russian embassy in Moscow."
+    text = "Activists dumped gallons of yellow and blue paint in front of the Russian embassy in London."
+    result = _verdict(claim, text)
+    assert result.verdict is not Verdict.SUPPORTED and "Moscow" in " ".join(result.notes)
+
+
+def test_a_dateline_backs_the_year_only_where_the_text_ties_the_event_to_the_page():
+    claim = "In 2022, the State Department designated Kerim Alimardanov."
+    today = "Press release. The Department of State today designated Kerim Alimardanov."
+    undated = "Press release. The Department of State has designated Kerim Alimardanov."
+    assert _verdict(claim, today, published="2022-12-09").verdict is Verdict.SUPPORTED
+    assert _verdict(claim, undated, published="2022-12-09").verdict is Verdict.NOT_FOUND
+    assert _verdict(claim, today, published="2023-01-05").verdict is Verdict.NOT_FOUND  # never contradicts
+    on_the_day = "On 9 December 2022, the State Department designated Kerim Alimardanov."
+    assert _verdict(on_the_day, today, published="2022-12-09").verdict is not Verdict.SUPPORTED
+
+
+def test_a_bound_is_not_backed_by_another_value_of_the_sentence():
+    claim = "Warcraft's rating on Rotten Tomatoes is based on less than 173 reviews."
+    text = "The review aggregator Rotten Tomatoes gives the film a rating of 30 %, based on 175 reviews."
+    assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
+
+
+def test_before_and_after_a_date_are_bounds_never_supported():
+    result = _verdict("Assassination Nation was released after September 21, 2018.",
+                      "Assassination Nation was released on September 21, 2018.")
+    assert result.verdict is not Verdict.SUPPORTED and "bound" in " ".join(result.notes)
+
+
+def test_the_claims_other_words_must_stand_around_its_facts():
+    claim = "Davis had a team high 11 assists for the club in the 2006 season of the league."
+    text = "2006 MLS: Davis had a career-high 11 assists, second in MLS."
+    assert _verdict(claim, text).verdict is Verdict.PARTIALLY_SUPPORTED
+
+
+def test_a_comparison_turned_around_contradicts():
+    assert _verdict("Copper is more reactive than iron.", "Hence, iron is more reactive than copper.").verdict \
+        is Verdict.CONTRADICTED
+    assert _verdict("Copper is more reactive than iron.", "Copper is more reactive than iron.").verdict \
+        is Verdict.SUPPORTED

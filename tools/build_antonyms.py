@@ -1,0 +1,74 @@
+"""Build ``citewatch/data/antonyms.tsv`` and ``irregular.tsv`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
+
+    apt-get install wordnet-base && python tools/build_antonyms.py
+
+Keeps WordNet's direct antonym pairs of adjectives and verbs, with the irregular forms of its exception lists, ("!" pointers) of adjectives, verbs and nouns whose two words
+are single words ("win"/"lose", "rise"/"fall", "open"/"close"), one pair per line. The file ships
+with citewatch, so nothing is installed at run time; WordNet's licence is in
+``citewatch/data/WORDNET-LICENSE``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+WORDNET = Path("/usr/share/wordnet")
+OUT = Path(__file__).resolve().parent.parent / "citewatch" / "data" / "antonyms.tsv"
+IRREGULAR = OUT.with_name("irregular.tsv")  # "won" -> "win", "fell" -> "fall"
+
+
+def synsets(part: str) -> dict[str, tuple[list[str], list[tuple[str, str, str, str]]]]:
+    found = {}
+    for line in (WORDNET / f"data.{part}").read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):
+            continue
+        fields = line.split(" | ")[0].split()
+        offset, count = fields[0], int(fields[3], 16)
+        words = [fields[4 + 2 * i].lower() for i in range(count)]
+        position = 4 + 2 * count
+        pointers = []
+        for i in range(int(fields[position])):
+            symbol, target, target_part, source_target = fields[position + 1 + 4 * i : position + 5 + 4 * i]
+            pointers.append((symbol, target, target_part, source_target))
+        found[offset] = (words, pointers)
+    return found
+
+
+def main() -> int:
+    parts = {"adj": "a", "verb": "v", "noun": "n", "adv": "r"}
+    tables = {tag: synsets(part) for part, tag in parts.items()}
+    tables["s"] = tables["a"]
+    pairs: set[tuple[str, str]] = set()
+    for tag in ("a", "v"):  # nouns ("day"/"night", "king"/"queen") and adverbs are another thing, not the opposite
+        for words, pointers in tables[tag].values():
+            for symbol, target, target_part, source_target in pointers:
+                if symbol != "!":
+                    continue
+                source_word = words[int(source_target[:2], 16) - 1]
+                target_word = tables[target_part][target][0][int(source_target[2:], 16) - 1]
+                source_word, target_word = (w.split("(")[0] for w in (source_word, target_word))
+                if "_" in source_word or "_" in target_word or "-" in source_word + target_word:
+                    continue
+                pairs.add(tuple(sorted((source_word, target_word))))
+    forms: dict[str, set[str]] = {}  # irregular forms: "won" for "win", "fell" for "fall"
+    for part in ("verb", "adj"):
+        for line in (WORDNET / f"{part}.exc").read_text(encoding="latin-1").splitlines():
+            form, *lemmas = line.split()
+            for lemma in lemmas:
+                forms.setdefault(lemma, set()).add(form)
+    lines = set()
+    for a, b in pairs:
+        for left in {a} | forms.get(a, set()):
+            for right in {b} | forms.get(b, set()):
+                if "_" not in left + right:
+                    lines.add(tuple(sorted((left, right))))
+    OUT.write_text("".join(f"{a}\t{b}\n" for a, b in sorted(lines)), encoding="utf-8")
+    irregular = sorted((form, lemma) for lemma, found in forms.items() for form in found if "_" not in form + lemma)
+    IRREGULAR.write_text("".join(f"{form}\t{lemma}\n" for form, lemma in irregular), encoding="utf-8")
+    print(f"{len(pairs)} pairs -> {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
