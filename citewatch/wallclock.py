@@ -18,7 +18,7 @@ connection does), so the caller asks ``clock.expired`` instead of trusting what 
 
 :func:`stop_all` expires every clock of the process now and every later one at its start, and
 :func:`stopping` tells loops to end; :func:`pause` is a sleep that ends when stopping begins. The
-CLI calls :func:`stop_all` on SIGTERM and SIGINT, so a run stops within a second whatever its
+CLI calls :func:`stop_all` on SIGTERM and SIGINT, so a run stops within 2 s whatever its
 sources do.
 """
 

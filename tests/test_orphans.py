@@ -3,7 +3,6 @@ API server it started end too (within the stated bound)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
