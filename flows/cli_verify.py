@@ -94,6 +94,9 @@ def verify(
     ensure_prefect_api_answers(api_url)
     early_api = start_early(api_url)  # Prefect's server starts while Prefect is imported
     from flows.verify import verify_registries, watch_progress  # imports Prefect
+    from flows.prefect_env import one_line_errors
+
+    one_line_errors(verbose)
 
     if early_api is not None:
         early_api.adopt()
