@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from pydantic import BaseModel
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, insert, select
@@ -309,11 +310,15 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
 
 
 def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
-               settings: Settings | None = None) -> RecordedRun:
+               settings: Settings | None = None,
+               before_commit: Callable[[RecordedRun], None] | None = None) -> RecordedRun:
     """Store one run of a document and update the failure history of its sources.
 
     ``now`` is the time of the checks (the confirmed-dead rule measures days with it; tests pass
     their own clock). ``settings`` gives the rule (``confirm_dead_failures``/``_days``).
+    ``before_commit(recorded)`` runs inside the transaction, once everything is stored: when it
+    raises, nothing is recorded (writing the reports goes there, so a run whose reports could not
+    be written is not in the history, and running it again is safe).
     Raises StateError when a run with the same id was already recorded.
     """
     rule = DeadRule.from_settings(settings or load_settings())
@@ -334,7 +339,10 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
         stored = _with_history(run, history)
         _store_texts(session, stored)
         _store_run(session, stored, now)
-    return RecordedRun(run=stored, previous=previous, history=history)
+        recorded = RecordedRun(run=stored, previous=previous, history=history)
+        if before_commit is not None:
+            before_commit(recorded)
+    return recorded
 
 
 # --- false alarms ("this source is not dead") ------------------------------------------------

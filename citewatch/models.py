@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+DOCUMENT_ID_MAX = 100  # characters: the id names the document's report folder
 PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -153,7 +154,9 @@ class Claim(Strict):
 class Document(Strict):
     """The document whose claims this registry holds."""
 
-    id: str = Field(pattern=SLUG, description="Slug naming the document; reports go to <reports>/<id>/.")
+    # a folder name: 255 bytes on most file systems; 100 leaves room and stays readable
+    id: str = Field(pattern=SLUG, max_length=DOCUMENT_ID_MAX,
+                    description="Slug naming the document; reports go to <reports>/<id>/.")
     title: str = Field(description="Title of the document.")
     text: str | None = Field(  # path of the document, relative to the registry file
         None, description="Path of the document file, relative to this registry file.")

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from citewatch.errors import CitewatchError, RegistryError
+from flows.terminal import printable
 
 app = typer.Typer(
     name="citewatch",
@@ -49,10 +50,10 @@ def main() -> None:
         app()
     except RegistryError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(printable(problem), file=sys.stderr)
         sys.exit(2)
     except CitewatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}"), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:  # Ctrl-C before any work started (a run handles its own: flows.interrupt)
         print("\nInterrupted.", file=sys.stderr)

@@ -16,6 +16,7 @@ import typer
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
 from citewatch.counting import counted
+from flows.terminal import printable
 
 if TYPE_CHECKING:  # the archive module (SQLAlchemy, warcio) loads only when a command needs it
     from citewatch.archive import Capture, WarcArchive
@@ -49,7 +50,7 @@ ARCHIVE_DIR_OPTION = typer.Option(None, "--archive-dir", metavar="DIR",
 
 
 def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(printable(f"error: {message}"), file=sys.stderr)
     raise typer.Exit(2)
 
 
@@ -103,7 +104,7 @@ def list_captures(url: str = typer.Argument(..., help="The URL (as requested, or
         _fail(f"nothing archived for {url} in {archive.archive_dir}")
     by_id = {c.id: c for c in captures}
     for capture in captures:
-        print(describe(capture, by_id))
+        print(printable(describe(capture, by_id)))
 
 
 def _parse_moment(text: str) -> datetime:

@@ -19,10 +19,11 @@ from citewatch.counting import counted
 from citewatch.propose import (Change, document_slug, new_registry_yaml, propose_claims,
                                update_registry_file)
 from citewatch.registry import dump_yaml, load_registry, registry_json_schema
+from flows.terminal import printable
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(printable(message), file=sys.stderr)
 
 
 def validate(registries: list[Path] = typer.Argument(..., metavar="REGISTRY...",

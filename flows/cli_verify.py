@@ -78,24 +78,30 @@ def verify(
     Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight are abandoned, the archive keeps what was fetched).
     """
     from citewatch.pipeline import RunOutcome
-    from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
+    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
     from flows.interrupt import StopOnInterrupt
     from flows.warm_api import KeepWarm
+    from flows.stopping import stop_on_signals
     from flows.verify_view import ProgressDisplay, interrupted_line, print_summary
 
+    stop_on_signals()  # SIGTERM and Ctrl-C cut the requests in flight, then unwind
     fail = parse_fail_on(fail_on)
     loaded = load_all(registries)
     settings = _settings(reports_dir, archive_dir, no_wayback)
     ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
     ensure_writable_folder(settings.reports_dir, "reports folder", "--reports-dir or CITEWATCH_REPORTS_DIR")
+    ensure_state_database(settings)  # empty or corrupt: one line now, not tracebacks from the flow
     configure_prefect(verbose)
     api_url = configured_api_url()
     ensure_prefect_api_answers(api_url)
     warm = None if api_url else _warm_api(settings.prefect_server_idle_minutes, verbose)
     early_api = None if warm else start_early(api_url)  # Prefect's server starts while Prefect is imported
+    from flows.prefect_env import one_line_errors
     from flows.verify import verify_document, verify_registries, watch_progress  # imports Prefect
+
+    one_line_errors(verbose)  # Prefect's console handler exists now
 
     if early_api is not None:
         early_api.adopt()
@@ -117,7 +123,7 @@ def verify(
     interrupted_runs: list = []
     try:
         with StopOnInterrupt(kept, verbose, children=lambda: _api_server_processes(early_api),
-                             on_interrupt=lambda: interrupted_runs.extend(_current_flow_run_id()),
+                             on_interrupt=lambda: _on_interrupt(interrupted_runs),
                              before_exit=lambda: _mark_cancelled(interrupted_runs)), \
                 (KeepWarm(warm) if warm else nullcontext()), display, watch_progress(on_event):
             paths = [str(item.path.resolve()) for item in loaded]
@@ -171,6 +177,15 @@ def _warm_api(idle_minutes: float, verbose: bool) -> Path | None:
         return None
     os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported
     return state_file()
+
+
+def _on_interrupt(interrupted_runs: list) -> None:
+    """In the Ctrl-C handler: cut the requests in flight and refuse new ones (a source that drips
+    holds no thread), then note the flow run to mark cancelled."""
+    from citewatch import wallclock
+
+    wallclock.stop_all()
+    interrupted_runs.extend(_current_flow_run_id())
 
 
 def _current_flow_run_id() -> list:

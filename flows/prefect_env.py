@@ -6,6 +6,7 @@ imports Prefect only inside the commands that run flows, which keeps ``citewatch
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -38,6 +39,32 @@ def configure_prefect(verbose: bool = False, api_url: str | None = None) -> None
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
+
+
+class _WithoutTraceback(logging.Formatter):
+    """The console's formatter, minus tracebacks: Prefect's error lines already name the exception."""
+
+    def __init__(self, inner: logging.Formatter | None):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return self.inner.format(record)
+        finally:  # other handlers (the Prefect API's log, for the UI) keep the whole record
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def one_line_errors(verbose: bool) -> None:
+    """Unless ``verbose``, the console shows Prefect's errors without their tracebacks (call it once
+    Prefect is imported: its console handler exists from then on)."""
+    if verbose:
+        return
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, _WithoutTraceback):
+            handler.setFormatter(_WithoutTraceback(handler.formatter))
 
 
 def configured_api_url() -> str | None:

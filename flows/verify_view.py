@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from citewatch.pipeline import ProgressEvent, RunOutcome
 from citewatch.counting import counted
+from flows.terminal import printable
 
 MAX_CHANGE_LINES = 8
 
@@ -78,7 +79,7 @@ class ProgressDisplay:
             description = f"{event.document_id} (checking, writing reports)" if pending == 0 else event.document_id
             self.progress.update(task_id, advance=1, failed=failed, pending=pending, description=description)
         if self.verbose and event.message:
-            self.progress.console.print(event.message, markup=False, highlight=False)
+            self.progress.console.print(printable(event.message), markup=False, highlight=False)
 
 
 def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archive_dir) -> str:
@@ -92,7 +93,7 @@ def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archiv
 
 def print_summary(console: Console, outcome: RunOutcome) -> None:
     """One screen per document: verdict counts, what changed, flags, report paths."""
-    title = f"[bold]{escape(outcome.document_id)}[/] — {escape(outcome.document_title)}"
+    title = f"[bold]{escape(outcome.document_id)}[/] — {escape(printable(outcome.document_title))}"
     console.print(title, highlight=False)
     if outcome.offline:
         console.print("  [bold yellow]OFFLINE:[/] no host could be reached; no source was called "
@@ -119,10 +120,10 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
     else:
         console.print(f"  what changed ({len(outcome.changes)}):")
         for line in outcome.changes[:MAX_CHANGE_LINES]:
-            console.print(f"    - {line}", markup=False, highlight=False)
+            console.print(f"    - {printable(line)}", markup=False, highlight=False)
         if len(outcome.changes) > MAX_CHANGE_LINES:
             console.print(f"    … and {len(outcome.changes) - MAX_CHANGE_LINES} more (see the report)")
     for flag in outcome.flags:
-        console.print(f"  [bold]flagged[/] {escape(flag)}", highlight=False)
+        console.print(f"  [bold]flagged[/] {escape(printable(flag))}", highlight=False)
     for kind, path in outcome.reports.items():
         console.print(f"  report {kind}: {path}", markup=False, highlight=False)

@@ -155,3 +155,28 @@ def test_override_refuses_supports_and_does_not_support_together(tmp_path):
                CITEWATCH_ARCHIVE_DIR=str(tmp_path / "archive"))
     assert_clean_error(done, "give exactly one of --supports, --does-not-support or --clear")
     assert not (tmp_path / "archive").exists()
+
+
+def test_verify_with_a_corrupt_or_empty_state_database_says_so_in_one_line_and_changes_nothing(tmp_path):
+    write_registry(tmp_path)
+    database = tmp_path / "archive" / "citewatch.sqlite"
+    database.parent.mkdir()
+    for content, phrase in ((b"not a database " * 100, "file is not a database"),
+                            (b"", "is empty (0 bytes)")):
+        database.write_bytes(content)
+        os.utime(database, (1_700_000_000, 1_700_000_000))  # long ago: not one a run is creating
+        done = run("verify", "claims/harbour-fire.yaml", "--no-wayback", cwd=tmp_path)
+        assert_clean_error(done, phrase)
+        assert len(done.stderr.strip().splitlines()) == 1 and database.read_bytes() == content
+
+
+def test_a_run_that_fails_inside_the_flow_shows_no_traceback_and_ends_with_the_cause(tmp_path):
+    # the registry has no sources (no network); the reports cannot be written: a file stands
+    # where the document's report folder belongs
+    write_registry(tmp_path)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "harbour-fire").write_text("not a folder")
+    done = run("verify", "claims/harbour-fire.yaml", "--no-wayback", cwd=tmp_path)
+    assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "Not a directory" in last and "the run was not recorded" in last

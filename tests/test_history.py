@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -464,3 +465,20 @@ def test_what_changed_across_stored_runs_uses_the_stored_texts_and_streaks(sf):
     [change] = changes.content_changed
     assert ("+", "Police said 71 people were arrested.") in [(d.op, d.text) for d in change.diff]
     assert previous_run(sf, "doc").run_id == "r4"
+
+
+def test_an_empty_state_database_is_refused_not_taken_for_a_new_one(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"")
+    os.utime(path, (time.time() - 3600, time.time() - 3600))  # cut short an hour ago
+    with pytest.raises(StateError, match="is empty \\(0 bytes\\).*Restore it from a backup, or delete it"):
+        open_database(f"sqlite:///{path}")
+    assert path.stat().st_size == 0  # nothing was written into it
+
+
+def test_a_state_database_that_is_not_one_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"these are not the bytes of a database " * 100)
+    with pytest.raises(StateError, match="cannot open the state database .*file is not a database"):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == b"these are not the bytes of a database " * 100

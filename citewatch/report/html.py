@@ -29,6 +29,11 @@ from citewatch.report.marks import (
     status_label,
 )
 
+# A registry of 100,000 claims made a 173 MB page no browser opens. The claims needing attention
+# come first: the first MAX_DETAILED_CLAIMS are shown whole, then up to MAX_LISTED_CLAIMS in all
+# get one line each; the rest are counted (latest.json always holds every claim).
+MAX_DETAILED_CLAIMS = 1_000
+MAX_LISTED_CLAIMS = 10_000
 _OK_STATUSES = {"live", "redirected"}
 _WARN_STATUSES = {"blocked", "timeout", "server_error", "too_large"}
 
@@ -180,8 +185,19 @@ def _changes_view(changes: dict | None) -> dict | None:
     }
 
 
+def _short_claim_view(claim: dict) -> dict:
+    sources = claim["sources"]
+    text = claim["text"]
+    return {"id": claim["id"], "verdict": claim["verdict"],
+            "verdict_label": VERDICT_LABELS.get(claim["verdict"], claim["verdict"]),
+            "text": text if len(text) <= 160 else text[:159] + "…",
+            "sources": f"{sum(1 for s in sources if s['status'] in _OK_STATUSES)}/{len(sources)} live"}
+
+
 def render_html(report: dict) -> str:
     css, script = _asset("report.css"), _asset("report.js")
+    ordered = attention_order(report["claims"])
+    citation_needed = [c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value]
     verdicts = [{"key": v.value, "label": VERDICT_LABELS[v.value],
                  "count": report["summary"]["verdicts"].get(v.value, 0)} for v in Verdict]
     return _environment().get_template("report.html").render(
@@ -194,8 +210,11 @@ def render_html(report: dict) -> str:
         flags=[{**f, "when": short_time(f["at"])} for f in report.get("flags", [])],
         audit=[{**a, "when": short_time(a["at"])} for a in report.get("audit", [])],
         changes=_changes_view(report.get("changes")),
-        citation_needed=[c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value],
-        claims=[_claim_view(c, report["run"].get("finished_at")) for c in attention_order(report["claims"])],
+        citation_needed=citation_needed[:MAX_LISTED_CLAIMS],
+        citation_needed_more=max(0, len(citation_needed) - MAX_LISTED_CLAIMS),
+        claims=[_claim_view(c, report["run"].get("finished_at")) for c in ordered[:MAX_DETAILED_CLAIMS]],
+        short_claims=[_short_claim_view(c) for c in ordered[MAX_DETAILED_CLAIMS:MAX_LISTED_CLAIMS]],
+        claims_not_listed=max(0, len(ordered) - MAX_LISTED_CLAIMS),
         # Our own files, not data: trusted as markup, and allowed by hash in the page's CSP.
         css=Markup(css), script=Markup(script),
         style_hash=_csp_hash(css), script_hash=_csp_hash(script),

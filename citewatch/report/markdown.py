@@ -1,5 +1,8 @@
 """The report as Markdown for a pull request or an issue: summary table, what changed, flags,
-claims needing attention, citation needed. Text from sources is escaped, never interpreted."""
+claims needing attention, citation needed. Text from sources is escaped, never interpreted: no
+link, image, tag, table or emphasis of a page gets in, and neither do what GitHub and others link
+by themselves in plain text (``https://…``, ``www.…``, ``@mentions``, ``#123``, e-mail addresses),
+which an invisible zero-width space after ``:``, ``www``, ``@`` or ``#`` keeps inert."""
 
 from __future__ import annotations
 
@@ -25,11 +28,18 @@ VERDICT_ICONS = {"supported": "✅", "partially_supported": "🟡", "contradicte
                  "not_found": "⚪", "unverifiable": "❔", "unsourced": "📝"}
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#!&])")
 _SPACE = re.compile(r"\s+")
+_ZWSP = "\u200b"
+_AUTOLINKED = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)(?=[\w-])|(?<=#)(?=\d)")
+
+
+def inert(text: str) -> str:
+    """``text`` with nothing a Markdown renderer links by itself: bare URLs, mentions, issue numbers."""
+    return _AUTOLINKED.sub(_ZWSP, text)
 
 
 def md(text: object) -> str:
     """Text as inert Markdown on one line: no links, tags, tables or emphasis sneak in."""
-    return _SPECIAL.sub(r"\\\1", _SPACE.sub(" ", str(text)).strip())
+    return _SPECIAL.sub(r"\\\1", inert(_SPACE.sub(" ", str(text)).strip()))
 
 
 def md_url(url: str) -> str:
@@ -69,7 +79,7 @@ def _passage(evidence: dict) -> str:
     for piece in segments(evidence["text"], evidence.get("marks", [])):
         raw = _SPACE.sub(" ", piece["text"])
         if piece["kind"] is None:
-            out.append(_SPECIAL.sub(r"\\\1", raw))
+            out.append(_SPECIAL.sub(r"\\\1", inert(raw)))
             continue
         # Emphasis markers must touch the words: keep the spaces around them outside.
         lead, trail = " " if raw[:1] == " " else "", " " if raw[-1:] == " " else ""
