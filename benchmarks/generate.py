@@ -2,7 +2,7 @@
 
 ``generate(sources=S, hosts=H, port=P, out_dir=D)`` writes, in ``D``:
 
-- ``bench.yaml``: a registry (DESIGN.md format) of claims with 1–3 sources each, S sources in all,
+- ``bench.yaml``: a registry (the format of docs/registry.md) of claims with 1–3 sources each, S sources in all,
   spread evenly over H hosts (127.0.0.1 … on port P), every claim with explicit facts;
 - ``bench.txt``: the document; each claim's text is a verbatim span of it;
 - ``manifest.json``: every page the web farm serves (kind, seed, size, the claim it talks about

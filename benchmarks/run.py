@@ -482,8 +482,12 @@ def main(argv: list[str] | None = None) -> None:
     runs = {r.strip() for r in args.runs.split(",") if r.strip()}
     if runs - set(RUNS):
         parser.error(f"--runs: unknown {', '.join(sorted(runs - set(RUNS)))}")
-    cold = None if args.no_cold or "first" not in runs else warm_up(work, env)
-    results = [bench_size(s, h, work, args.latency, args.cpu_sample, runs, env) for s, h in sizes]
+    try:
+        cold = None if args.no_cold or "first" not in runs else warm_up(work, env)
+        results = [bench_size(s, h, work, args.latency, args.cpu_sample, runs, env) for s, h in sizes]
+    finally:  # the warm Prefect API the runs shared (started by the first one) stops with us
+        subprocess.run([str(Path(sys.executable).parent / "citewatch"), "server", "stop"], env=env,
+                       capture_output=True, timeout=60)
     rows = derived(results)
     print_table(rows, cold)
     if args.json:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     notify: str | None = None  # Apprise URLs, separated by spaces or commas (see citewatch.alerts)
     desk_url: str = "http://127.0.0.1:8800"  # where alerts link to
 
+    # the local Prefect API that `verify` keeps warm between runs (0: none, one per run)
+    prefect_server_idle_minutes: float = Field(30.0, ge=0)
+
     @property
     def wayback_enabled(self) -> bool:
         return self.wayback_url.strip().lower() not in ("off", "", "none", "0")

@@ -7,6 +7,7 @@ creates whatever is missing.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -42,10 +43,30 @@ def make_engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StateError(f"cannot create the folder of the state database {path}: {exc}") from exc
+        refuse_truncated_sqlite(path)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+# SQLite takes a 0-byte file for a new database; one that has just been created by another
+# process starting at the same moment is younger than this (its first write follows at once)
+EMPTY_FILE_GRACE = 10.0
+
+
+def refuse_truncated_sqlite(path: Path) -> None:
+    """Raise :class:`StateError` for an existing, empty database file: SQLite would quietly start
+    a new one in it, and the archive index and run history it held would be gone without a word."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # missing (a first run) or not reachable: SQLite says what is wrong
+    fresh = time.time() - info.st_mtime < EMPTY_FILE_GRACE or path.with_name(path.name + "-wal").exists()
+    if info.st_size == 0 and not fresh:
+        raise StateError(f"the state database {path} is empty (0 bytes): it was cut short (a full disk, "
+                         "an interrupted copy?), and opening it would start a new, empty history. "
+                         "Restore it from a backup, or delete it to start afresh; nothing was changed")
 
 
 SCHEMA_LOCK_KEY = 0x63697465  # any constant: "cite"
@@ -89,5 +110,18 @@ def open_database(url: str) -> tuple[Engine, sessionmaker]:
     try:
         create_tables(engine)
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
-        raise StateError(f"cannot open the state database {engine.url!r}: {exc}") from exc
+        raise StateError(cannot_open_message(engine, exc)) from exc
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def cannot_open_message(engine: Engine, exc: BaseException) -> str:
+    """What went wrong opening the state database and what to do, without the driver's traceback
+    or SQLAlchemy's "Background on this error" link."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if engine.dialect.name == "sqlite":
+        return (f"cannot open the state database {engine.url.database} ({reason}): make its folder "
+                "writable, or choose another archive folder (--archive-dir or CITEWATCH_ARCHIVE_DIR) "
+                "or another database (CITEWATCH_DATABASE_URL); if the file is damaged, restore it "
+                "from a backup, or move it away to start afresh")
+    return (f"cannot open the state database {engine.url!r} ({reason}): check that the server is "
+            "running and that CITEWATCH_DATABASE_URL is right")

@@ -239,13 +239,43 @@ def parse_document(text: str) -> ParsedDocument:
 
 
 def read_document(path: str | Path) -> ParsedDocument:
-    """Read and parse a document file (UTF-8); a clear :class:`DocumentError` when it can't be read."""
+    """Read and parse a document file (UTF-8); a clear :class:`DocumentError` when it can't be read
+    or is not a document (a registry, a data file, an HTML page, a binary file)."""
     path = Path(path)
     try:
-        return parse_document(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DocumentError(f"{path}: no such document file; check the path") from None
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except IsADirectoryError:
+        raise DocumentError(f"{path}: a folder, not a document file; name the document's .txt file") from None
     except OSError as exc:
         raise DocumentError(f"{path}: cannot be read ({exc.strerror})") from None
+    refusal = not_a_document(path, text)
+    if refusal:
+        raise DocumentError(f"{path}: {refusal}; nothing was proposed")
+    return parse_document(text)
+
+
+_REGISTRY_TOP = re.compile(r"^(?:document|claims):", re.M)
+_REGISTRY_DOCUMENT = re.compile(r"^document:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+text:[ \t]*['\"]?([^'\"\n#]+?)['\"]?[ \t]*$", re.M)
+_DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".csv", ".tsv", ".xml"})
+
+
+def not_a_document(path: Path, text: str) -> str | None:
+    """Why ``text`` (read from ``path``) is not a document to propose claims from, or None."""
+    if _REGISTRY_TOP.search(text) and path.suffix.lower() in (".yaml", ".yml", ""):
+        named = _REGISTRY_DOCUMENT.search(text)
+        target = f"{path.parent / named.group(1).strip()}" if named else "the document it names under document.text"
+        return (f"this is a claims registry, not a document; give the document ({target}) and the "
+                f"registry with -o: citewatch extract {target} -o {path}")
+    if path.suffix.lower() in _DATA_SUFFIXES:
+        return (f"a {path.suffix.lower()[1:].upper()} data file, not a document; give the document's "
+                "text (.txt or .md: title, headings, paragraphs)")
+    if "\x00" in text:
+        return "a binary file, not a text document; give the document's text (.txt or .md)"
+    if re.match(r"\s*<(?:!doctype\s+html|html)\b", text, re.I):
+        return ("an HTML page, not a document in citewatch's format; save its text as .txt "
+                "(title, headings, paragraphs) and give that")
+    return None

@@ -14,7 +14,8 @@ Callers catch by meaning, not by library::
     ├── ExtractError             a fetched body whose text cannot be read (broken PDF)
     ├── ArchiveError             the local WARC archive or its index cannot be used
     ├── WaybackError             the Wayback service failed or answered nonsense
-    └── StateError               the state database cannot be used
+    ├── StateError               the state database cannot be used
+    └── Stopped                  the run was stopped (SIGTERM, Ctrl-C) before it ended
 """
 
 from __future__ import annotations
@@ -94,3 +95,7 @@ class WaybackError(CitewatchError):
 
 class StateError(CitewatchError):
     pass
+
+
+class Stopped(CitewatchError):
+    """The run was stopped (:func:`citewatch.wallclock.stop_all`: SIGTERM, Ctrl-C) before it ended."""

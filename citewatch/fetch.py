@@ -15,6 +15,11 @@ one URL stays within ``total_deadline`` (time spent waiting for the host's polit
 includes a robots.txt ``Crawl-delay``, is not counted). The returned ``status`` is final: the fetcher calls
 :func:`citewatch.liveness.assess` (soft-404 probe included) before returning.
 
+The deadline is a wall clock (:mod:`citewatch.wallclock`): a server that sends its headers or its
+body one byte at a time is cut when the time is up, and the cut answer is ``timeout``, never
+``live``. After :func:`citewatch.wallclock.stop_all` (SIGTERM, Ctrl-C) every fetch raises
+:class:`~citewatch.errors.Stopped` at once.
+
 ``FetchResult.attempts`` counts the requests sent for the last hop (1 + its retries).
 """
 
@@ -42,10 +47,10 @@ import urllib3.exceptions as u3
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.ssl_match_hostname import CertificateError
 
-from citewatch import liveness
+from citewatch import liveness, wallclock
 from citewatch.charset import detect_encoding
 from citewatch.config import BATCHES_AT_ONCE, Settings
-from citewatch.errors import ForbiddenAddress, HostNotFound
+from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
 from citewatch.politeness import Politeness
@@ -94,7 +99,7 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
         # and a run has BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
         # keep-alive connections
         pool_connections=BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
-    )
+    )  # a DeadlineAdapter: its connections obey the request's wall clock
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update({"User-Agent": settings.user_agent, "Accept": ACCEPT,
@@ -244,7 +249,10 @@ class Fetcher:
         fetched_at = datetime.now(timezone.utc)
         deadline = Deadline(self.settings.total_deadline)
         try:
+            _raise_if_stopping()
             result = self._follow(url, validators, deadline, retries)
+        except Stopped:
+            raise
         except Exception as exc:  # a bug must not stop a run: report it as this source's failure
             result = _failure(url, url, SourceStatus.UNREACHABLE, f"fetching failed unexpectedly: {exc!r}")
         result.fetched_at = fetched_at
@@ -299,7 +307,8 @@ class Fetcher:
             pause = self._pause_before_retry(answer, attempt)
             if pause >= deadline.remaining():
                 return answer, attempt
-            time.sleep(pause)
+            if wallclock.pause(pause):
+                raise Stopped("the run was stopped")
 
     def _pause_before_retry(self, answer: _Answer, attempt: int) -> float:
         retry_after = answer.response.headers.get("Retry-After") if answer.response is not None else None
@@ -325,11 +334,19 @@ class Fetcher:
                 with getattr(self.session.cookies, "_cookies_lock", nullcontext()):
                     request = self._prepare(url, headers)
                 timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
-                response = self.session.send(request, stream=True, timeout=timeout, allow_redirects=False)
-                try:
-                    body, truncated = _read_body(response, max_bytes or self.settings.max_body_bytes, deadline)
-                finally:
-                    response.close()
+                with wallclock.wall_clock(remaining) as clock:  # headers and body, whatever the pace
+                    try:
+                        response = self.session.send(request, stream=True, timeout=timeout, allow_redirects=False)
+                        try:
+                            body, truncated = _read_body(response, max_bytes or self.settings.max_body_bytes, clock)
+                        finally:
+                            response.close()
+                    except Exception:
+                        if clock.expired:  # the watchdog cut the socket: whatever broke, it is the deadline
+                            raise _DeadlineExceeded() from None
+                        raise
+                if clock.expired:  # a cut can look like the clean end of a body sent without a length
+                    raise _DeadlineExceeded()
                 answer = _Answer(url, response, body, truncated, list(request.headers.items()))
                 answer.retryable = _retryable_code(answer.code) and not _is_challenge_answer(answer)
                 return answer
@@ -340,8 +357,10 @@ class Fetcher:
                 return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain may no longer exist")
             return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS", retryable=True)
         except _DeadlineExceeded:
+            _raise_if_stopping()
             return _Answer(url, status=SourceStatus.TIMEOUT,
-                           error=f"no answer within the total deadline of {self.settings.total_deadline:g} s")
+                           error=f"no complete answer within the total deadline of {self.settings.total_deadline:g} s "
+                                 "(the server sent too slowly or not at all)")
         except (requests.ConnectTimeout, u3.ConnectTimeoutError):
             return _Answer(url, status=SourceStatus.TIMEOUT, retryable=True,
                            error=f"connecting took longer than {self.settings.connect_timeout:g} s")
@@ -465,7 +484,12 @@ def _is_challenge_answer(answer: _Answer) -> bool:
     return liveness.is_challenge(probe)
 
 
-def _read_body(response: requests.Response, limit: int, deadline: Deadline) -> tuple[bytes, bool]:
+def _raise_if_stopping() -> None:
+    if wallclock.stopping():
+        raise Stopped("the run was stopped before this source was fetched")
+
+
+def _read_body(response: requests.Response, limit: int, deadline: "Deadline | wallclock.WallClock") -> tuple[bytes, bool]:
     """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
     gzip bomb costs only what it took to inflate ``limit`` bytes."""
     chunks, size = [], 0
@@ -494,7 +518,7 @@ def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: in
         request_headers=answer.request_headers or [],
         body=answer.body,
         content_type=content_type,
-        encoding=detect_encoding(content_type, answer.body),
+        encoding=_encoding(content_type, answer.body),
         redirects=hops,
         fetched_at=datetime.now(timezone.utc),
         attempts=attempts,
@@ -506,6 +530,14 @@ def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: in
         result.status = SourceStatus.TOO_LARGE
         result.error = f"the page is larger than the limit of {len(answer.body):,} bytes (max_body_bytes)"
     return result
+
+
+def _encoding(content_type: str, body: bytes) -> str | None:
+    try:
+        return detect_encoding(content_type, body)
+    except Exception:  # noqa: BLE001 - an odd body is still an answer: archived as bytes, read as UTF-8
+        log.exception("could not tell the charset of a %s body", content_type or "typeless")
+        return None
 
 
 def _failure(url: str, final_url: str, status: SourceStatus, error: str | None,

@@ -19,10 +19,13 @@ other and the failure counts stay exact. ``previous_run`` is for readers (CLI, t
 
 The confirmed-dead rule (as Wikipedia's link-rescue bot): a source is confirmed dead only after
 ``confirm_dead_failures`` failed checks in a row spread over at least ``confirm_dead_days`` days.
-A check in an offline run changes nothing. A readable check resets the count. A source that is
-refused (``blocked``, ``forbidden_address``) is counted as failing but never confirmed dead: the
-page may well exist; nor is one an editor marked "not dead" (:func:`mark_not_dead`, a false
-alarm) until the mark is cleared. History is kept per document and URL.
+A check in an offline run changes nothing, nor does a URL that citewatch's own address guard
+refused to fetch (``forbidden_address``: a loopback or private address, which says nothing about
+the page and is usually a run without ``CITEWATCH_ALLOW_PRIVATE_HOSTS`` on a test web). A
+readable check resets the count. A source that the site refuses (``blocked``) is counted as
+failing but never confirmed dead: the page may well exist; nor is one an editor marked "not dead"
+(:func:`mark_not_dead`, a false alarm) until the mark is cleared. History is kept per document
+and URL.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from pydantic import BaseModel
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, insert, select
@@ -54,6 +58,8 @@ from citewatch.review import (  # noqa: F401 - re-exported: the review tables li
 from citewatch.sqltypes import UTCDateTime
 
 NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_ADDRESS})
+# Refused by citewatch itself before a byte was sent: neither a failure nor a success of the source.
+NOT_A_CHECK = frozenset({SourceStatus.FORBIDDEN_ADDRESS})
 CHUNK = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
 
 
@@ -185,7 +191,7 @@ def next_history(previous: SourceHistory | None, status: SourceStatus, offline: 
     previous = previous or SourceHistory()
     if status.readable:
         return SourceHistory(last_status=status, last_checked_at=now, last_ok_at=now)
-    if offline:  # nobody could be reached: this check says nothing about the source
+    if offline or status in NOT_A_CHECK:  # nothing was asked of the source: it says nothing
         return previous.model_copy(update={"last_status": status, "last_checked_at": now})
     failures = previous.failures + 1
     since = previous.failing_since or now
@@ -304,11 +310,15 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
 
 
 def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
-               settings: Settings | None = None) -> RecordedRun:
+               settings: Settings | None = None,
+               before_commit: Callable[[RecordedRun], None] | None = None) -> RecordedRun:
     """Store one run of a document and update the failure history of its sources.
 
     ``now`` is the time of the checks (the confirmed-dead rule measures days with it; tests pass
     their own clock). ``settings`` gives the rule (``confirm_dead_failures``/``_days``).
+    ``before_commit(recorded)`` runs inside the transaction, once everything is stored: when it
+    raises, nothing is recorded (writing the reports goes there, so a run whose reports could not
+    be written is not in the history, and running it again is safe).
     Raises StateError when a run with the same id was already recorded.
     """
     rule = DeadRule.from_settings(settings or load_settings())
@@ -329,7 +339,10 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
         stored = _with_history(run, history)
         _store_texts(session, stored)
         _store_run(session, stored, now)
-    return RecordedRun(run=stored, previous=previous, history=history)
+        recorded = RecordedRun(run=stored, previous=previous, history=history)
+        if before_commit is not None:
+            before_commit(recorded)
+    return recorded
 
 
 # --- false alarms ("this source is not dead") ------------------------------------------------

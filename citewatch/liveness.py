@@ -1,4 +1,4 @@
-"""Is a source alive? The statuses of DESIGN.md, decided from one :class:`FetchResult`.
+"""Is a source alive? The statuses of docs/statuses.md, decided from one :class:`FetchResult`.
 
 The fetcher sets the status of failures it saw itself (no connection, timeout, forbidden address,
 name gone, robots.txt, too large) and leaves ``live`` on every HTTP answer; :func:`assess` then

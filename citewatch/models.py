@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+DOCUMENT_ID_MAX = 100  # characters: the id names the document's report folder
 PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -144,12 +145,18 @@ class Claim(Strict):
     sources: list[Source] = Field(default_factory=list, description="Pages that back the claim; "
                                   "empty means the claim is unsourced (citation needed).")
     note: str | None = Field(None, description="Free text for editors.")
+    not_in_document: bool = Field(
+        False, description="Set by `citewatch extract` when the claim's sentence is gone from the "
+                           "document: the claim is kept, with its sources and history, until an "
+                           "editor removes it or gives it a text of the document again.")
 
 
 class Document(Strict):
     """The document whose claims this registry holds."""
 
-    id: str = Field(pattern=SLUG, description="Slug naming the document; reports go to <reports>/<id>/.")
+    # a folder name: 255 bytes on most file systems; 100 leaves room and stays readable
+    id: str = Field(pattern=SLUG, max_length=DOCUMENT_ID_MAX,
+                    description="Slug naming the document; reports go to <reports>/<id>/.")
     title: str = Field(description="Title of the document.")
     text: str | None = Field(  # path of the document, relative to the registry file
         None, description="Path of the document file, relative to this registry file.")

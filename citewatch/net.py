@@ -18,10 +18,10 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from citewatch.errors import ForbiddenAddress, HostNotFound
+from citewatch.wallclock import DeadlineAdapter
 
 Resolver = Callable[..., list]
 
@@ -137,13 +137,14 @@ def host_header(url: str) -> str:
     return host
 
 
-class PinnedAdapter(HTTPAdapter):
+class PinnedAdapter(DeadlineAdapter):
     """A requests transport that checks every request with the guard and connects to that IP.
 
     The connection pool is keyed by the checked IP; TLS still verifies the certificate against
     the URL's host name (SNI and hostname check use the name, not the IP). When connecting to the
     first address fails, the next checked ones are tried (a host whose IPv6 address is unreachable
-    from here). The IP actually used is put on the response as ``response.remote_ip``.
+    from here). The IP actually used is put on the response as ``response.remote_ip``. Its
+    connections obey the request's :func:`citewatch.wallclock.wall_clock`.
     """
 
     def __init__(self, allow_private: bool = False, resolver: Resolver = socket.getaddrinfo,

@@ -32,10 +32,12 @@ from pydantic import BaseModel, Field
 
 from citewatch.archive import payload_digest
 from citewatch.config import BATCHES_AT_ONCE, Settings
+from citewatch.errors import ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
 from citewatch.workers import CpuPool, check_text, default_workers, extract_cached
+from citewatch.counting import counted
 
 log = logging.getLogger("citewatch.pipeline")
 
@@ -332,7 +334,8 @@ class Pipeline:
         if cached is None:
             body = self.archive.read_payload(capture)
             digest = digest or payload_digest(body)
-            cached = self._extract(body, capture.content_type or "", capture.final_url or capture.url, encoding)
+            cached = self._extract(copy, body, capture.content_type or "", capture.final_url or capture.url,
+                                   encoding)
             if cached is None:
                 return False
             self.text_cache.put(digest, cached)
@@ -343,7 +346,7 @@ class Pipeline:
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
                    encoding: str | None) -> bool:
         digest = payload_digest(body)
-        cached = self.text_cache.get(digest) or self._extract(body, content_type, url, encoding)
+        cached = self.text_cache.get(digest) or self._extract(copy, body, content_type, url, encoding)
         if cached is None:
             return False
         self.text_cache.put(digest, cached)
@@ -355,8 +358,15 @@ class Pipeline:
         copy.content_digest = digest
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
-    def _extract(self, body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
-        return self.cpu.call(extract_cached, body, content_type, url, encoding)
+    def _extract(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
+                 encoding: str | None) -> CachedText | None:
+        """The page's text; None, with the reason in ``copy.notes``, when it has none."""
+        found = self.cpu.call(extract_cached, body, content_type, url, encoding)
+        if isinstance(found, str):
+            if found not in copy.notes:
+                copy.notes.append(found)
+            return None
+        return found
 
     def _read_wayback(self, copy: SourceCopy) -> None:
         if self.wayback is None:
@@ -594,7 +604,7 @@ class RunOutcome(BaseModel):
     def one_line(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.verdicts.items() if n)
         state = " (OFFLINE: no source was called dead)" if self.offline else ""
-        return f"{self.document_id}: {len(self.claims)} claims: {counts or 'none'}{state}"
+        return f"{self.document_id}: {counted(len(self.claims), 'claim')}: {counts or 'none'}{state}"
 
     def markdown_summary(self) -> str:
         lines = [f"# {self.document_title}", "",
@@ -660,22 +670,33 @@ def _report_paths(written) -> dict[str, str]:
 
 def publish_run(session_factory, run: RunResult, settings: Settings, now: datetime) -> RunOutcome:
     """Apply editors' overrides, record the run in the history, compare it with the previous
-    run, and write the reports. Returns what the caller shows."""
+    run, and write the reports. Returns what the caller shows.
+
+    The reports are written inside the transaction that records the run: a report that cannot be
+    written (read-only folder, full disk, a name too long) leaves the run unrecorded and raises
+    the real cause, and publishing again repeats all of it."""
     from citewatch.audit import actions_for_report
     from citewatch.changes import what_changed
     from citewatch.history import active_flags, apply_overrides, overrides, record_run
     from citewatch.report import build_report, write_reports
 
     active = overrides(session_factory, run.document_id)
+    flags = active_flags(session_factory, run.document_id)
     run = apply_overrides(run, active)
-    recorded = record_run(session_factory, run, now, settings)
-    changes = what_changed(recorded.previous, recorded.run)
-    report = build_report(recorded.run, changes, active_flags(session_factory, run.document_id),
-                          recorded, overrides=active)
-    report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
-                                         recorded.previous.started_at if recorded.previous else None)
-    written = write_reports(report, settings.reports_dir)
-    return outcome_from_report(report, recorded.run, _report_paths(written))
+    published: dict = {}
+
+    def write(recorded) -> None:
+        report = build_report(recorded.run, what_changed(recorded.previous, recorded.run), flags,
+                              recorded, overrides=active)
+        report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
+                                             recorded.previous.started_at if recorded.previous else None)
+        published.update(report=report, written=write_reports(report, settings.reports_dir))
+
+    try:
+        recorded = record_run(session_factory, run, now, settings, before_commit=write)
+    except ConfigError as exc:  # the reports could not be written: the message is the OS's reason
+        raise ConfigError(f"{exc}; the run was not recorded: run it again once this is fixed") from exc
+    return outcome_from_report(published["report"], recorded.run, _report_paths(published["written"]))
 
 
 def verify_registry(loaded, settings: Settings, *, progress: ProgressCallback | None = None,

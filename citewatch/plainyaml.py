@@ -6,8 +6,9 @@ the same file in a fraction of that, but resolves plain scalars by YAML 1.1 (``y
 ``1:20``) where the registry is read as YAML 1.2. So this reader resolves every plain scalar with
 ruamel's own YAML 1.2 resolver and builds only what it is sure ruamel builds to the same value:
 strings, true/false, null, decimal integers, simple floats and dates ``YYYY-MM-DD``. Anything else
-— a duplicate key, a merge key, an explicit tag, a directive, an octal or hex number, a date-time —
-raises :class:`NotPlain`, and the caller reads the file the slow way.
+— a duplicate key, a merge key, an explicit tag, a directive, an octal or hex number, a date-time,
+an alias — raises :class:`NotPlain`, and the caller reads the file the slow way (nesting too deep
+for this reader's recursion ends the same way, as a ``RecursionError``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ _QUOTED = "tag:citewatch:quoted"  # an untagged quoted or block scalar: text as 
 
 
 class _Constructor(yaml.constructor.BaseConstructor):
+    def construct_object(self, node, deep=False):
+        if node in self.constructed_objects:  # a node met again is an alias: the full reader bounds
+            raise NotPlain("alias")            # what aliases expand to (citewatch.yamlbounds)
+        return super().construct_object(node, deep)
+
     def construct_plain(self, node):
         return _plain_scalar(node.value)
 

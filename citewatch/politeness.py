@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from citewatch.wallclock import pause
+
 
 class HostGate:
     def __init__(self, concurrency: int, delay: float):
@@ -36,7 +38,7 @@ class HostGate:
                 start = max(now, self._next_start)
                 self._next_start = start + self.delay
             if start > now:
-                time.sleep(start - now)
+                pause(start - now)  # ends early when the run is stopped; the fetch then raises Stopped
             yield time.monotonic() - asked
         finally:
             self._slots.release()

@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from unidecode import unidecode
 
+from citewatch.claimmatch import match_changed_claims
 from citewatch.document import ParsedDocument, Sentence, contains_text, normalize_text
 from citewatch.errors import Problem, RegistryError
 from citewatch.models import Claim, Fact
@@ -41,11 +42,24 @@ KEY_WORDS = 4
 FactFinder = Callable[[str], list]
 
 
+@dataclass(frozen=True)
+class Change:
+    """An existing claim whose sentence was edited: it keeps its id, sources and history."""
+
+    claim_id: str
+    old_text: str
+    new_text: str
+    old_section: str | None
+    new_section: str | None
+    facts_kept: bool = False  # the claim's facts were written by hand and left as they are
+
+
 @dataclass
 class MergeResult:
     added: list[Claim] = field(default_factory=list)  # proposals not yet in the registry
-    kept: list[Claim] = field(default_factory=list)  # existing claims, untouched
-    vanished: list[Claim] = field(default_factory=list)  # existing claims whose text left the document
+    kept: list[Claim] = field(default_factory=list)  # existing claims whose text is in the document
+    changed: list[Change] = field(default_factory=list)  # existing claims that follow an edited sentence
+    vanished: list[Claim] = field(default_factory=list)  # existing claims whose sentence is gone
 
 
 # --- proposing -----------------------------------------------------------------------------
@@ -109,8 +123,13 @@ def unique_ids(items: Sequence[tuple[str | None, str]], taken: Iterable[str] = (
     for claim in base:
         counts[claim] = counts.get(claim, 0) + 1
     taken = set(taken)
-    return [f"{b}-{text_hash(text)}" if counts[b] > 1 or b in taken else b
-            for b, (_, text) in zip(base, items)]
+    ids = [f"{b}-{text_hash(text)}" if counts[b] > 1 or b in taken else b
+           for b, (_, text) in zip(base, items)]
+    out: list[str] = []
+    for claim in ids:  # a sentence repeated in one section: the second gets -2, the third -3
+        claim = _numbered(claim, taken | set(out)) if claim in out else claim
+        out.append(claim)
+    return out
 
 
 # --- merging -------------------------------------------------------------------------------
@@ -121,19 +140,43 @@ def _overlaps(a: str, b: str) -> bool:
     return a in b or b in a
 
 
-def merge(existing: Sequence[Claim], proposed: Sequence[Claim], document_text: str) -> MergeResult:
-    """Existing claims are kept as they are; a proposal is added unless an existing claim covers
-    (overlaps) its text; existing claims whose text left the document are reported as vanished."""
-    result = MergeResult(kept=list(existing))
-    result.vanished = [c for c in existing if not contains_text(document_text, c.text)]
+def merge(existing: Sequence[Claim], proposed: Sequence[Claim], document_text: str,
+          sentences: Sequence[Sentence] = ()) -> MergeResult:
+    """Existing claims whose text is in the document are kept as they are; one whose text left it
+    follows the sentence it became (matched among ``sentences``: same section, most similar text),
+    else it is reported as vanished. A proposal is added unless a kept or changed claim covers
+    (overlaps) its text; its id never clashes with an existing one."""
+    result = MergeResult()
+    gone = []
+    for claim in existing:
+        (result.kept if contains_text(document_text, claim.text) else gone).append(claim)
+    candidates = [s for s in sentences if is_claim_sentence(s)]
+    matches = {m.claim_index: m for m in match_changed_claims(
+        [(c.text, c.section) for c in gone], candidates, [c.text for c in result.kept])}
+    for i, claim in enumerate(gone):
+        if i in matches:
+            m = matches[i]
+            result.changed.append(Change(claim.id, claim.text, m.span.text, claim.section, m.sentence.section))
+        else:
+            result.vanished.append(claim)
+    covering = [c.text for c in result.kept] + [c.new_text for c in result.changed]
     taken = {c.id for c in existing}
-    fresh = [p for p in proposed if not any(_overlaps(p.text, c.text) for c in existing)]
+    fresh = [p for p in proposed if not any(_overlaps(p.text, text) for text in covering)]
     for claim in fresh:
         if claim.id in taken:
             claim = claim.model_copy(update={"id": f"{claim.id}-{text_hash(claim.text)}"})
+        if claim.id in taken:  # the same sentence twice: its second claim gets a number too
+            claim = claim.model_copy(update={"id": _numbered(claim.id, taken)})
         taken.add(claim.id)
         result.added.append(claim)
     return result
+
+
+def _numbered(base: str, taken: set[str]) -> str:
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
 
 
 # --- YAML ----------------------------------------------------------------------------------
@@ -176,11 +219,18 @@ def new_registry_yaml(document_id: str, title: str, document_file: str, claims: 
     return data
 
 
-def existing_claims(data: Any) -> list[Claim]:
-    """The claims of round-trip registry data, unvalidated (a registry being repaired still merges)."""
+def _claim_items(data: Any) -> list[tuple[CommentedMap, Claim]]:
+    """Each claim mapping of round-trip registry data with its claim, unvalidated (a registry
+    being repaired still merges)."""
     claims = data.get("claims") if isinstance(data, dict) else None
-    return [Claim.model_construct(id=str(c.get("id", "")), text=c["text"])
+    return [(c, Claim.model_construct(id=str(c.get("id", "")), text=c["text"],
+                                      section=c.get("section") if isinstance(c.get("section"), str) else None))
             for c in claims or [] if isinstance(c, dict) and isinstance(c.get("text"), str)]
+
+
+def existing_claims(data: Any) -> list[Claim]:
+    """The claims of round-trip registry data, unvalidated."""
+    return [claim for _, claim in _claim_items(data)]
 
 
 def document_slug(path: Path) -> str:
@@ -188,16 +238,27 @@ def document_slug(path: Path) -> str:
 
 
 def update_registry_file(registry_path: str | Path, document_path: str | Path,
-                         document: ParsedDocument, proposed: Sequence[Claim]) -> MergeResult:
+                         document: ParsedDocument, proposed: Sequence[Claim],
+                         infer: FactFinder | None = None) -> MergeResult:
     """Merge proposals into the registry at ``registry_path`` (created when missing), keeping its
-    claims, sources and comments; returns what was added and which claims vanished."""
+    claims, sources and comments: a claim whose sentence was edited follows it (same id, new text
+    and section; its facts too unless they were written by hand), a claim whose sentence is gone
+    is marked ``not_in_document: true``; returns what was added, changed and gone."""
     registry_path = Path(registry_path)
     data = read_yaml_file(registry_path) if registry_path.exists() else None
     if data is not None and not isinstance(data, dict):
         raise RegistryError([Problem(str(registry_path), 1, "not a registry (a mapping with 'document:' "
                                                             "and 'claims:'); nothing was written")])
     if isinstance(data, dict):
-        result = merge(existing_claims(data), proposed, document.text)
+        items = _claim_items(data)
+        result = merge([c for _, c in items], proposed, document.text, document.sentences)
+        by_id = {claim.id: item for item, claim in items}
+        infer = infer or _default_finder()
+        result.changed = [follow_change(by_id[c.claim_id], c, infer) for c in result.changed]
+        for claim in result.vanished:
+            by_id[claim.id]["not_in_document"] = True
+        for claim in result.kept:
+            by_id[claim.id].pop("not_in_document", None)  # its text is back
         if not isinstance(data.get("claims"), list):
             data["claims"] = CommentedSeq()
         data["claims"].extend(claim_to_yaml(c) for c in result.added)
@@ -209,3 +270,25 @@ def update_registry_file(registry_path: str | Path, document_path: str | Path,
         result = MergeResult(added=list(proposed))
     write_yaml_file(registry_path, data)
     return result
+
+
+def facts_as_proposed(item: CommentedMap, text: str, infer: FactFinder) -> bool:
+    """Whether a claim's written facts are the ones ``extract`` infers from ``text`` (not edited)."""
+    written = item.get("facts")
+    if not isinstance(written, list):
+        return False
+    proposed = [dict(fact_to_yaml(f)) for f in infer(normalize_text(text))]
+    return [dict(f) if isinstance(f, dict) else f for f in written] == proposed
+
+
+def follow_change(item: CommentedMap, change: Change, infer: FactFinder) -> Change:
+    """Point a claim's mapping at its edited sentence. Facts that ``extract`` proposed follow the
+    new text; facts written by hand are left alone (the returned change says so)."""
+    hand_written = "facts" in item and not facts_as_proposed(item, change.old_text, infer)
+    if "facts" in item and not hand_written:
+        item["facts"] = CommentedSeq(fact_to_yaml(f) for f in infer(normalize_text(change.new_text)))
+    item["text"] = change.new_text
+    if change.new_section and change.new_section != change.old_section:
+        item["section"] = change.new_section
+    item.pop("not_in_document", None)
+    return replace(change, facts_kept=hand_written)

@@ -7,6 +7,11 @@
 duplicate claim ids, the document file, every claim ``text`` being a span of the document, and
 explicit facts that contradict the claim's own text.
 
+Whatever the bytes, a load ends quickly with problems or a registry: the YAML's nesting and alias
+expansion are bounded before anything is built (:mod:`citewatch.yamlbounds`), and the document
+file must be a regular file of bounded size inside the registry's folder
+(:mod:`citewatch.documentfile`).
+
 The YAML is read with ruamel's round-trip loader because it remembers where every node came from;
 pydantic's error locations are mapped back to those lines.
 """
@@ -29,8 +34,10 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from citewatch.atomicfile import write_atomic
 from citewatch.document import contains_text, longest_matching_prefix
-from citewatch.errors import Problem, RegistryError
+from citewatch.documentfile import MAX_REGISTRY_BYTES, as_text, read_document, read_regular_file
+from citewatch.errors import DocumentError, Problem, RegistryError
 from citewatch.plainyaml import read_plain_yaml
+from citewatch.yamlbounds import check_yaml_bounds
 from citewatch.models import (SLUG, Claim, CountFact, DateFact, Document, EntityFact, QuoteFact,
                               RangeFact, Registry, Source, Verdict)
 
@@ -90,8 +97,10 @@ def read_yaml(text: str) -> Any:
 
 def read_yaml_file(path: str | Path) -> Any:
     """Round-trip data of a YAML file; invalid YAML raises :class:`RegistryError` with its line."""
+    text = Path(path).read_text(encoding="utf-8")
+    check_yaml_bounds(text, str(path))
     try:
-        return read_yaml(Path(path).read_text(encoding="utf-8"))
+        return read_yaml(text)
     except YAMLError as exc:
         raise RegistryError([_yaml_problem(str(path), exc)]) from None
 
@@ -125,13 +134,19 @@ def load_registry(path: str | Path, *, fact_checks: FactChecks | None = None) ->
     path = Path(path)
     name = str(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        raw = read_regular_file(path, MAX_REGISTRY_BYTES, "the registry")
     except FileNotFoundError:
         raise RegistryError([Problem(name, 0, "no such registry file; check the path")]) from None
-    except UnicodeDecodeError as exc:
-        raise RegistryError([Problem(name, 0, f"not UTF-8 text ({exc.reason}); save it as UTF-8")]) from None
+    except DocumentError as exc:
+        raise RegistryError([Problem(name, 0, str(exc))]) from None
     except OSError as exc:
         raise RegistryError([Problem(name, 0, f"cannot be read ({exc.strerror})")]) from None
+    try:
+        source = as_text(raw)
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise RegistryError([Problem(name, line, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                                 "save it as UTF-8")]) from None
 
     checks = {} if fact_checks is None else fact_checks
     return _load_plain(path, source, checks) or _load_with_lines(path, source, checks)
@@ -165,6 +180,7 @@ def _load_plain(path: Path, source: str, fact_checks: FactChecks) -> LoadedRegis
 def _load_with_lines(path: Path, source: str, fact_checks: FactChecks | None = None) -> LoadedRegistry:
     """The full path: ruamel's round-trip composer keeps every node's line for the problems."""
     name = str(path)
+    check_yaml_bounds(source, name)  # before ruamel builds anything (the fast path takes no aliases)
     yaml = _yaml()
     try:
         node = yaml.compose(source)  # parsed once: nodes for duplicate keys, data with line numbers
@@ -279,7 +295,9 @@ def _read_document(name: str, folder: Path, data: dict) -> tuple[str | None, lis
     relative = document["text"]
     line = _line(document, "text")
     try:
-        return (folder / relative).read_text(encoding="utf-8"), []
+        return read_document(folder, relative), []
+    except DocumentError as exc:
+        message = f"document.text: {exc}"
     except FileNotFoundError:
         message = (f"document.text: document file '{relative}' not found (looked for "
                    f"{folder / relative}); the path is relative to the registry file")
@@ -294,7 +312,8 @@ def _claims_not_in_document(name: str, data: dict, document_text: str) -> list[P
     problems = []
     for i, claim in _claims(data):
         text = claim.get("text")
-        if not isinstance(text, str) or not text.strip() or contains_text(document_text, text):
+        if not isinstance(text, str) or not text.strip() or contains_text(document_text, text) \
+                or claim.get("not_in_document") is True:  # extract keeps a gone claim, marked
             continue
         prefix = longest_matching_prefix(document_text, text)
         hint = (f'it matches up to "{_tail(prefix)}" and differs after that' if prefix

@@ -27,6 +27,8 @@ from pydantic import ValidationError
 
 from citewatch.atomicfile import write_atomic
 from citewatch.models import Registry
+from citewatch.documentfile import read_document_bytes
+from citewatch.errors import DocumentError
 from citewatch.registry import FactChecks, LoadedRegistry, fact_check_key, load_registry
 from citewatch.textcache import code_fingerprint
 
@@ -113,13 +115,13 @@ class RegistryStore:
             registry = Registry.model_validate(entry["registry"])
             document_text = None
             if registry.document.text:
-                document_bytes = (path.parent / registry.document.text).read_bytes()
+                document_bytes = read_document_bytes(path.parent, registry.document.text)
                 if _sha256(document_bytes) != entry.get("document_sha256"):
                     return None
                 document_text = _as_read_text(document_bytes)
             elif entry.get("document_sha256") is not None:
                 return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError, DocumentError):
             return None  # missing, stale or corrupt: load again (UnicodeDecodeError is a ValueError)
         return LoadedRegistry(registry=registry, path=path, document_text=document_text)
 
@@ -131,11 +133,11 @@ class RegistryStore:
                 return
             document_sha256 = None
             if loaded.document_path is not None:
-                document_bytes = loaded.document_path.read_bytes()
+                document_bytes = read_document_bytes(path.parent, loaded.registry.document.text)
                 if _as_read_text(document_bytes) != loaded.document_text:
                     return
                 document_sha256 = _sha256(document_bytes)
-        except (OSError, ValueError):
+        except (OSError, ValueError, DocumentError):
             return
         current = {fact_check_key(claim) for claim in loaded.registry.claims if claim.facts}
         entry = {

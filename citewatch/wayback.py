@@ -10,7 +10,10 @@ the real service refuses today.
 Nothing here raises into a run: every failure is logged and becomes ``None`` or a
 :class:`SaveOutcome` that says what happened. After a timeout or a refused connection the client
 stops calling the service for ``cooldown`` seconds, so a slow or absent Wayback Machine costs a run
-one timeout, not one per source.
+one timeout, not one per source. ``timeout`` is a wall clock for the whole request, headers and body
+included (:mod:`citewatch.wallclock`): a service that drips its answer is cut when it is up. The
+default session mounts :class:`~citewatch.wallclock.DeadlineAdapter`; a session given from outside
+should too, or only the pauses between reads are bounded.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from waybackpy.availability_api import WaybackMachineAvailabilityAPI
 from waybackpy.cdx_api import WaybackMachineCDXServerAPI
 from waybackpy.cdx_utils import check_for_blocked_site, full_url
 from waybackpy.exceptions import WaybackError as WaybackpyError
+
+from citewatch import wallclock
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +236,7 @@ class WaybackClient:
         self.max_polls = max_polls
         self.max_text_checks = max_text_checks
         self.cooldown = cooldown
-        self._session = session or requests.Session()
+        self._session = session or wallclock.deadline_session()
         self._session.headers["User-Agent"] = user_agent
         self._down_until = 0.0
         self._lock = threading.Lock()
@@ -369,8 +374,8 @@ class WaybackClient:
     def _poll(self, url: str, job_id: str, requested_at: datetime, polls: int | None = None,
               wait_first: bool = True) -> SaveOutcome:
         for attempt in range(polls or self.max_polls):
-            if wait_first or attempt:
-                time.sleep(self.poll_interval)
+            if (wait_first or attempt) and wallclock.pause(self.poll_interval):
+                break  # the run is being stopped
             answer = self._call("GET", f"{self.base_url}/save/status/{job_id}", headers=self._auth_headers(),
                                 max_bytes=1024 * 1024)
             reply = (answer.json() if answer is not None and answer.status == 200 else None) or {}
@@ -412,13 +417,22 @@ class WaybackClient:
         """One request, bounded in time and size. ``None`` when the service did not answer."""
         if self._is_down():
             return None
-        deadline = time.monotonic() + self.timeout
         try:
-            with self._session.request(method, url, data=data, headers=headers, stream=True,
-                                       timeout=(self.timeout, self.timeout)) as response:
-                body, truncated = _read_bounded(response.iter_content(64 * 1024), max_bytes, deadline)
-                return _Answer(response.status_code, body, response.url, truncated)
+            with wallclock.wall_clock(self.timeout) as clock:  # the whole answer, whatever its pace
+                try:
+                    with self._session.request(method, url, data=data, headers=headers, stream=True,
+                                               timeout=(self.timeout, self.timeout)) as response:
+                        body, truncated = _read_bounded(response.iter_content(64 * 1024), max_bytes, clock)
+                except Exception:
+                    if clock.expired:
+                        raise _DeadlinePassed() from None
+                    raise
+            if clock.expired:  # a cut may look like the end of a body sent without a length
+                raise _DeadlinePassed()
+            return _Answer(response.status_code, body, response.url, truncated)
         except (requests.Timeout, requests.ConnectionError, _DeadlinePassed) as exc:
+            if wallclock.stopping():
+                return None
             with self._lock:
                 was_up = time.monotonic() >= self._down_until
                 self._down_until = time.monotonic() + self.cooldown
@@ -442,14 +456,14 @@ def client_from_settings(settings, save_budget: SaveBudget | None = None) -> Way
 # --- small pure helpers ------------------------------------------------------------------
 
 
-def _read_bounded(chunks: Iterable[bytes], max_bytes: int, deadline: float) -> tuple[bytes, bool]:
+def _read_bounded(chunks: Iterable[bytes], max_bytes: int, clock: wallclock.WallClock) -> tuple[bytes, bool]:
     parts, size = [], 0
     for chunk in chunks:
         parts.append(chunk)
         size += len(chunk)
         if size >= max_bytes:
             return b"".join(parts)[:max_bytes], size > max_bytes
-        if time.monotonic() > deadline:
+        if clock.remaining() <= 0:
             raise _DeadlinePassed()
     return b"".join(parts), False
 

@@ -6,7 +6,8 @@ core. Workers are started with ``spawn``: the run's process has threads (Prefect
 that a ``fork`` could copy in the middle of holding a lock.
 
 A worker that dies (a hostile PDF crashing a parser, the kernel's OOM killer) breaks the pool; the
-run then goes on with the work in its own process and says so in the log.
+run then goes on with the work in its own process and says so in the log. A run that dies (kill -9)
+takes its workers with it: each one watches its parent and exits within a second of losing it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,18 +32,18 @@ log = logging.getLogger("citewatch.workers")
 T = TypeVar("T")
 
 
-def extract_cached(body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | None:
-    """The text, title and publication date of a page, as the text cache keeps them (None when
-    the page has no readable text)."""
+def extract_cached(body: bytes, content_type: str, url: str, encoding: str | None) -> CachedText | str:
+    """The text, title and publication date of a page, as the text cache keeps them; or, when the
+    page has no readable text, why (for the report)."""
     from citewatch.textextract import extract_text
 
     try:
         extracted = extract_text(body, content_type, url, encoding)
     except CitewatchError as exc:  # e.g. a PDF that cannot be read: no text, not a crash
         log.info("no text from %s: %s", url, exc)
-        return None
+        return f"no text could be read from it: {exc}"
     if not extracted.text or not extracted.text.strip():
-        return None
+        return f"no text could be read from it: the {content_type.split(';')[0].strip() or 'page'} holds none"
     published = extracted.published
     if isinstance(published, datetime):
         published = published.date().isoformat()
@@ -54,10 +56,21 @@ def check_text(claim_text: str, text: str, facts, published: str | None, subject
     return check_claim(claim_text, text, facts=facts, published=published, subject=subject)
 
 
-def _warm_up() -> None:
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="citewatch-parent-watch", daemon=True).start()
     # Pay the imports once per worker, before the first page waits on them.
     import citewatch.check  # noqa: F401
     import citewatch.textextract  # noqa: F401
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process once ``parent`` is gone (its children are then handed to another process)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def default_workers() -> int:
@@ -108,7 +121,8 @@ class CpuPool:
             if self._broken:
                 return None
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_warm_up,
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker,
+                                                 initargs=(os.getpid(),),
                                                  mp_context=multiprocessing.get_context("spawn"))
             return self._pool
 

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from citewatch.errors import CitewatchError, RegistryError
+from flows.terminal import printable
 
 app = typer.Typer(
     name="citewatch",
@@ -22,8 +23,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo", "cli_desk")
-
+COMMAND_MODULES = ("cli_registry", "cli_check", "cli_archive", "cli_verify", "cli_demo", "cli_desk",
+                   "cli_server")
 
 
 def _show_version(value: bool) -> None:
@@ -49,11 +50,14 @@ def main() -> None:
         app()
     except RegistryError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(printable(problem), file=sys.stderr)
         sys.exit(2)
     except CitewatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}"), file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C before any work started (a run handles its own: flows.interrupt)
+        print("\nInterrupted.", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,17 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from citewatch.archive import Capture, WarcArchive
 from citewatch.config import load_settings
 from citewatch.errors import CitewatchError
+from citewatch.counting import counted
+from flows.terminal import printable
+
+if TYPE_CHECKING:  # the archive module (SQLAlchemy, warcio) loads only when a command needs it
+    from citewatch.archive import Capture, WarcArchive
 
 LIST_EXAMPLE = """Example:
 
@@ -46,11 +50,12 @@ ARCHIVE_DIR_OPTION = typer.Option(None, "--archive-dir", metavar="DIR",
 
 
 def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(printable(f"error: {message}"), file=sys.stderr)
     raise typer.Exit(2)
 
 
 def _open(archive_dir: Optional[Path]) -> WarcArchive:
+    from citewatch.archive import WarcArchive
     from citewatch.db import open_database
 
     settings = load_settings(archive_dir=archive_dir)
@@ -99,7 +104,7 @@ def list_captures(url: str = typer.Argument(..., help="The URL (as requested, or
         _fail(f"nothing archived for {url} in {archive.archive_dir}")
     by_id = {c.id: c for c in captures}
     for capture in captures:
-        print(describe(capture, by_id))
+        print(printable(describe(capture, by_id)))
 
 
 def _parse_moment(text: str) -> datetime:
@@ -132,7 +137,7 @@ def show_capture(url: str = typer.Argument(..., help="The URL (as requested, or 
     if capture is None:
         count = len(archive.captures(url))
         _fail(f"no readable copy of {url} in {archive.archive_dir}"
-              + (f" ({count} {'capture' if count == 1 else 'captures'}, none a 2xx page; see `citewatch archive list {url}`)"
+              + (f" ({counted(count, 'capture')}, none a 2xx page; see `citewatch archive list {url}`)"
                  if count else ""))
     try:
         payload = archive.read_payload(capture)

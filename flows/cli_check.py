@@ -19,6 +19,8 @@ from rich.text import Text
 
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
+from citewatch.counting import counted
+from flows.terminal import printable
 
 VERDICT_STYLE = {
     Verdict.SUPPORTED: "bold green",
@@ -33,7 +35,7 @@ MAX_TEXT_FILE_BYTES = 50 * 1024 * 1024
 
 
 def result_json(result: CheckResult, **extra: Any) -> dict:
-    """The ``check --json`` object of DESIGN.md: verdict, evidence, facts (plus confidence, notes)."""
+    """The ``check --json`` object of docs/reports.md: verdict, evidence, facts (plus confidence, notes)."""
     data = result.model_dump(mode="json")
     return {
         **extra,
@@ -68,7 +70,7 @@ def check(
             _usage("--batch reads claims and texts from the file: leave out --claim, --text-file and --url")
         bad = run_batch(_open_input(batch), sys.stdout)
         if bad:
-            print(f"{bad} line(s) of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
+            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
             raise typer.Exit(2)
         return
     if not claim:
@@ -135,11 +137,11 @@ def print_result(claim: str, result: CheckResult, source: dict[str, Any] | None 
     console = Console(highlight=False, soft_wrap=False)
     header = Text()
     header.append("Claim: ", style="bold")
-    header.append(claim)
+    header.append(printable(claim))
     console.print(header)
     if source:
-        console.print(Text(f"Source: {source.get('url')}  title: {source.get('title') or '—'}  "
-                           f"published: {source.get('published') or '—'}"))
+        console.print(Text(printable(f"Source: {source.get('url')}  title: {source.get('title') or '—'}  "
+                                     f"published: {source.get('published') or '—'}")))
     verdict = Text("Verdict: ", style="bold")
     verdict.append(result.verdict.value, style=VERDICT_STYLE.get(result.verdict, "bold"))
     verdict.append(f"  (confidence {result.confidence:.2f})")
@@ -156,7 +158,7 @@ def print_result(claim: str, result: CheckResult, source: dict[str, Any] | None 
             table.add_row(
                 Text(f"{item.fact.kind} {fact_label(item.fact)}"),
                 Text(item.outcome.value, style=OUTCOME_STYLE.get(item.outcome, "")),
-                Text(item.found or "—"),
+                Text(printable(item.found or "—")),
                 Text("—" if item.evidence is None else f"#{item.evidence + 1}"),
             )
         console.print(table)
@@ -164,13 +166,13 @@ def print_result(claim: str, result: CheckResult, source: dict[str, Any] | None 
         console.print(Text("nearest passage (it states none of the claim's facts):", style="dim"))
     for number, passage in enumerate(result.evidence, start=1):
         line = Text(f"#{number} [{passage.start}:{passage.end}] ", style="dim")
-        body = Text(passage.text)
+        body = Text(printable(passage.text))  # one character for one: the highlights still fit
         for start, end in passage.highlights:
             body.stylize("bold underline", start - passage.start, end - passage.start)
         line.append_text(body)
         console.print(line)
     for note in result.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(printable(f"note: {note}"), style="dim"))
 
 
 def _text_from_url(url: str) -> tuple[str, dict[str, Any]]:

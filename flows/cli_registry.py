@@ -15,13 +15,15 @@ import typer
 
 from citewatch.document import read_document
 from citewatch.errors import CitewatchError, RegistryError
-from citewatch.propose import (document_slug, new_registry_yaml, propose_claims,
+from citewatch.counting import counted
+from citewatch.propose import (Change, document_slug, new_registry_yaml, propose_claims,
                                update_registry_file)
 from citewatch.registry import dump_yaml, load_registry, registry_json_schema
+from flows.terminal import printable
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(printable(message), file=sys.stderr)
 
 
 def validate(registries: list[Path] = typer.Argument(..., metavar="REGISTRY...",
@@ -43,7 +45,9 @@ def validate(registries: list[Path] = typer.Argument(..., metavar="REGISTRY...",
         claims = loaded.registry.claims
         urls = {source.url for claim in claims for source in claim.sources}
         unsourced = sum(1 for claim in claims if not claim.sources)
-        print(f"{path}: ok: {len(claims)} claims, {len(urls)} sources, {unsourced} unsourced")
+        gone = sum(1 for claim in claims if claim.not_in_document)
+        print(f"{path}: ok: {_claims(len(claims))}, {counted(len(urls), 'source')}, {unsourced} unsourced"
+              + (f", {gone} no longer in the document (marked not_in_document)" if gone else ""))
     if failed:
         raise typer.Exit(2)
 
@@ -61,8 +65,10 @@ def extract(
 ) -> None:
     """Propose a claim for every sentence and infobox row with a checkable fact.
 
-    With -o an existing registry keeps its claims and sources; new claims are added, and claims
-    whose text is no longer in the document are reported (and kept).
+    With -o an existing registry keeps its claims and sources: a claim whose sentence was edited
+    follows it (same id, sources, flags, overrides and history; new text, listed as "changed"),
+    new claims are added, and claims whose sentence is gone are reported, kept and marked
+    not_in_document until you remove them.
     """
     try:
         parsed = read_document(document)
@@ -80,15 +86,28 @@ def extract(
     except CitewatchError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(2)
+    for change in result.changed:
+        print(describe_change(output, change))
     for claim in result.vanished:
-        _err(f"{output}: claim '{claim.id}': its text is no longer in {document}; "
-             "kept in the registry, fix or remove it by hand")
-    print(f"{output}: {_claims(len(result.added))} added, {len(result.kept)} kept, "
-          f"{len(result.vanished)} no longer in the document")
+        _err(f"{output}: claim '{claim.id}': its text is no longer in {document}; kept in the registry "
+             "and marked not_in_document: true (sources and history stay) until you remove it or "
+             "give it a text of the document")
+    print(f"{output}: {_claims(len(result.added))} added, {len(result.changed)} changed, "
+          f"{len(result.kept)} kept, {len(result.vanished)} no longer in the document")
+
+
+def describe_change(registry: Path, change: Change) -> str:
+    """``REGISTRY: claim 'ID': changed: "old" → "new" (re-check)``, plus what else moved."""
+    line = f'{registry}: claim \'{change.claim_id}\': changed: "{change.old_text}" → "{change.new_text}" (re-check)'
+    if change.new_section and change.new_section != change.old_section:
+        line += f'; now in section "{change.new_section}"'
+    if change.facts_kept:
+        line += "; its facts were written by hand and are kept as they are: check them against the new text"
+    return line
 
 
 def _claims(count: int) -> str:
-    return f"{count} claim" if count == 1 else f"{count} claims"
+    return counted(count, "claim")
 
 
 VALIDATE_EXAMPLES = """Examples:

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
@@ -21,6 +22,7 @@ import typer
 from rich.console import Console
 
 from citewatch.config import load_settings
+from citewatch.counting import counted
 from citewatch.errors import CitewatchError, ConfigError, RegistryError
 from citewatch.failon import parse_fail_on
 from citewatch.registry import LoadedRegistry, load_registry
@@ -71,25 +73,35 @@ def verify(
 ) -> None:
     """Fetch, archive and check every source of each registry; write the reports.
 
-    Runs the Prefect flow on a local ephemeral API unless PREFECT_API_URL points at a server.
-    Exit 0; 1 when a claim matches --fail-on; 2 on bad input.
+    Runs the Prefect flow on a local Prefect API kept warm between runs (see `citewatch server status`), unless PREFECT_API_URL points at a server.
+
+    Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight are abandoned, the archive keeps what was fetched).
     """
     from citewatch.pipeline import RunOutcome
-    from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
+    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
-    from flows.verify_view import ProgressDisplay, print_summary
+    from flows.interrupt import StopOnInterrupt
+    from flows.warm_api import KeepWarm
+    from flows.stopping import stop_on_signals
+    from flows.verify_view import ProgressDisplay, interrupted_line, print_summary
 
+    stop_on_signals()  # SIGTERM and Ctrl-C cut the requests in flight, then unwind
     fail = parse_fail_on(fail_on)
     loaded = load_all(registries)
     settings = _settings(reports_dir, archive_dir, no_wayback)
     ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
     ensure_writable_folder(settings.reports_dir, "reports folder", "--reports-dir or CITEWATCH_REPORTS_DIR")
+    ensure_state_database(settings)  # empty or corrupt: one line now, not tracebacks from the flow
     configure_prefect(verbose)
     api_url = configured_api_url()
     ensure_prefect_api_answers(api_url)
-    early_api = start_early(api_url)  # Prefect's server starts while Prefect is imported
-    from flows.verify import verify_registries, watch_progress  # imports Prefect
+    warm = None if api_url else _warm_api(settings.prefect_server_idle_minutes, verbose)
+    early_api = None if warm else start_early(api_url)  # Prefect's server starts while Prefect is imported
+    from flows.prefect_env import one_line_errors
+    from flows.verify import verify_document, verify_registries, watch_progress  # imports Prefect
+
+    one_line_errors(verbose)  # Prefect's console handler exists now
 
     if early_api is not None:
         early_api.adopt()
@@ -103,11 +115,24 @@ def verify(
             outcomes.append(RunOutcome.model_validate(event.outcome))
 
     error: Exception | None = None
+    display = ProgressDisplay(console, verbose)
+
+    def kept() -> str:
+        return interrupted_line(display.counts(), outcomes, settings.archive_dir)
+
+    interrupted_runs: list = []
     try:
-        with ProgressDisplay(console, verbose) as display, watch_progress(on_event):
-            verify_registries([str(item.path.resolve()) for item in loaded],
-                              reports_dir=str(settings.reports_dir),
-                              archive_dir=str(settings.archive_dir), no_wayback=no_wayback)
+        with StopOnInterrupt(kept, verbose, children=lambda: _api_server_processes(early_api),
+                             on_interrupt=lambda: _on_interrupt(interrupted_runs),
+                             before_exit=lambda: _mark_cancelled(interrupted_runs)), \
+                (KeepWarm(warm) if warm else nullcontext()), display, watch_progress(on_event):
+            paths = [str(item.path.resolve()) for item in loaded]
+            where = {"reports_dir": str(settings.reports_dir), "archive_dir": str(settings.archive_dir),
+                     "no_wayback": no_wayback}
+            if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
+                verify_document(paths[0], **where)
+            else:
+                verify_registries(paths, **where)
     except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
         if verbose and not isinstance(exc, CitewatchError):
             raise
@@ -128,13 +153,67 @@ def verify(
                              "for details)") from error
     if failing:
         (console if as_json else out).print(  # stdout stays pure JSON with --json
-            f"{len(failing)} claim(s) matching --fail-on ({', '.join(fail.names())}): " + ", ".join(failing),
+            f"{counted(len(failing), 'claim')} matching --fail-on ({', '.join(fail.names())}): " + ", ".join(failing),
             markup=False, highlight=False)
         raise typer.Exit(1)
 
 
 def _report_of(outcome) -> dict:
     return json.loads(Path(outcome.reports["json"]).read_text(encoding="utf-8"))
+
+
+def _warm_api(idle_minutes: float, verbose: bool) -> Path | None:
+    """Point Prefect at the warm local API (started now when none runs); its state file, or None
+    when it is turned off (idle minutes 0) or could not start (Prefect then starts its own)."""
+    if idle_minutes <= 0 or os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("0", "false", "no"):
+        return None
+    from flows.warm_api import ensure_warm_api, state_file
+
+    try:
+        api = ensure_warm_api(idle_minutes * 60)
+    except Exception as exc:  # noqa: BLE001 - Prefect's own ephemeral API still works
+        if verbose:
+            print(f"warm Prefect API unavailable ({exc}); starting one for this run", file=sys.stderr)
+        return None
+    os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported
+    return state_file()
+
+
+def _on_interrupt(interrupted_runs: list) -> None:
+    """In the Ctrl-C handler: cut the requests in flight and refuse new ones (a source that drips
+    holds no thread), then note the flow run to mark cancelled."""
+    from citewatch import wallclock
+
+    wallclock.stop_all()
+    interrupted_runs.extend(_current_flow_run_id())
+
+
+def _current_flow_run_id() -> list:
+    """The id of the flow run the main thread is in (asked in the Ctrl-C handler), if any."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return [context.flow_run.id] if context is not None and context.flow_run is not None else []
+
+
+def _mark_cancelled(flow_run_ids: list) -> None:
+    """Tell Prefect the interrupted runs were cancelled (else a UI would show them running)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    with get_client(sync_client=True) as client:
+        for flow_run_id in flow_run_ids:
+            client.set_flow_run_state(flow_run_id, Cancelled(message="stopped with Ctrl-C"), force=True)
+
+
+def _api_server_processes(early_api) -> list:
+    """The local Prefect API server processes this command started (stopped on Ctrl-C)."""
+    processes = [early_api.process] if early_api is not None else []
+    server = sys.modules.get("prefect.server.api.server")
+    if server is not None:
+        processes += [s.server_process for s in list(server.SubprocessASGIServer._instances.values())
+                      if s.server_process is not None and s.server_process not in processes]
+    return processes
 
 
 # --- serve ----------------------------------------------------------------------------------
@@ -232,6 +311,10 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
     named_by_id = not (path.suffix in (".yaml", ".yml") or path.exists())
     if named_by_id and not settings.database_url and not Path(settings.archive_dir).exists():
         _no_runs_of(document, [], settings)  # says so without leaving an empty database behind
+    if not settings.database_url:
+        from flows.preflight import ensure_writable_folder
+
+        ensure_writable_folder(settings.archive_dir, "archive folder", "--archive-dir or CITEWATCH_ARCHIVE_DIR")
     session_factory = open_state(settings)
     if not named_by_id:
         registry = load_registry(path).registry
@@ -301,21 +384,22 @@ def unflag(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG, by: Optional
 
     document_id, session_factory = _review_target(document, claim_id, None, _settings(None, archive_dir))
     cleared = unflag_claim(session_factory, document_id, claim_id, _who(by), datetime.now(timezone.utc), reason)
-    print(f"unflagged {document_id}/{claim_id} ({cleared} {'flag' if cleared == 1 else 'flags'} cleared)" if cleared
+    print(f"unflagged {document_id}/{claim_id} ({counted(cleared, 'flag')} cleared)" if cleared
           else f"{document_id}/{claim_id} had no flag")
 
 
 def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
              source: str = typer.Option(..., "--source", metavar="URL", help="The cited source."),
-             supports: Optional[bool] = typer.Option(None, "--supports/--does-not-support",
-                                                     help="What a human found the source says."),
+             supports: bool = typer.Option(False, "--supports", help="A human found the source supports the claim."),
+             does_not_support: bool = typer.Option(False, "--does-not-support",
+                                                   help="A human found the source does not support it."),
              clear: bool = typer.Option(False, "--clear", help="Give the source back to the machine's verdict."),
              reason: Optional[str] = typer.Option(None, "--reason", help="Why (required unless --clear)."),
              by: Optional[str] = BY, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
     """Record a human verdict for one source of a claim; it sticks across runs and shows as such."""
     from citewatch.review import clear_override, set_override
 
-    if clear == (supports is not None):
+    if supports + does_not_support + clear != 1:
         raise ConfigError("give exactly one of --supports, --does-not-support or --clear")
     if not clear and not (reason or "").strip():
         raise ConfigError("--reason must say why the human verdict differs")
@@ -326,7 +410,7 @@ def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
         print(f"cleared the override of {document_id}/{claim_id} for {source}" if done
               else f"{document_id}/{claim_id} had no override for {source}")
         return
-    note = set_override(session_factory, document_id, claim_id, source, bool(supports), reason.strip(), _who(by), now)
+    note = set_override(session_factory, document_id, claim_id, source, supports, reason.strip(), _who(by), now)
     says = "supports" if note.supports else "does not support"
     print(f"override: {source} {says} {document_id}/{claim_id} ({note.who}): {note.reason}")
 

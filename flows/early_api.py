@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flows.local_server import free_loopback_port, wait_for_health
+from flows.local_server import ends_with_parent, free_loopback_port, wait_for_health
 
 HEALTH_TIMEOUT = 90.0
 
@@ -35,7 +35,7 @@ class EarlyEphemeralApi:
              "--log-level", "error", "--lifespan", "on"],
             env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                  "PREFECT__SERVER_FINAL": "1"},
-            stdin=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, preexec_fn=ends_with_parent())  # ends with us, kill -9 or not
         atexit.register(self.stop)  # whatever happens before adopt(), the process never outlives us
 
     def adopt(self) -> bool:

@@ -7,6 +7,7 @@ it (and only it) on exit.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -15,13 +16,34 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import requests
 
 from citewatch.errors import ConfigError
 
 HEALTH_PATH = "/api/health"
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def ends_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` after which the kernel sends the child SIGTERM when this process dies, even
+    by kill -9 (Linux; ``None`` elsewhere). The signal comes when the *thread* that started the child
+    ends, so start such children from the main thread."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arrange() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return arrange
 
 
 def free_loopback_port() -> int:
@@ -72,7 +94,7 @@ def local_prefect_server(log_path: Path, port: int | None = None,
             [sys.executable, "-m", "prefect", "server", "start",
              "--host", "127.0.0.1", "--port", str(port)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=env, start_new_session=True,
+            env=env, start_new_session=True, preexec_fn=ends_with_parent(),
         )
     try:
         try:

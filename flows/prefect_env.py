@@ -6,8 +6,10 @@ imports Prefect only inside the commands that run flows, which keeps ``citewatch
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from pathlib import Path
 
 QUIET = {
     "DO_NOT_TRACK": "1",
@@ -39,13 +41,74 @@ def configure_prefect(verbose: bool = False, api_url: str | None = None) -> None
         os.environ["PREFECT_API_URL"] = api_url
 
 
+class _WithoutTraceback(logging.Formatter):
+    """The console's formatter, minus tracebacks: Prefect's error lines already name the exception."""
+
+    def __init__(self, inner: logging.Formatter | None):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return self.inner.format(record)
+        finally:  # other handlers (the Prefect API's log, for the UI) keep the whole record
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def one_line_errors(verbose: bool) -> None:
+    """Unless ``verbose``, the console shows Prefect's errors without their tracebacks (call it once
+    Prefect is imported: its console handler exists from then on)."""
+    if verbose:
+        return
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, _WithoutTraceback):
+            handler.setFormatter(_WithoutTraceback(handler.formatter))
+
+
 def configured_api_url() -> str | None:
-    """The Prefect API the user configured (environment or Prefect profile), or None."""
+    """The Prefect API the user configured (environment, Prefect profile, ``prefect.toml``,
+    ``pyproject.toml`` or ``.env`` in the working folder), or None.
+
+    Read without importing Prefect when the files are plain (importing it takes seconds, and
+    Prefect fixes its settings at import: the warm local API must be chosen before that)."""
     url = os.environ.get("PREFECT_API_URL")
     if url:
         return url
     try:
-        from prefect.settings import PREFECT_API_URL  # cheap enough here: only `serve` asks
-    except ImportError:  # pragma: no cover
+        return _api_url_from_files()
+    except Exception:  # noqa: BLE001 - anything unusual: ask Prefect itself
+        try:
+            from prefect.settings import PREFECT_API_URL
+        except ImportError:  # pragma: no cover
+            return None
+        return PREFECT_API_URL.value() or None
+
+
+def _api_url_from_files() -> str | None:
+    import tomllib
+
+    cwd = Path.cwd()
+    dotenv = cwd / ".env"
+    if dotenv.is_file():
+        for line in dotenv.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip().removeprefix("export ").strip() == "PREFECT_API_URL" and value.strip():
+                return value.strip().strip("'\"")
+    for name, section in (("prefect.toml", ()), ("pyproject.toml", ("tool", "prefect"))):
+        path = cwd / name
+        if path.is_file():
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            for key in section:
+                data = data.get(key, {})
+            url = (data.get("api") or {}).get("url")
+            if url:
+                return url
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles_path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    if not profiles_path.is_file():
         return None
-    return PREFECT_API_URL.value() or None
+    profiles = tomllib.loads(profiles_path.read_text(encoding="utf-8"))
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    return (profiles.get("profiles", {}).get(active) or {}).get("PREFECT_API_URL") or None

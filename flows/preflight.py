@@ -29,6 +29,14 @@ def ensure_writable_folder(path: Path, what: str, how_to_change: str) -> Path:
     return path
 
 
+def ensure_state_database(settings) -> None:
+    """Open the state database (creating its tables on a first run): an empty, corrupt or
+    unreachable one is a StateError of one line here, before any flow run."""
+    from citewatch.pipeline import open_state
+
+    open_state(settings).kw["bind"].dispose()
+
+
 def ensure_prefect_api_answers(api_url: str | None, timeout: float = 5.0) -> None:
     """When a Prefect server is configured, make sure it answers its health check."""
     if not api_url:

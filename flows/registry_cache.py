@@ -19,6 +19,8 @@ import os
 import threading
 from pathlib import Path
 
+from citewatch.documentfile import read_document_bytes
+from citewatch.errors import DocumentError
 from citewatch.registry import LoadedRegistry, load_registry
 from citewatch.registrystore import RegistryStore
 
@@ -28,20 +30,19 @@ _lock = threading.Lock()
 _loaded: dict[str, tuple[str, LoadedRegistry]] = {}
 
 
-def _digest(paths: list[Path]) -> str:
+def _digest(registry_path: Path, loaded: LoadedRegistry) -> str:
+    """Of the registry's bytes and its document's (read within the bounds a load keeps)."""
     digest = hashlib.sha256()
-    for path in paths:
+    readers = [registry_path.read_bytes]
+    if loaded.registry.document.text:
+        readers.append(lambda: read_document_bytes(registry_path.parent, loaded.registry.document.text))
+    for read in readers:
         try:
-            digest.update(path.read_bytes())
-        except OSError:
+            digest.update(read())
+        except (OSError, DocumentError):
             digest.update(b"\0missing\0")
         digest.update(b"\0")
     return digest.hexdigest()
-
-
-def _files(registry_path: Path, loaded: LoadedRegistry | None) -> list[Path]:
-    document = loaded.registry.document.text if loaded is not None else None
-    return [registry_path] + ([registry_path.parent / document] if document else [])
 
 
 def load_registry_cached(path: str | Path) -> LoadedRegistry:
@@ -50,12 +51,12 @@ def load_registry_cached(path: str | Path) -> LoadedRegistry:
     key = str(Path(path).resolve())
     with _lock:
         hit = _loaded.get(key)
-    if hit is not None and hit[0] == _digest(_files(Path(key), hit[1])):
+    if hit is not None and hit[0] == _digest(Path(key), hit[1]):
         return hit[1]
     folder = registry_store_folder()
     loaded = RegistryStore(folder).load(path) if folder is not None else load_registry(path)
     with _lock:
-        _loaded[key] = (_digest(_files(Path(key), loaded)), loaded)
+        _loaded[key] = (_digest(Path(key), loaded), loaded)
     return loaded
 
 

@@ -27,8 +27,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
+from citewatch import wallclock
 from citewatch.config import BATCHES_AT_ONCE, load_settings
-from citewatch.errors import CitewatchError
+from citewatch.counting import counted
+from citewatch.errors import CitewatchError, ConfigError
 from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
 
@@ -87,9 +89,15 @@ def check_claims_task(pipeline: pl.Pipeline, registry, copies: list[pl.SourceCop
     return pipeline.check_claims(registry, copies)
 
 
+def _worth_retrying(_task, _task_run, state) -> bool:
+    """A busy database frees itself in seconds; a report folder that cannot be written does not."""
+    return not isinstance(state.data, ConfigError)
+
+
 # Recording may meet a busy database (another run of the same document holds its lock): a retry
-# after a pause helps there, and the transaction makes a retry safe.
-@task(name="record-and-report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=3)
+# after a pause helps there, and the transaction (reports written inside it) makes a retry safe.
+@task(name="record-and-report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=3,
+      retry_condition_fn=_worth_retrying)
 def publish_task(session_factory, run, settings, now: datetime) -> pl.RunOutcome:
     return pl.publish_run(session_factory, run, settings, now)
 
@@ -174,6 +182,10 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         run = pl.assemble_run(registry, claims, offline, started, clock(),
                               run_id=pl.new_run_id(started))
         outcome = publish_task(quote(session_factory), quote(run), settings, clock())
+    except BaseException as exc:
+        if not isinstance(exc, Exception):  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C, raised here
+            wallclock.stop_all()  # cut the fetches in flight: the task runner waits for its threads
+        raise
     finally:
         pipeline.close()
     artifacts_task(outcome)
@@ -216,4 +228,4 @@ def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
 class DocumentRunsFailed(CitewatchError):
     def __init__(self, failures: list[str]):
         self.failures = failures
-        super().__init__(f"{len(failures)} document run(s) failed: " + "; ".join(failures))
+        super().__init__(f"{counted(len(failures), 'document run')} failed: " + "; ".join(failures))

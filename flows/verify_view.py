@@ -9,6 +9,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from citewatch.pipeline import ProgressEvent, RunOutcome
+from citewatch.counting import counted
+from flows.terminal import printable
 
 MAX_CHANGE_LINES = 8
 
@@ -46,6 +48,15 @@ class ProgressDisplay:
     def __exit__(self, *exc) -> None:
         self.progress.stop()
 
+    def counts(self) -> tuple[int, int]:
+        """Sources checked so far and sources planned, over every document."""
+        locked = self._lock.acquire(timeout=0.2)  # may be asked from a signal handler: never hang
+        try:
+            return sum(dict(self._done).values()), sum(dict(self._totals).values())
+        finally:
+            if locked:
+                self._lock.release()
+
     def on_event(self, event: ProgressEvent) -> None:
         with self._lock:
             if event.kind == "planned":
@@ -68,12 +79,21 @@ class ProgressDisplay:
             description = f"{event.document_id} (checking, writing reports)" if pending == 0 else event.document_id
             self.progress.update(task_id, advance=1, failed=failed, pending=pending, description=description)
         if self.verbose and event.message:
-            self.progress.console.print(event.message, markup=False, highlight=False)
+            self.progress.console.print(printable(event.message), markup=False, highlight=False)
+
+
+def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archive_dir) -> str:
+    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written."""
+    done, total = counts
+    reports = (f"reports of {', '.join(o.document_id for o in finished)} written; " if finished else "")
+    return (f"Interrupted: {done} of {counted(total, 'source')} checked; every page fetched so far is "
+            f"kept in the archive ({archive_dir}); {reports}no report was written for an unfinished "
+            "run (an earlier report stays as it was).")
 
 
 def print_summary(console: Console, outcome: RunOutcome) -> None:
     """One screen per document: verdict counts, what changed, flags, report paths."""
-    title = f"[bold]{escape(outcome.document_id)}[/] — {escape(outcome.document_title)}"
+    title = f"[bold]{escape(outcome.document_id)}[/] — {escape(printable(outcome.document_title))}"
     console.print(title, highlight=False)
     if outcome.offline:
         console.print("  [bold yellow]OFFLINE:[/] no host could be reached; no source was called "
@@ -87,6 +107,12 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
         if outcome.sources.get("confirmed_dead"):
             extra = f"  (confirmed dead {outcome.sources['confirmed_dead']})"
         console.print(f"  sources {outcome.sources.get('total', 0)}:  {parts}{extra}", highlight=False)
+        refused = statuses.get("forbidden_address", 0)
+        if refused:
+            console.print(f"  {counted(refused, 'source')} not fetched (forbidden_address): the address is "
+                          "loopback, private or reserved, which citewatch never fetches. A public page never "
+                          "is: check the URL. For a local test web, set CITEWATCH_ALLOW_PRIVATE_HOSTS=1.",
+                          markup=False, highlight=False)
     if outcome.first_run:
         console.print("  what changed: first run of this document")
     elif not outcome.changes:
@@ -94,10 +120,10 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
     else:
         console.print(f"  what changed ({len(outcome.changes)}):")
         for line in outcome.changes[:MAX_CHANGE_LINES]:
-            console.print(f"    - {line}", markup=False, highlight=False)
+            console.print(f"    - {printable(line)}", markup=False, highlight=False)
         if len(outcome.changes) > MAX_CHANGE_LINES:
             console.print(f"    … and {len(outcome.changes) - MAX_CHANGE_LINES} more (see the report)")
     for flag in outcome.flags:
-        console.print(f"  [bold]flagged[/] {escape(flag)}", highlight=False)
+        console.print(f"  [bold]flagged[/] {escape(printable(flag))}", highlight=False)
     for kind, path in outcome.reports.items():
         console.print(f"  report {kind}: {path}", markup=False, highlight=False)

@@ -21,6 +21,9 @@ os.environ.update(
         "CITEWATCH_ALLOW_PRIVATE_HOSTS": "1",
         "CITEWATCH_WAYBACK_URL": "off",
         "CITEWATCH_REGISTRY_CACHE": str(_PREFECT_TMP / "registry-cache"),  # not the user's ~/.cache
+        # Each `citewatch verify` process of a test starts and stops its own Prefect API: no warm
+        # server outlives a test (tests/test_warm_api.py tries the warm one and stops it).
+        "CITEWATCH_PREFECT_SERVER_IDLE_MINUTES": "0",
     }
 )
 for _var in ("CITEWATCH_DATABASE_URL", "CITEWATCH_ARCHIVE_DIR", "CITEWATCH_REPORTS_DIR",

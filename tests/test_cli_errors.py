@@ -110,3 +110,73 @@ def test_flagging_a_document_with_no_run_here_says_where_it_looked(tmp_path):
 def test_a_bad_setting_in_the_environment_names_the_variable_not_a_traceback(tmp_path):
     done = run("archive", "list", "http://site.test/", cwd=tmp_path, CITEWATCH_READ_TIMEOUT="thirty")
     assert_clean_error(done, "CITEWATCH_READ_TIMEOUT='thirty'", "valid number", "fix or unset it")
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder that exists and cannot take a new file: read-only for a normal user; for root,
+    who writes through file modes, a folder of /proc (no file can be created there)."""
+    if os.geteuid() == 0:
+        return Path("/proc/self")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder
+
+
+def test_flag_with_an_archive_folder_it_cannot_write_says_how_to_choose_another(tmp_path):
+    write_registry(tmp_path)
+    folder = unwritable_folder(tmp_path)
+    done = run("flag", "claims/harbour-fire.yaml", "warehouses", "--reason", "check",
+               "--archive-dir", str(folder), cwd=tmp_path)
+    assert_clean_error(done, f"cannot write to the archive folder {folder}",
+                       "--archive-dir or CITEWATCH_ARCHIVE_DIR")
+    assert "sqlalche" not in done.stderr.lower()
+
+
+def test_a_state_database_that_cannot_be_opened_says_what_to_do(tmp_path):
+    import pytest
+
+    from citewatch.db import open_database
+    from citewatch.errors import StateError
+
+    folder = unwritable_folder(tmp_path)
+    with pytest.raises(StateError) as caught:
+        open_database(f"sqlite:///{folder}/citewatch.sqlite")
+    message = str(caught.value)
+    assert message.startswith(f"cannot open the state database {folder}/citewatch.sqlite (")
+    assert "make its folder writable" in message and "CITEWATCH_DATABASE_URL" in message
+    assert "sqlalche.me" not in message and "\n" not in message
+
+
+def test_override_refuses_supports_and_does_not_support_together(tmp_path):
+    write_registry(tmp_path)
+    done = run("override", "claims/harbour-fire.yaml", "warehouses", "--source", "https://a.example/",
+               "--supports", "--does-not-support", "--reason", "read it", cwd=tmp_path,
+               CITEWATCH_ARCHIVE_DIR=str(tmp_path / "archive"))
+    assert_clean_error(done, "give exactly one of --supports, --does-not-support or --clear")
+    assert not (tmp_path / "archive").exists()
+
+
+def test_verify_with_a_corrupt_or_empty_state_database_says_so_in_one_line_and_changes_nothing(tmp_path):
+    write_registry(tmp_path)
+    database = tmp_path / "archive" / "citewatch.sqlite"
+    database.parent.mkdir()
+    for content, phrase in ((b"not a database " * 100, "file is not a database"),
+                            (b"", "is empty (0 bytes)")):
+        database.write_bytes(content)
+        os.utime(database, (1_700_000_000, 1_700_000_000))  # long ago: not one a run is creating
+        done = run("verify", "claims/harbour-fire.yaml", "--no-wayback", cwd=tmp_path)
+        assert_clean_error(done, phrase)
+        assert len(done.stderr.strip().splitlines()) == 1 and database.read_bytes() == content
+
+
+def test_a_run_that_fails_inside_the_flow_shows_no_traceback_and_ends_with_the_cause(tmp_path):
+    # the registry has no sources (no network); the reports cannot be written: a file stands
+    # where the document's report folder belongs
+    write_registry(tmp_path)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "harbour-fire").write_text("not a folder")
+    done = run("verify", "claims/harbour-fire.yaml", "--no-wayback", cwd=tmp_path)
+    assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "Not a directory" in last and "the run was not recorded" in last

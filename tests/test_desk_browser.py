@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from desk_samples import DOC, FORUM18_URL, PASSWORD, build_desk_state
 from report_samples import T0
+from system_tools import need_system_tool
 from test_report_browser import CHROMIUM, CHROMIUM_ARGS
 
 from citewatch.accounts import Role, add_user
@@ -29,8 +30,7 @@ DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "desk-screen
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    need_system_tool(Path(CHROMIUM).exists(), f"a headless browser ({CHROMIUM})", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

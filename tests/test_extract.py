@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -201,7 +202,7 @@ def test_extract_creates_a_new_registry_with_a_relative_document_path(tmp_path):
     data = YAML(typ="safe").load(out)
     assert (out.parent / data["document"]["text"]).resolve() == NARDARAN_TXT.resolve()
     assert len(data["claims"]) == len(PROPOSED)
-    assert f"{out}: {len(PROPOSED)} claims added, 0 kept, 0 no longer in the document" in result.stdout
+    assert f"{out}: {len(PROPOSED)} claims added, 0 changed, 0 kept, 0 no longer in the document" in result.stdout
 
 
 def test_extract_into_the_nardaran_registry_adds_nothing_and_changes_nothing(tmp_path):
@@ -210,7 +211,7 @@ def test_extract_into_the_nardaran_registry_adds_nothing_and_changes_nothing(tmp
     shutil.copy(NARDARAN_YAML, registry)
     result = runner.invoke(app, ["extract", str(tmp_path / "nardaran-case.txt"), "-o", str(registry)])
     assert result.exit_code == 0, result.output
-    assert "0 claims added, 24 kept, 0 no longer in the document" in result.stdout
+    assert "0 claims added, 0 changed, 24 kept, 0 no longer in the document" in result.stdout
     assert registry.read_text() == NARDARAN_YAML.read_text()
 
 
@@ -222,41 +223,203 @@ def test_one_new_claim_is_counted_in_the_singular(tmp_path):
     shutil.copy(NARDARAN_YAML, registry)
     result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{registry}: 1 claim added, 24 kept, 0 no longer in the document"
+    assert result.stdout.strip() == f"{registry}: 1 claim added, 0 changed, 24 kept, 0 no longer in the document"
 
 
-def test_merge_keeps_sources_adds_new_claims_and_reports_vanished_ones(tmp_path):
+def test_merge_keeps_sources_follows_an_edited_sentence_adds_new_claims_and_marks_gone_ones(tmp_path):
     document = tmp_path / "nardaran-case.txt"
     text = NARDARAN_TXT.read_text()
     text = text.replace("more than seventy individuals were arrested", "more than eighty individuals were arrested")
     text = text.replace("=== Trials and sentencing ===",
                         "In March 2016, 12 detainees were released.\n\n=== Trials and sentencing ===")
+    gone = next(line for line in text.splitlines() if line.startswith("In 2022, the United States"))
+    text = text.replace(gone + "\n", "")
     document.write_text(text)
     registry = tmp_path / "nardaran-case.yaml"
     shutil.copy(NARDARAN_YAML, registry)
+    before = YAML(typ="safe").load(NARDARAN_YAML)
+    gone_ids = [c["id"] for c in before["claims"] if c["text"] in gone]
+    assert gone_ids
 
     result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{registry}: 2 claims added, 24 kept, 1 no longer in the document"
-    assert result.stderr.splitlines() == [
-        f"{registry}: claim 'arrests-more-than-seventy': its text is no longer in {document}; "
-        "kept in the registry, fix or remove it by hand"]
-    before, after = YAML(typ="safe").load(NARDARAN_YAML), YAML(typ="safe").load(registry)
-    assert after["claims"][:24] == before["claims"]  # untouched, sources included
+    assert result.stdout.splitlines() == [
+        f"{registry}: claim 'arrests-more-than-seventy': changed: \"more than seventy individuals were "
+        "arrested\" → \"more than eighty individuals were arrested\" (re-check)",
+        f"{registry}: 1 claim added, 1 changed, {24 - 1 - len(gone_ids)} kept, "
+        f"{len(gone_ids)} no longer in the document"]
+    assert [line.split(":")[1].strip() for line in result.stderr.splitlines()] == \
+        [f"claim '{i}'" for i in gone_ids]
+    after = YAML(typ="safe").load(registry)
+    assert [c["id"] for c in after["claims"][:24]] == [c["id"] for c in before["claims"]]  # ids and order kept
+    for old, new in zip(before["claims"], after["claims"][:24]):
+        assert new["sources"] == old["sources"]
+        if old["id"] == "arrests-more-than-seventy":
+            assert new["text"] == "more than eighty individuals were arrested"
+            assert new["facts"] == [{"kind": "count", "value": 80, "op": ">"}]
+        elif old["id"] in gone_ids:
+            assert new == {**old, "not_in_document": True}
+        else:
+            assert new == old
     added = after["claims"][24:]
-    assert [c["text"] for c in added] == [
-        "Following the operation, Nardaran was placed under heavy security restrictions, and more than "
-        "eighty individuals were arrested with various criminal charges filed against them.",
-        "In March 2016, 12 detainees were released."]
-    assert all(c["sources"] == [] and c["facts"] for c in added)
-    assert added[1]["section"] == "2015 operation and arrests"
+    assert [c["text"] for c in added] == ["In March 2016, 12 detainees were released."]
+    assert added[0]["sources"] == [] and added[0]["facts"]
+    assert added[0]["section"] == "2015 operation and arrests"
     written = registry.read_text()
     assert written.startswith("# yaml-language-server: $schema=../docs/registry.schema.json\n")
     assert "  # --- trials and sentencing ---" in written  # comments of the existing file kept
-    with pytest.raises(RegistryError) as caught:  # the vanished claim is kept, and validate says so
-        load_registry(registry)
-    assert [p.message.split(":")[0] for p in caught.value.problems] == ["claims[13].text"]
+    loaded = load_registry(registry)  # validate passes: the gone claim is kept, marked
+    assert [c.id for c in loaded.registry.claims if c.not_in_document] == gone_ids
+
+    document.write_text(text + "\n" + gone + "\n")  # the sentence comes back: the mark goes
+    again = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+    assert again.exit_code == 0 and again.stderr == ""
+    assert not any("not_in_document" in c for c in YAML(typ="safe").load(registry)["claims"])
+
+
+EDITED = """= Hearings =
+
+== Trial ==
+The court held 41 hearings between March and June 2017.
+Lawyers said the defendants were beaten in custody in 2016.
+The verdict was read on 25 January 2017.
+The verdict was read on 25 January 2017.
+"""
+
+
+def _registry_of(tmp_path, text: str):
+    document = tmp_path / "hearings.txt"
+    document.write_text(text)
+    registry = tmp_path / "hearings.yaml"
+    first = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+    assert first.exit_code == 0, first.output
+    return document, registry
+
+
+def test_a_repeated_sentence_gets_distinct_ids_and_the_registry_validates(tmp_path):
+    _, registry = _registry_of(tmp_path, EDITED)
+    ids = [c.id for c in load_registry(registry).registry.claims]
+    assert len(ids) == 4 and len(set(ids)) == 4
+    repeated = [i for i in ids if i.startswith("trial-verdict-read-25")]
+    assert len(repeated) == 2 and repeated[1] == repeated[0] + "-2"
+    result = runner.invoke(app, ["validate", str(registry)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_corrected_number_keeps_the_claim_its_sources_and_its_review(tmp_path):
+    from citewatch.db import open_database
+    from citewatch.review import active_flags, flag_claim
+
+    document, registry = _registry_of(tmp_path, EDITED)
+    data = YAML().load(registry)
+    claim = next(c for c in data["claims"] if "41 hearings" in c["text"])
+    claim_id = claim["id"]
+    claim["sources"] = [{"url": "https://court.example/hearings", "publisher": "Court"}]
+    YAML().dump(data, registry)
+    engine, sessions = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    flag_claim(sessions, "hearings", claim_id, "ask the clerk", "amina", datetime.now(timezone.utc))
+
+    document.write_text(EDITED.replace("41 hearings", "39 hearings"))
+    result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+
+    assert result.exit_code == 0, result.output
+    assert (f"{registry}: claim '{claim_id}': changed: \"The court held 41 hearings between March and June "
+            "2017.\" → \"The court held 39 hearings between March and June 2017.\" (re-check)") in result.stdout
+    assert "0 claims added, 1 changed, 3 kept, 0 no longer in the document" in result.stdout
+    after = {c.id: c for c in load_registry(registry).registry.claims}
+    assert len(after) == 4
+    moved = after[claim_id]
+    assert moved.text == "The court held 39 hearings between March and June 2017."
+    assert [s.url for s in moved.sources] == ["https://court.example/hearings"]
+    assert any(f.kind == "count" and f.value == 39 for f in moved.facts)
+    assert [f.claim_id for f in active_flags(sessions, "hearings")] == [claim_id]  # same id: review stays
+    engine.dispose()
+
+
+def test_facts_written_by_hand_are_kept_and_the_change_says_so(tmp_path):
+    document, registry = _registry_of(tmp_path, EDITED)
+    data = YAML().load(registry)
+    claim = next(c for c in data["claims"] if "41 hearings" in c["text"])
+    claim["facts"] = [{"kind": "count", "value": 41, "unit": "hearings"}]
+    YAML().dump(data, registry)
+    document.write_text(EDITED.replace("41 hearings", "39 hearings"))
+    result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+    assert result.exit_code == 0, result.output
+    assert "facts were written by hand and are kept as they are" in result.stdout
+    after = next(c for c in YAML(typ="safe").load(registry)["claims"] if c["id"] == claim["id"])
+    assert after["facts"] == [{"kind": "count", "value": 41, "unit": "hearings"}]
+    assert "39 hearings" in after["text"]
+
+
+def test_a_claim_that_is_part_of_a_sentence_stays_a_part(tmp_path):
+    document, registry = _registry_of(tmp_path, EDITED)
+    data = YAML().load(registry)
+    claim = next(c for c in data["claims"] if "beaten" in c["text"])
+    claim["text"] = "the defendants were beaten in custody"
+    del claim["facts"]
+    YAML().dump(data, registry)
+    document.write_text(EDITED.replace("were beaten in custody in 2016", "were beaten in police custody in 2016"))
+    result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+    assert result.exit_code == 0, result.output
+    after = next(c for c in YAML(typ="safe").load(registry)["claims"] if c["id"] == claim["id"])
+    assert after["text"] == "the defendants were beaten in police custody"
+    assert "facts" not in after  # inferred at load, as before
+
+
+def test_a_changed_first_word_stays_in_the_span():
+    from citewatch.claimmatch import corresponding_span
+
+    span = corresponding_span("41 hearings were held", "In all, 39 hearings were held in Baku.")
+    assert span.text == "39 hearings were held" and span.coverage == pytest.approx(2 / 3)  # "41" is gone
+    assert corresponding_span("the court met", "Nothing alike here.") is None
+
+
+def test_an_unrelated_sentence_is_not_taken_for_an_edited_one(tmp_path):
+    document, registry = _registry_of(tmp_path, EDITED)
+    document.write_text(EDITED.replace("Lawyers said the defendants were beaten in custody in 2016.\n",
+                                       "In 2019 the parliament passed a new press law.\n"))
+    result = runner.invoke(app, ["extract", str(document), "-o", str(registry)])
+    assert result.exit_code == 0, result.output
+    assert "1 claim added, 0 changed, 3 kept, 1 no longer in the document" in result.stdout
+    assert "no longer in" in result.stderr and "marked not_in_document" in result.stderr
+    validated = runner.invoke(app, ["validate", str(registry)])
+    assert validated.exit_code == 0
+    assert validated.stdout == (f"{registry}: ok: 5 claims, 0 sources, 5 unsourced, "
+                                "1 no longer in the document (marked not_in_document)\n")
+
+
+def test_validate_counts_one_claim_and_one_source_in_the_singular(tmp_path):
+    (tmp_path / "one.txt").write_text("In 2017 the court met 12 times.\n")
+    (tmp_path / "one.yaml").write_text("document: {id: one, title: One, text: one.txt}\nclaims:\n"
+                                       "  - {id: met, text: In 2017 the court met 12 times., "
+                                       "sources: [{url: 'https://court.example/'}]}\n")
+    result = runner.invoke(app, ["validate", str(tmp_path / "one.yaml")])
+    assert result.stdout == f"{tmp_path / 'one.yaml'}: ok: 1 claim, 1 source, 0 unsourced\n"
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("registry.yaml", None, "this is a claims registry, not a document"),
+    ("data.json", '{"claims": []}', "a JSON data file, not a document"),
+    ("page.txt", "<!DOCTYPE html><html><body><p>In 2017 ten people were arrested.</p></body></html>",
+     "an HTML page"),
+    ("scan.txt", "In 2017\x00 ten people", "a binary file"),
+])
+def test_extract_refuses_what_is_not_a_document(tmp_path, name, content, says):
+    path = tmp_path / name
+    if content is None:
+        shutil.copy(NARDARAN_YAML, path)
+        shutil.copy(NARDARAN_TXT, tmp_path / "nardaran-case.txt")
+    else:
+        path.write_text(content)
+    out = tmp_path / "out.yaml"
+    for args in (["extract", str(path)], ["extract", str(path), "-o", str(out)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2
+        assert says in result.stderr and result.stdout == ""
+        assert not out.exists()
+    if content is None:
+        assert f"citewatch extract {tmp_path / 'nardaran-case.txt'} -o {path}" in result.stderr
 
 
 def test_merge_gives_a_proposal_whose_id_is_taken_a_hash():

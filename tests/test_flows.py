@@ -5,6 +5,7 @@ this module keeps them few and shares one fixture web."""
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from datetime import datetime, timezone
 
@@ -128,6 +129,16 @@ def test_cli_verify_override_unflag_fail_on_and_wayback(site, monkeypatch):
     assert ferry["verdict"] == "supported"  # the dead page, read from the Wayback Machine
     assert ferry["sources"][0]["checked_copy"] == "wayback"
     assert "20190301000000" in ferry["sources"][0]["archive"]["wayback_url"]
+
+    # The report shows the local copy that was checked as a command that writes it out: it works.
+    markdown = (workdir / "reports" / "aldane-harbour" / "latest.md").read_text(encoding="utf-8")
+    [command] = [line.split("local copy: `")[1].split("`")[0] for line in markdown.splitlines()
+                 if "local copy: `" in line and url in line]
+    words = shlex.split(command)
+    assert words[:3] == ["citewatch", "archive", "show"] and words[-2:] == ["-o", "copy.html"]
+    written = cli(*words[1:-1], str(workdir / "copy.html"))
+    assert written.exit_code == 0, written.output
+    assert b"<html" in (workdir / "copy.html").read_bytes().lower()
 
     from flows.cli import app
 

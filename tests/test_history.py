@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -36,7 +37,8 @@ from citewatch.review import (
     set_override,
     unflag_claim,
 )
-from citewatch.testing.postgres import postgres_bin, temporary_postgres
+from citewatch.testing.postgres import temporary_postgres
+from system_tools import need_postgres
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 A = "https://a.example/page"
@@ -149,6 +151,19 @@ def test_a_blocked_source_fails_but_is_never_confirmed_dead(sf):
     assert (s.failures, s.confirmed_dead) == (5, False)
 
 
+def test_an_address_the_guard_refused_is_not_counted_as_a_failure(sf):
+    record_run(sf, dead_run("r0", DAY0), DAY0, SETTINGS)  # one real failure of A
+    for i in range(1, 5):  # then runs without CITEWATCH_ALLOW_PRIVATE_HOSTS: the guard refuses
+        at = DAY0 + timedelta(days=i)
+        recorded = record_run(sf, run(f"r{i}", at, [source(A, SourceStatus.FORBIDDEN_ADDRESS),
+                                                     source(B, SourceStatus.FORBIDDEN_ADDRESS)]), at, SETTINGS)
+    a, b = recorded.run.claims[0].sources
+    assert (a.status, a.failures, a.failing_since, a.confirmed_dead) == \
+        (SourceStatus.FORBIDDEN_ADDRESS, 1, DAY0, False)
+    assert (b.failures, b.failing_since, b.confirmed_dead) == (0, None, False)
+    assert source_history(sf, "doc")[B].last_status is SourceStatus.FORBIDDEN_ADDRESS
+
+
 def test_history_is_kept_per_document(sf):
     record_run(sf, dead_run("d1", DAY0), DAY0, SETTINGS)
     other = record_run(sf, dead_run("d2", DAY0, document_id="other"), DAY0, SETTINGS)
@@ -257,8 +272,7 @@ def test_two_runs_of_one_document_recorded_at_once_keep_exact_counts(db_url):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    if postgres_bin() is None and not os.environ.get("CITEWATCH_TEST_POSTGRES_URL"):
-        pytest.skip("needs PostgreSQL: apt-get install postgresql, or set CITEWATCH_TEST_POSTGRES_URL")
+    need_postgres()
     with temporary_postgres() as url:
         yield url
 
@@ -451,3 +465,20 @@ def test_what_changed_across_stored_runs_uses_the_stored_texts_and_streaks(sf):
     [change] = changes.content_changed
     assert ("+", "Police said 71 people were arrested.") in [(d.op, d.text) for d in change.diff]
     assert previous_run(sf, "doc").run_id == "r4"
+
+
+def test_an_empty_state_database_is_refused_not_taken_for_a_new_one(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"")
+    os.utime(path, (time.time() - 3600, time.time() - 3600))  # cut short an hour ago
+    with pytest.raises(StateError, match="is empty \\(0 bytes\\).*Restore it from a backup, or delete it"):
+        open_database(f"sqlite:///{path}")
+    assert path.stat().st_size == 0  # nothing was written into it
+
+
+def test_a_state_database_that_is_not_one_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"these are not the bytes of a database " * 100)
+    with pytest.raises(StateError, match="cannot open the state database .*file is not a database"):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == b"these are not the bytes of a database " * 100

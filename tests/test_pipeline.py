@@ -300,3 +300,12 @@ def test_a_failing_archive_loses_no_check(site):
     budget = {c.id: c for c in run.claims}["budget"].sources[0]
     assert budget.checked_copy.value == "live"
     assert any("no space left" in note for note in budget.notes)
+
+
+def test_a_source_whose_text_cannot_be_read_says_why(site):
+    web, loaded, settings = site
+    web[0].route("/budget", Route(body=b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage", content_type="application/pdf"))
+    pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0))
+    budget = sources_of(latest_report(settings))[web[0].url("/budget")]
+    assert budget["status"] == "live" and budget["verdict"] == "unverifiable"
+    assert any(note.startswith("no text could be read from it: ") for note in budget["notes"]), budget["notes"]

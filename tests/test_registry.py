@@ -62,7 +62,7 @@ def test_a_document_given_instead_of_its_registry_says_so(tmp_path):
 def test_unknown_key_names_the_allowed_keys():
     assert problems_of(DATA / "unknown-key.yaml") == [
         at("unknown-key.yaml", 8, "claims[0]: unknown key 'sourcs' (did you mean 'sources'? allowed: id, "
-                                  "text, section, facts, sources, note)"),
+                                  "text, section, facts, sources, note, not_in_document)"),
     ]
 
 

@@ -308,3 +308,69 @@ def test_a_first_run_report_says_there_is_nothing_to_compare():
 
 def test_the_hostile_sample_title_is_really_hostile():
     assert "<script>" in HOSTILE_TITLE
+
+
+def test_a_gone_page_is_called_dead_only_once_confirmed_as_the_summary_counts_it(report):
+    dead = claim(report, "operation-dates")["sources"][0]
+    assert (dead["status"], dead["confirmed_dead"]) == ("dead", False)
+    html, md = unescape(render_html(report)), render_markdown(report)
+    assert "0 confirmed dead" in html and "0 confirmed dead" in md
+    assert ">Gone · HTTP 404" in html and ">Dead" not in html
+    assert "gone (HTTP 404), failing 1× since" in md
+
+    _, latest = sample_runs()
+    url = latest.claims[2].sources[0].url
+    history = {url: SourceHistory(failures=4, failing_since=T0 - timedelta(days=4), confirmed_dead=True)}
+    confirmed = build_report(latest, None, [], history)
+    html, md = unescape(render_html(confirmed)), render_markdown(confirmed)
+    assert "1 confirmed dead" in html and ">Dead · HTTP 404" in html
+    assert "dead (HTTP 404), **confirmed dead** after 4 failed checks" in md
+
+
+def test_the_local_copy_that_was_checked_is_shown_with_the_command_that_opens_it(report):
+    finished = report["run"]["finished_at"]
+    live = claim(report, "arrests")["sources"][0]
+    assert live["checked_copy"] == "live" and live["archive"]["warc"]
+    command = f"citewatch archive show '{live['url']}' --at {finished} -o copy.html"  # ? quoted for the shell
+    assert f'<code class="command">{command}</code>' in unescape(render_html(report))
+    assert f"local copy: `{command}`" in render_markdown(report)
+    wayback_only = claim(report, "operation-dates")["sources"][0]  # read from the Wayback Machine
+    assert f"archive show {wayback_only['url']}" not in render_html(report)
+
+
+def test_counts_of_one_are_in_the_singular(report):
+    single = copy.deepcopy(report)
+    single["summary"]["claims"] = 1
+    single["summary"]["sources"]["total"] = 1
+    html = render_html(single)
+    assert "</span>claim</div>" in html and "1 source checked" in html
+    assert "Sources: 1 source checked" in render_markdown(single)
+
+
+def test_markdown_leaves_nothing_of_a_page_live_links_images_html_mentions(report):
+    from report_samples import sample_report
+
+    hostile = ("Read https://evil.example/x and www.evil.example, ping @octocat or a@b.example, see #12, "
+               "![pixel](https://evil.example/p.png) <img src=x onerror=alert(1)> [click](https://evil.example)")
+    text = render_markdown(sample_report(source_title=hostile))
+    assert "Read https:\u200b//evil.example/x and www\u200b.evil.example, ping @\u200boctocat" in text
+    for live in ("https://evil", "www.evil", "@octocat", "a@b.example", "#12", "](https://evil"):
+        assert live not in text, live
+    for markup in ("<img", "![pixel]", "[click]"):  # shown, escaped, never rendered
+        assert not re.search(r"(?<!\\)" + re.escape(markup), text) and re.escape(markup) in text, markup
+    assert "[report.az/en/incident/" in text  # the report's own links stay links
+
+
+def test_a_very_large_report_shows_the_first_claims_whole_lists_the_next_and_counts_the_rest(report):
+    from citewatch.report.html import MAX_DETAILED_CLAIMS, MAX_LISTED_CLAIMS
+
+    supported = next(c for c in report["claims"] if c["verdict"] == "supported")
+    many = [{**supported, "id": f"claim-{i}"} for i in range(MAX_LISTED_CLAIMS + 2_000)]
+    big = {**report, "claims": report["claims"] + many}
+    page = render_html(big)
+    assert page.count('<article class="claim') == MAX_DETAILED_CLAIMS
+    assert page.count('<tr class="claim"') == MAX_LISTED_CLAIMS - MAX_DETAILED_CLAIMS
+    assert f"and {len(big['claims']) - MAX_LISTED_CLAIMS} more are only counted above" in page
+    assert len(page) < 15_000_000  # a page a browser opens; one whole claim each would be ~10x
+    first = [c for c in big["claims"] if c["verdict"] != "supported"]
+    assert all(f'id="claim-{c["id"]}"' in page for c in first)  # the ones needing attention are shown whole

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from report_samples import HOSTILE_TITLE, sample_report
+from system_tools import need_system_tool
 
 from citewatch.report import write_reports
 
@@ -25,8 +26,8 @@ DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "report-scre
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    need_system_tool(Path(CHROMIUM).exists(), f"a headless browser ({CHROMIUM})",
+                     "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from citewatch.testing.fixture_web import FixtureWeb
+from system_tools import need_postgres
 from verify_fixtures import serve_pages, write_registry
 
 pytestmark = pytest.mark.slow
@@ -85,6 +86,7 @@ def test_serve_runs_the_scheduled_deployment_on_its_own_server_with_postgresql(t
     deployment, and citewatch's state database on PostgreSQL too."""
     from citewatch.testing.postgres import temporary_postgres
 
+    need_postgres()
     with temporary_postgres() as postgres_url:
         prefect_db, citewatch_db = _shared_setup_databases(postgres_url)
         _serve_and_trigger_a_run(tmp_path, {"PREFECT_API_DATABASE_CONNECTION_URL": prefect_db,

@@ -1,4 +1,4 @@
-"""The report dict: DESIGN.md's ``latest.json`` contract plus additive fields.
+"""The report dict: the ``latest.json`` contract of docs/reports.md plus additive fields.
 
 Additive fields (never in place of a contract field): ``generated_at``; ``summary.sources``,
 ``summary.flagged_claims``, ``summary.citation_needed``, ``summary.changes``; top-level

@@ -21,12 +21,19 @@ from citewatch.report.marks import (
     STATUS_LABELS,
     VERDICT_LABELS,
     link_to_passage,
+    local_copy_command,
     segments,
     short_date,
     short_time,
     short_url,
+    status_label,
 )
 
+# A registry of 100,000 claims made a 173 MB page no browser opens. The claims needing attention
+# come first: the first MAX_DETAILED_CLAIMS are shown whole, then up to MAX_LISTED_CLAIMS in all
+# get one line each; the rest are counted (latest.json always holds every claim).
+MAX_DETAILED_CLAIMS = 1_000
+MAX_LISTED_CLAIMS = 10_000
 _OK_STATUSES = {"live", "redirected"}
 _WARN_STATUSES = {"blocked", "timeout", "server_error", "too_large"}
 
@@ -113,7 +120,7 @@ def _fact_outcomes(facts: list[dict]) -> list[dict]:
     return out
 
 
-def _source_view(source: dict) -> dict:
+def _source_view(source: dict, finished_at: str | None = None) -> dict:
     live = safe_href(source.get("final_url") if source["status"] == "redirected" else source["url"])
     override = source.get("override")
     return {
@@ -122,7 +129,7 @@ def _source_view(source: dict) -> dict:
         "host": _host(source["url"]),
         "live_href": live,
         "verdict_label": VERDICT_LABELS.get(source["verdict"], source["verdict"]),
-        "status_label": STATUS_LABELS.get(source["status"], source["status"]).capitalize(),
+        "status_label": status_label(source).capitalize(),
         "status_class": _status_class(source["status"]),
         "copy_text": (f"checked the {COPY_LABELS[source['checked_copy']]}" if source.get("checked_copy")
                       else "no readable copy found"),
@@ -134,19 +141,20 @@ def _source_view(source: dict) -> dict:
         "wayback_when": _wayback_when(source["archive"].get("wayback_timestamp")),
         "warc": source["archive"].get("warc"),
         "warc_label": _warc_label(source),
+        "open_local_copy": local_copy_command(source, finished_at),
         "override": None if not override else {
             **override, "when": short_time(override.get("at")),
             "machine_label": VERDICT_LABELS.get(override["machine_verdict"], override["machine_verdict"])},
     }
 
 
-def _claim_view(claim: dict) -> dict:
+def _claim_view(claim: dict, finished_at: str | None = None) -> dict:
     return {
         **claim,
         "verdict_label": VERDICT_LABELS.get(claim["verdict"], claim["verdict"]),
         "machine_label": VERDICT_LABELS.get(claim.get("machine_verdict") or "", ""),
         "flags": [{**f, "when": short_time(f["at"])} for f in claim.get("flags", [])],
-        "sources": [_source_view(s) for s in claim["sources"]],
+        "sources": [_source_view(s, finished_at) for s in claim["sources"]],
     }
 
 
@@ -177,8 +185,19 @@ def _changes_view(changes: dict | None) -> dict | None:
     }
 
 
+def _short_claim_view(claim: dict) -> dict:
+    sources = claim["sources"]
+    text = claim["text"]
+    return {"id": claim["id"], "verdict": claim["verdict"],
+            "verdict_label": VERDICT_LABELS.get(claim["verdict"], claim["verdict"]),
+            "text": text if len(text) <= 160 else text[:159] + "…",
+            "sources": f"{sum(1 for s in sources if s['status'] in _OK_STATUSES)}/{len(sources)} live"}
+
+
 def render_html(report: dict) -> str:
     css, script = _asset("report.css"), _asset("report.js")
+    ordered = attention_order(report["claims"])
+    citation_needed = [c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value]
     verdicts = [{"key": v.value, "label": VERDICT_LABELS[v.value],
                  "count": report["summary"]["verdicts"].get(v.value, 0)} for v in Verdict]
     return _environment().get_template("report.html").render(
@@ -191,8 +210,11 @@ def render_html(report: dict) -> str:
         flags=[{**f, "when": short_time(f["at"])} for f in report.get("flags", [])],
         audit=[{**a, "when": short_time(a["at"])} for a in report.get("audit", [])],
         changes=_changes_view(report.get("changes")),
-        citation_needed=[c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value],
-        claims=[_claim_view(c) for c in attention_order(report["claims"])],
+        citation_needed=citation_needed[:MAX_LISTED_CLAIMS],
+        citation_needed_more=max(0, len(citation_needed) - MAX_LISTED_CLAIMS),
+        claims=[_claim_view(c, report["run"].get("finished_at")) for c in ordered[:MAX_DETAILED_CLAIMS]],
+        short_claims=[_short_claim_view(c) for c in ordered[MAX_DETAILED_CLAIMS:MAX_LISTED_CLAIMS]],
+        claims_not_listed=max(0, len(ordered) - MAX_LISTED_CLAIMS),
         # Our own files, not data: trusted as markup, and allowed by hash in the page's CSP.
         css=Markup(css), script=Markup(script),
         style_hash=_csp_hash(css), script_hash=_csp_hash(script),

@@ -1,5 +1,8 @@
 """The report as Markdown for a pull request or an issue: summary table, what changed, flags,
-claims needing attention, citation needed. Text from sources is escaped, never interpreted."""
+claims needing attention, citation needed. Text from sources is escaped, never interpreted: no
+link, image, tag, table or emphasis of a page gets in, and neither do what GitHub and others link
+by themselves in plain text (``https://…``, ``www.…``, ``@mentions``, ``#123``, e-mail addresses),
+which an invisible zero-width space after ``:``, ``www``, ``@`` or ``#`` keeps inert."""
 
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ from citewatch.report.marks import (
     COPY_LABELS,
     STATUS_LABELS,
     VERDICT_LABELS,
+    local_copy_command,
     segments,
     short_time,
     short_url,
+    status_label,
 )
+from citewatch.counting import counted
 
 MAX_ATTENTION_CLAIMS = 50  # a pull-request comment holds ~65,000 characters
 MAX_TABLE_ROWS = 200
@@ -22,11 +28,18 @@ VERDICT_ICONS = {"supported": "✅", "partially_supported": "🟡", "contradicte
                  "not_found": "⚪", "unverifiable": "❔", "unsourced": "📝"}
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#!&])")
 _SPACE = re.compile(r"\s+")
+_ZWSP = "\u200b"
+_AUTOLINKED = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)(?=[\w-])|(?<=#)(?=\d)")
+
+
+def inert(text: str) -> str:
+    """``text`` with nothing a Markdown renderer links by itself: bare URLs, mentions, issue numbers."""
+    return _AUTOLINKED.sub(_ZWSP, text)
 
 
 def md(text: object) -> str:
     """Text as inert Markdown on one line: no links, tags, tables or emphasis sneak in."""
-    return _SPECIAL.sub(r"\\\1", _SPACE.sub(" ", str(text)).strip())
+    return _SPECIAL.sub(r"\\\1", inert(_SPACE.sub(" ", str(text)).strip()))
 
 
 def md_url(url: str) -> str:
@@ -50,11 +63,11 @@ def _verdict(verdict: str) -> str:
 
 
 def _status(source: dict) -> str:
-    words = STATUS_LABELS.get(source["status"], source["status"])
+    words = status_label(source)
     if source.get("http_status"):
         words += f" (HTTP {source['http_status']})"
     if source.get("confirmed_dead"):
-        words += f", **confirmed dead** after {source['failures']} failed checks"
+        words += f", **confirmed dead** after {counted(source['failures'], 'failed check')}"
     elif source.get("failures"):
         since = short_time(source.get("failing_since"))[:10]
         words += f", failing {source['failures']}× since {since}"
@@ -66,7 +79,7 @@ def _passage(evidence: dict) -> str:
     for piece in segments(evidence["text"], evidence.get("marks", [])):
         raw = _SPACE.sub(" ", piece["text"])
         if piece["kind"] is None:
-            out.append(_SPECIAL.sub(r"\\\1", raw))
+            out.append(_SPECIAL.sub(r"\\\1", inert(raw)))
             continue
         # Emphasis markers must touch the words: keep the spaces around them outside.
         lead, trail = " " if raw[:1] == " " else "", " " if raw[-1:] == " " else ""
@@ -104,7 +117,7 @@ def _summary(report: dict) -> list[str]:
             lines.append(f"| {_verdict(verdict)} | {count} |")
     lines.append(f"| **Total** | **{summary['claims']}** |")
     sources = summary.get("sources", {})
-    lines += ["", f"Sources: {sources.get('total', 0)} checked · {sources.get('failing', 0)} failing · "
+    lines += ["", f"Sources: {counted(sources.get('total', 0), 'source')} checked · {sources.get('failing', 0)} failing · "
                   f"{sources.get('confirmed_dead', 0)} confirmed dead", ""]
     return lines
 
@@ -171,13 +184,16 @@ def _desk_actions(report: dict) -> list[str]:
     return lines + [""]
 
 
-def _source_lines(source: dict) -> list[str]:
+def _source_lines(source: dict, finished_at: str | None = None) -> list[str]:
     label = source.get("title") or source["url"]
     copy = COPY_LABELS.get(source.get("checked_copy") or "", "no readable copy")
     parts = [f"- {link(label, source['url'])} — **{md(VERDICT_LABELS.get(source['verdict'], source['verdict']))}**",
              _status(source), f"checked: {copy}"]
     if source["archive"].get("wayback_url"):
         parts.append(link("archived copy", source["archive"]["wayback_url"]))
+    command = local_copy_command(source, finished_at)
+    if command:
+        parts.append(f"local copy: {code(command)}")
     missing = list(dict.fromkeys(f["label"] for f in source.get("facts", []) if f["outcome"] == "missing"))
     if missing:
         parts.append("not in source: " + ", ".join(md(label) for label in missing))
@@ -209,7 +225,7 @@ def _attention(report: dict) -> list[str]:
             lines += [f"Verdict set by a human override (machine: "
                       f"{md(VERDICT_LABELS.get(claim['machine_verdict'], claim['machine_verdict']))}).", ""]
         for source in claim["sources"]:
-            lines += _source_lines(source)
+            lines += _source_lines(source, report["run"].get("finished_at"))
         lines.append("")
     if len(claims) > MAX_ATTENTION_CLAIMS:
         lines += [f"… and {len(claims) - MAX_ATTENTION_CLAIMS} more: see the HTML report.", ""]

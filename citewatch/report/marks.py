@@ -4,9 +4,10 @@ highlighted passages as segments, and links that scroll to a passage (``#:~:text
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 VERDICT_LABELS = {
     "supported": "Supported",
@@ -20,7 +21,7 @@ VERDICT_LABELS = {
 STATUS_LABELS = {
     "live": "live",
     "redirected": "redirected",
-    "dead": "dead",
+    "dead": "gone",  # "dead" is kept for confirmed dead (status_label), as the summary counts it
     "soft_404": "error page (soft 404)",
     "blocked": "blocked",
     "server_error": "server error",
@@ -29,6 +30,25 @@ STATUS_LABELS = {
     "unreachable": "unreachable",
     "forbidden_address": "refused address",
 }
+
+def status_label(source: dict) -> str:
+    """The status in words; a page that is gone is called dead only once it is confirmed dead, so
+    the label agrees with the report's "N confirmed dead"."""
+    if source["status"] == "dead" and source.get("confirmed_dead"):
+        return "dead"
+    return STATUS_LABELS.get(source["status"], source["status"])
+
+
+def local_copy_command(source: dict, run_finished_at: str | None) -> str | None:
+    """The command that writes out the local archive copy this run read (the page as fetched, to
+    open in a browser or PDF viewer); None when the run read no local copy."""
+    copy = source.get("checked_copy")
+    if copy not in ("live", "local_archive") or (copy == "live" and not source["archive"].get("warc")):
+        return None
+    suffix = ".pdf" if urlsplit(source["url"]).path.lower().endswith(".pdf") else ".html"
+    at = f" --at {shlex.quote(run_finished_at)}" if run_finished_at else ""
+    return f"citewatch archive show {shlex.quote(source['url'])}{at} -o copy{suffix}"
+
 
 COPY_LABELS = {"live": "live page", "local_archive": "local archive copy", "wayback": "Wayback Machine copy"}
 

@@ -1,7 +1,7 @@
 (function () {
   "use strict";
   var buttons = Array.prototype.slice.call(document.querySelectorAll("button[data-filter]"));
-  var claims = Array.prototype.slice.call(document.querySelectorAll("article.claim"));
+  var claims = Array.prototype.slice.call(document.querySelectorAll("article.claim, tr.claim"));
   var status = document.getElementById("filter-status");
   var reset = document.getElementById("filter-reset");
   function apply() {

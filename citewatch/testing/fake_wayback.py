@@ -24,12 +24,15 @@ Use::
         ...
         wayback.save_mode = SaveMode.RATE_LIMITED   # failure modes switch while it runs
         wayback.slow = 3.0                          # every answer waits 3 s (or only slow_paths)
+        wayback.drip = 1.0                          # every answer sent one byte a second
         wayback.down = True                         # 503 everywhere
         assert wayback.requests_to("/save") == []   # the request log
 
 Failure modes (attributes; change them at any time):
 
 * ``slow`` seconds before every answer (only paths starting with one of ``slow_paths`` if set);
+* ``drip`` seconds between the bytes of every answer, status line and headers included (the same
+  ``slow_paths`` apply): a hostile or broken service that never stops sending;
 * ``down``: 503 on every path;
 * ``save_mode``: a :class:`SaveMode` (success, pending then success, 429, 520, job error, job error
   although the capture was made, an ``error:*`` answer without a job, a job that never finishes);
@@ -126,6 +129,7 @@ class FakeWayback:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, keys: tuple[str, str] | None = None):
         self.keys = keys  # None: any "LOW a:s" header is accepted
         self.slow = 0.0
+        self.drip = 0.0
         self.slow_paths: tuple[str, ...] | None = None
         self.down = False
         self.save_mode = SaveMode.SUCCESS
@@ -386,11 +390,21 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, payload = self.server.fake._answer(request, raw_path)
         except Exception as exc:  # noqa: BLE001 - a bug in the fake shows as a 500, not a hung client
             status, headers, payload = 500, [("Content-Type", "text/plain")], f"fake wayback error: {exc}".encode()
+        fake = self.server.fake
         try:
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
+            if fake.drip and (fake.slow_paths is None or request.path.startswith(fake.slow_paths)):
+                self.close_connection = True
+                answer = b"".join(self._headers_buffer) + b"\r\n" + payload
+                self._headers_buffer = []
+                for i in range(len(answer)):
+                    if fake._stop.wait(fake.drip):
+                        return
+                    self.wfile.write(answer[i:i + 1])
+                return
             self.end_headers()
             self.wfile.write(payload)
         except OSError:

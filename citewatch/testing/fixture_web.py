@@ -54,7 +54,10 @@ class Route:
     - ``chunks``/``chunk_delay``: send the body chunked in that many pieces, pausing between them;
     - ``reset``: read the request, then reset the connection (TCP RST) without answering;
     - ``gzip_bomb``: stream a gzip body that inflates to this many bytes (it costs ~1/1000 on the wire);
-    - ``etag``/``last_modified``: answer 304 to a matching conditional request.
+    - ``etag``/``last_modified``: answer 304 to a matching conditional request;
+    - ``drip_headers``/``drip_body``: a hostile sender: the status line and headers, or the body, go
+      out one byte at a time with this many seconds between bytes; the body has no Content-Length
+      and ends when the connection closes, so an answer cut short looks complete.
     """
 
     status: int = 200
@@ -71,6 +74,8 @@ class Route:
     gzip_bomb: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    drip_headers: float = 0.0
+    drip_body: float = 0.0
 
     def payload(self) -> bytes:
         return self.body.encode(self.charset) if isinstance(self.body, str) else bytes(self.body)
@@ -454,6 +459,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route.reset:
             self._reset()
             return
+        if route.drip_headers or route.drip_body:
+            self._drip(route, head, stop)
+            return
         if self._not_modified(route):
             self._head_lines(304, [("ETag", route.etag), ("Last-Modified", route.last_modified)], None)
             return
@@ -493,6 +501,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length or 0))
         self._record.bytes_sent += sum(map(len, self._headers_buffer)) + 2
         self.end_headers()
+
+    def _drip(self, route: Route, head: bool, stop: threading.Event) -> None:
+        self.close_connection = True
+        lines = [f"HTTP/1.1 {route.status} OK", f"Date: {self.date_time_string()}", f"Server: {self.server_version}",
+                 *(f"Content-Type: {route.content_type}" for _ in [1] if route.content_type),
+                 *(f"{name}: {value}" for name, value in route.headers), "Connection: close"]
+        block = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        for data, pause in ((block, route.drip_headers), (b"" if head else route.payload(), route.drip_body)):
+            for i in range(len(data)):
+                if pause and stop.wait(pause):
+                    return
+                self._write(data[i:i + 1])
 
     def _send_chunked(self, pieces, pause: float, stop: threading.Event) -> None:
         for piece in pieces:

@@ -1,0 +1,109 @@
+"""Start-up of `citewatch verify`: wall and CPU time of a one-source run, the run a fact-checker
+makes most often, in the ways it can start.
+
+    python -m benchmarks.startup [--repeat 3] [--base DIR]
+
+- ``warm, first run``: a new ``PREFECT_HOME``; the run starts the warm local Prefect API.
+- ``warm, later runs``: the same ``PREFECT_HOME``; the API is already running.
+- ``per-run API``: ``CITEWATCH_PREFECT_SERVER_IDLE_MINUTES=0``, each run starts and stops its own
+  ephemeral API (the behaviour before the warm API; same code otherwise).
+- ``before``: with ``--base DIR``, the code in DIR (e.g. ``git archive <commit> | tar -x -C DIR``)
+  run with this environment's packages, in a warm ``PREFECT_HOME`` of its own.
+
+The page is served from 127.0.0.1 by the fixture web; no Wayback. Every run is a child process
+timed with ``os.wait4``: CPU is user + system of the run and of the children it waited for (the
+per-run ephemeral API is such a child; the warm API is not: its start-up is paid once, in the
+first run's wall time). Runs of the modes alternate, so that a busy machine weighs on all alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from citewatch.testing.fixture_web import FixtureWeb, html_page
+
+CITEWATCH = str(Path(sys.executable).parent / "citewatch")
+DOCUMENT = "= Harbour =\n\n== Events ==\nIn 2017 the harbour court met 12 times.\n"
+
+
+def registry_for(folder: Path, url: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "one.txt").write_text(DOCUMENT, encoding="utf-8")
+    path = folder / "one.yaml"
+    path.write_text("document: {id: one, title: One, text: one.txt}\nclaims:\n"
+                    f"  - {{id: met, text: In 2017 the harbour court met 12 times., sources: [{{url: '{url}'}}]}}\n",
+                    encoding="utf-8")
+    return path
+
+
+def environment(work: Path, home: Path, idle_minutes: str, base: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEWATCH_", "PREFECT_"))}
+    env.update({"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_HOME": str(home),
+                "CITEWATCH_ALLOW_PRIVATE_HOSTS": "1", "CITEWATCH_WAYBACK_URL": "off",
+                "CITEWATCH_REGISTRY_CACHE": str(work / "registry-cache"),
+                "CITEWATCH_ARCHIVE_DIR": str(work / "archive"), "CITEWATCH_REPORTS_DIR": str(work / "reports"),
+                "CITEWATCH_PREFECT_SERVER_IDLE_MINUTES": idle_minutes})
+    if base is not None:
+        env["PYTHONPATH"] = str(base)
+    return env
+
+
+def timed(registry: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one `citewatch verify` process."""
+    started = time.perf_counter()
+    process = subprocess.Popen([CITEWATCH, "verify", str(registry)], env=env, cwd=registry.parent,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"citewatch verify failed (exit {process.returncode}) with {env.get('PYTHONPATH', 'this code')}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def stop_warm_api(env: dict[str, str]) -> None:
+    subprocess.run([CITEWATCH, "server", "stop"], env={**env, "PYTHONPATH": ""}, capture_output=True, timeout=60)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Start-up of a one-source `citewatch verify`.")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each mode (default 3)")
+    parser.add_argument("--base", type=Path, help="also time the code in this folder ('before')")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="citewatch-startup-"))
+    figures: dict[str, list[tuple[float, float]]] = {}
+    with FixtureWeb(hosts=1) as web:
+        web[0].route("/story", html_page("Harbour court", "<p>In 2017 the harbour court met 12 times.</p>"))
+        registry = registry_for(work / "claims", web[0].url("/story"))
+        warm = environment(work, work / "home-warm", "30")
+        modes = {"warm API, later runs": warm,
+                 "per-run API (idle minutes 0)": environment(work, work / "home-per-run", "0")}
+        if args.base:
+            modes["before (--base)"] = environment(work, work / "home-base", "0", args.base)
+        try:
+            figures["warm API, first run (new PREFECT_HOME)"] = [timed(registry, warm)]
+            for mode, env in modes.items():
+                if mode != "warm API, later runs":
+                    timed(registry, env)  # creates that PREFECT_HOME's database: not counted
+            for _ in range(args.repeat):
+                for mode, env in modes.items():
+                    figures.setdefault(mode, []).append(timed(registry, env))
+        finally:
+            stop_warm_api(warm)
+    print(f"one-source `citewatch verify`, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}; median of {args.repeat} (first run: 1)")
+    print(f"| start-up | wall s | CPU s | runs |\n|---|---:|---:|---:|")
+    for mode, runs in figures.items():
+        print(f"| {mode} | {statistics.median(w for w, _ in runs):.1f} | "
+              f"{statistics.median(c for _, c in runs):.1f} | {len(runs)} |")
+
+
+if __name__ == "__main__":
+    main()
