@@ -178,9 +178,21 @@ def _qualifier_before(text: str, start: int) -> tuple[Op, int]:
     return op, qualifier_start
 
 
-# A number right after a capitalised word (not a month, not the sentence's first word) and before no
-# counted noun is part of a name.
-_IN_A_TITLE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!(?:" + "|".join(m.capitalize() for m in MONTH_KEYS) + r")\b)[A-Z][A-Za-z'’-]*\s$")
+# A number right after a capitalised word that does not start its sentence and is no month or
+# qualifier ("About 3,000 workers") is part of a name, unless a counted noun follows.
+_WORD_BEFORE = re.compile(r"(?P<before>[^\s]?)\s*(?P<word>[A-Z][A-Za-z'’-]*) $")
+_NOT_NAME_WORDS = frozenset(m.capitalize() for m in MONTH_KEYS) | frozenset(
+    q.split()[0].capitalize() for q, _ in QUALIFIERS if q.isascii()
+)
+
+
+def _inside_a_name(text: str, start: int) -> bool:
+    match = _WORD_BEFORE.search(text[max(0, start - 40) : start])
+    if not match or match.group("word") in _NOT_NAME_WORDS:
+        return False
+    return match.group("before") not in ("", ".", "!", "?", ":", "\"", "“", "(", "-", "–", "—")
+
+
 _COUNTED_AFTER = re.compile(r"\s*(?:%|[a-z]{3,}s\b|people\b|men\b|women\b|children\b|per\b|million|billion|thousand)")
 _NAME_FOLLOWS = re.compile(r"\s+[A-Z][a-z]")
 _PER_CENT = re.compile(r"\s?(?:per\s?cent|percent|pct)\b", re.I)
@@ -536,7 +548,7 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         before = text[max(0, start - 15) : start]
         if _LABEL_BEFORE.search(before) or _LABEL_AFTER.match(text[end : end + 6]):
             continue
-        if match.group("digits") and _IN_A_TITLE.search(before) and not _COUNTED_AFTER.match(text[end : end + 20]):
+        if match.group("digits") and _inside_a_name(text, start) and not _COUNTED_AFTER.match(text[end : end + 20]):
             continue  # "Resident Evil 5", "Route 29", "RTX 3080": part of a name
         if match.group("dozen"):
             key = _SPACES.sub(" ", match.group("dozen").lower())

@@ -259,3 +259,8 @@ def test_a_bound_is_not_backed_by_a_sentence_that_also_holds_a_value_it_excludes
 
 def test_number_words_inside_a_name_are_not_counts():
     assert _values("written by the band Twenty One Pilots for their album") == []
+
+
+@pytest.mark.parametrize("text", ["About 3,000 dock workers walked off the job", "The strike ended.\nAbout 3,000 workers"])
+def test_a_qualifier_that_starts_a_sentence_is_not_a_name(text):
+    assert _values(text) == [(3000, Op.APPROX, None)]
