@@ -53,7 +53,7 @@ from citewatch.models import (
 )
 from citewatch.names import find_name
 from citewatch.normalize import normalize_quote_text, normalize_with_map, stem
-from citewatch.passages import Sentence, rank_sentences, split_sentences, stem_positions, stems_of
+from citewatch.passages import Sentence, rank_sentences, segments, split_sentences, stem_positions, stems_of
 from citewatch.wording import (
     CLAIM_DATE_BOUND,
     claim_wording,
@@ -113,6 +113,7 @@ def judge_value_fact(
         and (o.local > 0 or o.alone or not context.total)
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _same_noun(context.noun, o.found.noun))
+        and not _name_with_another_value(context, o, sentences)
     ]
     if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
@@ -150,6 +151,33 @@ def judge_value_fact(
         outcome.context = best.context
         return outcome
     return _Outcome(context.fact, FactOutcome.MISSING)
+
+
+def _name_with_another_value(
+    context: FactContext, occurrence: Occurrence, sentences: list[tuple[Sentence, list[FoundFact], set[str]]]
+) -> bool:
+    """ "45% of NFL fans are female, 46% of MLB fans, 47% of MLS fans": the 47% is not the claim's
+    "47% of NFL fans" when a name next to the claim's value stands in the clause of another value of
+    the same kind and not in this one's."""
+    near_names = {word for word, weight in context.anchors.items() if weight >= 1.0 and word in context.entity_stems}
+    if occurrence.alone or not near_names:
+        return False
+    sentence = occurrence.sentence
+    facts = next((found for s, found, _ in sentences if s.index == sentence.index), [])
+    clauses = segments(sentence)
+
+    def clause_words(position: int) -> frozenset[str]:
+        start, end = next(((a, b) for a, b in clauses if a <= position < b), (sentence.start, sentence.end))
+        return stems_of(sentence.text[start - sentence.start : end - sentence.start])
+
+    mine = near_names & clause_words(occurrence.found.start)
+    return any(
+        type(found.fact) is type(occurrence.found.fact)
+        and found.start != occurrence.found.start
+        and getattr(found.fact, "unit", None) == getattr(occurrence.found.fact, "unit", None)
+        and (near_names & clause_words(found.start)) - mine
+        for found in facts
+    )
 
 
 def _other_side_of_bound(fact: Fact, sentence: Sentence) -> bool:

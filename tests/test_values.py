@@ -264,3 +264,10 @@ def test_number_words_inside_a_name_are_not_counts():
 @pytest.mark.parametrize("text", ["About 3,000 dock workers walked off the job", "The strike ended.\nAbout 3,000 workers"])
 def test_a_qualifier_that_starts_a_sentence_is_not_a_name(text):
     assert _values(text) == [(3000, Op.APPROX, None)]
+
+
+def test_a_value_in_a_list_belongs_to_the_name_beside_it():
+    claim = "According to the survey, 47% of NFL fans are female."
+    text = "Truth: 45% of NFL fans are female, 46% of MLB fans are female, 47% of MLS fans are female."
+    assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
+    assert _verdict("According to the survey, 47% of MLS fans are female.", text).verdict is Verdict.SUPPORTED
