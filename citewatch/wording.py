@@ -64,8 +64,10 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
-def name_words(text: str) -> list[tuple[str, str]]:
-    """(word, stem) of each name word of ``text``; "U.S." is the acronym "US"."""
+def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]]:
+    """(word, stem) of each name word of ``text``; "U.S." is the acronym "US". With
+    ``sentence_starts``, a capitalised first word of four letters or more counts too ("Mutschelleben
+    is in Germany"): asked of a passage case-blind, a common word there costs nothing."""
     found = []
     for match in _DOTTED.finditer(text):
         acronym = match.group().replace(".", "")
@@ -80,7 +82,7 @@ def name_words(text: str) -> list[tuple[str, str]]:
         if (
             len(word) >= 2
             and word[:1].isupper()
-            and (acronym or not sentence_start)
+            and (acronym or not sentence_start or (sentence_starts and len(word) >= 4))
             and word.lower() not in _NOT_NAMES
             and word.lower() not in STOPWORDS
             and not word.isdigit()
@@ -280,13 +282,14 @@ _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 def names_missing(claim_text: str, text: str, found_names: frozenset[str] = frozenset()) -> list[str]:
     """The claim's capitalised names (single words too: "Honolulu") that the passage lacks; the
     words of names already found (under an alias, or in part: "State Department") are not asked again."""
-    wanted = names_in(claim_text) - value_stems(claim_text) - found_names
+    claim_names = name_words(claim_text, sentence_starts=True)
+    wanted = {word_stem for _, word_stem in claim_names} - value_stems(claim_text) - found_names
     if not wanted:
         return []
     present = stems_of(text) | names_in(text)
     squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
     missing = []
-    for word, word_stem in name_words(claim_text):
+    for word, word_stem in claim_names:
         if word_stem in wanted - present and word not in missing and not find_name(word, text) \
                 and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
             if not (word.isupper() and spelled_by_initials(word, text)):

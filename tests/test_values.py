@@ -271,3 +271,11 @@ def test_a_value_in_a_list_belongs_to_the_name_beside_it():
     text = "Truth: 45% of NFL fans are female, 46% of MLB fans are female, 47% of MLS fans are female."
     assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
     assert _verdict("According to the survey, 47% of MLS fans are female.", text).verdict is Verdict.SUPPORTED
+
+
+def test_the_name_a_claim_starts_with_must_be_on_the_page():
+    claim = "Mutschelleben is a village in Germany."
+    text = "Bad Bayersoien is a village in Upper Bavaria, Germany."
+    assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
+    assert _verdict("Police arrested 12 people in the town.", "police arrested 12 people in the town.").verdict \
+        is Verdict.SUPPORTED
