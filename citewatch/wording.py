@@ -76,8 +76,8 @@ def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]
         word = _POSSESSIVE.sub("", match.group())
         if text[match.end() : match.end() + 1] == "." and len(word) == 1:
             continue
-        before = text[: match.start()].rstrip()
-        sentence_start = not before or before[-1] in _SENTENCE_ENDS
+        before = _last_mark(text, match.start())
+        sentence_start = not before or before in _SENTENCE_ENDS
         acronym = len(word) >= 2 and word.isupper() and word.isalpha()
         if (
             len(word) >= 2
@@ -90,6 +90,15 @@ def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]
         ):
             found.append((word, stem(word)))
     return found
+
+
+def _last_mark(text: str, end: int) -> str:
+    """The last character before ``end`` that is not a space ("" at the start of the text): looked
+    for backwards, so that reading every word of a page stays linear."""
+    index = end - 1
+    while index >= 0 and text[index].isspace():
+        index -= 1
+    return text[index] if index >= 0 else ""
 
 
 def spelled_by_initials(acronym: str, text: str) -> bool:
