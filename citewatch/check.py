@@ -51,21 +51,19 @@ from citewatch.models import (
     RangeFact,
     Verdict,
 )
-from citewatch.names import find_name
+from citewatch.names import find_name, name_variants
 from citewatch.normalize import normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import Sentence, rank_sentences, segments, split_sentences, stem_positions, stems_of
 from citewatch.wording import (
     CLAIM_DATE_BOUND,
     claim_wording,
-    common_words,
     comparison_turned,
     coverage_near,
     hedges_added,
     names_missing,
-    negated_claim_word,
     opposite_reason,
-    opposite_words,
     same_language,
+    turned_words,
     unread_values,
     wording_coverage,
 )
@@ -98,12 +96,13 @@ def judge_value_fact(
     published: str | None,
 ) -> _Outcome:
     found_here = occurrences(context, sentences, claim_facts, published)
+    read_facts = {sentence.index: found for sentence, found, _ in sentences}
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
     bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
     if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
         mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup}
         mixed |= {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS
-                  and _other_side_of_bound(context.fact, o.sentence)}
+                  and _other_side_of_bound(context.fact, read_facts[o.sentence.index])}
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
     supporting = [
         o
@@ -113,21 +112,17 @@ def judge_value_fact(
         and (o.local > 0 or o.alone or not context.total)
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _same_noun(context.noun, o.found.noun))
-        and not _name_with_another_value(context, o, sentences)
+        and not _name_with_another_value(context, o, read_facts[o.sentence.index])
     ]
     if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
         measured = [o for o in found_here if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
                     and o.sentence.index in {s.sentence.index for s in supporting} and not o.subgroup]
         if measured:
-            best = measured[0]
-            outcome = _Outcome(context.fact, FactOutcome.CONTRADICTED, best, (best.found.start, best.found.end), best.sentence)
-            outcome.context = best.context
-            return outcome
+            return _decided(context.fact, FactOutcome.CONTRADICTED, measured[0])
     if supporting:
         best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
-        outcome = _Outcome(context.fact, FactOutcome.FOUND, best, (best.found.start, best.found.end), best.sentence)
-        outcome.context = best.context
+        outcome = _decided(context.fact, FactOutcome.FOUND, best)
         if best.found.year_assumed:
             outcome.notes.append(f"the year of “{best.found.text}” is taken from the page's publication date")
         return outcome
@@ -145,17 +140,19 @@ def judge_value_fact(
     ]
     if contradicting:
         best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
-        outcome = _Outcome(
-            context.fact, FactOutcome.CONTRADICTED, best, (best.found.start, best.found.end), best.sentence
-        )
-        outcome.context = best.context
-        return outcome
+        return _decided(context.fact, FactOutcome.CONTRADICTED, best)
     return _Outcome(context.fact, FactOutcome.MISSING)
 
 
-def _name_with_another_value(
-    context: FactContext, occurrence: Occurrence, sentences: list[tuple[Sentence, list[FoundFact], set[str]]]
-) -> bool:
+def _decided(fact: Fact, outcome: FactOutcome, occurrence: Occurrence) -> _Outcome:
+    """The fact found or contradicted by one occurrence, with its place and context."""
+    found = occurrence.found
+    decided = _Outcome(fact, outcome, occurrence, (found.start, found.end), occurrence.sentence)
+    decided.context = occurrence.context
+    return decided
+
+
+def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts: list[FoundFact]) -> bool:
     """ "45% of NFL fans are female, 46% of MLB fans, 47% of MLS fans": the 47% is not the claim's
     "47% of NFL fans" when a name next to the claim's value stands in the clause of another value of
     the same kind and not in this one's."""
@@ -163,7 +160,6 @@ def _name_with_another_value(
     if occurrence.alone or not near_names:
         return False
     sentence = occurrence.sentence
-    facts = next((found for s, found, _ in sentences if s.index == sentence.index), [])
     clauses = segments(sentence)
 
     def clause_words(position: int) -> frozenset[str]:
@@ -180,12 +176,12 @@ def _name_with_another_value(
     )
 
 
-def _other_side_of_bound(fact: Fact, sentence: Sentence) -> bool:
-    """Does the sentence also hold a value of the same unit that the bound excludes ("less than
-    $122 million" beside "$36.3 million ... a worldwide total of $122.2 million")?"""
+def _other_side_of_bound(fact: Fact, facts: list[FoundFact]) -> bool:
+    """Does the sentence (its ``facts``) also hold a value of the same unit that the bound excludes
+    ("less than $122 million" beside "$36.3 million ... a worldwide total of $122.2 million")?"""
     return any(
         isinstance(found.fact, CountFact) and found.fact.unit == fact.unit and compare(fact, found.fact) is Relation.CONTRADICTS
-        for found in found_facts(sentence.text)
+        for found in facts
     )
 
 
@@ -316,24 +312,18 @@ def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
     return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
 
 
-_COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.S\.|US|American)\s+", re.I)
-
-
 def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
-    """Words of the claim's names that were found: those of the text found, all of the name's when
-    it was found under one of its registry aliases, and a country prefix the page leaves out
-    ("United States State Department" found as "State Department")."""
+    """Words of the claim's names that were found: those of the text found, and all of the name's
+    when it was found under one of its registry aliases or another form of it ("United States
+    State Department" found as "State Department" or "Department of State")."""
     words: set[str] = set()
     for o in outcomes:
         if not isinstance(o.fact, EntityFact) or o.outcome is not FactOutcome.FOUND or not o.span:
             continue
-        found = text[o.span[0] : o.span[1]]
-        words |= stems_of(found)
-        if any(stems_of(alias) <= stems_of(found) for alias in o.fact.aliases):
+        found = stems_of(text[o.span[0] : o.span[1]])
+        words |= found
+        if any(stems_of(other) <= found for other in (*o.fact.aliases, *name_variants(o.fact.name))):
             words |= stems_of(o.fact.name)
-        prefix = _COUNTRY_PREFIX.match(o.fact.name)
-        if prefix and stems_of(o.fact.name[prefix.end():]) <= stems_of(found):
-            words |= stems_of(prefix.group())
     return frozenset(words)
 
 
@@ -354,7 +344,7 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
         if wording.missing_names:
             notes.append("not in the passage: " + ", ".join(wording.missing_names))
         if wording.unread:
-            notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+            notes.append(_unread_note(wording.unread))
         if wording.turned:
             notes.append(wording.turned)
             return Verdict.CONTRADICTED, notes
@@ -378,7 +368,7 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
         notes.append(wording.opposite_near)
         return Verdict.CONTRADICTED, notes
     if wording.unread:
-        notes.append("could not read " + ", ".join(f"“{token}”" for token in wording.unread) + ": not checked")
+        notes.append(_unread_note(wording.unread))
         return Verdict.PARTIALLY_SUPPORTED, notes
     if wording.date_bounds:
         notes.append(", ".join(f"“{bound}”" for bound in wording.date_bounds) + ": a bound, not a date; not checked")
@@ -388,6 +378,10 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
         notes.append(f"the figures are there, but only {wording.near:.0%} of what the claim says about them{missing}")
         return Verdict.PARTIALLY_SUPPORTED, notes
     return Verdict.SUPPORTED, notes
+
+
+def _unread_note(tokens: list[str]) -> str:
+    return "could not read " + ", ".join(f"“{token}”" for token in tokens) + ": not checked"
 
 
 def _listed_names_verdict(outcomes: list[_Outcome], wording: "_Wording", notes: list[str]) -> tuple[Verdict, list[str]]:
@@ -579,37 +573,28 @@ def check_claim(
         window = _window(sentences, best_sentence.index - 1, best_sentence.index)
     else:
         window = []
-    wording = _Wording(
-        best=coverage,
-        near=coverage_near(claim_stems, sentences, key_sentences),
-        missing_names=[o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
-        + names_missing(
-            claim_text,
-            " ".join(s.text for s in (window if not key_sentences else sentences) if not s.boilerplate),
-            _found_name_words(outcomes, text),
-        ),
-    )
     window_text = " ".join(s.text for s in window)
+    missing_facts = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
+    wording = _Wording(best=coverage, near=coverage_near(claim_stems, sentences, key_sentences), missing_names=missing_facts)
+    if inferred:
+        # names of a claim with facts are looked for on the whole page, the others in the passage
+        names_text = " ".join(s.text for s in sentences if not s.boilerplate) if key_sentences else window_text
+        wording.missing_names = missing_facts + names_missing(claim_text, names_text, _found_name_words(outcomes, text))
+        wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
+        wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
+    else:
+        wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     wording.judged = (
         inferred  # a registry that lists the claim's facts has said what there is to check
         and len(claim_stems) >= MIN_JUDGED_WORDS
         and not generic_row_label(claim_text)
         and same_language(claim_text, window_text)
     )
-    if not inferred:
-        wording.missing_names = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
-        wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
-    if inferred:
-        wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
-        wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
     if best_sentence is not None and not key_sentences:
-        pair = " ".join(s.text for s in _window(sentences, best_sentence.index - 1, best_sentence.index))
-        if comparison_turned(claim_text, pair):
+        if comparison_turned(claim_text, window_text):
             wording.turned = "the passage compares the same things the other way round"
         wording.opposite = opposite_reason(claim_text, claim_stems, best_sentence.text)
-        turned = {word for word, _ in opposite_words(claim_stems & common_words(claim_text),
-                                                     stems_of(best_sentence.text) & common_words(best_sentence.text))}
-        turned |= {stem(w) for w in [negated_claim_word(claim_text, best_sentence.text)] if w}
+        turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]
     for index in sorted(set(key_sentences)):

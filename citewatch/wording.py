@@ -310,10 +310,21 @@ def _word_with_stem(text: str, word_stem: str) -> str:
     return next((w for w in WORD.findall(text) if stem(w) == word_stem), word_stem)
 
 
+def _antonym_pairs(claim_text: str, claim_stems: frozenset[str], passage: str) -> list[tuple[str, str]]:
+    return opposite_words(claim_stems & common_words(claim_text), stems_of(passage) & common_words(passage))
+
+
+def turned_words(claim_text: str, claim_stems: frozenset[str], passage: str) -> frozenset[str]:
+    """The claim's words that the passage turns around: by an antonym, or by negating them."""
+    negated = negated_claim_word(claim_text, passage)
+    return frozenset(
+        [word for word, _ in _antonym_pairs(claim_text, claim_stems, passage)] + ([stem(negated)] if negated else [])
+    )
+
+
 def opposite_reason(claim_text: str, claim_stems: frozenset[str], passage: str, negation: bool = True) -> str | None:
     """Why ``passage`` says the opposite of the claim: a negation on one side only, or an antonym."""
-    passage_stems = stems_of(passage)
-    pairs = opposite_words(claim_stems & common_words(claim_text), passage_stems & common_words(passage))
+    pairs = _antonym_pairs(claim_text, claim_stems, passage)
     if pairs:
         claim_word, passage_word = (_word_with_stem(text, word) for text, word in zip((claim_text, passage), pairs[0]))
         return f"the passage says “{passage_word}” where the claim says “{claim_word}”"
