@@ -65,6 +65,7 @@ from citewatch.wording import (
     same_language,
     turned_words,
     unread_values,
+    with_neighbours,
     wording_coverage,
 )
 
@@ -260,12 +261,8 @@ def _found_where_aligned(
     if isinstance(fact, CountFact) and fact.unit is None and fact.value < 10:
         return
     default_year = int(published[:4]) if published else None
-    previous: frozenset[str] = frozenset()
-    for sentence in candidates:
-        stems = stems_of(sentence.text)
-        share = len(claim_stems & (stems | previous)) / len(claim_stems)
-        previous = stems
-        if sentence.boilerplate or share < ALIGNED_WORDING:
+    for sentence, _, paired in with_neighbours(candidates):
+        if len(claim_stems & paired) / len(claim_stems) < ALIGNED_WORDING:
             continue
         for found in found_facts(sentence.text, default_year):
             if DATE_BOUND.search(sentence.text[max(0, found.start - 40) : found.start]):

@@ -15,6 +15,7 @@ its words. Three things stop a passage that shares most of them from backing it:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -232,27 +233,31 @@ def claim_wording(claim_text: str, left_out: frozenset[str] = frozenset()) -> fr
     ) - left_out - GENERIC - PEOPLE_GENERIC
 
 
-def wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> tuple[float, Sentence | None]:
-    """The share of the claim's words found in the best pair of neighbouring sentences."""
-    if not claim_stems:
-        return 0.0, None
-    best, best_sentence = 0.0, None
+def with_neighbours(sentences: list[Sentence]) -> Iterator[tuple[Sentence, frozenset[str], frozenset[str]]]:
+    """Each readable sentence with its stems, and its stems with those of the sentence just before
+    it. ``sentences`` may skip some (ranked candidates): only true neighbours pair."""
     previous: frozenset[str] = frozenset()
     previous_index = -2
     for sentence in sentences:
         if sentence.boilerplate:
             continue
         stems = stems_of(sentence.text)
-        if sentence.index != previous_index + 1:  # the candidates skip sentences: only true neighbours pair
-            previous = frozenset()
-        previous_index = sentence.index
-        coverage = len(claim_stems & (stems | previous)) / len(claim_stems)
+        yield sentence, stems, stems | (previous if sentence.index == previous_index + 1 else frozenset())
+        previous, previous_index = stems, sentence.index
+
+
+def wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> tuple[float, Sentence | None]:
+    """The share of the claim's words found in the best pair of neighbouring sentences."""
+    if not claim_stems:
+        return 0.0, None
+    best, best_sentence = 0.0, None
+    for sentence, stems, paired in with_neighbours(sentences):
+        coverage = len(claim_stems & paired) / len(claim_stems)
         own = len(claim_stems & stems) / len(claim_stems)
         if coverage > best or (coverage == best and best_sentence is None):
             best, best_sentence = coverage, sentence
         if own >= best:
             best_sentence = sentence if own == coverage else best_sentence
-        previous = stems
     return best, best_sentence
 
 
