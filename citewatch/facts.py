@@ -200,6 +200,17 @@ _APPOSITIVE_AGE = re.compile(r"[A-Z][\w'’.-]+,\s$")  # "Heather Grant, 33, of 
 _AGED = re.compile(r"(?:\baged?|\bage of)\s+$", re.I)
 _YEAR_OLD = re.compile(r"^[\s-]+years?[\s-]+old\b|^[\s-]+year[\s-]old\b", re.I)
 _DEGREES = re.compile(r"\s?(?:°|º|degrees?\s)\s?([CF])?\b", re.I)
+def _qualified(text: str, start: int, end: int) -> tuple[Op, int, int]:
+    """The op of the number at ``start:end`` from a qualifier before it ("more than 70") or after it
+    ("70 or more"), with where the qualified number starts and ends."""
+    op, qualifier_start = _qualifier_before(text, start)
+    for pattern, after_op in _AFTER_QUALIFIERS:
+        after = pattern.match(text[end:])
+        if after and op is Op.EQ:
+            op, end = after_op, end + after.end()
+    return op, qualifier_start, end
+
+
 _OF_THEM = re.compile(r"^\s+of\s+(?:them|whom)\s+(?=\w)", re.I)
 _WORDS_AFTER = re.compile(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)")
 _TWO_WORDS_AFTER = re.compile(r"^[\s-]*([^\W\d_]+)[\s-]+([^\W\d_]+)")
@@ -412,7 +423,7 @@ def _entity_words_ok(words: list[str]) -> bool:
     return True
 
 
-_POSSESSIVE_END = re.compile(r"['’]s?$")
+POSSESSIVE = re.compile(r"['’]s?$")  # "Gbedey's", "Mekhi’s"
 
 
 def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
@@ -427,7 +438,7 @@ def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
             words = words[:-1]
         words = [w.rstrip(".") for w in words]
         if words:
-            words[-1] = _POSSESSIVE_END.sub("", words[-1])  # "Mekhi Gbedey's page": the name is "Mekhi Gbedey"
+            words[-1] = POSSESSIVE.sub("", words[-1])  # "Mekhi Gbedey's page": the name is "Mekhi Gbedey"
         if len(words) < 2 or not _entity_words_ok(words):
             continue
         name = " ".join(words)
@@ -581,11 +592,7 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
             unit_end = end + old.end() if old else end
         qualifier_start = start
         if op is Op.EQ:
-            op, qualifier_start = _qualifier_before(text, start)
-            for pattern, after_op in _AFTER_QUALIFIERS:
-                after = pattern.match(text[end:])
-                if after and op is Op.EQ:
-                    op, end = after_op, end + after.end()
+            op, qualifier_start, end = _qualified(text, start, end)
         found.append(
             FoundFact(
                 CountFact(value=value, op=op, unit=unit),
@@ -675,12 +682,7 @@ def _find_money(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
             value = _money_value(match.group("num"), match.group("mag"))
             if value is None or currency is None:
                 continue
-            op, qualifier_start = _qualifier_before(text, match.start())
-            end = match.end()
-            for after, after_op in _AFTER_QUALIFIERS:
-                tail = after.match(text[end:])
-                if tail and op is Op.EQ:
-                    op, end = after_op, end + tail.end()
+            op, qualifier_start, end = _qualified(text, match.start(), match.end())
             taken.append((qualifier_start, end))
             found.append(FoundFact(CountFact(value=value, op=op, unit=currency), qualifier_start, end,
                                    text[qualifier_start:end]))

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 from citewatch.context import GENERIC, PEOPLE_GENERIC
-from citewatch.facts import MONTHS, found_facts
+from citewatch.facts import MONTHS, POSSESSIVE, found_facts
 from citewatch.models import EntityFact
 from citewatch.names import find_name
 from citewatch.normalize import WORD, STOPWORDS, stem
@@ -61,7 +61,6 @@ def names_in(text: str) -> frozenset[str]:
 
 
 _NATIONALITY = re.compile(r"(?:ian|ani|ish|ese)$")  # "Azerbaijani", "Russian": who, not a name to find
-_POSSESSIVE = re.compile(r"['’]s?$")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
@@ -74,7 +73,7 @@ def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]
         acronym = match.group().replace(".", "")
         found.append((acronym, stem(acronym)))
     for match in WORD.finditer(text):
-        word = _POSSESSIVE.sub("", match.group())
+        word = POSSESSIVE.sub("", match.group())
         if text[match.end() : match.end() + 1] == "." and len(word) == 1:
             continue
         before = _last_mark(text, match.start())
