@@ -30,6 +30,7 @@ from citewatch.context import (
     Occurrence,
     claim_contexts,
     generic_row_label,
+    heads_meet,
     occurrences,
     ranking_weights,
     subject_anchors,
@@ -61,8 +62,10 @@ from citewatch.wording import (
     coverage_near,
     hedges_added,
     names_missing,
+    is_negated,
     opposite_reason,
     same_language,
+    substituted_word,
     turned_words,
     unread_values,
     with_neighbours,
@@ -187,9 +190,7 @@ def _other_side_of_bound(fact: Fact, facts: list[FoundFact]) -> bool:
 
 
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:
-    if not claim_noun or not source_noun:
-        return False
-    return bool({stem(w) for w in claim_noun.split()} & {stem(w) for w in source_noun.split()} - GENERIC)
+    return heads_meet(claim_noun, source_noun, GENERIC)
 
 
 def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
@@ -367,6 +368,9 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     if wording.unread:
         notes.append(_unread_note(wording.unread))
         return Verdict.PARTIALLY_SUPPORTED, notes
+    if wording.negation_near:
+        notes.append(wording.negation_near)
+        return Verdict.PARTIALLY_SUPPORTED, notes
     if wording.date_bounds:
         notes.append(", ".join(f"“{bound}”" for bound in wording.date_bounds) + ": a bound, not a date; not checked")
         return Verdict.PARTIALLY_SUPPORTED, notes
@@ -420,6 +424,7 @@ class _Wording:
     judged: bool = True  # enough words, in the claim's language, for ``near`` to mean something
     listed_names: bool = False  # the registry listed the claim's facts, and they are names only
     turned: str | None = None  # the passage compares the same two things the other way round
+    negation_near: str | None = None  # the claim is negated and the passages of its facts are not
 
 
 def _names_together(found: list[_Outcome]) -> bool:
@@ -489,6 +494,21 @@ def _names_in(sentence_text: str, facts: list[Fact]) -> frozenset[str]:
     return frozenset(words)
 
 
+def _heading_words(text: str, sentences: list[Sentence], facts: list[Fact]) -> frozenset[str]:
+    """The words of the page's heading ("2020 coronavirus pandemic in Germany"): what every
+    sentence of the page is about, so they count as the context of each sentence's figures."""
+    if not sentences:
+        return frozenset()
+    first = sentences[0]
+    line_ends = text[first.end : first.end + 2].startswith(("\n", "\r"))
+    if not line_ends or first.text.rstrip()[-1:] in ".!?:;" or len(first.text.split()) > HEADING_WORDS:
+        return frozenset()
+    return stems_of(first.text) | _names_in(first.text, facts)
+
+
+HEADING_WORDS = 12
+
+
 def _normalised_page(text: str) -> tuple[str, list[int]]:
     # kept, like the page's sentences, while the claims that cite the page are checked; not for huge
     # pages, whose offset map (an int per character) would stay in memory
@@ -532,12 +552,13 @@ def check_claim(
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
     default_year = int(published[:4]) if published else None
     read = []
+    heading = _heading_words(text, sentences, facts)
     if any(not isinstance(c.fact, (EntityFact, QuoteFact)) for c in contexts):  # only numbers and dates read them
         for sentence in candidates:
             found = [moved(item, sentence.start) for item in found_facts(sentence.text, default_year)]
             for item in today_dates(sentence.text, published):
                 found.append(moved(item, sentence.start))
-            read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts)))
+            read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts) | heading))
 
     normalised = _normalised_page(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
     outcomes: list[_Outcome] = []
@@ -594,11 +615,18 @@ def check_claim(
         turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]
+    if key_sentences and is_negated(claim_text) and not is_negated(" ".join(sentences[i].text for i in set(key_sentences))):
+        wording.negation_near = "the claim is negated, the passage around its figures is not"
     for index in sorted(set(key_sentences)):
         wording.opposite_near = wording.opposite_near or opposite_reason(claim_text, claim_stems, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
+    deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
+    if verdict is Verdict.SUPPORTED and inferred:
+        exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text) for s in deciding)), None)
+        if exchanged:
+            verdict = Verdict.PARTIALLY_SUPPORTED
+            verdict_notes.append(f"the passage says “{exchanged[1]}” where the claim says “{exchanged[0]}”: not checked")
     if verdict is Verdict.SUPPORTED:
-        deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
         hedges = hedges_added(claim_text, " ".join(s.text for s in deciding))
         if hedges:
             verdict = Verdict.PARTIALLY_SUPPORTED

@@ -394,6 +394,17 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
     return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
 
 
+def heads_meet(claim_noun: str | None, source_noun: str | None, ignored: frozenset[str] = frozenset()) -> bool:
+    """Do two counted noun phrases count the same thing? The head (the last word) of one must be
+    in the other: "coronavirus cases" and "new cases" meet, "new cases" and "new deaths" do not."""
+    if not claim_noun or not source_noun:
+        return False
+    claim_stems = [stem(w) for w in claim_noun.split()]
+    source_stems = [stem(w) for w in source_noun.split()]
+    return (claim_stems[-1] in source_stems and claim_stems[-1] not in ignored) or (
+        source_stems[-1] in claim_stems and source_stems[-1] not in ignored)
+
+
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:
     """Can the source's number count what the claim's number counts?
 
@@ -403,8 +414,8 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
     """
     source_stems = {stem(w) for w in source_noun.split()} if source_noun else set()
     claim_stems = {stem(w) for w in claim_noun.split()} if claim_noun else set()
-    if claim_stems & source_stems - NOT_THE_SAME_GROUP:
-        return True  # "12 million euros" and "12 million euros"
+    if heads_meet(claim_noun, source_noun, NOT_THE_SAME_GROUP):
+        return True  # "12 million euros" and "12 million euros"; "coronavirus cases" and "new cases"
     if source_stems & (THINGS | NOT_THE_SAME_GROUP):
         return False
     if not claim_noun:
@@ -415,7 +426,7 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
         return True
     if not source_stems:
         return claim_stems <= sentence_stems
-    return bool(claim_stems & source_stems)  # a specific group: the source must name it
+    return False  # a specific group: the source must name it (the heads would have met)
 
 
 def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) -> bool:

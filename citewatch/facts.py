@@ -20,7 +20,7 @@ from functools import lru_cache
 from text_to_num import alpha2digit
 
 from citewatch.models import CountFact, DateFact, EntityFact, Fact, Op, QuoteFact, RangeFact
-from citewatch.normalize import WORD
+from citewatch.normalize import STOPWORDS, WORD
 
 # --- vocabulary --------------------------------------------------------------------------
 
@@ -213,7 +213,6 @@ def _qualified(text: str, start: int, end: int) -> tuple[Op, int, int]:
 
 _OF_THEM = re.compile(r"^\s+of\s+(?:them|whom)\s+(?=\w)", re.I)
 _WORDS_AFTER = re.compile(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)")
-_TWO_WORDS_AFTER = re.compile(r"^[\s-]*([^\W\d_]+)[\s-]+([^\W\d_]+)")
 
 
 def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
@@ -243,25 +242,40 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
-    two = _TWO_WORDS_AFTER.match(rest)
-    noun_words = [word]
-    if two and two.group(2).lower() not in _NOUN_STOP and word in _MODIFIERS:
-        noun_words.append(two.group(2).lower())
     if word in _NOUN_STOP:
         return None, None, end
-    return None, " ".join(noun_words), end
+    return None, " ".join(_noun_phrase(rest)), end
+
+
+def _noun_phrase(rest: str) -> list[str]:
+    """The words of the noun phrase right after a number, its head last: "coronavirus cases",
+    "new cases", "domestic airports". Without a parse, the phrase ends at a function word, a
+    participle ("reported", "killing") or the first plural, which heads most counted phrases."""
+    words: list[str] = []
+    for match in _PHRASE_WORD.finditer(rest):
+        if match.start() != 0 and not rest[match.start() - 1].isspace() and rest[match.start() - 1] != "-":
+            break
+        word = match.group().lower()
+        if words and (word in _NOUN_STOP or word in STOPWORDS or _PARTICIPLE.search(word)):
+            break
+        words.append(word)
+        if len(words) == NOUN_PHRASE_WORDS or _PLURAL.search(word) or word == "people":
+            break
+        if rest[match.end() : match.end() + 1] not in (" ", "-"):
+            break
+    return words
+
+
+NOUN_PHRASE_WORDS = 3
+_PHRASE_WORD = re.compile(r"[^\W\d_]+")
+_PARTICIPLE = re.compile(r"(?:ed|ing)$")
+_PLURAL = re.compile(r"(?<![su])s$")
 
 
 _NOUN_STOP = frozenset(
     "and or to of in on at by for from with than the a an was were is are had have has who which that "
     "more less each per times".split()
 )
-_MODIFIERS = frozenset(
-    "police security senior junior other local foreign former armed young civil human prison "
-    "military government opposition religious political alleged suspected".split()
-)
-
-
 _ONE_COUNTS = re.compile(
     r"^\s+(?:was|were|has|had|died|person|man|woman|child|police|policeman|officer|resident|civilian|protester|"
     r"detainee|defendant|journalist|activist)\b",
@@ -301,11 +315,12 @@ _COUNTED_NOUNS = frozenset(
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _DAY2 = r"(?:\s*[–—-]\s*(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?)?"
 _YEAR = r"(?P<year>1[89]\d{2}|20\d{2})"
+_YEAR_WITH_DAY = r"(?P<year>1\d{3}|20\d{2})"  # a day and a month name make any four digits a year
 DATE_PATTERNS = (
     ("ymd", re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("dmy_numeric", re.compile(rf"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]{_YEAR}\b")),
-    ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH},?\s+{_YEAR}\b", re.I)),
-    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\s?,?\s+{_YEAR}\b", re.I)),
+    ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH},?\s+{_YEAR_WITH_DAY}\b", re.I)),
+    ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\s?,?\s+{_YEAR_WITH_DAY}\b", re.I)),
     ("my", re.compile(rf"\b{MONTH},?\s+(?:of\s+)?{_YEAR}\b", re.I)),
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
     (  # "2015-ci il noyabrın 26-da"
@@ -317,6 +332,7 @@ DATE_PATTERNS = (
 )
 YEAR_RANGE = re.compile(r"\b(?P<y1>1[89]\d{2}|20\d{2})\s*[–—-]\s*(?P<y2>(?:1[89]|20)?\d{2})\b(?![-–.,]?\d)")
 YEAR_ALONE = re.compile(r"(?<![\d.,/#№$-])\b(?P<year>1[89]\d{2}|20\d{2})\b(?![\d/]|[.,]\d|-\d|s\b)")
+CITATION_MARK = re.compile(r"\[\d{1,3}\]")  # Wikipedia's footnote markers: "[4]" is no count
 EARLY_YEAR = re.compile(r"\b(?:in|since|until|from|by|year|c\.|circa)\s+(?P<year>1[0-7]\d{2})\b(?![\d/]|[.,]\d)", re.I)
 
 
@@ -938,7 +954,7 @@ def _found_facts(text: str, default_year: int | None) -> tuple[FoundFact, ...]:
 
 def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     vocabulary = _vocabulary(text)
-    taken: list[tuple[int, int]] = []
+    taken = [(match.start(), match.end()) for match in CITATION_MARK.finditer(text)]
     quotes = _find_quotes(text)
     dates = _find_dates(text, taken, default_year, vocabulary)
     values = _find_money(text, taken) + _find_times(text, taken) + _find_ratings(text, taken)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
 
@@ -352,3 +353,71 @@ def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexe
         if not sentence.boilerplate:
             stems |= stems_of(sentence.text)
     return len(claim_stems & stems) / len(claim_stems)
+
+
+def substituted_word(claim_text: str, passage: str, around: str) -> tuple[str, str] | None:
+    """(claim word, passage word) where ``passage`` says the claim's sentence with one content
+    word exchanged ("fell from a Sydney beach" / "fell from a Sydney clifftop"): the rest of the
+    claim lines up word for word, and the claim's word is nowhere in ``around``."""
+    claim_words = [m.group() for m in WORD.finditer(claim_text)]
+    passage_words = [m.group() for m in WORD.finditer(passage)]
+    claim_stems = [stem(w.lower()) for w in claim_words]
+    passage_stems = [stem(w.lower()) for w in passage_words]
+    present = stems_of(around)
+    matcher = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False)
+    blocks = matcher.get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(blocks):
+        if tag != "replace" or i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
+            continue
+        if index == 0 or index == len(blocks) - 1:
+            continue
+        before, after = blocks[index - 1], blocks[index + 1]
+        if before[0] != "equal" or after[0] != "equal":
+            continue
+        if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_FLANK:
+            continue
+        if any(not w.isalpha() for w in claim_words[i1:i2] + passage_words[j1:j2]):
+            continue  # a figure: the value rules judge it
+        claim_content = [w for w, s in zip(claim_words[i1:i2], claim_stems[i1:i2])
+                         if w.lower() not in STOPWORDS and s not in present and s not in PEOPLE_GENERIC]
+        passage_content = [w for w in passage_words[j1:j2] if w.lower() not in STOPWORDS and w.isalpha()]
+        if claim_content and passage_content and not _same_meaning(claim_words[i1:i2], passage_words[j1:j2]):
+            return " ".join(claim_words[i1:i2]), " ".join(passage_words[j1:j2])
+    return None
+
+
+def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:
+    """"cliff top" and "clifftop", "hires" and "hired", "rose" and "increased" (one WordNet synset)."""
+    if "".join(claim_words).lower() == "".join(passage_words).lower():
+        return True
+    claim_lemmas = {lemma_stem(w.lower()) for w in claim_words if w.lower() not in STOPWORDS}
+    passage_lemmas = {lemma_stem(w.lower()) for w in passage_words if w.lower() not in STOPWORDS}
+    if any(_same_word(a, b) for a in claim_lemmas for b in passage_lemmas):
+        return True
+    synsets = _synsets()
+    claim_sets = set().union(*(synsets.get(lemma, ()) for lemma in claim_lemmas))
+    return any(claim_sets & synsets.get(lemma, frozenset()) for lemma in passage_lemmas)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems of one word that the light stemmer left apart ("hire"/"hir")."""
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= SAME_WORD_PREFIX and longer.startswith(shorter)
+
+
+SAME_WORD_PREFIX = 3
+
+
+@lru_cache(maxsize=1)
+def _synsets() -> dict[str, frozenset[int]]:
+    """WordNet's synsets (``data/synonyms.txt``, built by tools/build_antonyms.py), by the lemma of each word."""
+    text = resources.files("citewatch").joinpath("data", "synonyms.txt").read_text(encoding="utf-8")
+    members: dict[str, set[int]] = {}
+    for number, line in enumerate(text.splitlines()):
+        for word in line.split():
+            members.setdefault(lemma_stem(word), set()).add(number)
+    return {lemma: frozenset(numbers) for lemma, numbers in members.items()}
+
+
+SUBSTITUTION_SPAN = 2
+SUBSTITUTION_FLANK = 2

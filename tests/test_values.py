@@ -279,3 +279,76 @@ def test_the_name_a_claim_starts_with_must_be_on_the_page():
     assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
     assert _verdict("Police arrested 12 people in the town.", "police arrested 12 people in the town.").verdict \
         is Verdict.SUPPORTED
+
+
+def test_footnote_markers_are_not_counts():
+    assert _values("[4] Between 1998 and 2017, Arsenal qualified") == []
+    result = check_claim("Between 1989 and 2005, Arsenal won four league titles.",
+                         "Between 1989 and 2005, they won five League titles.[4] Arsenal is a club.")
+    assert result.verdict is not Verdict.SUPPORTED
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Marcus Morton was born on February 19, 1784.", ["1784-02-19"]), ("crowned on 25 December 1066", ["1066-12-25"])],
+)
+def test_a_day_and_month_make_any_four_digits_a_year(text, expected):
+    assert _dates(text) == expected
+
+
+def test_a_date_before_1800_is_not_backed_by_another_day():
+    result = check_claim("Marcus Morton was born on February 19, 1784.",
+                         "Marcus Morton was born in Freetown, Massachusetts on December 19, 1784.")
+    assert result.verdict is not Verdict.SUPPORTED
+
+
+@pytest.mark.parametrize(
+    "text, noun",
+    [
+        ("Sarawak had 78 coronavirus cases.", "coronavirus cases"),
+        ("There are 22 new cases reported.", "new cases"),
+        ("flights to 25 domestic airports", "domestic airports"),
+        ("300 people had recovered", "people"),
+        ("16 others were hurt", "others"),
+    ],
+)
+def test_the_counted_noun_is_the_phrase_after_the_number_head_last(text, noun):
+    assert [f.noun for f in find_facts(text) if isinstance(f.fact, CountFact)] == [noun]
+
+
+def test_a_number_counts_what_the_head_of_its_phrase_names():
+    claim = "Sarawak had 78 coronavirus cases."
+    assert check_claim(claim, "Sarawak has 78 confirmed cases.").verdict is Verdict.SUPPORTED
+    assert check_claim("Sarawak had 78 new cases.", "Sarawak has 78 new deaths.").verdict is not Verdict.SUPPORTED
+
+
+def test_the_page_heading_is_the_context_of_every_sentence():
+    claim = "Germany has reported less than 71,800 cases of coronavirus and less than 776 deaths."
+    sentence = "71,891 cases have been reported with 777 deaths and approximately 16,100 recoveries."
+    assert check_claim(claim, "2020 coronavirus pandemic in Germany\n" + sentence).verdict is Verdict.CONTRADICTED
+    elsewhere = sentence + "\nThe 2020 coronavirus pandemic in Germany began in January."
+    assert check_claim(claim, elsewhere).verdict is not Verdict.CONTRADICTED
+
+
+def test_a_claim_negated_where_its_figures_are_stated_plainly_is_not_supported():
+    source = "Police arrested 41 protesters in the capital on Sunday."
+    assert check_claim("Police arrested 41 protesters in the capital on Sunday.", source).verdict is Verdict.SUPPORTED
+    negated = check_claim("Police did not arrest 41 protesters in the capital on Sunday.", source)
+    assert negated.verdict is not Verdict.SUPPORTED
+    assert any("negated" in note for note in negated.notes)
+
+
+def test_a_word_exchanged_in_an_otherwise_identical_sentence_is_named_and_caps_the_verdict():
+    source = ("An Australian pleaded guilty on Thursday to manslaughter in the death 35 years ago of an American "
+              "who fell from a Sydney clifftop that was known as a gay meeting place.")
+    swapped = check_claim("An Australian pleaded guilty to manslaughter in the death 35 years ago of an American "
+                          "who fell from a Sydney beach that was known as a gay meeting place.", source)
+    assert swapped.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert any("“clifftop” where the claim says “beach”" in note for note in swapped.notes)
+
+
+@pytest.mark.parametrize("claim_word", ["plunged", "dropped", "fell"])
+def test_a_synonym_or_a_kind_of_the_same_event_is_no_exchange(claim_word):
+    source = "The American fell from a Sydney clifftop 35 years ago, the court heard on Thursday."
+    claim = f"The American {claim_word} from a Sydney clifftop 35 years ago, the court heard."
+    assert check_claim(claim, source).verdict is Verdict.SUPPORTED

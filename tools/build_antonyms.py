@@ -1,4 +1,4 @@
-"""Build ``citewatch/data/antonyms.tsv`` and ``irregular.tsv`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
+"""Build ``citewatch/data/antonyms.tsv``, ``irregular.tsv`` and ``synonyms.txt`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
 
     apt-get install wordnet-base && python tools/build_antonyms.py
 
@@ -16,6 +16,7 @@ from pathlib import Path
 WORDNET = Path("/usr/share/wordnet")
 OUT = Path(__file__).resolve().parent.parent / "citewatch" / "data" / "antonyms.tsv"
 IRREGULAR = OUT.with_name("irregular.tsv")  # "won" -> "win", "fell" -> "fall"
+SYNONYMS = OUT.with_name("synonyms.txt")  # one synset of single words per line: "rise increase"
 
 
 def synsets(part: str) -> dict[str, tuple[list[str], list[tuple[str, str, str, str]]]]:
@@ -66,7 +67,18 @@ def main() -> int:
     OUT.write_text("".join(f"{a}\t{b}\n" for a, b in sorted(lines)), encoding="utf-8")
     irregular = sorted((form, lemma) for lemma, found in forms.items() for form in found if "_" not in form + lemma)
     IRREGULAR.write_text("".join(f"{form}\t{lemma}\n" for form, lemma in irregular), encoding="utf-8")
-    print(f"{len(pairs)} pairs -> {OUT}")
+    synonym_lines = set()
+    for tag in ("a", "v", "n"):
+        for words, pointers in tables[tag].values():
+            # a verb with its direct hypernym ("plunge" is a way to "fall"), an adjective with its
+            # similar ones: the same event or quality told in another word; nouns only as synonyms
+            related = [tables[part][target][0] for symbol, target, part, _ in pointers
+                       if (tag == "v" and symbol == "@") or (tag == "a" and symbol == "&")]
+            single = sorted({w.split("(")[0] for w in words + sum(related, []) if "_" not in w and "-" not in w})
+            if len(single) >= 2:
+                synonym_lines.add(" ".join(single))
+    SYNONYMS.write_text("".join(f"{line}\n" for line in sorted(synonym_lines)), encoding="utf-8")
+    print(f"{len(pairs)} pairs -> {OUT}; {len(synonym_lines)} synsets -> {SYNONYMS}")
     return 0
 
 
