@@ -543,12 +543,18 @@ def occurrences(
                     _score(sentence_stems, context.anchors),
                     _score(local, context.anchors),
                     local_events,
-                    bool(SUBGROUP.search(region_text)),
+                    bool(SUBGROUP.search(region_text)) and _counts_a_group(found.fact),
                     _score(local, local_anchors),
                     sum(1 for f in found_facts if type(f.fact) is type(found.fact)) == 1,
                 )
             )
     return occurrences
+
+
+def _counts_a_group(fact) -> bool:
+    """A count, which a part ("others", "at first", "so far") may be of; an age is a person's
+    own, whatever "earlier this month" stands beside it."""
+    return not (isinstance(fact, CountFact) and fact.unit == "age")
 
 
 TODAY = re.compile(r"\b(?:today|this morning|earlier today|сегодня|bu gün|bugün)\b", re.IGNORECASE)

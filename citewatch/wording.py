@@ -113,7 +113,7 @@ _SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
 
 
 HEDGES = re.compile(
-    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects|expected to|is expected|"
+    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects(?= that| an? | \d)|expected to|is expected|"
     r"are expected|is said to|are said to|was said to|were said to|rumou?red|purportedly|supposedly|"
     r"believed to|thought to|may have|might have|could have|according to unconfirmed)\b",
     re.IGNORECASE,

@@ -352,3 +352,16 @@ def test_a_synonym_or_a_kind_of_the_same_event_is_no_exchange(claim_word):
     source = "The American fell from a Sydney clifftop 35 years ago, the court heard on Thursday."
     claim = f"The American {claim_word} from a Sydney clifftop 35 years ago, the court heard."
     assert check_claim(claim, source).verdict is Verdict.SUPPORTED
+
+
+def test_an_age_is_no_part_of_a_group_whatever_time_word_stands_beside_it():
+    result = check_claim("Mekhi's older brother Khaleel, 24, started the family's GoFundMe page.",
+                         "Mekhi's older brother Khaleel, 22, started the GoFundMe page earlier this month.")
+    assert result.verdict is Verdict.CONTRADICTED
+
+
+def test_projects_as_a_noun_is_no_hedge():
+    from citewatch.wording import hedges_added
+
+    assert hedges_added("It consumed 2.8 GWh.", "The Rubik's Cube projects consumed 2.8 GWh.") == []
+    assert hedges_added("Growth is 3%.", "The IMF projects 3% growth.") == ["projects"]
