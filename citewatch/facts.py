@@ -858,6 +858,8 @@ class _Vocabulary:
     months: tuple[int, ...]  # where the whole month words start
     number_word: bool
     vague_word: bool
+    ordinal_word: bool = True  # "second", "first" (before "round", "day", ...)
+    share_word: bool = True  # "half", "a third", "three quarters"
 
     @property
     def digit(self) -> bool:
@@ -884,7 +886,13 @@ def _vocabulary(text: str) -> _Vocabulary:
         month, number_word, vague_word = month or is_month, number_word or is_number, vague_word or is_vague
     months = tuple(m.start() for m in _LETTER_RUN.finditer(text) if _word_kinds(m.group())[0]) if month else ()
     digits = tuple(m.start() for m in _DIGIT_RUN.finditer(text))
-    return _Vocabulary(digits, months, number_word, vague_word)
+    words = {w.lower() for w in _LETTER_RUN.findall(text)}
+    return _Vocabulary(digits, months, number_word, vague_word, not words.isdisjoint(_ORDINAL_WORDS_WHOLE),
+                       not words.isdisjoint(_SHARE_WORDS_WHOLE))
+
+
+_ORDINAL_WORDS_WHOLE = frozenset(ORDINAL_WORDS) | {"first", "no", "number"}
+_SHARE_WORDS_WHOLE = frozenset(w for phrase in SHARE_WORDS for w in re.split(r"[\s-]", phrase)) - {"a", "one", "two", "three"}
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: tuple[int, ...]) -> Iterator[re.Match[str]]:
@@ -974,7 +982,11 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
             taken.append((match.start("year"), match.end("year")))
             dates.append(FoundFact(DateFact(value=match.group("year")), match.start("year"), match.end("year"),
                                    match.group("year")))
-    values += _find_ordinals(text, taken) + _find_shares(text, taken) + _find_dozens(text, taken)
+    if vocabulary.digit or vocabulary.ordinal_word:
+        values += _find_ordinals(text, taken)
+    if vocabulary.share_word or vocabulary.digit or vocabulary.number_word:
+        values += _find_shares(text, taken)
+    values += _find_dozens(text, taken)
     counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
     facts = quotes + dates + ranges + counts + entities

@@ -29,9 +29,29 @@ def _spelling_keys(spelling: str) -> tuple[str, ...]:
     return tuple(k for k in (name_key(m.group()) for m in WORD.finditer(spelling)) if k)
 
 
+@lru_cache(maxsize=8192)
+def _keys_by_length(keys: tuple[tuple[str, int, int], ...]) -> dict[int, frozenset[str]]:
+    by_length: dict[int, set[str]] = {}
+    for key, _, _ in keys:
+        by_length.setdefault(len(key), set()).add(key)
+    return {length: frozenset(found) for length, found in by_length.items()}
+
+
+def _may_hold(keys: tuple[tuple[str, int, int], ...], word: str) -> bool:
+    """Is ``word`` (or a spelling one letter off) among ``keys``? A quick test before the search
+    for a name's run of words, which most sentences fail."""
+    by_length = _keys_by_length(keys)
+    if word in by_length.get(len(word), ()):
+        return True
+    if len(word) < 6:
+        return False
+    return any(_close(key, word) for length in (len(word) - 1, len(word), len(word) + 1) for key in by_length.get(length, ()))
+
+
 def clear_caches() -> None:
     """Forget the texts searched so far (see :func:`citewatch.passages.clear_caches`)."""
     _text_keys.cache_clear()
+    _keys_by_length.cache_clear()
     _find_name.cache_clear()
 
 
@@ -87,7 +107,7 @@ def _find_name(name: str, text: str, aliases: tuple[str, ...]) -> tuple[int, int
 
 def _find_spelling(spelling: str, keys: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | None:
     wanted = _spelling_keys(spelling)
-    if not wanted:
+    if not wanted or not _may_hold(keys, wanted[-1]):  # every way of finding a name needs its last word
         return None
     if len(wanted) == 1:
         return next(((s, e) for k, s, e in keys if _close(k, wanted[0]) or (len(k) <= 6 and k == wanted[0])), None)
