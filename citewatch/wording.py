@@ -201,7 +201,7 @@ def comparison_turned(claim_text: str, passage: str) -> bool:
     if claim is None:
         return False
     subject, other = claim[0][0], claim[1][0]
-    for sentence in re.split(r"(?<=[.!?])\s+", passage):
+    for sentence in re.split(r"(?<=[.!?])\s+|(?:(?<=[^\W\d_])|(?<=\))):", passage):  # "Assertion (A):Iron is ..." too
         sides = _sides(sentence)
         if sides and other in sides[0] and subject in sides[1] and subject not in sides[0]:
             return True
@@ -298,7 +298,7 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
     words of names already found (under an alias, or in part: "State Department") are not asked again."""
     claim_names = name_words(claim_text, sentence_starts=True)
     wanted = {word_stem for _, word_stem in claim_names} - value_stems(claim_text) - found_names
-    if not wanted:
+    if not wanted and not _SYMBOL_NAME.search(claim_text):
         return []
     present = stems_of(text) | names_in(text)
     squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
@@ -308,7 +308,14 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
                 and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
             if not (word.isupper() and spelled_by_initials(word, text)):
                 missing.append(word)
+    for match in _SYMBOL_NAME.finditer(claim_text):  # "C#" is not "C": the word reader drops the sign
+        written = re.compile(rf"(?<![\w#+]){re.escape(match.group())}(?![\w#+])")
+        if not written.search(text) and match.group() not in missing:
+            missing.append(match.group())
     return missing
+
+
+_SYMBOL_NAME = re.compile(r"(?<![\w#+])[A-Z][A-Za-z]?(?:#|\+\+)(?![\w#+])")
 
 
 def _word_with_stem(text: str, word_stem: str) -> str:

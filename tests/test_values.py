@@ -365,3 +365,18 @@ def test_projects_as_a_noun_is_no_hedge():
 
     assert hedges_added("It consumed 2.8 GWh.", "The Rubik's Cube projects consumed 2.8 GWh.") == []
     assert hedges_added("Growth is 3%.", "The IMF projects 3% growth.") == ["projects"]
+
+
+def test_a_comparison_turned_round_after_a_colon_is_read():
+    result = check_claim("Copper is more reactive than iron.",
+                         "View Solution Copper metal is more reactive than hydrogen. Assertion(A):Iron is more reactive than copper.")
+    assert result.verdict is Verdict.CONTRADICTED
+
+
+@pytest.mark.parametrize("name", ["C#", "C++", "F#"])
+def test_a_name_with_a_sign_is_not_its_letter(name):
+    assert check_claim(f"{name} is a programming language.",
+                       "C is a general-purpose programming language created by Dennis Ritchie.").verdict \
+        is not Verdict.SUPPORTED
+    assert check_claim(f"{name} is a programming language.",
+                       f"{name} is a general-purpose programming language.").verdict is Verdict.SUPPORTED
