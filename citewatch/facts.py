@@ -976,7 +976,9 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
         if _LABEL_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
             continue
         taken.append((match.start(), match.end()))
-        dates.append(FoundFact(DateFact(value=match.group("year")), match.start(), match.end(), match.group()))
+        year_noun = noun if noun and noun[:1].isalpha() and text[match.end() : match.end() + 1] == " " else None
+        dates.append(FoundFact(DateFact(value=match.group("year")), match.start(), match.end(), match.group(),
+                               noun=year_noun))  # "the 2018 prize": the year names which prize
     for match in EARLY_YEAR.finditer(text):
         if not _overlaps(match.start("year"), match.end("year"), taken):
             taken.append((match.start("year"), match.end("year")))

@@ -380,3 +380,13 @@ def test_a_name_with_a_sign_is_not_its_letter(name):
         is not Verdict.SUPPORTED
     assert check_claim(f"{name} is a programming language.",
                        f"{name} is a general-purpose programming language.").verdict is Verdict.SUPPORTED
+
+
+def test_a_year_that_names_its_thing_is_bound_to_it():
+    assert [f.noun for f in find_facts("eligible for the 2020 prize") if isinstance(f.fact, DateFact)] == ["prize"]
+    result = check_claim("Books published in English are eligible for the 2018 prize.",
+                         "Books bearing a copyright of 2018 or 2019 are eligible for the 2020 prize.")
+    assert result.verdict is not Verdict.SUPPORTED
+    assert check_claim("Books published in English are eligible for the 2018 prize.",
+                       "Books published in English are eligible for the 2018 prize, the jury said.").verdict \
+        is Verdict.SUPPORTED
