@@ -108,9 +108,10 @@ def judge_value_fact(
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in named
                       or heads_meet(context.noun, o.found.noun)]
     if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
-        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup}
+        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup
+                 and not _counts_another_thing(context.noun, o.found.noun)}
         mixed |= {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS
-                  and _other_side_of_bound(context.fact, read_facts[o.sentence.index])}
+                  and _other_side_of_bound(context, read_facts[o.sentence.index])}
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
     supporting = [
         o
@@ -119,7 +120,7 @@ def judge_value_fact(
         and o.context >= support_needed
         and (o.local > 0 or o.alone or not context.total)
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
-        and (not bound or not context.noun or o.alone or _same_noun(context.noun, o.found.noun))
+        and (not bound or not context.noun or o.alone or heads_meet(context.noun, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])
     ]
     if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
@@ -184,13 +185,20 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
     )
 
 
-def _other_side_of_bound(fact: Fact, facts: list[FoundFact]) -> bool:
+def _other_side_of_bound(context: FactContext, facts: list[FoundFact]) -> bool:
     """Does the sentence (its ``facts``) also hold a value of the same unit that the bound excludes
-    ("less than $122 million" beside "$36.3 million ... a worldwide total of $122.2 million")?"""
+    ("less than $122 million" beside "$36.3 million ... a worldwide total of $122.2 million"), and
+    that may count the same thing (not "273 recoveries" beside "less than 2,550 cases")?"""
+    fact = context.fact
     return any(
         isinstance(found.fact, CountFact) and found.fact.unit == fact.unit and compare(fact, found.fact) is Relation.CONTRADICTS
+        and not _counts_another_thing(context.noun, found.noun)
         for found in facts
     )
+
+
+def _counts_another_thing(claim_noun: str | None, source_noun: str | None) -> bool:
+    return bool(claim_noun and source_noun) and not heads_meet(claim_noun, source_noun)
 
 
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:

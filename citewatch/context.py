@@ -199,6 +199,9 @@ def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = Non
         position = None
         if occurrence is not None:
             position = sum(1 for _, start, _ in words if start < occurrence.start)
+        # the word another figure of the claim counts is that figure's ("less than 2,550 cases ...
+        # and less than 134 deaths": "deaths" is no event of the cases)
+        others = frozenset(s for f in values if f is not occurrence and f.noun for s in stems_of(f.noun.split()[-1]))
         near_events = set()
         for index, (word_stem, _, _) in enumerate(words):
             if position is None:
@@ -206,13 +209,13 @@ def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = Non
             else:
                 distance = position - index if index < position else index - position + 1
                 weight = 1.0 if distance <= NEAR_WORDS else 0.5
-            if word_stem in EVENT_GROUPS and weight == 1.0:
+            if word_stem in EVENT_GROUPS and weight == 1.0 and word_stem not in others:
                 near_events.add(word_stem)
             if word_stem in GENERIC:
                 weight *= 0.3
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if not near_events:
-            near_events = {s for s, _, _ in words if s in EVENT_GROUPS}
+            near_events = {s for s, _, _ in words if s in EVENT_GROUPS and s not in others}
         for word_stem, weight in from_subject.items():
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if isinstance(fact, EntityFact):
@@ -512,7 +515,8 @@ def occurrences(
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
                 if event not in context.events or distance > limit:
                     continue
-            elif not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context):
+            elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
+                  and not heads_meet(context.noun, found.noun)):  # "2528 cases" counts "2,550 cases" itself
                 continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
             if not context.hedged and HEDGE.search(_hedge_span(sentence, region, found, event_at)):

@@ -390,3 +390,12 @@ def test_a_year_that_names_its_thing_is_bound_to_it():
     assert check_claim("Books published in English are eligible for the 2018 prize.",
                        "Books published in English are eligible for the 2018 prize, the jury said.").verdict \
         is Verdict.SUPPORTED
+
+
+def test_a_bound_is_backed_by_the_value_of_its_own_noun_among_several():
+    claim = "There have been less than 2,550 cases of coronavirus in Morocco and less than 134 deaths."
+    page = "2020 coronavirus pandemic in Morocco\nThe confirmed cases numbered 2528 cases, with 273 recoveries and 133 deaths."
+    result = check_claim(claim, page)
+    assert result.verdict is Verdict.SUPPORTED
+    assert check_claim("There have been less than 2,500 cases of coronavirus in Morocco.", page).verdict \
+        is not Verdict.SUPPORTED
