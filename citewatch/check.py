@@ -171,11 +171,17 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
     sentence = occurrence.sentence
     clauses = segments(sentence)
 
-    def clause_words(position: int) -> frozenset[str]:
+    def clause(position: int) -> str:
         start, end = next(((a, b) for a, b in clauses if a <= position < b), (sentence.start, sentence.end))
-        return stems_of(sentence.text[start - sentence.start : end - sentence.start])
+        return sentence.text[start - sentence.start : end - sentence.start]
 
-    mine = near_names & clause_words(occurrence.found.start)
+    def clause_words(position: int) -> frozenset[str]:
+        return stems_of(clause(position))
+
+    own = clause(occurrence.found.start)
+    mine = near_names & stems_of(own)
+    if not mine and not any(stem(word.lower()) not in context.entity_stems for word in _CAPITALISED.findall(own[1:])):
+        return False  # "for a worldwide total of $84.2 million" pairs the figure with no other name
     return any(
         type(found.fact) is type(occurrence.found.fact)
         and found.start != occurrence.found.start
@@ -183,6 +189,9 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
         and (near_names & clause_words(found.start)) - mine
         for found in facts
     )
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
 
 
 def _other_side_of_bound(context: FactContext, facts: list[FoundFact]) -> bool:

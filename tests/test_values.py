@@ -399,3 +399,10 @@ def test_a_bound_is_backed_by_the_value_of_its_own_noun_among_several():
     assert result.verdict is Verdict.SUPPORTED
     assert check_claim("There have been less than 2,500 cases of coronavirus in Morocco.", page).verdict \
         is not Verdict.SUPPORTED
+
+
+def test_a_total_that_pairs_with_no_other_name_belongs_to_the_subject_of_the_sentence():
+    page = ("Book Club grossed $68.6 million in the United States and Canada, and $15.6 million in other "
+            "territories, for a worldwide total of $84.2 million.")
+    assert check_claim("Book Club earned a worldwide total of $84.2 million.", page).verdict is Verdict.SUPPORTED
+    assert check_claim("Book Club earned a worldwide total of $90 million.", page).verdict is not Verdict.SUPPORTED
