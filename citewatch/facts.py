@@ -266,6 +266,22 @@ def _noun_phrase(rest: str) -> list[str]:
     return words
 
 
+def _noun_before(text: str, start: int) -> str | None:
+    """The counted noun written before a number that has none after it: "the number of recoveries
+    reached 273", "orders stand at 1,707" (a plural, with only linking words between)."""
+    clause = re.split(r"[,;:()]", text[max(0, start - 60) : start])[-1]
+    for word in reversed(_PHRASE_WORD.findall(clause)):
+        lowered = word.lower()
+        if lowered in _LINKING_WORDS:
+            continue
+        return lowered if _PLURAL.search(lowered) and lowered not in STOPWORDS else None
+    return None
+
+
+_LINKING_WORDS = frozenset(
+    "reached stood stands stand at was were is are totalled totaled total rose climbed jumped fell dropped to "
+    "of the number had has have been now".split()
+)
 NOUN_PHRASE_WORDS = 3
 _PHRASE_WORD = re.compile(r"[^\W\d_]+")
 _PARTICIPLE = re.compile(r"(?:ed|ing)$")
@@ -606,6 +622,8 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
             unit, noun = "age", None  # "aged 75", "a 15-year-old": an age, never a count of people
             old = _YEAR_OLD.match(text[end : end + 12])
             unit_end = end + old.end() if old else end
+        if noun is None and unit is None:
+            noun = _noun_before(text, start)
         qualifier_start = start
         if op is Op.EQ:
             op, qualifier_start, end = _qualified(text, start, end)

@@ -310,6 +310,9 @@ def test_a_date_before_1800_is_not_backed_by_another_day():
         ("flights to 25 domestic airports", "domestic airports"),
         ("300 people had recovered", "people"),
         ("16 others were hurt", "others"),
+        ("and the number of recoveries reached 273, with", "recoveries"),
+        ("A330 orders stand at 1,707, of which", "orders"),
+        ("the company said it was 40, not", None),
     ],
 )
 def test_the_counted_noun_is_the_phrase_after_the_number_head_last(text, noun):
