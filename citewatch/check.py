@@ -112,7 +112,15 @@ def judge_value_fact(
                  and not _counts_another_thing(context.noun, o.found.noun)}
         mixed |= {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS
                   and _other_side_of_bound(context, read_facts[o.sentence.index])}
-        found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed]
+        # ... unless the value names the claim's thing and no value of the other side does
+        # ("eleven new cases were confirmed, bringing the total to 74" for "less than 12 new cases")
+        rivals = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS
+                  and heads_meet(context.noun, o.found.noun)}
+        rivals |= {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS and any(
+            compare(context.fact, f.fact) is Relation.CONTRADICTS and heads_meet(context.noun, f.noun)
+            for f in read_facts[o.sentence.index])}
+        found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed
+                      or (heads_meet(context.noun, o.found.noun) and o.sentence.index not in rivals)]
     supporting = [
         o
         for o in found_here
@@ -171,17 +179,17 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
     sentence = occurrence.sentence
     clauses = segments(sentence)
 
-    def clause(position: int) -> str:
-        start, end = next(((a, b) for a, b in clauses if a <= position < b), (sentence.start, sentence.end))
-        return sentence.text[start - sentence.start : end - sentence.start]
-
     def clause_words(position: int) -> frozenset[str]:
-        return stems_of(clause(position))
+        start, end = next(((a, b) for a, b in clauses if a <= position < b), (sentence.start, sentence.end))
+        return stems_of(sentence.text[start - sentence.start : end - sentence.start])
 
-    own = clause(occurrence.found.start)
-    mine = near_names & stems_of(own)
-    if not mine and not any(stem(word.lower()) not in context.entity_stems for word in _CAPITALISED.findall(own[1:])):
-        return False  # "for a worldwide total of $84.2 million" pairs the figure with no other name
+    same_kind = [f for f in facts if type(f.fact) is type(occurrence.found.fact)
+                 and getattr(f.fact, "unit", None) == getattr(occurrence.found.fact, "unit", None)]
+    first_value = min(f.start for f in same_kind) - sentence.start
+    named_at = [start for word, start, _ in stem_positions(sentence.text) if word in near_names]
+    if named_at and all(start < first_value for start in named_at):
+        return False  # the sentence's subject ("Book Club grossed $68.6 million ..., a total of $84.2 million")
+    mine = near_names & clause_words(occurrence.found.start)
     return any(
         type(found.fact) is type(occurrence.found.fact)
         and found.start != occurrence.found.start
@@ -189,9 +197,6 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
         and (near_names & clause_words(found.start)) - mine
         for found in facts
     )
-
-
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
 
 
 def _other_side_of_bound(context: FactContext, facts: list[FoundFact]) -> bool:
