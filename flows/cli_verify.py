@@ -154,8 +154,13 @@ def verify(
     if as_json:
         print(json.dumps([o.model_dump(mode="json") for o in outcomes], ensure_ascii=False, indent=2))
     if error is not None:
-        if isinstance(error, CitewatchError):
+        if isinstance(error, CitewatchError):  # its message was written for the user
             raise error
+        from citewatch.faults import explain
+
+        explained = explain(error, _database_name(settings))
+        if explained is not None:  # a full disk or a damaged database, whichever layer met it
+            raise CitewatchError(explained) from error
         raise CitewatchError(f"the verification run failed: {error} (run again with --verbose "
                              "for details)") from error
     if failing:
@@ -163,6 +168,13 @@ def verify(
             f"{counted(len(failing), 'claim')} matching --fail-on ({', '.join(fail.names())}): " + ", ".join(failing),
             markup=False, highlight=False)
         raise typer.Exit(1)
+
+
+def _database_name(settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.effective_database_url)
+    return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
 
 
 def _without_heartbeats():

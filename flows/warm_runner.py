@@ -111,6 +111,15 @@ def environment_key(env: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(sorted(settings.items())).encode()).hexdigest()
 
 
+def namespaces() -> str:
+    """The mount and user namespaces of this process: a command in another (a container, `unshare`)
+    sees other files under the same paths, so the runner's copy must not run it."""
+    try:
+        return " ".join(os.readlink(f"/proc/self/ns/{kind}") for kind in ("mnt", "user"))
+    except OSError:
+        return ""
+
+
 def settles_in_cwd(cwd: Path) -> bool:
     """True when the working folder has no Prefect settings of its own (they would differ from
     the runner's, which Prefect read when the runner imported it)."""
@@ -147,7 +156,7 @@ def hand_over(args: list[str]) -> int | None:
         sock.settimeout(CONNECT_TIMEOUT)
         sock.connect(str(path))
         request = json.dumps({"args": args, "cwd": str(cwd), "env": env, "key": environment_key(env),
-                              "code": code_stamp()}).encode()
+                              "code": code_stamp(), "namespaces": namespaces()}).encode()
         if len(request) > MAX_REQUEST:
             return None
         socket.send_fds(sock, [request], [0, 1, 2])
@@ -221,6 +230,8 @@ class Runner:
             return "the warm Prefect API it was started for is gone", True
         if request.get("key") != self.key:
             return "other Prefect settings", False
+        if request.get("namespaces") != namespaces():
+            return "another mount or user namespace (its files are not ours)", False
         return None
 
     def serve(self) -> None:
