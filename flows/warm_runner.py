@@ -252,6 +252,8 @@ class Runner:
             while not self.stopping or self.children:
                 ready, _, _ = select.select([listener, wake_read] if not self.stopping else [wake_read],
                                             [], [], 1.0)
+                if self.stopping:
+                    self._close(listener, path)  # new commands run by themselves at once, not after a wait
                 if wake_read in ready:
                     os.read(wake_read, 512)
                 self._reap()
@@ -261,18 +263,23 @@ class Runner:
                                           or not self.api_still_ours()):
                     break
         finally:
-            listener.close()
-            try:
-                if path.exists() and os.stat(path).st_ino == self.inode:
-                    path.unlink()
-            except OSError:
-                pass
+            self._close(listener, path)
             state = self.home / STATE_NAME
             try:
                 if json.loads(state.read_text()).get("pid") == os.getpid():
                     state.unlink()
             except (OSError, ValueError):
                 pass
+
+    def _close(self, listener: socket.socket, path: Path) -> None:
+        if listener.fileno() < 0:
+            return
+        listener.close()
+        try:
+            if os.stat(path).st_ino == self.inode:  # not a newer runner's socket
+                path.unlink()
+        except OSError:
+            pass
 
     def _stop(self, *_):
         self.stopping = True

@@ -158,3 +158,33 @@ def test_ctrl_c_and_the_death_of_the_command_stop_a_run_in_the_warm_runner(tmp_p
                 assert last_run_ended(home, f"run {child} ended: exit 130")  # stopped as on Ctrl-C, either way
     finally:
         stop_all(env)
+
+
+def test_the_runner_takes_a_command_only_when_its_imports_still_fit(tmp_path, monkeypatch):
+    from flows import warm_runner
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    runner = warm_runner.Runner(tmp_path, idle_seconds=60)
+    fitting = {"code": runner.code, "key": runner.key, "namespaces": warm_runner.namespaces()}
+    assert runner.refusal(fitting) == ("the warm Prefect API it was started for is gone", True)
+    monkeypatch.setattr(runner, "api_still_ours", lambda: True)
+    assert runner.refusal(fitting) is None
+    assert runner.refusal({**fitting, "code": runner.code - 1}) == ("the code changed since the runner started", True)
+    assert runner.refusal({**fitting, "key": "other"}) == ("other Prefect settings", False)
+    assert runner.refusal({**fitting, "namespaces": "mnt:[1] user:[2]"})[1] is False
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"}
+    assert warm_runner.environment_key(env) != runner.key  # Prefect fixed its logging at import
+    assert warm_runner.environment_key({**os.environ, "CITEWATCH_ARCHIVE_DIR": "/elsewhere"}) == runner.key
+
+
+def test_only_a_plain_verify_goes_to_the_runner():
+    from flows.warm_runner import wants_runner
+
+    env = {"PREFECT_HOME": "/h"}
+    assert wants_runner(["verify", "claims/a.yaml", "--json"], env)
+    assert not wants_runner(["verify", "claims/a.yaml", "-v"], env)
+    assert not wants_runner(["verify", "--help"], env)
+    assert not wants_runner(["validate", "claims/a.yaml"], env)
+    assert not wants_runner(["verify", "claims/a.yaml"], {**env, "PREFECT_API_URL": "http://prefect:4200/api"})
+    assert not wants_runner(["verify", "claims/a.yaml"], {**env, "CITEWATCH_WARM_RUNNER": "off"})
+    assert not wants_runner(["verify", "claims/a.yaml"], {**env, "CITEWATCH_PREFECT_SERVER_IDLE_MINUTES": "0"})
