@@ -120,7 +120,7 @@ def namespaces() -> str:
         return ""
 
 
-def settles_in_cwd(cwd: Path) -> bool:
+def no_prefect_settings_in(cwd: Path) -> bool:
     """True when the working folder has no Prefect settings of its own (they would differ from
     the runner's, which Prefect read when the runner imported it)."""
     if any((cwd / name).exists() for name in PREFECT_FILES_IN_CWD):
@@ -149,7 +149,7 @@ def hand_over(args: list[str]) -> int | None:
     env = dict(os.environ)
     path = socket_path(prefect_home(env))
     cwd = Path.cwd()
-    if path is None or not path.exists() or not settles_in_cwd(cwd):
+    if path is None or not path.exists() or not no_prefect_settings_in(cwd):
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
@@ -339,7 +339,7 @@ class Runner:
     def _reap(self) -> None:
         while self.children:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
@@ -348,7 +348,7 @@ class Runner:
             if conn is None:
                 continue
             code = os.waitstatus_to_exitcode(status)
-            _log(f"run {pid} ended: exit {code}")
+            _log(f"run {pid} ended after {usage.ru_utime + usage.ru_stime:.2f} s of CPU: exit {code}")
             try:
                 conn.send(f"exit {code if code >= 0 else 128 - code}".encode())
             except OSError:

@@ -98,7 +98,7 @@ def test_later_runs_fork_the_warm_runner_and_behave_as_the_command_would(tmp_pat
             summaries = json.loads(failing.stdout)
             assert summaries[0]["document_id"] == "aldane-harbour"
             assert "matching --fail-on (supported)" in failing.stderr
-            assert last_run_ended(home, "ended: exit 1")
+            assert last_run_ended(home, "s of CPU: exit 1")
             before = len(runs_in_log(home))
 
             # Other Prefect settings than the runner imported with: the command runs by itself.
@@ -155,7 +155,8 @@ def test_ctrl_c_and_the_death_of_the_command_stop_a_run_in_the_warm_runner(tmp_p
                 if signum == signal.SIGINT:
                     assert process.returncode == 130, out + err
                     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("Interrupted")
-                assert last_run_ended(home, f"run {child} ended: exit 130")  # stopped as on Ctrl-C, either way
+                assert last_run_ended(home, ": exit 130")  # stopped as on Ctrl-C, either way
+                assert f"run {child} ended after " in runs_in_log(home)[-1]
     finally:
         stop_all(env)
 
