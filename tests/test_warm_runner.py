@@ -2,7 +2,8 @@
 next runs are forked from a process that has Prefect and citewatch imported. They still are real
 Prefect flow runs on the warm API, print on the caller's terminal, exit with the command's status,
 and stop on the caller's Ctrl-C or death; a caller whose Prefect settings differ runs in its own
-process. Slow (real `citewatch verify` processes, a Prefect server start): two tests."""
+process. Slow (real `citewatch verify` processes, a Prefect server start): one test, and quick ones
+of when the runner takes a command."""
 
 from __future__ import annotations
 
@@ -107,41 +108,15 @@ def test_later_runs_fork_the_warm_runner_and_behave_as_the_command_would(tmp_pat
             assert len(runs_in_log(home)) == before
             assert "refused a run: other Prefect settings" in (home / "citewatch-runner.log").read_text()
 
-        api = json.loads((home / "citewatch-api.json").read_text())
-        runs = requests.post(f"http://127.0.0.1:{api['port']}/api/flow_runs/filter", json={}, timeout=10).json()
-        assert sorted(r["state_type"] for r in runs) == ["COMPLETED"] * 4  # every run is a Prefect flow run
-
-        runner = json.loads((home / "citewatch-runner.json").read_text())["pid"]
-        status = citewatch("server", "status")
-        assert f"warm runner: process {runner}" in status.stdout
-        stopped = citewatch("server", "stop")
-        assert f"stopped the warm runner (process {runner})" in stopped.stdout
-        assert not alive(runner) and not (home / "citewatch-runner.sock").exists()
-    finally:
-        stop_all(env)
-
-
-def test_ctrl_c_and_the_death_of_the_command_stop_a_run_in_the_warm_runner(tmp_path):
-    env = environment(tmp_path)
-    home = Path(env["PREFECT_HOME"])
-    try:
-        with FixtureWeb(hosts=2) as web:
-            serve_pages(web)
-            registry = write_registry(tmp_path / "claims", web)
-            first = subprocess.run([CITEWATCH, "verify", str(registry)], cwd=tmp_path, env=env,
-                                   capture_output=True, text=True, timeout=300)
-            assert first.returncode == 0, first.stdout + first.stderr
-            wait_for_runner(home)
+            # Ctrl-C of the command stops the run in the runner (exit 130, one line); so does its death.
             web[0].route("/slow", SLOW)
             slow = write_registry(tmp_path / "slow", web, document_id="slow-harbour")
-            text = slow.read_text().replace(web[0].url("/budget"), web[0].url("/slow"))
-            slow.write_text(text)
-
+            slow.write_text(slow.read_text().replace(web[0].url("/budget"), web[0].url("/slow")))
             for signum in (signal.SIGINT, signal.SIGKILL):
                 process = subprocess.Popen([CITEWATCH, "verify", str(slow)], cwd=tmp_path, env=env,
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 deadline = time.monotonic() + 60
-                while not any(line.endswith(f"verify {slow} (in {tmp_path})") for line in runs_in_log(home)[-1:]):
+                while not runs_in_log(home)[-1].endswith(f"verify {slow} (in {tmp_path})"):
                     assert time.monotonic() < deadline and process.poll() is None
                     time.sleep(0.1)
                 child = int(runs_in_log(home)[-1].split()[3].rstrip(":"))
@@ -157,6 +132,18 @@ def test_ctrl_c_and_the_death_of_the_command_stop_a_run_in_the_warm_runner(tmp_p
                     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("Interrupted")
                 assert last_run_ended(home, ": exit 130")  # stopped as on Ctrl-C, either way
                 assert f"run {child} ended after " in runs_in_log(home)[-1]
+
+        api = json.loads((home / "citewatch-api.json").read_text())
+        runs = requests.post(f"http://127.0.0.1:{api['port']}/api/flow_runs/filter", json={}, timeout=10).json()
+        states = [r["state_type"] for r in runs]  # every run is a Prefect flow run, the stopped ones too
+        assert len(states) == 6 and states.count("COMPLETED") == 4, states
+
+        runner = json.loads((home / "citewatch-runner.json").read_text())["pid"]
+        status = citewatch("server", "status")
+        assert f"warm runner: process {runner}" in status.stdout
+        stopped = citewatch("server", "stop")
+        assert f"stopped the warm runner (process {runner})" in stopped.stdout
+        assert not alive(runner) and not (home / "citewatch-runner.sock").exists()
     finally:
         stop_all(env)
 
