@@ -18,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
@@ -31,7 +30,19 @@ from citewatch.sqltypes import UTCDateTime
 SESSION_DAYS = 14
 MIN_PASSWORD_CHARS = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-_HASHER = PasswordHasher()
+
+
+@cache
+def _hasher():
+    """Argon2id, loaded on first use: a `verify` opens the tables of this module but never hashes."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash("not a password of anyone")
 
 
 class Role(str, Enum):
@@ -125,7 +136,7 @@ def add_user(sf: sessionmaker, name: str, role: Role, password: str, now: dateti
         if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
             raise ConfigError(f"user {name!r} exists already; change the password with "
                               f"`citewatch users passwd {name}`")
-        row = UserRow(name=name, role=role.value, password_hash=_HASHER.hash(password),
+        row = UserRow(name=name, role=role.value, password_hash=_hasher().hash(password),
                       created_at=now, password_changed_at=now)
         session.add(row)
         session.flush()
@@ -155,7 +166,7 @@ def set_password(sf: sessionmaker, name: str, password: str, now: datetime) -> N
     check_password(password)
     with sf.begin() as session:
         row = _require(session, name)
-        row.password_hash, row.password_changed_at = _HASHER.hash(password), now
+        row.password_hash, row.password_changed_at = _hasher().hash(password), now
         session.execute(delete(LoginSessionRow).where(LoginSessionRow.user_id == row.id))
 
 
@@ -174,24 +185,24 @@ def remove_user(sf: sessionmaker, name: str) -> None:
 def authenticate(sf: sessionmaker, name: str, password: str) -> User | None:
     """The user when the password is right, else None (also for an unknown name, after the same
     work, so timing does not tell which names exist)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     with sf.begin() as session:
         row = session.scalars(select(UserRow).where(UserRow.name == name)).first()
         if row is None:
             try:
-                _HASHER.verify(_DUMMY_HASH, password)
+                _hasher().verify(_dummy_hash(), password)
             except VerificationError:
                 pass
             return None
         try:
-            _HASHER.verify(row.password_hash, password)
+            _hasher().verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        if _HASHER.check_needs_rehash(row.password_hash):
-            row.password_hash = _HASHER.hash(password)
+        if _hasher().check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher().hash(password)
         return _user(row)
 
-
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 # --- login sessions --------------------------------------------------------------------------

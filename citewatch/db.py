@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from citewatch.errors import StateError
+from citewatch.faults import disk_is_full
 
 
 class Base(DeclarativeBase):
@@ -118,6 +119,11 @@ def cannot_open_message(engine: Engine, exc: BaseException) -> str:
     """What went wrong opening the state database and what to do, without the driver's traceback
     or SQLAlchemy's "Background on this error" link."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if engine.dialect.name == "sqlite" and ("full" in reason.lower() or (
+            "i/o error" in reason.lower() and disk_is_full(engine.url.database or "."))):
+        return (f"cannot open the state database {engine.url.database} ({reason}): its disk is full; "
+                "free some space there, or choose an archive folder on another disk (--archive-dir or "
+                "CITEWATCH_ARCHIVE_DIR) or another database (CITEWATCH_DATABASE_URL)")
     if engine.dialect.name == "sqlite":
         return (f"cannot open the state database {engine.url.database} ({reason}): make its folder "
                 "writable, or choose another archive folder (--archive-dir or CITEWATCH_ARCHIVE_DIR) "

@@ -302,7 +302,9 @@ def _read_document(name: str, folder: Path, data: dict) -> tuple[str | None, lis
         message = (f"document.text: document file '{relative}' not found (looked for "
                    f"{folder / relative}); the path is relative to the registry file")
     except UnicodeDecodeError as exc:
-        message = f"document.text: '{relative}' is not UTF-8 text ({exc.reason})"
+        at = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+        message = (f"document.text: '{relative}' is not UTF-8 text ({exc.reason}"
+                   + (f" on its line {at}" if at else "") + "); save it as UTF-8")
     except OSError as exc:
         message = f"document.text: '{relative}' cannot be read ({exc.strerror})"
     return None, [Problem(name, line, message)]

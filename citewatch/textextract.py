@@ -18,6 +18,7 @@ from typing import Literal
 
 from charset_normalizer import from_bytes
 
+from citewatch.counting import counted
 from citewatch.errors import ExtractError
 
 MAX_INPUT_BYTES = 15 * 1024 * 1024
@@ -240,13 +241,17 @@ def _from_pdf(body: bytes) -> ExtractedText:
 
     try:
         reader = PdfReader(io.BytesIO(body))
-        if reader.is_encrypted:
-            reader.decrypt("")
+        if reader.is_encrypted and not reader.decrypt(""):  # most open without one (an owner password)
+            raise ExtractError("the PDF is encrypted and opens only with a password; check the copy in "
+                               "the archive by hand, or cite a copy that is not locked")
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
         metadata = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as exc:
         raise ExtractError(f"the PDF cannot be read ({exc}); check the copy in the archive by hand") from exc
     text = _tidy("\n\n".join(pages))[:MAX_TEXT_CHARS]
+    if not text.strip():
+        raise ExtractError(f"the PDF has no text layer on its {counted(len(pages), 'page')} (a scan? its "
+                           "pages are images); check the copy in the archive by hand, or cite a copy with text")
     title = metadata.get("/Title") if hasattr(metadata, "get") else None
     created = metadata.get("/CreationDate") if hasattr(metadata, "get") else None
     published = None

@@ -42,19 +42,38 @@ def status() -> None:
           f"up {_describe_age(time.time() - api.started_at)}); last used {_describe_age(idle)} ago, "
           f"stops by itself in {_describe_age(left)} unless used; flow runs are kept in "
           f"{prefect_home()} (`prefect server start` shows them in Prefect's UI)")
+    print(_runner_line())
+
+
+def _runner_line() -> str:
+    from flows.warm_api import prefect_home
+    from flows.warm_runner import answers, read_state
+
+    home = prefect_home()
+    runner = read_state(home)
+    if runner is None or not answers(home):
+        return "no warm runner yet (the next `citewatch verify` starts one: later runs skip their imports)"
+    return (f"warm runner: process {runner['pid']}, up {_describe_age(time.time() - runner['started_at'])}; "
+            "each `citewatch verify` runs in a copy of it, with Prefect and citewatch already imported")
 
 
 @server_app.command("stop", epilog="Example:\n\n  citewatch server stop\n")
 def stop_server() -> None:
-    """Stop the warm Prefect API now (the next `citewatch verify` starts it again)."""
+    """Stop the warm Prefect API and the warm runner now (the next `citewatch verify` starts them again)."""
     from flows.warm_api import read_state, state_file, stop
 
+    from flows.warm_api import prefect_home
+    from flows.warm_runner import stop_runner
+
+    runner = stop_runner(prefect_home())  # it would end with the API anyway, a second later
     path = state_file()
     api = read_state(path)
     if api is None or not stop(api, path):  # stop() also forgets a stale record
         print("no warm Prefect API was running")
-        return
-    print(f"stopped the warm Prefect API (process {api.pid})")
+    else:
+        print(f"stopped the warm Prefect API (process {api.pid})")
+    if runner is not None:
+        print(f"stopped the warm runner (process {runner})")
 
 
 def register(app: typer.Typer) -> None:

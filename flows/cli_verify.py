@@ -102,6 +102,8 @@ def verify(
     from flows.verify import verify_document, verify_registries, watch_progress  # imports Prefect
 
     one_line_errors(verbose)  # Prefect's console handler exists now
+    if warm is not None:  # a warm API started by this run came up while Prefect was imported
+        _wait_for_warm_api(warm)
 
     if early_api is not None:
         early_api.adopt()
@@ -129,14 +131,19 @@ def verify(
             paths = [str(item.path.resolve()) for item in loaded]
             where = {"reports_dir": str(settings.reports_dir), "archive_dir": str(settings.archive_dir),
                      "no_wayback": no_wayback}
-            if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
-                verify_document(paths[0], **where)
-            else:
-                verify_registries(paths, **where)
+            with _without_heartbeats():
+                if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
+                    verify_document(paths[0], **where)
+                else:
+                    verify_registries(paths, **where)
     except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
         if verbose and not isinstance(exc, CitewatchError):
             raise
         error = exc
+    if warm and not verbose:  # the next run forks a process that has all of this imported
+        from flows.warm_runner import start_runner
+
+        start_runner(warm.parent, settings.prefect_server_idle_minutes * 60)
     out = Console(soft_wrap=True)
     failing: list[str] = []
     for outcome in outcomes:
@@ -147,8 +154,13 @@ def verify(
     if as_json:
         print(json.dumps([o.model_dump(mode="json") for o in outcomes], ensure_ascii=False, indent=2))
     if error is not None:
-        if isinstance(error, CitewatchError):
+        if isinstance(error, CitewatchError):  # its message was written for the user
             raise error
+        from citewatch.faults import explain
+
+        explained = explain(error, _database_name(settings))
+        if explained is not None:  # a full disk or a damaged database, whichever layer met it
+            raise CitewatchError(explained) from error
         raise CitewatchError(f"the verification run failed: {error} (run again with --verbose "
                              "for details)") from error
     if failing:
@@ -156,6 +168,24 @@ def verify(
             f"{counted(len(failing), 'claim')} matching --fail-on ({', '.join(fail.names())}): " + ", ".join(failing),
             markup=False, highlight=False)
         raise typer.Exit(1)
+
+
+def _database_name(settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.effective_database_url)
+    return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+
+
+def _without_heartbeats():
+    """No flow-run heartbeats for a run of the command line, unless the user set their interval:
+    the run is watched by the person who started it, and ending the heartbeat thread costs up to
+    a second at the end of every run (it sleeps in 1-s steps)."""
+    if any(key in os.environ for key in ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")):
+        return nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def _report_of(outcome) -> dict:
@@ -170,13 +200,26 @@ def _warm_api(idle_minutes: float, verbose: bool) -> Path | None:
     from flows.warm_api import ensure_warm_api, state_file
 
     try:
-        api = ensure_warm_api(idle_minutes * 60)
+        api = ensure_warm_api(idle_minutes * 60, wait=False)  # waited for once Prefect is imported
     except Exception as exc:  # noqa: BLE001 - Prefect's own ephemeral API still works
         if verbose:
             print(f"warm Prefect API unavailable ({exc}); starting one for this run", file=sys.stderr)
         return None
     os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported
     return state_file()
+
+
+def _wait_for_warm_api(path: Path) -> None:
+    from flows.warm_api import read_state, wait_until_ready
+
+    api = read_state(path)
+    try:
+        if api is None:
+            raise RuntimeError(f"its record {path} is gone")
+        wait_until_ready(api, path)
+    except RuntimeError as exc:
+        raise ConfigError(f"{exc}; run again, or set CITEWATCH_PREFECT_SERVER_IDLE_MINUTES=0 to start "
+                          "Prefect's own API for each run") from None
 
 
 def _on_interrupt(interrupted_runs: list) -> None:

@@ -26,6 +26,13 @@ HEALTH_TIMEOUT = 90.0
 
 class EarlyEphemeralApi:
     def __init__(self) -> None:
+        from flows.prefect_db import seed_new_home
+        from flows.warm_api import installed_prefect_version, prefect_home
+
+        try:
+            seed_new_home(prefect_home(), installed_prefect_version())  # no migrations in a new home
+        except OSError:
+            pass  # Prefect migrates a new database itself
         self.port = free_loopback_port()
         prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent  # no import of Prefect
         # The same command and environment as Prefect's SubprocessASGIServer._run_uvicorn_command.

@@ -57,14 +57,29 @@ class _WithoutTraceback(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
+# Prefect's lines for an exception that ends the run: the command's last line says it again, with
+# what to do (`citewatch verify` ends with "error: ..." whenever its flow run fails).
+REPEATED_BY_THE_COMMAND = ("Finished in state Failed", "Encountered exception during execution",
+                           "Task run failed with exception")
+
+
+def _not_repeated_by_the_command(record: logging.LogRecord) -> bool:
+    if record.levelno < logging.ERROR or not record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
+        return True
+    return not any(text in record.getMessage() for text in REPEATED_BY_THE_COMMAND)
+
+
 def one_line_errors(verbose: bool) -> None:
-    """Unless ``verbose``, the console shows Prefect's errors without their tracebacks (call it once
-    Prefect is imported: its console handler exists from then on)."""
+    """Unless ``verbose``, the console shows Prefect's errors without their tracebacks, and not the
+    engine's lines about the exception that ends a run, which the command's last line states (call
+    it once Prefect is imported: its console handler exists from then on)."""
     if verbose:
         return
     for handler in logging.getLogger().handlers:
         if not isinstance(handler.formatter, _WithoutTraceback):
             handler.setFormatter(_WithoutTraceback(handler.formatter))
+        if _not_repeated_by_the_command not in handler.filters:
+            handler.addFilter(_not_repeated_by_the_command)
 
 
 def configured_api_url() -> str | None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import requests
 
-from flows.local_server import free_loopback_port, wait_for_health
+from flows.local_server import free_loopback_port
 
 STATE_NAME = "citewatch-api.json"
 LOG_NAME = "citewatch-api.log"
@@ -103,25 +103,42 @@ def touch(path: Path) -> None:
         pass
 
 
-def ensure_warm_api(idle_seconds: float, home: Path | None = None) -> WarmApi:
-    """The warm server of ``home`` (``PREFECT_HOME``), started now if none answers. Raises
+def ensure_warm_api(idle_seconds: float, home: Path | None = None, wait: bool = True) -> WarmApi:
+    """The warm server of ``home`` (``PREFECT_HOME``), started now if none runs. With ``wait``
+    (the default) it answers on return; else the caller calls :func:`wait_until_ready` once it has
+    done its own start-up (a first run imports Prefect while the server starts). Raises
     :class:`RuntimeError` when it cannot be started (the caller falls back to Prefect's own)."""
     from filelock import FileLock
 
     path = state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock", timeout=STARTUP_TIMEOUT):  # two runs at once start one server
-        api = running_api(path)
-        if api is not None:
-            touch(path)
-            return api
-        stale = read_state(path)
-        if stale is not None and _alive(stale.pid):
-            stop(stale, path)  # an older Prefect, or not answering
-        return _start(path, idle_seconds)
+        api = read_state(path)
+        if api is not None and _alive(api.pid) and api.prefect_version == installed_prefect_version():
+            if answers(api):
+                touch(path)
+                return api
+            if time.time() - api.started_at > STARTUP_TIMEOUT:  # not starting: hung
+                stop(api, path)
+                api = None
+        elif api is not None:
+            if _alive(api.pid):
+                stop(api, path)  # an older Prefect
+            api = None
+        if api is None:
+            api = _start(path, idle_seconds)
+    if wait:
+        wait_until_ready(api, path)
+    return api
 
 
 def _start(path: Path, idle_seconds: float) -> WarmApi:
+    from flows.prefect_db import seed_new_home
+
+    try:
+        seed_new_home(path.parent, installed_prefect_version())  # no migrations in a new home
+    except OSError:
+        pass  # Prefect migrates a new database itself
     port = free_loopback_port()
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
            "PREFECT__SERVER_FINAL": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -137,12 +154,20 @@ def _start(path: Path, idle_seconds: float) -> WarmApi:
     api = WarmApi(pid=process.pid, port=port, started_at=time.time(),
                   prefect_version=installed_prefect_version(), idle_seconds=idle_seconds)
     path.write_text(json.dumps(asdict(api)), encoding="utf-8")
-    try:
-        wait_for_health(f"http://127.0.0.1:{port}", process, STARTUP_TIMEOUT, poll=0.1)
-    except Exception as exc:
-        stop(api, path)
-        raise RuntimeError(f"the warm Prefect API did not start ({exc}); see {path.parent / LOG_NAME}") from exc
     return api
+
+
+def wait_until_ready(api: WarmApi, path: Path | None = None, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Wait until the warm server answers; RuntimeError (and the server stopped) when it exits
+    or does not answer in time."""
+    path = path or state_file()
+    deadline = time.monotonic() + timeout
+    while not answers(api, timeout=1.0):
+        _reap(api.pid)  # our own child exits as a zombie until collected
+        if not _alive(api.pid) or time.monotonic() > deadline:
+            stop(api, path)
+            raise RuntimeError(f"the warm Prefect API did not start; see {path.parent / LOG_NAME}")
+        time.sleep(0.1)
 
 
 def stop(api: WarmApi, path: Path, timeout: float = 10.0) -> bool:

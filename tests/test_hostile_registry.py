@@ -158,6 +158,13 @@ def test_a_registry_that_is_not_utf8_says_on_which_line(tmp_path):
     assert problems == [f"{path}:3: not UTF-8 text (invalid continuation byte at byte 32); save it as UTF-8"]
 
 
+def test_a_document_that_is_not_utf8_says_on_which_of_its_lines(tmp_path):
+    path = write(tmp_path, registry_text())
+    (tmp_path / "doc.txt").write_bytes(b"= Doc =\n\nThe caf\xe9 opened.\n" + DOCUMENT.encode())
+    assert document_problem(path) == (f"{path}:4: document.text: 'doc.txt' is not UTF-8 text (invalid "
+                                      "continuation byte on its line 3); save it as UTF-8")
+
+
 def test_validate_prints_one_line_per_hostile_registry_and_no_traceback(tmp_path):
     laughs = write(tmp_path / "a", LAUGHS)
     deep = write(tmp_path / "b", "claims: " + "[" * 300 + "]" * 300 + "\n")

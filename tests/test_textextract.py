@@ -102,6 +102,28 @@ def test_pdf_text_title_and_date(tmp_path):
     assert detect_kind(body, "application/octet-stream") == "pdf"
 
 
+def test_a_pdf_without_text_or_locked_by_a_password_says_so():
+    from fpdf import FPDF
+
+    scan = FPDF()
+    scan.add_page()
+    with pytest.raises(ExtractError, match=r"the PDF has no text layer on its 1 page \(a scan\?"):
+        extract_text(bytes(scan.output()), "application/pdf")
+    locked = FPDF()
+    locked.set_encryption(owner_password="owner", user_password="secret")
+    locked.add_page()
+    locked.set_font("helvetica", size=11)
+    locked.cell(0, 6, "The council met 12 times.")
+    with pytest.raises(ExtractError, match="the PDF is encrypted and opens only with a password"):
+        extract_text(bytes(locked.output()), "application/pdf")
+    open_to_all = FPDF()  # an owner password only: readable without one
+    open_to_all.set_encryption(owner_password="owner")
+    open_to_all.add_page()
+    open_to_all.set_font("helvetica", size=11)
+    open_to_all.cell(0, 6, "The council met 12 times.")
+    assert "met 12 times" in extract_text(bytes(open_to_all.output()), "application/pdf").text
+
+
 def test_broken_pdf_raises_a_clear_error():
     with pytest.raises(ExtractError, match="PDF cannot be read"):
         extract_text(b"%PDF-1.7\n this is not really a pdf", "application/pdf")

@@ -69,7 +69,7 @@ def test_verify_keeps_one_prefect_api_warm_between_runs_until_stopped_or_idle(tm
         status = citewatch("server", "status")
         assert status.returncode == 0 and f"warm Prefect API: {url} (process {pids[0]}" in status.stdout
         stopped = citewatch("server", "stop")
-        assert stopped.stdout.strip() == f"stopped the warm Prefect API (process {pids[0]})"
+        assert stopped.stdout.splitlines()[0] == f"stopped the warm Prefect API (process {pids[0]})"
         assert wait_until_gone(pids[0], 10) and not record.exists()
         assert "no warm Prefect API is running" in citewatch("server", "status").stdout
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from citewatch.atomicfile import write_atomic
 from citewatch.errors import ConfigError
+from citewatch.faults import DISK_FULL
 from citewatch.report.html import render_html
 from citewatch.report.markdown import render_markdown
 
@@ -50,7 +51,9 @@ def write_reports(report: dict, reports_dir: Path) -> ReportPaths:
         for ext, text in rendered.items():
             write_atomic(doc_dir / f"latest.{ext}", text)
     except OSError as exc:
-        raise ConfigError(f"cannot write reports to {doc_dir}: {exc}; check the --reports-dir folder") from exc
+        what_to_do = ("free some space on its disk, or choose a folder on another disk with --reports-dir"
+                      if exc.errno in DISK_FULL else "check the --reports-dir folder")
+        raise ConfigError(f"cannot write reports to {doc_dir}: {exc}; {what_to_do}") from exc
     return ReportPaths(run_dir=run_dir, json=run_dir / "report.json", markdown=run_dir / "report.md",
                        html=run_dir / "report.html", latest_json=doc_dir / "latest.json",
                        latest_markdown=doc_dir / "latest.md", latest_html=doc_dir / "latest.html")
