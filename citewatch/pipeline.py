@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from citewatch.archive import payload_digest
 from citewatch.config import BATCHES_AT_ONCE, Settings
-from citewatch.errors import ConfigError
+from citewatch.errors import ArchiveError, ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
@@ -250,12 +250,17 @@ class Pipeline:
         return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
 
     def _newest_copies(self, urls: list[str]) -> dict:
-        """The newest readable copy of each URL in the archive (for conditional requests)."""
+        """The newest readable copy of each URL in the archive (for conditional requests), when
+        this worker can read it: a 304 that confirms a copy on another machine's disk would leave
+        nothing to check."""
         try:
-            return self.archive.newest_readable(urls)
+            known = self.archive.newest_readable(urls)
+            held = self.archive.held(known.values())
         except Exception as exc:  # noqa: BLE001 - no validators only costs full downloads
             log.warning("no validators for this batch: %s", exc)
             return {}
+        return {url: capture for url, capture in known.items()
+                if capture.id in held or self.text_cache.get(capture.payload_digest) is not None}
 
     @staticmethod
     def _validators(capture):
@@ -310,17 +315,45 @@ class Pipeline:
         if capture is None or not capture.has_payload:
             copy.notes.append("the live page answered but no stored copy of it was found")
             return
-        if self._read_capture(copy, capture, result.encoding if capture is fetched.capture else None):
+        try:
+            read = self._read_capture(copy, capture, result.encoding if capture is fetched.capture else None)
+        except ArchiveError as exc:  # e.g. a 304 or a revisit of a copy on another worker's disk
+            self._fetch_again(copy, str(exc))
+            return
+        if read:
             copy.checked_copy = CheckedCopy.LIVE
             if fetched.result.not_modified:
                 copy.notes.append("unchanged since the last check (304)")
+
+    def _fetch_again(self, copy: SourceCopy, why: str) -> None:
+        """The stored copy a live answer points at cannot be read here: fetch the page again
+        without validators, archive the whole payload, and read that."""
+        copy.notes.append(f"the archived copy could not be read ({why}): fetched again in full")
+        result = self.fetcher.fetch(copy.job.url)
+        copy.status, copy.http_status, copy.final_url = result.status, result.http_status, result.final_url
+        copy.attempts += result.attempts
+        copy.error = result.error
+        try:
+            stored = self.archive.store(result, dedup=False)
+            copy.archive = copy.archive.model_copy(update={"warc": stored.warc_file, "offset": stored.offset})
+        except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
+            log.warning("could not archive %s: %s", copy.job.url, exc)
+            copy.notes.append(f"not archived: {exc}")
+        if result.status.readable and self._read_body(copy, result.body, result.content_type,
+                                                      result.final_url, result.encoding):
+            copy.checked_copy = CheckedCopy.LIVE
 
     def _read_local_archive(self, copy: SourceCopy, fetched: Fetched) -> None:
         capture = self._closest_capture(copy.job.url)
         if capture is None or (copy.status.readable and fetched.capture is not None
                                and capture.payload_digest == fetched.capture.payload_digest):
             return  # nothing older than the live copy that could not be read
-        if self._read_capture(copy, capture):
+        try:
+            read = self._read_capture(copy, capture)
+        except ArchiveError as exc:  # on another worker's disk, or damaged: the Wayback Machine may have it
+            copy.notes.append(f"the local archive copy could not be read: {exc}")
+            return
+        if read:
             copy.checked_copy = CheckedCopy.LOCAL_ARCHIVE
             copy.notes.append(f"checked against the local archive copy of {capture.fetched_at:%Y-%m-%d %H:%M} UTC")
 
