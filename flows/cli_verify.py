@@ -223,7 +223,7 @@ def serve(
     registries: Optional[list[Path]] = typer.Argument(None, metavar="[REGISTRY...]",
                                                       help="Registries to verify (default: claims/*.yaml)."),
     cron: str = typer.Option(..., "--cron", metavar="EXPR", help='Cron schedule, e.g. "0 6 * * *" (UTC).'),
-    name: str = typer.Option("scheduled", "--name", help="Deployment name."),
+    name: str = typer.Option("served", "--name", help="Deployment name (never one serve did not create)."),
     reports_dir: Optional[Path] = REPORTS_DIR,
     archive_dir: Optional[Path] = ARCHIVE_DIR,
     no_wayback: bool = NO_WAYBACK,
@@ -278,16 +278,25 @@ def _check_cron(expression: str) -> None:
 
 def _serve(name: str, cron: str, parameters: dict, api_url: str) -> None:
     os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported: the runner and its runs use it
+    from prefect import get_client
     from prefect.deployments.runner import EntrypointType
 
+    from flows.served import SERVE_TAG, pause_served, refuse_foreign
     from flows.verify import verify_registries
 
+    with get_client(sync_client=True) as client:
+        refuse_foreign(client, name)
     print(f"Prefect API: {api_url}\nPrefect UI:  {api_url.removesuffix('/api')}\n"
           f"Serving deployment 'verify-registries/{name}' on cron {cron!r} "
           f"for {len(parameters['registry_paths'])} registr(y/ies). Ctrl-C stops.", flush=True)
-    verify_registries.serve(name=name, cron=cron, parameters=parameters,
-                            entrypoint_type=EntrypointType.MODULE_PATH,
-                            print_starting_message=False, pause_on_shutdown=False)
+    try:
+        verify_registries.serve(name=name, cron=cron, parameters=parameters, tags=[SERVE_TAG], paused=False,
+                                entrypoint_type=EntrypointType.MODULE_PATH,
+                                print_starting_message=False, pause_on_shutdown=False)
+    finally:  # also on Ctrl-C and SIGTERM: no schedule is left for a runner that is gone
+        with get_client(sync_client=True) as client:
+            if pause_served(client, name):
+                print(f"Paused the schedule of 'verify-registries/{name}'.", flush=True)
 
 
 # --- flags and overrides ----------------------------------------------------------------------

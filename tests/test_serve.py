@@ -100,6 +100,9 @@ def test_serve_runs_the_scheduled_deployment_on_its_own_server_with_postgresql(t
         prefect_engine = create_engine(prefect_db.replace("+asyncpg", "+psycopg"))
         with prefect_engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM flow_run")).scalar() >= 1
+            # stopping serve paused its schedule: the server keeps no schedule for a runner that is gone
+            paused, tags = connection.execute(text("SELECT paused, tags FROM deployment WHERE name = 'served'")).one()
+            assert paused is True and "citewatch-serve" in tags
         prefect_engine.dispose()
 
 
@@ -129,10 +132,10 @@ def _serve_and_trigger_a_run(tmp_path, extra_env: dict[str, str]) -> None:
             api_url = wait_for_line(lines, r"Prefect API: (\S+)", STARTUP_SECONDS, seen).group(1)
             print(f"server up after {time.monotonic() - started:.1f} s")
             assert api_url.startswith("http://127.0.0.1:")
-            wait_for_deployment(api_url, "verify-registries/scheduled", STARTUP_SECONDS)
+            wait_for_deployment(api_url, "verify-registries/served", STARTUP_SECONDS)
             print(f"deployment after {time.monotonic() - started:.1f} s")
             with temporary_settings(updates={PREFECT_API_URL: api_url}):
-                flow_run = run_deployment("verify-registries/scheduled", timeout=RUN_SECONDS,
+                flow_run = run_deployment("verify-registries/served", timeout=RUN_SECONDS,
                                           poll_interval=1)
             print(f"run done after {time.monotonic() - started:.1f} s")
             assert flow_run.state.is_completed(), (flow_run.state, "".join(seen))
