@@ -181,3 +181,55 @@ def test_serve_refuses_a_bad_cron_expression_before_starting_anything(tmp_path):
     result = CliRunner().invoke(app, ["serve", str(registry), "--cron", "every morning"])
     assert isinstance(result.exception, ConfigError)
     assert "every morning" in str(result.exception) and "cron" in str(result.exception)
+
+
+def test_the_pull_step_of_prefect_yaml_enters_the_workers_checkout(tmp_path, monkeypatch):
+    """What a worker runs before each flow run (Prefect's own run_steps), with no path written in
+    prefect.yaml: the checkout citewatch is installed from, or CITEWATCH_CHECKOUT."""
+    from prefect.deployments.steps.core import run_steps
+    from prefect.utilities.asyncutils import run_coro_as_sync
+    from ruamel.yaml import YAML
+
+    repo = Path(__file__).resolve().parent.parent
+    config = YAML(typ="safe").load((repo / "prefect.yaml").read_text(encoding="utf-8"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CITEWATCH_CHECKOUT", raising=False)
+    outputs = run_coro_as_sync(run_steps(config["pull"]))
+    assert Path.cwd() == repo and outputs["directory"] == str(repo)
+
+    elsewhere = tmp_path / "srv-citewatch"
+    (elsewhere / "flows").mkdir(parents=True)
+    (elsewhere / "flows" / "verify.py").write_text("")
+    monkeypatch.setenv("CITEWATCH_CHECKOUT", str(elsewhere))
+    run_coro_as_sync(run_steps(config["pull"]))
+    assert Path.cwd() == elsewhere
+
+
+def test_the_pull_step_says_what_to_set_when_there_is_no_checkout_and_can_git_pull(tmp_path, monkeypatch):
+    from citewatch.errors import ConfigError
+    from flows.checkout import enter_checkout
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="CITEWATCH_CHECKOUT"):
+        enter_checkout(str(tmp_path / "nothing-here"))
+
+    def git(*args, cwd):
+        subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"})
+
+    origin = tmp_path / "origin"
+    (origin / "flows").mkdir(parents=True)
+    (origin / "flows" / "verify.py").write_text("")
+    git("init", "-q", cwd=origin)
+    git("add", ".", cwd=origin)
+    git("commit", "-qm", "first", cwd=origin)
+    git("clone", "-q", str(origin), str(tmp_path / "worker"), cwd=tmp_path)
+    (origin / "claims.yaml").write_text("new registry\n")
+    git("add", ".", cwd=origin)
+    git("commit", "-qm", "a registry", cwd=origin)
+
+    enter_checkout(str(tmp_path / "worker"), git_pull=True)
+
+    assert Path.cwd() == tmp_path / "worker"
+    assert (tmp_path / "worker" / "claims.yaml").read_text() == "new registry\n"
