@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     obey_robots: bool = True
     soft404_probe: bool = True  # ask each host for a random missing page to spot soft-404s
 
+    # a run whose fetches could not be archived for more than this share of its sources ends
+    # Failed (its checks and reports are kept); a smaller share is named in its summary
+    max_unarchived_share: float = Field(0.05, ge=0, le=1)
+
     # reading and checking
     cpu_workers: int = Field(0, ge=0)  # processes for extraction and checks: 0 = one per core, 1 = none
 

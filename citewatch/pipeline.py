@@ -155,6 +155,7 @@ class SourceCopy:
     archive: ArchiveRef = field(default_factory=ArchiveRef)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    archive_error: str | None = None  # this run's fetch of it could not be archived
 
     @property
     def readable(self) -> bool:
@@ -288,6 +289,7 @@ class Pipeline:
                                              offset=capture.offset if capture else None))
         if fetched.archive_error:
             copy.notes.append(fetched.archive_error)
+            copy.archive_error = fetched.archive_error
         if status is not result.status:
             copy.notes.append("the run was offline, so this says nothing about the source itself")
         try:
@@ -338,7 +340,8 @@ class Pipeline:
             copy.archive = copy.archive.model_copy(update={"warc": stored.warc_file, "offset": stored.offset})
         except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
             log.warning("could not archive %s: %s", copy.job.url, exc)
-            copy.notes.append(f"not archived: {exc}")
+            copy.archive_error = f"not archived: {exc}"
+            copy.notes.append(copy.archive_error)
         if result.status.readable and self._read_body(copy, result.body, result.content_type,
                                                       result.final_url, result.encoding):
             copy.checked_copy = CheckedCopy.LIVE
@@ -506,14 +509,20 @@ class Pipeline:
             copies += read if read is not None else self.read_and_check(registry, fetched, offline)
         claims = self.check_claims(registry, copies)
         self.cpu.close()  # the worker processes' memory is not needed for publishing
-        return assemble_run(registry, claims, offline, started, self.clock(), run_id)
+        return assemble_run(registry, claims, offline, started, self.clock(), run_id,
+                            not_archived=not_archived(copies))
 
 
 def assemble_run(registry: Registry, claims: list[ClaimResult], offline: bool, started: datetime,
-                 finished: datetime, run_id: str | None = None) -> RunResult:
+                 finished: datetime, run_id: str | None = None, not_archived: list[str] = ()) -> RunResult:
     return RunResult(document_id=registry.document.id, document_title=registry.document.title,
                      run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
-                     offline=offline, claims=claims)
+                     offline=offline, claims=claims, not_archived=list(not_archived))
+
+
+def not_archived(copies: Iterable[SourceCopy]) -> list[str]:
+    """The URLs whose fetch in this run could not be archived (their check was still made)."""
+    return [copy.job.url for copy in copies if copy.archive_error]
 
 
 def new_run_id(started: datetime) -> str:
@@ -629,6 +638,16 @@ class RunOutcome(BaseModel):
     first_run: bool = True
     flags: list[str] = Field(default_factory=list)
     reports: dict[str, str] = Field(default_factory=dict)  # json / md / html → path
+    not_archived: int = 0  # sources whose fetch of this run could not be archived
+    source_count: int = 0  # distinct sources of the run
+
+    @property
+    def archive_shortfall(self) -> str | None:
+        """'3 of 100 sources were not archived' when some were; None otherwise."""
+        if not self.not_archived:
+            return None
+        return (f"{self.not_archived} of {counted(self.source_count, 'source')} could not be archived "
+                "(their checks were made; see each source's notes)")
 
     def claims_with(self, verdicts: Iterable[str]) -> list[str]:
         wanted = set(verdicts)
@@ -637,6 +656,8 @@ class RunOutcome(BaseModel):
     def one_line(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.verdicts.items() if n)
         state = " (OFFLINE: no source was called dead)" if self.offline else ""
+        if self.archive_shortfall:
+            state += f" (INCOMPLETE: {self.archive_shortfall})"
         return f"{self.document_id}: {counted(len(self.claims), 'claim')}: {counts or 'none'}{state}"
 
     def markdown_summary(self) -> str:
@@ -644,6 +665,8 @@ class RunOutcome(BaseModel):
                  f"Run `{self.run_id}`" + (" — **offline**: no host could be reached, "
                                           "no source is called dead" if self.offline else ""), "",
                  "| verdict | claims |", "|---|---:|"]
+        if self.archive_shortfall:
+            lines[3:3] = [f"**Incomplete:** {self.archive_shortfall}.", ""]
         lines += [f"| {v} | {n} |" for v, n in self.verdicts.items() if n]
         if self.flags:
             lines += ["", "## Flagged for review", ""] + [f"- {f}" for f in self.flags]
@@ -692,7 +715,7 @@ def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> 
         claims=[_claim_line(c) for c in report["claims"]],
         changes=change_lines(report), first_run=bool(changes.get("first_run", True)),
         flags=[f"{f['claim_id']}: {f['reason']} ({f['who']})" for f in report.get("flags", [])],
-        reports=paths)
+        reports=paths, not_archived=len(run.not_archived), source_count=len(run.sources_by_url()))
 
 
 def _report_paths(written) -> dict[str, str]:

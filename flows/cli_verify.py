@@ -299,6 +299,34 @@ def _serve(name: str, cron: str, parameters: dict, api_url: str) -> None:
                 print(f"Paused the schedule of 'verify-registries/{name}'.", flush=True)
 
 
+def crash_watch(
+    heartbeat: int = typer.Option(30, "--heartbeat", metavar="S", min=30,
+                                  help="PREFECT_FLOWS_HEARTBEAT_FREQUENCY of the workers (seconds, at least 30)."),
+    missed: int = typer.Option(3, "--missed", metavar="N", min=1, help="Heartbeats missed before a run is Crashed."),
+) -> None:
+    """Install, on the Prefect server of PREFECT_API_URL, the automations that mark a citewatch flow
+    run Crashed when its heartbeats stop (its worker died) and retry a crashed run once.
+
+    Running it again updates them in place. Set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to --heartbeat on
+    the workers (see docs/deployment.md).
+    """
+    from flows.prefect_env import configure_prefect, configured_api_url
+
+    configure_prefect(False)
+    if not configured_api_url():
+        raise ConfigError("crash-watch needs the shared Prefect server: set PREFECT_API_URL "
+                          "(e.g. http://prefect.example.internal:4200/api)")
+    from prefect import get_client
+
+    from flows.crash_watch import install_crash_watch
+
+    with get_client(sync_client=True) as client:
+        for line in install_crash_watch(client, heartbeat, missed):
+            print(line)
+    print(f"a run with no heartbeat for {heartbeat * missed} s is marked Crashed and retried once; "
+          f"set PREFECT_FLOWS_HEARTBEAT_FREQUENCY={heartbeat} on every worker")
+
+
 # --- flags and overrides ----------------------------------------------------------------------
 
 
@@ -437,6 +465,9 @@ EXAMPLES = {
   citewatch serve claims/nardaran-case.yaml --cron "0 6 * * *"    (every day at 06:00 UTC)
 
   PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",
+    "crash_watch": """Example:
+
+  PREFECT_API_URL=http://prefect:4200/api citewatch crash-watch --heartbeat 30""",
     "flag": """Examples:
 
   citewatch flag nardaran-case arrests --reason "police and court counts differ; ask the reporter"
@@ -456,3 +487,4 @@ EXAMPLES = {
 def register(app: typer.Typer) -> None:
     for command in (verify, serve, flag, unflag, override):
         app.command(command.__name__, epilog=EXAMPLES[command.__name__])(command)
+    app.command("crash-watch", epilog=EXAMPLES["crash_watch"])(crash_watch)

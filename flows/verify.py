@@ -64,6 +64,34 @@ def _document_progress(document_id: str) -> pl.ProgressCallback:
     return tell
 
 
+class _ToRunLog(logging.Handler):
+    """Sends citewatch's own warnings (an archive that failed, a source that could not be read) to
+    the flow run's log, so that they show in Prefect's UI, from whatever thread they come."""
+
+    def __init__(self, run_logger):
+        super().__init__(logging.WARNING)
+        self.run_logger = run_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.run_logger.log(record.levelno, "%s: %s", record.name, record.getMessage(),
+                                exc_info=record.exc_info)
+        except Exception:  # noqa: BLE001 - logging never breaks a run
+            self.handleError(record)
+
+
+@contextmanager
+def warnings_to_run_log(run_logger):
+    """While a flow runs, the ``citewatch`` loggers' warnings and errors also go to its log."""
+    handler = _ToRunLog(run_logger)
+    source = logging.getLogger("citewatch")
+    source.addHandler(handler)
+    try:
+        yield
+    finally:
+        source.removeHandler(handler)
+
+
 # --- tasks: one library call each ---------------------------------------------------------------
 
 
@@ -94,9 +122,10 @@ def _worth_retrying(_task, _task_run, state) -> bool:
     return not isinstance(state.data, ConfigError)
 
 
-# Recording may meet a busy database (another run of the same document holds its lock): a retry
-# after a pause helps there, and the transaction (reports written inside it) makes a retry safe.
-@task(name="record-and-report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=3,
+# Recording may meet a busy database (another run of the same document holds its lock, or the
+# database restarts): retries after growing pauses (3 + 10 + 30 s) ride that out, and the
+# transaction (reports written inside it) makes a retry safe.
+@task(name="record-and-report", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[3, 10, 30],
       retry_condition_fn=_worth_retrying)
 def publish_task(session_factory, run, settings, now: datetime) -> pl.RunOutcome:
     return pl.publish_run(session_factory, run, settings, now)
@@ -146,6 +175,12 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     ``now`` fixes the run's clock (tests of the confirmed-dead rule); by default the real time.
     """
     logger = get_run_logger()
+    with warnings_to_run_log(logger):
+        return _verify_document(logger, registry_path, reports_dir, archive_dir, no_wayback, now, batch_sources)
+
+
+def _verify_document(logger, registry_path: str, reports_dir: str | None, archive_dir: str | None,
+                     no_wayback: bool, now: datetime | None, batch_sources: int):
     settings = load_settings(reports_dir=reports_dir, archive_dir=archive_dir,
                              wayback_url="off" if no_wayback else None)
     clock: Callable[[], datetime] = (lambda: now) if now else pl.utcnow
@@ -180,7 +215,7 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         claims = check_claims_task(quote(pipeline), quote(registry), quote(copies))
         pipeline.cpu.close()  # the worker processes' memory is not needed for publishing
         run = pl.assemble_run(registry, claims, offline, started, clock(),
-                              run_id=pl.new_run_id(started))
+                              run_id=pl.new_run_id(started), not_archived=pl.not_archived(copies))
         outcome = publish_task(quote(session_factory), quote(run), settings, clock())
     except BaseException as exc:
         if not isinstance(exc, Exception):  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C, raised here
@@ -190,10 +225,30 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         pipeline.close()
     artifacts_task(outcome)
     alert_after_run(session_factory, settings, outcome)  # Apprise channels + a Prefect event; never raises
-    logger.info(outcome.one_line())
     summary = outcome.model_dump(mode="json")
     pipeline.progress(pl.ProgressEvent("finished", message=outcome.one_line(), outcome=summary))
-    return summary
+    return _final_state(outcome, summary, settings.max_unarchived_share, logger)
+
+
+def _final_state(outcome: pl.RunOutcome, summary: dict, max_unarchived_share: float, logger):
+    """Completed, never a plain one when some fetches were not archived: Failed beyond
+    ``max_unarchived_share`` of the sources (CITEWATCH_MAX_UNARCHIVED_SHARE), else Completed with
+    the shortfall as its message."""
+    from prefect.states import Completed
+
+    shortfall = outcome.archive_shortfall
+    if shortfall is None:
+        logger.info(outcome.one_line())
+        return summary
+    logger.warning(outcome.one_line())
+    if outcome.not_archived > max_unarchived_share * max(outcome.source_count, 1):
+        raise RunIncomplete(f"{outcome.document_id}: {shortfall}; the reports were written "
+                            f"(more than {max_unarchived_share:.0%} of the sources: CITEWATCH_MAX_UNARCHIVED_SHARE)")
+    return Completed(message=f"{outcome.document_id}: {shortfall}", data=summary)
+
+
+class RunIncomplete(CitewatchError):
+    """The run's checks and reports were made, but too many of its fetches were not archived."""
 
 
 def _registries_run_name() -> str:
