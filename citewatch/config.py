@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     # a run whose fetches could not be archived for more than this share of its sources ends
     # Failed (its checks and reports are kept); a smaller share is named in its summary
     max_unarchived_share: float = Field(0.05, ge=0, le=1)
+
+    # a second run of a document while one is in progress, on any worker: "wait" for it, or "skip"
+    same_document: Literal["wait", "skip"] = "wait"
 
     # reading and checking
     cpu_workers: int = Field(0, ge=0)  # processes for extraction and checks: 0 = one per core, 1 = none

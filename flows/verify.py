@@ -23,6 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -31,6 +32,7 @@ from citewatch import wallclock
 from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.counting import counted
 from citewatch.errors import CitewatchError, ConfigError
+from flows.document_limit import DocumentBusy, one_run_per_document
 from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
 
@@ -175,16 +177,21 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     ``now`` fixes the run's clock (tests of the confirmed-dead rule); by default the real time.
     """
     logger = get_run_logger()
-    with warnings_to_run_log(logger):
-        return _verify_document(logger, registry_path, reports_dir, archive_dir, no_wayback, now, batch_sources)
-
-
-def _verify_document(logger, registry_path: str, reports_dir: str | None, archive_dir: str | None,
-                     no_wayback: bool, now: datetime | None, batch_sources: int):
     settings = load_settings(reports_dir=reports_dir, archive_dir=archive_dir,
                              wayback_url="off" if no_wayback else None)
+    with warnings_to_run_log(logger):
+        loaded = load_registry_task(registry_path)
+        try:
+            # the same document never runs twice at once, on any worker (CITEWATCH_SAME_DOCUMENT)
+            with one_run_per_document(loaded.registry.document.id, settings.same_document):
+                return _verify_document(logger, settings, loaded, now, batch_sources)
+        except DocumentBusy as busy:
+            logger.warning(str(busy))
+            return Completed(name="Skipped", message=str(busy))
+
+
+def _verify_document(logger, settings, loaded, now: datetime | None, batch_sources: int):
     clock: Callable[[], datetime] = (lambda: now) if now else pl.utcnow
-    loaded = load_registry_task(registry_path)
     registry = loaded.registry
     jobs = pl.plan_sources(registry)
     session_factory = pl.open_state(settings)
@@ -234,8 +241,6 @@ def _final_state(outcome: pl.RunOutcome, summary: dict, max_unarchived_share: fl
     """Completed, never a plain one when some fetches were not archived: Failed beyond
     ``max_unarchived_share`` of the sources (CITEWATCH_MAX_UNARCHIVED_SHARE), else Completed with
     the shortfall as its message."""
-    from prefect.states import Completed
-
     shortfall = outcome.archive_shortfall
     if shortfall is None:
         logger.info(outcome.one_line())
@@ -260,24 +265,54 @@ def _registries_run_name() -> str:
 @flow(name="verify-registries", flow_run_name=_registries_run_name, log_prints=False)
 def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
                       archive_dir: str | None = None, no_wayback: bool = False,
-                      now: datetime | None = None) -> list[dict]:
-    """Verify several registries, one ``verify_document`` sub-flow each, one after the other.
+                      now: datetime | None = None, document_deployment: str | None = None,
+                      wait_for_documents: bool = True) -> list[dict]:
+    """Verify several registries, one ``verify_document`` run each.
 
-    A document whose run fails does not stop the others; the flow fails at the end, naming them.
+    Without ``document_deployment``: sub-flows in this process, one after the other. With it (e.g.
+    ``verify-document/document`` of prefect.yaml): one flow run of that deployment per registry,
+    submitted to its work pool so that the workers share them; then, with ``wait_for_documents``,
+    wait for all of them. A document whose run fails does not stop the others; the flow fails at
+    the end, naming them.
     """
     logger = get_run_logger()
+    if document_deployment:
+        return _dispatch(logger, registry_paths, document_deployment, wait_for_documents,
+                         {"reports_dir": reports_dir, "archive_dir": archive_dir, "no_wayback": no_wayback,
+                          "now": now.isoformat() if now else None})
     summaries, failed = [], []
     for path in registry_paths:
         state = verify_document(str(path), reports_dir=reports_dir, archive_dir=archive_dir,
                                 no_wayback=no_wayback, now=now, return_state=True)
         if state.is_completed():
-            summaries.append(state.result())
+            if (summary := state.result()) is not None:  # None: skipped, another run had the document
+                summaries.append(summary)
         else:
             failed.append(f"{path}: {state.message}")
             logger.error("verifying %s failed: %s", path, state.message)
     if failed:
         raise DocumentRunsFailed(failed)
     return summaries
+
+
+def _dispatch(logger, registry_paths: list[str], deployment: str, wait: bool, common: dict) -> list[dict]:
+    from flows.dispatch import submit_documents, wait_for_runs
+
+    runs = submit_documents(deployment, registry_paths, common)
+    logger.info("submitted %s of %s to its work pool: %s", counted(len(runs), "document run"), deployment,
+                ", ".join(run.name for run in runs))
+    if not wait:
+        return [{"registry_path": str(p), "flow_run_id": str(r.id), "state": "submitted"}
+                for p, r in zip(registry_paths, runs)]
+    done = wait_for_runs([run.id for run in runs])
+    failed = [f"{path}: {run.state.name} {run.state.message or ''}".strip()
+              for path, run in zip(registry_paths, done) if not run.state.is_completed()]
+    for line in failed:
+        logger.error("verifying %s", line)
+    if failed:
+        raise DocumentRunsFailed(failed)
+    return [{"registry_path": str(p), "flow_run_id": str(r.id), "state": r.state.name}
+            for p, r in zip(registry_paths, done)]
 
 
 class DocumentRunsFailed(CitewatchError):

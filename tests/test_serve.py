@@ -161,14 +161,18 @@ def test_prefect_yaml_declares_the_same_flow_for_a_process_work_pool():
 
     repo = Path(__file__).resolve().parent.parent
     config = YAML(typ="safe").load((repo / "prefect.yaml").read_text(encoding="utf-8"))
-    (deployment,) = config["deployments"]
-    flow = load_flow_from_entrypoint(str(repo / deployment["entrypoint"]))
+    scheduled, document = config["deployments"]
+    flow = load_flow_from_entrypoint(str(repo / scheduled["entrypoint"]))
     assert flow.name == "verify-registries"
-    flow.validate_parameters(deployment["parameters"])  # raises when a parameter does not fit
-    for path in deployment["parameters"]["registry_paths"]:
+    flow.validate_parameters(scheduled["parameters"])  # raises when a parameter does not fit
+    for path in scheduled["parameters"]["registry_paths"]:
         assert (repo / path).exists(), path
-    assert CronSchedule(cron=deployment["schedules"][0]["cron"])
-    assert deployment["work_pool"]["name"] == "citewatch"
+    assert CronSchedule(cron=scheduled["schedules"][0]["cron"])
+    # the schedule submits one run per document to the deployment declared beside it
+    one = load_flow_from_entrypoint(str(repo / document["entrypoint"]))
+    assert scheduled["parameters"]["document_deployment"] == f"{one.name}/{document['name']}"
+    one.validate_parameters(document["parameters"])
+    assert {scheduled["work_pool"]["name"], document["work_pool"]["name"]} == {"citewatch"}
 
 
 def test_serve_refuses_a_bad_cron_expression_before_starting_anything(tmp_path):
@@ -183,7 +187,7 @@ def test_serve_refuses_a_bad_cron_expression_before_starting_anything(tmp_path):
     assert "every morning" in str(result.exception) and "cron" in str(result.exception)
 
 
-def test_the_pull_step_of_prefect_yaml_enters_the_workers_checkout(tmp_path, monkeypatch):
+def test_the_pull_step_of_prefect_yaml_enters_the_workers_checkout(tmp_path, monkeypatch, prefect_harness):
     """What a worker runs before each flow run (Prefect's own run_steps), with no path written in
     prefect.yaml: the checkout citewatch is installed from, or CITEWATCH_CHECKOUT."""
     from prefect.deployments.steps.core import run_steps
