@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     retry_after_max: float = 120.0
     per_host_concurrency: int = Field(2, ge=1)
     per_host_delay: float = 0.0
+    # "process": the per-host limits hold within one run; "shared": across every run and worker
+    # of the Prefect server (its global concurrency limits)
+    politeness: Literal["process", "shared"] = "process"
     max_parallel_hosts: int = Field(16, ge=1)
     obey_robots: bool = True
     soft404_probe: bool = True  # ask each host for a random missing page to spot soft-404s

@@ -204,16 +204,17 @@ class Pipeline:
     @classmethod
     def open(cls, settings: Settings, *, progress: ProgressCallback | None = None,
              clock: Callable[[], datetime] = utcnow, session_factory=None,
-             sources: int | None = None) -> "Pipeline":
+             sources: int | None = None, shared_limits=None) -> "Pipeline":
         """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client,
-        and worker processes for extraction and checks when the run has ``sources`` enough."""
+        and worker processes for extraction and checks when the run has ``sources`` enough.
+        ``shared_limits`` (a politeness.SharedLimits) holds per-host limits across runs."""
         from citewatch.archive import WarcArchive
         from citewatch.fetch import Fetcher
         from citewatch.wayback import client_from_settings
 
         if session_factory is None:
             session_factory = open_state(settings)
-        return cls(settings, fetcher=Fetcher(settings),
+        return cls(settings, fetcher=Fetcher(settings, shared_limits=shared_limits),
                    archive=WarcArchive(settings.archive_dir, session_factory),
                    wayback=client_from_settings(settings), progress=progress, clock=clock,
                    cpu=CpuPool(cpu_workers(settings, sources)))

@@ -196,7 +196,8 @@ def _verify_document(logger, settings, loaded, now: datetime | None, batch_sourc
     jobs = pl.plan_sources(registry)
     session_factory = pl.open_state(settings)
     pipeline = pl.Pipeline.open(settings, progress=_document_progress(registry.document.id),
-                                clock=clock, session_factory=session_factory, sources=len(jobs))
+                                clock=clock, session_factory=session_factory, sources=len(jobs),
+                                shared_limits=shared_host_limits(settings))
     try:
         started = clock()
         pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
@@ -254,6 +255,15 @@ def _final_state(outcome: pl.RunOutcome, summary: dict, max_unarchived_share: fl
 
 class RunIncomplete(CitewatchError):
     """The run's checks and reports were made, but too many of its fetches were not archived."""
+
+
+def shared_host_limits(settings):
+    """The per-host limits shared by every run on the Prefect server, when asked for."""
+    if settings.politeness != "shared":
+        return None
+    from flows.host_limits import PrefectHostLimits
+
+    return PrefectHostLimits(settings.per_host_concurrency, settings.per_host_delay)
 
 
 def _registries_run_name() -> str:
