@@ -294,9 +294,12 @@ def _serve(name: str, cron: str, parameters: dict, api_url: str) -> None:
                                 entrypoint_type=EntrypointType.MODULE_PATH,
                                 print_starting_message=False, pause_on_shutdown=False)
     finally:  # also on Ctrl-C and SIGTERM: no schedule is left for a runner that is gone
-        with get_client(sync_client=True) as client:
-            if pause_served(client, name):
-                print(f"Paused the schedule of 'verify-registries/{name}'.", flush=True)
+        try:
+            with get_client(sync_client=True) as client:
+                if pause_served(client, name):
+                    print(f"Paused the schedule of 'verify-registries/{name}'.", flush=True)
+        except Exception as exc:  # noqa: BLE001 - the server may be gone already; say so, keep the real exit
+            print(f"Could not pause the schedule of 'verify-registries/{name}': {exc}", file=sys.stderr, flush=True)
 
 
 def crash_watch(

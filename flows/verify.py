@@ -181,6 +181,8 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
                              wayback_url="off" if no_wayback else None)
     with warnings_to_run_log(logger):
         loaded = load_registry_task(registry_path)
+        if not runs_from_a_deployment():  # `citewatch verify`: no other worker, no 0.3 s for a lock
+            return _verify_document(logger, settings, loaded, now, batch_sources)
         try:
             # the same document never runs twice at once, on any worker (CITEWATCH_SAME_DOCUMENT)
             with one_run_per_document(loaded.registry.document.id, settings.same_document):
@@ -188,6 +190,17 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         except DocumentBusy as busy:
             logger.warning(str(busy))
             return Completed(name="Skipped", message=str(busy))
+
+
+def runs_from_a_deployment() -> bool:
+    """A run of a deployment (schedule, work pool, serve, the desk's re-runs), or a sub-flow of
+    one: where runs of one document may overlap across processes and workers."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if context is not None and context.flow_run is not None and context.flow_run.deployment_id is not None:
+        return True
+    return current_flow_run.parent_deployment_id is not None  # one API call, only for a sub-flow
 
 
 def _verify_document(logger, settings, loaded, now: datetime | None, batch_sources: int):

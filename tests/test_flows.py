@@ -301,3 +301,26 @@ def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_
     assert summary["not_archived"] == 5 and summary["source_count"] == 5
     outcome = pl.RunOutcome.model_validate(summary)
     assert "INCOMPLETE" in outcome.one_line() and "**Incomplete:**" in outcome.markdown_summary()
+
+
+def test_a_run_of_a_document_already_in_progress_is_skipped_when_the_operator_says_skip(site, monkeypatch):
+    """Another run (on any worker) holds the document's slot: with CITEWATCH_SAME_DOCUMENT=skip
+    this run ends at once as Skipped, writes nothing, and a multi-registry run goes on."""
+    from flows.document_limit import one_run_per_document
+    from flows.verify import verify_document, verify_registries
+
+    import flows.verify
+
+    web, registry, workdir = site
+    monkeypatch.setenv("CITEWATCH_SAME_DOCUMENT", "skip")
+    # as a run of a deployment (schedule, worker): `citewatch verify` alone takes no lock
+    monkeypatch.setattr(flows.verify, "runs_from_a_deployment", lambda: True)
+    with one_run_per_document("aldane-harbour"):  # the run in progress elsewhere
+        state = verify_document(str(registry), return_state=True)
+        summaries = verify_registries([str(registry)])
+
+    assert state.is_completed() and state.name == "Skipped"
+    assert "another run of aldane-harbour is in progress" in state.message
+    assert summaries == []
+    assert not (workdir / "reports" / "aldane-harbour").exists()
+    assert web[0].requests_to("/budget") == []  # nothing was fetched

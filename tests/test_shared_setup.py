@@ -105,6 +105,11 @@ def test_three_documents_on_two_workers_that_share_only_the_databases(tmp_path, 
                     stop_process_group(worker)
             logs = "".join((tmp_path / w / "worker.log").read_text(errors="replace") for w in ("worker-a", "worker-b"))
             assert parent.state.is_completed(), (parent.state, logs[-4000:])
+            with get_client(sync_client=True) as client:
+                limits = {limit.name: limit for limit in client.read_global_concurrency_limits(limit=100)}
+    # deployment runs hold their document's slot, and each request a slot of its host
+    assert {f"citewatch-document-{doc}" for doc in DOCUMENTS} | {"citewatch-host-127.0.0.1"} <= set(limits)
+    assert limits["citewatch-host-127.0.0.1"].limit == 1 and limits["citewatch-host-127.0.0.1"].active_slots == 0
 
     by_worker = {w: sorted(p.name for p in (tmp_path / w / "reports").glob("*")) if (tmp_path / w / "reports").exists()
                  else [] for w in ("worker-a", "worker-b")}
