@@ -1,7 +1,7 @@
 """One run of a document at a time, across every worker: a Prefect global concurrency limit of one
 slot per document (``citewatch-document-<id>``), created on first use. A second run of the same
 document waits for the first (``CITEWATCH_SAME_DOCUMENT=wait``, the default) or ends at once as
-Skipped (``skip``). The slot is a lease the server takes back if its holder dies.
+Skipped (``skip``). The slot is a lease the server takes back within a minute if its holder dies.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Iterator
 from citewatch.errors import CitewatchError
 
 PREFIX = "citewatch-document-"
-LEASE_SECONDS = 300  # renewed while the run lasts; a dead worker's slot frees itself after this
+# Renewed while the run lasts; when its worker dies the slot frees itself after this, so the
+# crashed run's retry (crash-watch) waits at most this long for it.
+LEASE_SECONDS = 60
 
 
 class DocumentBusy(CitewatchError):
@@ -48,7 +50,8 @@ def one_run_per_document(document_id: str, when_busy: str = "wait") -> Iterator[
     stack = ExitStack()
     try:
         stack.enter_context(concurrency(name, occupy=1, strict=True, lease_duration=LEASE_SECONDS,
-                                        max_retries=0 if when_busy == "skip" else None))
+                                        max_retries=0 if when_busy == "skip" else None,
+                                        raise_on_lease_renewal_failure=False))  # a server blip never kills a run
     except ConcurrencySlotAcquisitionError as exc:
         if when_busy == "skip":
             raise DocumentBusy(f"another run of {document_id} is in progress: this one is skipped "

@@ -60,7 +60,8 @@ class PrefectHostLimits:
         from prefect.concurrency.sync import concurrency, rate_limit
 
         slots, rate = self._ensure(host)
-        with concurrency(slots, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
+        with concurrency(slots, occupy=1, strict=True, lease_duration=LEASE_SECONDS,
+                         raise_on_lease_renewal_failure=False):
             if rate:
                 rate_limit(rate, occupy=1, strict=True)
             yield
