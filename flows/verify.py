@@ -1,5 +1,10 @@
-"""The verification flows: ``verify_document`` (one registry) and ``verify_registries`` (many, one
-sub-flow each).
+"""The verification flows: ``verify_document`` (one registry) and ``verify_registries`` (many: one
+sub-flow each, or one flow run each of a document deployment on the work pool, see flows/dispatch.py).
+
+A run from a deployment holds its document's slot (flows/document_limit.py) and, with
+``CITEWATCH_POLITENESS=shared``, each request a slot of its host (flows/host_limits.py); a run
+whose fetches were not archived never ends as a plain Completed (``_final_state``); citewatch's
+warnings go to the run's log (``warnings_to_run_log``).
 
 Tasks are thin wrappers around :mod:`citewatch.pipeline`; the work and its rules live there.
 Granularity was chosen by measurement: a Prefect task costs a few milliseconds plus API traffic,
