@@ -306,7 +306,7 @@ def crash_watch(
     heartbeat: int = typer.Option(30, "--heartbeat", metavar="S", min=30,
                                   help="PREFECT_FLOWS_HEARTBEAT_FREQUENCY of the workers (seconds, at least 30)."),
     missed: int = typer.Option(3, "--missed", metavar="N", min=2,
-                               help="Heartbeats missed before a run is Crashed (at least 2: one late heartbeat is no crash)."),
+                               help="Heartbeats missed before a run is Crashed (at least 2)."),
 ) -> None:
     """Install, on the Prefect server of PREFECT_API_URL, the automations that mark a citewatch flow
     run Crashed when its heartbeats stop (its worker died) and retry a crashed run once.
