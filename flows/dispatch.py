@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+CRASH_GRACE_SECONDS = 60.0
+
 
 def submit_documents(deployment: str, registry_paths: list[str], common: dict) -> list:
     """One flow run of ``deployment`` (e.g. ``verify-document/document``) per registry, linked to
@@ -18,9 +20,11 @@ def submit_documents(deployment: str, registry_paths: list[str], common: dict) -
             for path in registry_paths]
 
 
-def wait_for_runs(flow_run_ids: list, poll_seconds: float = 5.0) -> list:
-    """The flow runs once every one of them is in a final state (a crashed run that the crash-watch
-    automation schedules again is waited for until its retry ends)."""
+def wait_for_runs(flow_run_ids: list, poll_seconds: float = 5.0,
+                  crash_grace_seconds: float = CRASH_GRACE_SECONDS) -> list:
+    """The flow runs once every one of them is in a final state. A Crashed state counts only once
+    it has lasted ``crash_grace_seconds``: the crash-watch automation schedules a first crash again,
+    and a run marked Crashed for a silence it survived goes on to its real end."""
     from prefect import get_client
 
     pending = list(flow_run_ids)
@@ -29,7 +33,8 @@ def wait_for_runs(flow_run_ids: list, poll_seconds: float = 5.0) -> list:
         while pending:
             for flow_run_id in list(pending):
                 flow_run = client.read_flow_run(flow_run_id)
-                if flow_run.state is not None and flow_run.state.is_final() and not _retry_coming(flow_run):
+                if flow_run.state is not None and flow_run.state.is_final() \
+                        and not _may_still_change(flow_run, crash_grace_seconds):
                     finished[flow_run_id] = flow_run
                     pending.remove(flow_run_id)
             if pending:
@@ -37,16 +42,10 @@ def wait_for_runs(flow_run_ids: list, poll_seconds: float = 5.0) -> list:
     return [finished[flow_run_id] for flow_run_id in flow_run_ids]
 
 
-def _retry_coming(flow_run) -> bool:
-    """A first crash: the crash-watch automation is about to schedule it again."""
-    return flow_run.state.is_crashed() and flow_run.run_count <= 1 and _grace_left(flow_run)
-
-
-CRASH_GRACE_SECONDS = 30.0
-
-
-def _grace_left(flow_run) -> bool:
+def _may_still_change(flow_run, grace_seconds: float) -> bool:
     from datetime import datetime, timezone
 
+    if not flow_run.state.is_crashed():
+        return False
     when = flow_run.state.timestamp
-    return when is not None and (datetime.now(timezone.utc) - when).total_seconds() < CRASH_GRACE_SECONDS
+    return when is not None and (datetime.now(timezone.utc) - when).total_seconds() < grace_seconds

@@ -41,3 +41,4 @@ def test_a_second_run_is_skipped_when_the_operator_chooses_skip_and_the_slot_com
                 pass
     with one_run_per_document(document, "skip"):  # released: free again
         pass
+
