@@ -31,6 +31,7 @@ import logging
 import os
 import threading
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
@@ -59,6 +60,7 @@ ORIGINAL_HEADER_PREFIX = "X-Archive-Orig-"
 REWRITTEN_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
 READABLE_STATUSES = (SourceStatus.LIVE.value, SourceStatus.REDIRECTED.value)
+DEDUP_CANDIDATES = 8  # earlier copies of the same payload looked at for one this archive can read
 
 
 # --- index tables ------------------------------------------------------------------------
@@ -332,13 +334,15 @@ class WarcArchive:
 
     # -- writing --------------------------------------------------------------------------
 
-    def store(self, result: FetchResult, confirmed: Capture | None = None) -> Capture:
+    def store(self, result: FetchResult, confirmed: Capture | None = None, dedup: bool = True) -> Capture:
         """Archive one fetch and index it. Returns the index entry of its main record.
 
         ``confirmed`` is the copy whose validators the request sent: a 304 then revisits it
-        without looking it up again (by default the newest readable copy of the URL)."""
+        without looking it up again (by default the newest readable copy of the URL). With
+        ``dedup=False`` the payload is stored even when a copy of the same bytes is indexed (that
+        copy could not be read)."""
         with self._sessions() as session:
-            plan, original = self._plan(session, result, confirmed)
+            plan, original = self._plan(session, result, confirmed, dedup)
         records = self._records(result, plan, original)
         blobs = [serialize(record) for record in records]  # compressing outside the lock
         with self._lock:  # only the write takes turns: many threads store at once
@@ -362,7 +366,8 @@ class WarcArchive:
             session.commit()
             return self._capture(row)
 
-    def _plan(self, session, result: FetchResult, confirmed: Capture | None = None) -> tuple[dict, CaptureRow | None]:
+    def _plan(self, session, result: FetchResult, confirmed: Capture | None = None,
+              dedup: bool = True) -> tuple[dict, CaptureRow | None]:
         """The index fields of a fetch, and the earlier capture it revisits (if any)."""
         plan = dict(
             http_status=result.http_status,
@@ -392,13 +397,16 @@ class WarcArchive:
             return plan, original
         digest = payload_digest(result.body)
         plan.update(payload_digest=digest, payload_length=len(result.body))
-        if result.body:
-            original = session.scalars(
+        if result.body and dedup:
+            # Only a copy this archive can read may stand in for the payload (another worker's
+            # file may be on a disk this one never sees): else the payload is stored again.
+            candidates = session.scalars(
                 select(CaptureRow)
                 .where(CaptureRow.final_url == result.final_url, CaptureRow.payload_digest == digest,
                        CaptureRow.record_type == "response")
-                .order_by(CaptureRow.fetched_epoch).limit(1)
-            ).first()
+                .order_by(CaptureRow.fetched_epoch).limit(DEDUP_CANDIDATES)
+            )
+            original = next((row for row in candidates if self._holds(row.warc_file, row.offset, row.length)), None)
             if original is not None:
                 plan["revisit_of"] = original.id
             return plan, original
@@ -648,6 +656,30 @@ class WarcArchive:
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """``(etag, last_modified)`` of the newest readable copy, for a conditional request."""
         return validators_of(self.closest(url))
+
+    def held(self, captures: Iterable[Capture]) -> set[int]:
+        """The ids of the captures whose payload this archive can read: the record's bytes (or
+        those of the copy a revisit refers to) are in a file of this archive folder. Another
+        worker's file on a disk this one does not share is not; a damaged one shows on reading."""
+        captures = list(captures)
+        originals: dict[int, CaptureRow] = {}
+        wanted = {c.revisit_of for c in captures if c.revisit_of is not None}
+        if wanted:
+            with self._sessions() as session:
+                originals = {row.id: row for row in session.scalars(
+                    select(CaptureRow).where(CaptureRow.id.in_(wanted)))}
+        held = set()
+        for capture in captures:
+            where = capture if capture.revisit_of is None else originals.get(capture.revisit_of)
+            if where is not None and self._holds(where.warc_file, where.offset, where.length):
+                held.add(capture.id)
+        return held
+
+    def _holds(self, warc_file: str, offset: int, length: int) -> bool:
+        try:
+            return (self.archive_dir / warc_file).stat().st_size >= offset + length
+        except OSError:
+            return False
 
     def read_record(self, capture: Capture) -> ArchivedRecord:
         """The WARC record a capture points at, read with warcio."""

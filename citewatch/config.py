@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,9 +44,19 @@ class Settings(BaseSettings):
     retry_after_max: float = 120.0
     per_host_concurrency: int = Field(2, ge=1)
     per_host_delay: float = 0.0
+    # "process": the per-host limits hold within one run; "shared": across every run and worker
+    # of the Prefect server (its global concurrency limits)
+    politeness: Literal["process", "shared"] = "process"
     max_parallel_hosts: int = Field(16, ge=1)
     obey_robots: bool = True
     soft404_probe: bool = True  # ask each host for a random missing page to spot soft-404s
+
+    # a run whose fetches could not be archived for more than this share of its sources ends
+    # Failed (its checks and reports are kept); a smaller share is named in its summary
+    max_unarchived_share: float = Field(0.05, ge=0, le=1)
+
+    # a second run of a document while one is in progress, on any worker: "wait" for it, or "skip"
+    same_document: Literal["wait", "skip"] = "wait"
 
     # reading and checking
     cpu_workers: int = Field(0, ge=0)  # processes for extraction and checks: 0 = one per core, 1 = none

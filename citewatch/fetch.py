@@ -53,7 +53,7 @@ from citewatch.config import BATCHES_AT_ONCE, Settings
 from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
-from citewatch.politeness import Politeness
+from citewatch.politeness import Politeness, SharedLimits
 from citewatch.robots import RobotsCache
 
 log = logging.getLogger(__name__)
@@ -150,15 +150,16 @@ class Fetcher:
 
     ``session`` is the transport seam: by default :func:`make_session` (address guard with pinned
     IPs). A session given from outside is used as it is, so its adapters decide where connections
-    go. ``resolver`` replaces DNS for the guard (tests use a stub).
+    go. ``resolver`` replaces DNS for the guard (tests use a stub). ``shared_limits`` makes the
+    per-host limits hold across processes (see :mod:`citewatch.politeness`).
     """
 
     def __init__(self, settings: Settings, session: requests.Session | None = None,
-                 resolver: Resolver = socket.getaddrinfo):
+                 resolver: Resolver = socket.getaddrinfo, shared_limits: SharedLimits | None = None):
         self.settings = settings
         self.session = session or make_session(settings, resolver)
         self._own_session = session is None
-        self.politeness = Politeness(settings.per_host_concurrency, settings.per_host_delay)
+        self.politeness = Politeness(settings.per_host_concurrency, settings.per_host_delay, shared_limits)
         self.robots = RobotsCache(self._fetch_robots, settings.user_agent)
         self._probes: dict[str, FetchResult | None] = {}
         self._probe_locks: dict[str, threading.Lock] = {}

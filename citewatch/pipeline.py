@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from citewatch.archive import payload_digest
 from citewatch.config import BATCHES_AT_ONCE, Settings
-from citewatch.errors import ConfigError
+from citewatch.errors import ArchiveError, ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
@@ -155,6 +155,7 @@ class SourceCopy:
     archive: ArchiveRef = field(default_factory=ArchiveRef)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    archive_error: str | None = None  # this run's fetch of it could not be archived
 
     @property
     def readable(self) -> bool:
@@ -203,16 +204,17 @@ class Pipeline:
     @classmethod
     def open(cls, settings: Settings, *, progress: ProgressCallback | None = None,
              clock: Callable[[], datetime] = utcnow, session_factory=None,
-             sources: int | None = None) -> "Pipeline":
+             sources: int | None = None, shared_limits=None) -> "Pipeline":
         """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client,
-        and worker processes for extraction and checks when the run has ``sources`` enough."""
+        and worker processes for extraction and checks when the run has ``sources`` enough.
+        ``shared_limits`` (a politeness.SharedLimits) holds per-host limits across runs."""
         from citewatch.archive import WarcArchive
         from citewatch.fetch import Fetcher
         from citewatch.wayback import client_from_settings
 
         if session_factory is None:
             session_factory = open_state(settings)
-        return cls(settings, fetcher=Fetcher(settings),
+        return cls(settings, fetcher=Fetcher(settings, shared_limits=shared_limits),
                    archive=WarcArchive(settings.archive_dir, session_factory),
                    wayback=client_from_settings(settings), progress=progress, clock=clock,
                    cpu=CpuPool(cpu_workers(settings, sources)))
@@ -250,12 +252,17 @@ class Pipeline:
         return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
 
     def _newest_copies(self, urls: list[str]) -> dict:
-        """The newest readable copy of each URL in the archive (for conditional requests)."""
+        """The newest readable copy of each URL in the archive (for conditional requests), when
+        this worker can read it: a 304 that confirms a copy on another machine's disk would leave
+        nothing to check."""
         try:
-            return self.archive.newest_readable(urls)
+            known = self.archive.newest_readable(urls)
+            held = self.archive.held(known.values())
         except Exception as exc:  # noqa: BLE001 - no validators only costs full downloads
             log.warning("no validators for this batch: %s", exc)
             return {}
+        return {url: capture for url, capture in known.items()
+                if capture.id in held or self.text_cache.get(capture.payload_digest) is not None}
 
     @staticmethod
     def _validators(capture):
@@ -283,6 +290,7 @@ class Pipeline:
                                              offset=capture.offset if capture else None))
         if fetched.archive_error:
             copy.notes.append(fetched.archive_error)
+            copy.archive_error = fetched.archive_error
         if status is not result.status:
             copy.notes.append("the run was offline, so this says nothing about the source itself")
         try:
@@ -310,17 +318,46 @@ class Pipeline:
         if capture is None or not capture.has_payload:
             copy.notes.append("the live page answered but no stored copy of it was found")
             return
-        if self._read_capture(copy, capture, result.encoding if capture is fetched.capture else None):
+        try:
+            read = self._read_capture(copy, capture, result.encoding if capture is fetched.capture else None)
+        except ArchiveError as exc:  # e.g. a 304 or a revisit of a copy on another worker's disk
+            self._fetch_again(copy, str(exc))
+            return
+        if read:
             copy.checked_copy = CheckedCopy.LIVE
             if fetched.result.not_modified:
                 copy.notes.append("unchanged since the last check (304)")
+
+    def _fetch_again(self, copy: SourceCopy, why: str) -> None:
+        """The stored copy a live answer points at cannot be read here: fetch the page again
+        without validators, archive the whole payload, and read that."""
+        copy.notes.append(f"the archived copy could not be read ({why}): fetched again in full")
+        result = self.fetcher.fetch(copy.job.url)
+        copy.status, copy.http_status, copy.final_url = result.status, result.http_status, result.final_url
+        copy.attempts += result.attempts
+        copy.error = result.error
+        try:
+            stored = self.archive.store(result, dedup=False)
+            copy.archive = copy.archive.model_copy(update={"warc": stored.warc_file, "offset": stored.offset})
+        except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
+            log.warning("could not archive %s: %s", copy.job.url, exc)
+            copy.archive_error = f"not archived: {exc}"
+            copy.notes.append(copy.archive_error)
+        if result.status.readable and self._read_body(copy, result.body, result.content_type,
+                                                      result.final_url, result.encoding):
+            copy.checked_copy = CheckedCopy.LIVE
 
     def _read_local_archive(self, copy: SourceCopy, fetched: Fetched) -> None:
         capture = self._closest_capture(copy.job.url)
         if capture is None or (copy.status.readable and fetched.capture is not None
                                and capture.payload_digest == fetched.capture.payload_digest):
             return  # nothing older than the live copy that could not be read
-        if self._read_capture(copy, capture):
+        try:
+            read = self._read_capture(copy, capture)
+        except ArchiveError as exc:  # on another worker's disk, or damaged: the Wayback Machine may have it
+            copy.notes.append(f"the local archive copy could not be read: {exc}")
+            return
+        if read:
             copy.checked_copy = CheckedCopy.LOCAL_ARCHIVE
             copy.notes.append(f"checked against the local archive copy of {capture.fetched_at:%Y-%m-%d %H:%M} UTC")
 
@@ -473,14 +510,20 @@ class Pipeline:
             copies += read if read is not None else self.read_and_check(registry, fetched, offline)
         claims = self.check_claims(registry, copies)
         self.cpu.close()  # the worker processes' memory is not needed for publishing
-        return assemble_run(registry, claims, offline, started, self.clock(), run_id)
+        return assemble_run(registry, claims, offline, started, self.clock(), run_id,
+                            not_archived=not_archived(copies))
 
 
 def assemble_run(registry: Registry, claims: list[ClaimResult], offline: bool, started: datetime,
-                 finished: datetime, run_id: str | None = None) -> RunResult:
+                 finished: datetime, run_id: str | None = None, not_archived: list[str] = ()) -> RunResult:
     return RunResult(document_id=registry.document.id, document_title=registry.document.title,
                      run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
-                     offline=offline, claims=claims)
+                     offline=offline, claims=claims, not_archived=list(not_archived))
+
+
+def not_archived(copies: Iterable[SourceCopy]) -> list[str]:
+    """The URLs whose fetch in this run could not be archived (their check was still made)."""
+    return [copy.job.url for copy in copies if copy.archive_error]
 
 
 def new_run_id(started: datetime) -> str:
@@ -596,6 +639,16 @@ class RunOutcome(BaseModel):
     first_run: bool = True
     flags: list[str] = Field(default_factory=list)
     reports: dict[str, str] = Field(default_factory=dict)  # json / md / html → path
+    not_archived: int = 0  # sources whose fetch of this run could not be archived
+    source_count: int = 0  # distinct sources of the run
+
+    @property
+    def archive_shortfall(self) -> str | None:
+        """'3 of 100 sources were not archived' when some were; None otherwise."""
+        if not self.not_archived:
+            return None
+        return (f"{self.not_archived} of {counted(self.source_count, 'source')} could not be archived "
+                "(their checks were made; see each source's notes)")
 
     def claims_with(self, verdicts: Iterable[str]) -> list[str]:
         wanted = set(verdicts)
@@ -604,6 +657,8 @@ class RunOutcome(BaseModel):
     def one_line(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.verdicts.items() if n)
         state = " (OFFLINE: no source was called dead)" if self.offline else ""
+        if self.archive_shortfall:
+            state += f" (INCOMPLETE: {self.archive_shortfall})"
         return f"{self.document_id}: {counted(len(self.claims), 'claim')}: {counts or 'none'}{state}"
 
     def markdown_summary(self) -> str:
@@ -611,6 +666,8 @@ class RunOutcome(BaseModel):
                  f"Run `{self.run_id}`" + (" — **offline**: no host could be reached, "
                                           "no source is called dead" if self.offline else ""), "",
                  "| verdict | claims |", "|---|---:|"]
+        if self.archive_shortfall:
+            lines[3:3] = [f"**Incomplete:** {self.archive_shortfall}.", ""]
         lines += [f"| {v} | {n} |" for v, n in self.verdicts.items() if n]
         if self.flags:
             lines += ["", "## Flagged for review", ""] + [f"- {f}" for f in self.flags]
@@ -659,7 +716,7 @@ def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> 
         claims=[_claim_line(c) for c in report["claims"]],
         changes=change_lines(report), first_run=bool(changes.get("first_run", True)),
         flags=[f"{f['claim_id']}: {f['reason']} ({f['who']})" for f in report.get("flags", [])],
-        reports=paths)
+        reports=paths, not_archived=len(run.not_archived), source_count=len(run.sources_by_url()))
 
 
 def _report_paths(written) -> dict[str, str]:

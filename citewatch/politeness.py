@@ -2,20 +2,33 @@
 
 One :class:`Politeness` is shared by every thread of a fetcher; each host gets its own
 :class:`HostGate`, so different hosts never wait for each other.
+
+Across processes (several runs, several workers) a :class:`SharedLimits` holds the same limit for
+every fetcher that uses it: each request also takes a slot of it, inside the process's own gate.
+The flows give one backed by Prefect's global concurrency limits (``CITEWATCH_POLITENESS=shared``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
-from typing import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import ContextManager, Iterator, Protocol
 
 from citewatch.wallclock import pause
 
 
+class SharedLimits(Protocol):
+    """Per-host limits that hold across processes."""
+
+    def slot(self, host: str) -> ContextManager[object]:
+        """Hold one of the host's shared slots (waiting for it, and for its pause) for the block."""
+
+
 class HostGate:
-    def __init__(self, concurrency: int, delay: float):
+    def __init__(self, concurrency: int, delay: float, host: str = "", limits: SharedLimits | None = None):
+        self.host = host
+        self._limits = limits
         self._slots = threading.BoundedSemaphore(concurrency)
         self._lock = threading.Lock()
         self.delay = delay
@@ -39,20 +52,22 @@ class HostGate:
                 self._next_start = start + self.delay
             if start > now:
                 pause(start - now)  # ends early when the run is stopped; the fetch then raises Stopped
-            yield time.monotonic() - asked
+            with self._limits.slot(self.host) if self._limits is not None else nullcontext():
+                yield time.monotonic() - asked
         finally:
             self._slots.release()
 
 
 class Politeness:
-    def __init__(self, concurrency: int, delay: float):
+    def __init__(self, concurrency: int, delay: float, shared: SharedLimits | None = None):
         self.concurrency = concurrency
         self.delay = delay
+        self.shared = shared
         self._gates: dict[str, HostGate] = {}
         self._lock = threading.Lock()
 
     def gate(self, host: str) -> HostGate:
         with self._lock:
             if host not in self._gates:
-                self._gates[host] = HostGate(self.concurrency, self.delay)
+                self._gates[host] = HostGate(self.concurrency, self.delay, host=host, limits=self.shared)
             return self._gates[host]

@@ -106,6 +106,7 @@ class RunResult(BaseModel):
     finished_at: datetime | None = None
     offline: bool = False
     claims: list[ClaimResult] = Field(default_factory=list)
+    not_archived: list[str] = Field(default_factory=list)  # URLs whose fetch could not be archived
 
     def sources_by_url(self) -> dict[str, SourceResult]:
         """The first result of each URL (a URL cited by several claims is checked once)."""

@@ -47,7 +47,7 @@ def web(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen 
                                                       help="Registries editors may re-run (default: claims/*.yaml)."),
         deployment: Optional[str] = typer.Option(None, "--deployment", metavar="FLOW/NAME",
                                                  help="Re-run through this Prefect deployment (e.g. "
-                                                      "verify-registries/scheduled) instead of a background process.")) -> None:
+                                                      "verify-registries/served of citewatch serve) instead of a background process.")) -> None:
     """Serve the review desk: documents, claims, archived copies, and editors' actions.
 
     Reads the same state database and archive folder as `citewatch verify`. With no account

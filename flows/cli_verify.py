@@ -266,7 +266,7 @@ def serve(
     registries: Optional[list[Path]] = typer.Argument(None, metavar="[REGISTRY...]",
                                                       help="Registries to verify (default: claims/*.yaml)."),
     cron: str = typer.Option(..., "--cron", metavar="EXPR", help='Cron schedule, e.g. "0 6 * * *" (UTC).'),
-    name: str = typer.Option("scheduled", "--name", help="Deployment name."),
+    name: str = typer.Option("served", "--name", help="Deployment name (never one serve did not create)."),
     reports_dir: Optional[Path] = REPORTS_DIR,
     archive_dir: Optional[Path] = ARCHIVE_DIR,
     no_wayback: bool = NO_WAYBACK,
@@ -321,16 +321,57 @@ def _check_cron(expression: str) -> None:
 
 def _serve(name: str, cron: str, parameters: dict, api_url: str) -> None:
     os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported: the runner and its runs use it
+    from prefect import get_client
     from prefect.deployments.runner import EntrypointType
 
+    from flows.served import SERVE_TAG, pause_served, refuse_foreign
     from flows.verify import verify_registries
 
+    with get_client(sync_client=True) as client:
+        refuse_foreign(client, name)
     print(f"Prefect API: {api_url}\nPrefect UI:  {api_url.removesuffix('/api')}\n"
           f"Serving deployment 'verify-registries/{name}' on cron {cron!r} "
           f"for {len(parameters['registry_paths'])} registr(y/ies). Ctrl-C stops.", flush=True)
-    verify_registries.serve(name=name, cron=cron, parameters=parameters,
-                            entrypoint_type=EntrypointType.MODULE_PATH,
-                            print_starting_message=False, pause_on_shutdown=False)
+    try:
+        verify_registries.serve(name=name, cron=cron, parameters=parameters, tags=[SERVE_TAG], paused=False,
+                                entrypoint_type=EntrypointType.MODULE_PATH,
+                                print_starting_message=False, pause_on_shutdown=False)
+    finally:  # also on Ctrl-C and SIGTERM: no schedule is left for a runner that is gone
+        try:
+            with get_client(sync_client=True) as client:
+                if pause_served(client, name):
+                    print(f"Paused the schedule of 'verify-registries/{name}'.", flush=True)
+        except Exception as exc:  # noqa: BLE001 - the server may be gone already; say so, keep the real exit
+            print(f"Could not pause the schedule of 'verify-registries/{name}': {exc}", file=sys.stderr, flush=True)
+
+
+def crash_watch(
+    heartbeat: int = typer.Option(30, "--heartbeat", metavar="S", min=30,
+                                  help="PREFECT_FLOWS_HEARTBEAT_FREQUENCY of the workers (seconds, at least 30)."),
+    missed: int = typer.Option(3, "--missed", metavar="N", min=2,
+                               help="Heartbeats missed before a run is Crashed (at least 2)."),
+) -> None:
+    """Install, on the Prefect server of PREFECT_API_URL, the automations that mark a citewatch flow
+    run Crashed when its heartbeats stop (its worker died) and retry a crashed run once.
+
+    Running it again updates them in place. Set PREFECT_FLOWS_HEARTBEAT_FREQUENCY to --heartbeat on
+    the workers (see docs/deployment.md).
+    """
+    from flows.prefect_env import configure_prefect, configured_api_url
+
+    configure_prefect(False)
+    if not configured_api_url():
+        raise ConfigError("crash-watch needs the shared Prefect server: set PREFECT_API_URL "
+                          "(e.g. http://prefect.example.internal:4200/api)")
+    from prefect import get_client
+
+    from flows.crash_watch import install_crash_watch
+
+    with get_client(sync_client=True) as client:
+        for line in install_crash_watch(client, heartbeat, missed):
+            print(line)
+    print(f"a run with no heartbeat for {heartbeat * missed} s is marked Crashed and retried once; "
+          f"set PREFECT_FLOWS_HEARTBEAT_FREQUENCY={heartbeat} on every worker")
 
 
 # --- flags and overrides ----------------------------------------------------------------------
@@ -471,6 +512,9 @@ EXAMPLES = {
   citewatch serve claims/nardaran-case.yaml --cron "0 6 * * *"    (every day at 06:00 UTC)
 
   PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",
+    "crash_watch": """Example:
+
+  PREFECT_API_URL=http://prefect:4200/api citewatch crash-watch --heartbeat 30""",
     "flag": """Examples:
 
   citewatch flag nardaran-case arrests --reason "police and court counts differ; ask the reporter"
@@ -490,3 +534,4 @@ EXAMPLES = {
 def register(app: typer.Typer) -> None:
     for command in (verify, serve, flag, unflag, override):
         app.command(command.__name__, epilog=EXAMPLES[command.__name__])(command)
+    app.command("crash-watch", epilog=EXAMPLES["crash_watch"])(crash_watch)

@@ -112,7 +112,10 @@ class Reruns:
         flow_run = run_deployment(
             name=self.deployment, timeout=0,
             parameters={"registry_paths": [str(path)], "reports_dir": str(Path(self.settings.reports_dir).resolve()),
-                        "archive_dir": str(Path(self.settings.archive_dir).resolve())})
+                        "archive_dir": str(Path(self.settings.archive_dir).resolve()),
+                        # a deployment that dispatches documents (prefect.yaml's) waits for this
+                        # one, so the desk follows the document's run, not only its dispatch
+                        "wait_for_documents": True})
         return str(flow_run.id)
 
     def _run_process(self, document_id: str, path: Path, now: datetime) -> tuple[Path, subprocess.Popen]:

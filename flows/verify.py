@@ -1,5 +1,10 @@
-"""The verification flows: ``verify_document`` (one registry) and ``verify_registries`` (many, one
-sub-flow each).
+"""The verification flows: ``verify_document`` (one registry) and ``verify_registries`` (many: one
+sub-flow each, or one flow run each of a document deployment on the work pool, see flows/dispatch.py).
+
+A run from a deployment holds its document's slot (flows/document_limit.py) and, with
+``CITEWATCH_POLITENESS=shared``, each request a slot of its host (flows/host_limits.py); a run
+whose fetches were not archived never ends as a plain Completed (``_final_state``); citewatch's
+warnings go to the run's log (``warnings_to_run_log``).
 
 Tasks are thin wrappers around :mod:`citewatch.pipeline`; the work and its rules live there.
 Granularity was chosen by measurement: a Prefect task costs a few milliseconds plus API traffic,
@@ -23,6 +28,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -31,6 +37,7 @@ from citewatch import wallclock
 from citewatch.config import BATCHES_AT_ONCE, load_settings
 from citewatch.counting import counted
 from citewatch.errors import CitewatchError, ConfigError
+from flows.document_limit import DocumentBusy, one_run_per_document
 from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
 
@@ -64,6 +71,34 @@ def _document_progress(document_id: str) -> pl.ProgressCallback:
     return tell
 
 
+class _ToRunLog(logging.Handler):
+    """Sends citewatch's own warnings (an archive that failed, a source that could not be read) to
+    the flow run's log, so that they show in Prefect's UI, from whatever thread they come."""
+
+    def __init__(self, run_logger):
+        super().__init__(logging.WARNING)
+        self.run_logger = run_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.run_logger.log(record.levelno, "%s: %s", record.name, record.getMessage(),
+                                exc_info=record.exc_info)
+        except Exception:  # noqa: BLE001 - logging never breaks a run
+            self.handleError(record)
+
+
+@contextmanager
+def warnings_to_run_log(run_logger):
+    """While a flow runs, the ``citewatch`` loggers' warnings and errors also go to its log."""
+    handler = _ToRunLog(run_logger)
+    source = logging.getLogger("citewatch")
+    source.addHandler(handler)
+    try:
+        yield
+    finally:
+        source.removeHandler(handler)
+
+
 # --- tasks: one library call each ---------------------------------------------------------------
 
 
@@ -94,9 +129,10 @@ def _worth_retrying(_task, _task_run, state) -> bool:
     return not isinstance(state.data, ConfigError)
 
 
-# Recording may meet a busy database (another run of the same document holds its lock): a retry
-# after a pause helps there, and the transaction (reports written inside it) makes a retry safe.
-@task(name="record-and-report", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=3,
+# Recording may meet a busy database (another run of the same document holds its lock, or the
+# database restarts): retries after growing pauses (3 + 10 + 30 s) ride that out, and the
+# transaction (reports written inside it) makes a retry safe.
+@task(name="record-and-report", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[3, 10, 30],
       retry_condition_fn=_worth_retrying)
 def publish_task(session_factory, run, settings, now: datetime) -> pl.RunOutcome:
     return pl.publish_run(session_factory, run, settings, now)
@@ -148,13 +184,38 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
     logger = get_run_logger()
     settings = load_settings(reports_dir=reports_dir, archive_dir=archive_dir,
                              wayback_url="off" if no_wayback else None)
+    with warnings_to_run_log(logger):
+        loaded = load_registry_task(registry_path)
+        if not runs_from_a_deployment():  # `citewatch verify`: no other worker, no 0.3 s for a lock
+            return _verify_document(logger, settings, loaded, now, batch_sources)
+        try:
+            # the same document never runs twice at once, on any worker (CITEWATCH_SAME_DOCUMENT)
+            with one_run_per_document(loaded.registry.document.id, settings.same_document):
+                return _verify_document(logger, settings, loaded, now, batch_sources)
+        except DocumentBusy as busy:
+            logger.warning(str(busy))
+            return Completed(name="Skipped", message=str(busy))
+
+
+def runs_from_a_deployment() -> bool:
+    """A run of a deployment (schedule, work pool, serve, the desk's re-runs), or a sub-flow of
+    one: where runs of one document may overlap across processes and workers."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if context is not None and context.flow_run is not None and context.flow_run.deployment_id is not None:
+        return True
+    return current_flow_run.parent_deployment_id is not None  # one API call, only for a sub-flow
+
+
+def _verify_document(logger, settings, loaded, now: datetime | None, batch_sources: int):
     clock: Callable[[], datetime] = (lambda: now) if now else pl.utcnow
-    loaded = load_registry_task(registry_path)
     registry = loaded.registry
     jobs = pl.plan_sources(registry)
     session_factory = pl.open_state(settings)
     pipeline = pl.Pipeline.open(settings, progress=_document_progress(registry.document.id),
-                                clock=clock, session_factory=session_factory, sources=len(jobs))
+                                clock=clock, session_factory=session_factory, sources=len(jobs),
+                                shared_limits=shared_host_limits(settings))
     try:
         started = clock()
         pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
@@ -180,7 +241,7 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         claims = check_claims_task(quote(pipeline), quote(registry), quote(copies))
         pipeline.cpu.close()  # the worker processes' memory is not needed for publishing
         run = pl.assemble_run(registry, claims, offline, started, clock(),
-                              run_id=pl.new_run_id(started))
+                              run_id=pl.new_run_id(started), not_archived=pl.not_archived(copies))
         outcome = publish_task(quote(session_factory), quote(run), settings, clock())
     except BaseException as exc:
         if not isinstance(exc, Exception):  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C, raised here
@@ -190,10 +251,37 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
         pipeline.close()
     artifacts_task(outcome)
     alert_after_run(session_factory, settings, outcome)  # Apprise channels + a Prefect event; never raises
-    logger.info(outcome.one_line())
     summary = outcome.model_dump(mode="json")
     pipeline.progress(pl.ProgressEvent("finished", message=outcome.one_line(), outcome=summary))
-    return summary
+    return _final_state(outcome, summary, settings.max_unarchived_share, logger)
+
+
+def _final_state(outcome: pl.RunOutcome, summary: dict, max_unarchived_share: float, logger):
+    """Completed, never a plain one when some fetches were not archived: Failed beyond
+    ``max_unarchived_share`` of the sources (CITEWATCH_MAX_UNARCHIVED_SHARE), else Completed with
+    the shortfall as its message."""
+    shortfall = outcome.archive_shortfall
+    if shortfall is None:
+        logger.info(outcome.one_line())
+        return summary
+    logger.warning(outcome.one_line())
+    if outcome.not_archived > max_unarchived_share * max(outcome.source_count, 1):
+        raise RunIncomplete(f"{outcome.document_id}: {shortfall}; the reports were written "
+                            f"(more than {max_unarchived_share:.0%} of the sources: CITEWATCH_MAX_UNARCHIVED_SHARE)")
+    return Completed(message=f"{outcome.document_id}: {shortfall}", data=summary)
+
+
+class RunIncomplete(CitewatchError):
+    """The run's checks and reports were made, but too many of its fetches were not archived."""
+
+
+def shared_host_limits(settings):
+    """The per-host limits shared by every run on the Prefect server, when asked for."""
+    if settings.politeness != "shared":
+        return None
+    from flows.host_limits import PrefectHostLimits
+
+    return PrefectHostLimits(settings.per_host_concurrency, settings.per_host_delay)
 
 
 def _registries_run_name() -> str:
@@ -205,24 +293,54 @@ def _registries_run_name() -> str:
 @flow(name="verify-registries", flow_run_name=_registries_run_name, log_prints=False)
 def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
                       archive_dir: str | None = None, no_wayback: bool = False,
-                      now: datetime | None = None) -> list[dict]:
-    """Verify several registries, one ``verify_document`` sub-flow each, one after the other.
+                      now: datetime | None = None, document_deployment: str | None = None,
+                      wait_for_documents: bool = True) -> list[dict]:
+    """Verify several registries, one ``verify_document`` run each.
 
-    A document whose run fails does not stop the others; the flow fails at the end, naming them.
+    Without ``document_deployment``: sub-flows in this process, one after the other. With it (e.g.
+    ``verify-document/document`` of prefect.yaml): one flow run of that deployment per registry,
+    submitted to its work pool so that the workers share them; then, with ``wait_for_documents``,
+    wait for all of them. A document whose run fails does not stop the others; the flow fails at
+    the end, naming them.
     """
     logger = get_run_logger()
+    if document_deployment:
+        return _dispatch(logger, registry_paths, document_deployment, wait_for_documents,
+                         {"reports_dir": reports_dir, "archive_dir": archive_dir, "no_wayback": no_wayback,
+                          "now": now.isoformat() if now else None})
     summaries, failed = [], []
     for path in registry_paths:
         state = verify_document(str(path), reports_dir=reports_dir, archive_dir=archive_dir,
                                 no_wayback=no_wayback, now=now, return_state=True)
         if state.is_completed():
-            summaries.append(state.result())
+            if (summary := state.result()) is not None:  # None: skipped, another run had the document
+                summaries.append(summary)
         else:
             failed.append(f"{path}: {state.message}")
             logger.error("verifying %s failed: %s", path, state.message)
     if failed:
         raise DocumentRunsFailed(failed)
     return summaries
+
+
+def _dispatch(logger, registry_paths: list[str], deployment: str, wait: bool, common: dict) -> list[dict]:
+    from flows.dispatch import submit_documents, wait_for_runs
+
+    runs = submit_documents(deployment, registry_paths, common)
+    logger.info("submitted %s of %s to its work pool: %s", counted(len(runs), "document run"), deployment,
+                ", ".join(run.name for run in runs))
+    if not wait:
+        return [{"registry_path": str(p), "flow_run_id": str(r.id), "state": "submitted"}
+                for p, r in zip(registry_paths, runs)]
+    done = wait_for_runs([run.id for run in runs])
+    failed = [f"{path}: {run.state.name} {run.state.message or ''}".strip()
+              for path, run in zip(registry_paths, done) if not run.state.is_completed()]
+    for line in failed:
+        logger.error("verifying %s", line)
+    if failed:
+        raise DocumentRunsFailed(failed)
+    return [{"registry_path": str(p), "flow_run_id": str(r.id), "state": r.state.name}
+            for p, r in zip(registry_paths, done)]
 
 
 class DocumentRunsFailed(CitewatchError):

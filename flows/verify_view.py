@@ -98,6 +98,8 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
     if outcome.offline:
         console.print("  [bold yellow]OFFLINE:[/] no host could be reached; no source was called "
                       "dead, claims were checked against archived copies where there were any.")
+    if outcome.archive_shortfall:
+        console.print(f"  [bold yellow]INCOMPLETE:[/] {escape(outcome.archive_shortfall)}.", highlight=False)
     counts = "  ".join(f"[{VERDICT_STYLE.get(v, '')}]{v}[/] {n}" for v, n in outcome.verdicts.items())
     console.print(f"  claims {len(outcome.claims)}:  {counts or 'none'}", highlight=False)
     statuses = outcome.sources.get("statuses") or {}

@@ -471,6 +471,7 @@ def test_with_a_deployment_a_rerun_is_a_flow_run_of_it(workdir, prefect_harness)
     with get_client(sync_client=True) as prefect:
         flow_run = prefect.read_flow_run(flow_run_id)
     assert flow_run.parameters["registry_paths"] == [str(registry.resolve())]
+    assert flow_run.parameters["wait_for_documents"] is True  # the desk follows the document's own run
 
 
 def test_without_accounts_another_host_name_is_not_let_in(desk_state):

@@ -249,3 +249,78 @@ def test_progress_bar_counts_done_failed_and_pending():
         during = screen.getvalue()
         display.on_event(ProgressEvent("finished", document_id="doc"))  # ignored by the bar
     assert "2/3" in during and "failed 1" in during and "pending 1" in during
+
+
+def _flow_run_logs(flow_run_id) -> list[str]:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    with prefect_client() as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    return [log.message for log in logs]
+
+
+def test_a_run_whose_fetches_could_not_be_archived_ends_failed_with_its_reports_and_warnings_in_prefect(site, monkeypatch):
+    """The archive folder cannot take WARC files: every check is still made and reported, the
+    flow run ends Failed saying why, and citewatch's warnings (from the fetching threads) are in
+    the flow run's log."""
+    import prefect.context
+    from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
+
+    from flows.verify import verify_document
+
+    web, registry, workdir = site
+    (workdir / "archive").mkdir()
+    (workdir / "archive" / "warcs").write_text("a file where the WARC folder should be")
+    with temporary_settings(updates={PREFECT_LOGGING_TO_API_ENABLED: True}):
+        # as PREFECT_LOGGING_TO_API_ENABLED in a worker's environment: for every thread (the suite turns it off)
+        monkeypatch.setattr(prefect.context, "GLOBAL_SETTINGS_CONTEXT", prefect.context.get_settings_context())
+        state = verify_document(str(registry), return_state=True)
+        logs = _flow_run_logs(state.state_details.flow_run_id)
+
+    assert state.is_failed()
+    assert "5 of 5 sources could not be archived" in state.message
+    assert {c["id"]: c["verdict"] for c in report_of(workdir)["claims"]} == EXPECTED_FIRST_RUN
+    assert any("citewatch.pipeline: could not archive" in line for line in logs), logs
+    assert any("INCOMPLETE" in line for line in logs)
+
+
+def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_and_summary(site, monkeypatch):
+    from flows.verify import verify_document
+
+    web, registry, workdir = site
+    monkeypatch.setenv("CITEWATCH_MAX_UNARCHIVED_SHARE", "1")  # tolerate any share: the run completes
+    (workdir / "archive").mkdir()
+    (workdir / "archive" / "warcs").write_text("not a folder")
+
+    state = verify_document(str(registry), return_state=True)
+
+    assert state.is_completed() and "5 of 5 sources could not be archived" in state.message
+    summary = state.result()
+    assert summary["not_archived"] == 5 and summary["source_count"] == 5
+    outcome = pl.RunOutcome.model_validate(summary)
+    assert "INCOMPLETE" in outcome.one_line() and "**Incomplete:**" in outcome.markdown_summary()
+
+
+def test_a_run_of_a_document_already_in_progress_is_skipped_when_the_operator_says_skip(site, monkeypatch):
+    """Another run (on any worker) holds the document's slot: with CITEWATCH_SAME_DOCUMENT=skip
+    this run ends at once as Skipped, writes nothing, and a multi-registry run goes on."""
+    from flows.document_limit import one_run_per_document
+    from flows.verify import verify_document, verify_registries
+
+    import flows.verify
+
+    web, registry, workdir = site
+    monkeypatch.setenv("CITEWATCH_SAME_DOCUMENT", "skip")
+    # as a run of a deployment (schedule, worker): `citewatch verify` alone takes no lock
+    monkeypatch.setattr(flows.verify, "runs_from_a_deployment", lambda: True)
+    with one_run_per_document("aldane-harbour"):  # the run in progress elsewhere
+        state = verify_document(str(registry), return_state=True)
+        summaries = verify_registries([str(registry)])
+
+    assert state.is_completed() and state.name == "Skipped"
+    assert "another run of aldane-harbour is in progress" in state.message
+    assert summaries == []
+    assert not (workdir / "reports" / "aldane-harbour").exists()
+    assert web[0].requests_to("/budget") == []  # nothing was fetched

@@ -309,3 +309,89 @@ def test_a_source_whose_text_cannot_be_read_says_why(site):
     budget = sources_of(latest_report(settings))[web[0].url("/budget")]
     assert budget["status"] == "live" and budget["verdict"] == "unverifiable"
     assert any(note.startswith("no text could be read from it: ") for note in budget["notes"]), budget["notes"]
+
+
+# --- workers that do not share an archive folder (docs/deployment.md, shared set-up) -----------
+
+
+def _worker_settings(settings, folder, database_url):
+    return settings.model_copy(update={"archive_dir": folder / "archive", "reports_dir": folder / "reports",
+                                       "database_url": database_url})
+
+
+def test_a_worker_that_cannot_read_another_workers_copies_fetches_in_full_and_reaches_the_same_verdicts(site, tmp_path):
+    """Two workers share the state database but not their archive folders: the second one never
+    sends validators for (nor dedups against) copies only the first can read."""
+    from citewatch.archive import WarcArchive
+
+    web, loaded, settings = site
+    database = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    first = _worker_settings(settings, tmp_path / "worker-a", database)
+    second = _worker_settings(settings, tmp_path / "worker-b", database)
+    pl.verify_registry(loaded, first, clock=fixed_clock(DAY0))
+
+    outcome = pl.verify_registry(loaded, second, clock=fixed_clock(DAY0 + timedelta(hours=1)))
+
+    assert {c["id"]: c["verdict"] for c in outcome.claims} == EXPECTED_FIRST_RUN
+    assert outcome.changes == []  # no verdict flipped in the shared history
+    assert "If-None-Match" not in web[0].requests_to("/budget")[-1].headers
+    budget = sources_of(latest_report(second))[web[0].url("/budget")]
+    assert budget["checked_copy"] == "live"
+    assert (second.archive_dir / budget["archive"]["warc"]).exists()  # its own full copy
+    archive = WarcArchive(second.archive_dir, pl.open_state(second))
+    copy = archive.capture_at(budget["archive"]["warc"], budget["archive"]["offset"])
+    assert copy.record_type == "response" and b"12 million euros" in archive.read_payload(copy)
+
+
+def test_a_304_for_a_copy_that_cannot_be_read_is_fetched_again_without_validators(site):
+    """The copy looked readable (its file is there) but is damaged, and its text is not cached:
+    the 304 cannot be checked, so the page is fetched again in full."""
+    import shutil
+
+    from citewatch.archive import WarcArchive
+
+    web, loaded, settings = site
+    pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0))
+    archive = WarcArchive(settings.archive_dir, pl.open_state(settings))
+    stored = archive.newest_readable([web[0].url("/budget")])[web[0].url("/budget")]
+    with open(stored.warc_path, "r+b") as handle:  # damage the record's compressed bytes
+        handle.seek(stored.offset + stored.length // 2)
+        handle.write(b"\0" * 64)
+    shutil.rmtree(settings.archive_dir / "text-cache")
+
+    outcome = pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0 + timedelta(hours=1)))
+
+    assert {c["id"]: c["verdict"] for c in outcome.claims} == EXPECTED_FIRST_RUN
+    conditional, again = web[0].requests_to("/budget")[-2:]
+    assert conditional.headers.get("If-None-Match") == '"budget-12"'
+    assert "If-None-Match" not in again.headers
+    budget = sources_of(latest_report(settings))[web[0].url("/budget")]
+    assert budget["checked_copy"] == "live"
+    assert any("fetched again in full" in note for note in budget["notes"])
+    fresh = archive.capture_at(budget["archive"]["warc"], budget["archive"]["offset"])
+    assert fresh.record_type == "response" and b"12 million euros" in archive.read_payload(fresh)
+
+
+def test_a_dead_source_whose_only_copy_is_on_another_worker_is_checked_from_the_wayback_machine(site, tmp_path):
+    """The archive index names a copy this worker cannot read: that is a note, and the Wayback
+    Machine is still asked."""
+    from citewatch.testing.fake_wayback import FakeWayback
+
+    web, loaded, settings = site
+    database = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    pl.verify_registry(loaded, _worker_settings(settings, tmp_path / "worker-a", database), clock=fixed_clock(DAY0))
+    gone = web[1].url("/report")
+    web[1].route("/report", Route(status=404, body="<h1>Not found</h1>"))
+    with FakeWayback() as wayback:
+        wayback.add_snapshot(gone, "20260301050000",
+                             "<html><head><title>Weekly report</title></head><body><article><p>The port "
+                             "authority counted 1,250 containers in the first week after the strike "
+                             "ended.</p></article></body></html>")
+        second = _worker_settings(settings, tmp_path / "worker-b", database).model_copy(
+            update={"wayback_url": wayback.base_url})
+        outcome = pl.verify_registry(loaded, second, clock=fixed_clock(DAY0 + timedelta(days=1)))
+
+    dead = sources_of(latest_report(second))[gone]
+    assert dead["status"] == "dead" and dead["checked_copy"] == "wayback"
+    assert {c["id"]: c["verdict"] for c in outcome.claims}["dies-later"] == "supported"
+    assert any("local archive copy could not be read" in note for note in dead["notes"])

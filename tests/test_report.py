@@ -374,3 +374,20 @@ def test_a_very_large_report_shows_the_first_claims_whole_lists_the_next_and_cou
     assert len(page) < 15_000_000  # a page a browser opens; one whole claim each would be ~10x
     first = [c for c in big["claims"] if c["verdict"] != "supported"]
     assert all(f'id="claim-{c["id"]}"' in page for c in first)  # the ones needing attention are shown whole
+
+
+def test_report_files_get_the_mode_of_the_umask_not_0600(report, tmp_path):
+    """Reports on a shared volume are readable by the users the umask lets read them."""
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        paths = write_reports(report, tmp_path)
+        os.umask(0o027)
+        again = write_reports(dict(report, run={**report["run"], "id": "later"}), tmp_path)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(paths.json.stat().st_mode) == 0o644
+    assert stat.S_IMODE(again.json.stat().st_mode) == 0o640
+    assert stat.S_IMODE(again.latest_html.stat().st_mode) == 0o640

@@ -100,6 +100,9 @@ def test_serve_runs_the_scheduled_deployment_on_its_own_server_with_postgresql(t
         prefect_engine = create_engine(prefect_db.replace("+asyncpg", "+psycopg"))
         with prefect_engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM flow_run")).scalar() >= 1
+            # stopping serve paused its schedule: the server keeps no schedule for a runner that is gone
+            paused, tags = connection.execute(text("SELECT paused, tags FROM deployment WHERE name = 'served'")).one()
+            assert paused is True and "citewatch-serve" in tags
         prefect_engine.dispose()
 
 
@@ -129,10 +132,10 @@ def _serve_and_trigger_a_run(tmp_path, extra_env: dict[str, str]) -> None:
             api_url = wait_for_line(lines, r"Prefect API: (\S+)", STARTUP_SECONDS, seen).group(1)
             print(f"server up after {time.monotonic() - started:.1f} s")
             assert api_url.startswith("http://127.0.0.1:")
-            wait_for_deployment(api_url, "verify-registries/scheduled", STARTUP_SECONDS)
+            wait_for_deployment(api_url, "verify-registries/served", STARTUP_SECONDS)
             print(f"deployment after {time.monotonic() - started:.1f} s")
             with temporary_settings(updates={PREFECT_API_URL: api_url}):
-                flow_run = run_deployment("verify-registries/scheduled", timeout=RUN_SECONDS,
+                flow_run = run_deployment("verify-registries/served", timeout=RUN_SECONDS,
                                           poll_interval=1)
             print(f"run done after {time.monotonic() - started:.1f} s")
             assert flow_run.state.is_completed(), (flow_run.state, "".join(seen))
@@ -158,14 +161,18 @@ def test_prefect_yaml_declares_the_same_flow_for_a_process_work_pool():
 
     repo = Path(__file__).resolve().parent.parent
     config = YAML(typ="safe").load((repo / "prefect.yaml").read_text(encoding="utf-8"))
-    (deployment,) = config["deployments"]
-    flow = load_flow_from_entrypoint(str(repo / deployment["entrypoint"]))
+    scheduled, document = config["deployments"]
+    flow = load_flow_from_entrypoint(str(repo / scheduled["entrypoint"]))
     assert flow.name == "verify-registries"
-    flow.validate_parameters(deployment["parameters"])  # raises when a parameter does not fit
-    for path in deployment["parameters"]["registry_paths"]:
+    flow.validate_parameters(scheduled["parameters"])  # raises when a parameter does not fit
+    for path in scheduled["parameters"]["registry_paths"]:
         assert (repo / path).exists(), path
-    assert CronSchedule(cron=deployment["schedules"][0]["cron"])
-    assert deployment["work_pool"]["name"] == "citewatch"
+    assert CronSchedule(cron=scheduled["schedules"][0]["cron"])
+    # the schedule submits one run per document to the deployment declared beside it
+    one = load_flow_from_entrypoint(str(repo / document["entrypoint"]))
+    assert scheduled["parameters"]["document_deployment"] == f"{one.name}/{document['name']}"
+    one.validate_parameters(document["parameters"])
+    assert {scheduled["work_pool"]["name"], document["work_pool"]["name"]} == {"citewatch"}
 
 
 def test_serve_refuses_a_bad_cron_expression_before_starting_anything(tmp_path):
@@ -178,3 +185,55 @@ def test_serve_refuses_a_bad_cron_expression_before_starting_anything(tmp_path):
     result = CliRunner().invoke(app, ["serve", str(registry), "--cron", "every morning"])
     assert isinstance(result.exception, ConfigError)
     assert "every morning" in str(result.exception) and "cron" in str(result.exception)
+
+
+def test_the_pull_step_of_prefect_yaml_enters_the_workers_checkout(tmp_path, monkeypatch, prefect_harness):
+    """What a worker runs before each flow run (Prefect's own run_steps), with no path written in
+    prefect.yaml: the checkout citewatch is installed from, or CITEWATCH_CHECKOUT."""
+    from prefect.deployments.steps.core import run_steps
+    from prefect.utilities.asyncutils import run_coro_as_sync
+    from ruamel.yaml import YAML
+
+    repo = Path(__file__).resolve().parent.parent
+    config = YAML(typ="safe").load((repo / "prefect.yaml").read_text(encoding="utf-8"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CITEWATCH_CHECKOUT", raising=False)
+    outputs = run_coro_as_sync(run_steps(config["pull"]))
+    assert Path.cwd() == repo and outputs["directory"] == str(repo)
+
+    elsewhere = tmp_path / "srv-citewatch"
+    (elsewhere / "flows").mkdir(parents=True)
+    (elsewhere / "flows" / "verify.py").write_text("")
+    monkeypatch.setenv("CITEWATCH_CHECKOUT", str(elsewhere))
+    run_coro_as_sync(run_steps(config["pull"]))
+    assert Path.cwd() == elsewhere
+
+
+def test_the_pull_step_says_what_to_set_when_there_is_no_checkout_and_can_git_pull(tmp_path, monkeypatch):
+    from citewatch.errors import ConfigError
+    from flows.checkout import enter_checkout
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="CITEWATCH_CHECKOUT"):
+        enter_checkout(str(tmp_path / "nothing-here"))
+
+    def git(*args, cwd):
+        subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"})
+
+    origin = tmp_path / "origin"
+    (origin / "flows").mkdir(parents=True)
+    (origin / "flows" / "verify.py").write_text("")
+    git("init", "-q", cwd=origin)
+    git("add", ".", cwd=origin)
+    git("commit", "-qm", "first", cwd=origin)
+    git("clone", "-q", str(origin), str(tmp_path / "worker"), cwd=tmp_path)
+    (origin / "claims.yaml").write_text("new registry\n")
+    git("add", ".", cwd=origin)
+    git("commit", "-qm", "a registry", cwd=origin)
+
+    enter_checkout(str(tmp_path / "worker"), git_pull=True)
+
+    assert Path.cwd() == tmp_path / "worker"
+    assert (tmp_path / "worker" / "claims.yaml").read_text() == "new registry\n"
