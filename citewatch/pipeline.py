@@ -18,9 +18,11 @@ one batch is read and checked while the next is still being fetched.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -151,7 +153,8 @@ class SourceCopy:
     text: str | None = None
     title: str | None = None
     published: str | None = None
-    content_digest: str | None = None
+    content_digest: str | None = None  # of the payload that was read
+    text_digest: str | None = None  # of its extracted text: what a check depends on
     archive: ArchiveRef = field(default_factory=ArchiveRef)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -159,6 +162,27 @@ class SourceCopy:
     @property
     def readable(self) -> bool:
         return self.text is not None
+
+
+class WorkDone:
+    """What a pipeline did and what it reused, counted (thread-safe): ``extracted`` pages and
+    ``texts_reused`` (same bytes as a page read before), ``checked`` (claim, text) pairs and
+    ``checks_reused`` (same text as before, whatever the bytes around it)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[what] += n
+
+    def __getitem__(self, what: str) -> int:
+        return self._counts[what]
+
+    def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
 
 
 def offline_status(status: SourceStatus, http_status: int | None) -> SourceStatus:
@@ -193,6 +217,7 @@ class Pipeline:
                                                   salt=code_fingerprint())
         self.progress = progress or _quiet
         self.clock = clock
+        self.work = WorkDone()
 
     def close(self) -> None:
         self.cpu.close()
@@ -331,7 +356,9 @@ class Pipeline:
     def _read_capture(self, copy: SourceCopy, capture, encoding: str | None = None) -> bool:
         digest = capture.payload_digest
         cached = self.text_cache.get(digest)
-        if cached is None:
+        if cached is not None:
+            self.work.add("texts_reused")
+        else:
             body = self.archive.read_payload(capture)
             digest = digest or payload_digest(body)
             cached = self._extract(copy, body, capture.content_type or "", capture.final_url or capture.url,
@@ -346,7 +373,11 @@ class Pipeline:
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
                    encoding: str | None) -> bool:
         digest = payload_digest(body)
-        cached = self.text_cache.get(digest) or self._extract(copy, body, content_type, url, encoding)
+        cached = self.text_cache.get(digest)
+        if cached is not None:
+            self.work.add("texts_reused")
+        else:
+            cached = self._extract(copy, body, content_type, url, encoding)
         if cached is None:
             return False
         self.text_cache.put(digest, cached)
@@ -356,12 +387,14 @@ class Pipeline:
     @staticmethod
     def _use_text(copy: SourceCopy, digest: str | None, cached: CachedText) -> None:
         copy.content_digest = digest
+        copy.text_digest = digest_of_text(cached.text)
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
     def _extract(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
                  encoding: str | None) -> CachedText | None:
         """The page's text; None, with the reason in ``copy.notes``, when it has none."""
         found = self.cpu.call(extract_cached, body, content_type, url, encoding)
+        self.work.add("extracted")
         if isinstance(found, str):
             if found not in copy.notes:
                 copy.notes.append(found)
@@ -415,16 +448,23 @@ class Pipeline:
         by_url = {c.job.url: c for c in copies}
         subject = registry.document.title
         wanted: dict[str, tuple] = {}
+        reused: set[str] = set()
         for claim in registry.claims:
             for source in claim.sources:
                 copy = by_url.get(source.url)
-                if copy is None or not copy.readable or not copy.content_digest:
+                if copy is None or not copy.readable or not copy.text_digest:
                     continue
                 key, arguments = check_request(claim, copy, source.published, subject)
-                if key not in wanted and self.text_cache.get_check(key) is None:
+                if key in wanted or key in reused:
+                    continue
+                if self.text_cache.get_check(key) is None:
                     wanted[key] = arguments
+                else:
+                    reused.add(key)
         for key, result in zip(wanted, self.cpu.map(check_text, list(wanted.values()))):
             self.text_cache.put_check(key, result)
+        self.work.add("checked", len(wanted))
+        self.work.add("checks_reused", len(reused))
         return len(wanted)
 
     def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> list[ClaimResult]:
@@ -493,7 +533,9 @@ def check_request(claim: Claim, copy: SourceCopy, registry_published: str | None
     :func:`citewatch.workers.check_text` that do it."""
     published = copy.published or registry_published
     keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
-    key = check_key(copy.content_digest, keyed_text, claim.facts, published)
+    # keyed by the text, not the payload: a page whose bytes changed around the same main text
+    # (an advert, a timestamp, a token) is not checked again
+    key = check_key(copy.text_digest, keyed_text, claim.facts, published)
     return key, (claim.text, copy.text, claim.facts, published, subject)
 
 
@@ -508,7 +550,7 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
     key, arguments = check_request(claim, copy, registry_published, subject)
-    key = key if copy.content_digest else None
+    key = key if copy.text_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:
         checked = check_text(*arguments)
@@ -517,6 +559,11 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
                         confidence=checked.confidence, text=copy.text,
                         **{**base, "notes": base["notes"] + list(checked.notes)})
+
+
+def digest_of_text(text: str) -> str:
+    """The exact identity of an extracted text (checks are cached under it)."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _inferred_facts(text: str) -> list:
