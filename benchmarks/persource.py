@@ -145,7 +145,7 @@ def shares(raw: Path) -> Counter:
 
 def profiled(name: str, made, archive: Path, reports: Path, env: dict, logs: Path, rate: int) -> Counter:
     raw = logs / f"{name}.pyspy.txt"
-    cmd = [str(PY_SPY), "record", "--subprocesses", "--format", "raw", "--rate", str(rate),
+    cmd = [str(PY_SPY), "record", "--subprocesses", "--gil", "--format", "raw", "--rate", str(rate),
            "--output", str(raw), "--"] + direct_cmd(made.registry, archive, reports)
     subprocess.run(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return shares(raw) if raw.exists() else Counter()

@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -336,7 +336,10 @@ class WarcArchive:
         """Archive one fetch and index it. Returns the index entry of its main record.
 
         ``confirmed`` is the copy whose validators the request sent: a 304 then revisits it
-        without looking it up again (by default the newest readable copy of the URL)."""
+        without looking it up again (by default the newest readable copy of the URL).
+
+        The index is read and written with plain SQL statements (SQLAlchemy Core), not ORM
+        objects: a store is one lookup and one insert, and thousands of them make a run."""
         with self._sessions() as session:
             plan, original = self._plan(session, result, confirmed)
         records = self._records(result, plan, original)
@@ -345,7 +348,7 @@ class WarcArchive:
             warc = self._writable(sum(map(len, blobs)))
             offset = warc.write(b"".join(blobs))
         warc.sync()  # the bytes are on disk before the index row that points at them
-        row = CaptureRow(
+        fields = dict(
             url=result.url,
             final_url=result.final_url,
             fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
@@ -358,11 +361,11 @@ class WarcArchive:
             **plan,
         )
         with self._sessions() as session:
-            session.add(row)
+            inserted = session.execute(insert(CaptureRow.__table__).values(**fields))
             session.commit()
-            return self._capture(row)
+        return self._capture(_Row(id=inserted.inserted_primary_key[0], **fields))
 
-    def _plan(self, session, result: FetchResult, confirmed: Capture | None = None) -> tuple[dict, CaptureRow | None]:
+    def _plan(self, session, result: FetchResult, confirmed: Capture | None = None) -> tuple[dict, "_Row | None"]:
         """The index fields of a fetch, and the earlier capture it revisits (if any)."""
         plan = dict(
             http_status=result.http_status,
@@ -379,11 +382,12 @@ class WarcArchive:
             return plan, None
         if result.not_modified or result.http_status == 304:
             if confirmed is not None:
-                original = session.get(CaptureRow, confirmed.revisit_of or confirmed.id)
+                original = _row_by_id(session, confirmed.revisit_of or confirmed.id)
             else:
-                original = self._latest_readable_row(session, result.url)
+                original = _first_row(session, select(*_ROW_COLUMNS).where(_matches(result.url), _readable_clause())
+                                      .order_by(CaptureRow.fetched_epoch.desc()).limit(1))
             while original is not None and original.revisit_of is not None:  # refer to the stored payload
-                original = session.get(CaptureRow, original.revisit_of)
+                original = _row_by_id(session, original.revisit_of)
             if original is not None:
                 plan.update(revisit_of=original.id, payload_digest=original.payload_digest,
                             payload_length=original.payload_length, content_type=original.content_type,
@@ -393,18 +397,16 @@ class WarcArchive:
         digest = payload_digest(result.body)
         plan.update(payload_digest=digest, payload_length=len(result.body))
         if result.body:
-            original = session.scalars(
-                select(CaptureRow)
-                .where(CaptureRow.final_url == result.final_url, CaptureRow.payload_digest == digest,
-                       CaptureRow.record_type == "response")
-                .order_by(CaptureRow.fetched_epoch).limit(1)
-            ).first()
+            original = _first_row(session, select(*_ROW_COLUMNS)
+                                  .where(CaptureRow.final_url == result.final_url, CaptureRow.payload_digest == digest,
+                                         CaptureRow.record_type == "response")
+                                  .order_by(CaptureRow.fetched_epoch).limit(1))
             if original is not None:
                 plan["revisit_of"] = original.id
             return plan, original
         return plan, None
 
-    def _records(self, result: FetchResult, plan: dict, original: CaptureRow | None) -> list:
+    def _records(self, result: FetchResult, plan: dict, original: "_Row | None") -> list:
         """The WARC records of one fetch; the first one is the record the index points at."""
         writer = WARCWriter(BytesIO(), gzip=True)
         date = datetime_to_iso_date(as_utc(result.fetched_at).replace(tzinfo=None))
@@ -428,7 +430,7 @@ class WarcArchive:
         ))
         return records
 
-    def _http_record(self, writer: WARCWriter, result: FetchResult, plan: dict, original: CaptureRow | None,
+    def _http_record(self, writer: WARCWriter, result: FetchResult, plan: dict, original: "_Row | None",
                      date: str):
         body = result.body if plan["revisit_of"] is None else b""
         http_headers = archived_http_headers(result.http_status, result.reason, result.headers,
@@ -696,13 +698,7 @@ class WarcArchive:
                                                            CaptureRow.offset == offset)).first()
         return None if row is None else self._capture(row)
 
-    def _latest_readable_row(self, session, url: str) -> CaptureRow | None:
-        return session.scalars(
-            select(CaptureRow).where(_matches(url), _readable_clause())
-            .order_by(CaptureRow.fetched_epoch.desc()).limit(1)
-        ).first()
-
-    def _capture(self, row: CaptureRow) -> Capture:
+    def _capture(self, row: "CaptureRow | _Row") -> Capture:
         return Capture(
             id=row.id, url=row.url, final_url=row.final_url,
             fetched_at=row.fetched_at.replace(tzinfo=timezone.utc), record_type=row.record_type,
@@ -712,6 +708,25 @@ class WarcArchive:
             content_type=row.content_type, revisit_of=row.revisit_of, etag=row.etag,
             last_modified=row.last_modified, truncated=bool(row.truncated),
         )
+
+
+class _Row:
+    """An index row as plain attributes (what a Core statement returned or inserted)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+_ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
+
+
+def _first_row(session, statement) -> _Row | None:
+    found = session.execute(statement).first()
+    return None if found is None else _Row(**found._mapping)
+
+
+def _row_by_id(session, capture_id: int) -> _Row | None:
+    return _first_row(session, select(*_ROW_COLUMNS).where(CaptureRow.id == capture_id))
 
 
 def _drop_rows(session, condition) -> int:

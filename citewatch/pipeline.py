@@ -18,7 +18,6 @@ one batch is read and checked while the next is still being fetched.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import uuid
@@ -38,7 +37,7 @@ from citewatch.errors import ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
-from citewatch.workers import CpuPool, check_text, default_workers, extract_cached
+from citewatch.workers import CpuPool, check_text, default_workers, described, extract_cached
 from citewatch.counting import counted
 
 log = logging.getLogger("citewatch.pipeline")
@@ -131,8 +130,9 @@ def batch_by_host(jobs: Iterable[SourceJob], max_sources: int = DEFAULT_BATCH_SO
 
 @dataclass
 class Fetched:
-    """A fetch of one URL after it was archived. The body is dropped once stored: the copy that
-    gets read comes back from the archive, which keeps memory flat on big registries."""
+    """A fetch of one URL after it was archived. The body is kept until its batch is read (so the
+    page is not read back and decompressed from the archive it was just written to), then dropped:
+    at most a few batches of bodies are in memory at once, whatever the size of the registry."""
 
     job: SourceJob
     result: FetchResult
@@ -155,6 +155,7 @@ class SourceCopy:
     published: str | None = None
     content_digest: str | None = None  # of the payload that was read
     text_digest: str | None = None  # of its extracted text: what a check depends on
+    text_hash: str | None = None  # results.text_hash of that text (what the history compares)
     archive: ArchiveRef = field(default_factory=ArchiveRef)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -272,7 +273,7 @@ class Pipeline:
             error = f"not archived: {exc}"
             log.warning("could not archive %s: %s", job.url, exc)
             return Fetched(job, result, None, error)  # keeps the body: it is the only copy
-        return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
+        return Fetched(job, result, capture, error)
 
     def _newest_copies(self, urls: list[str]) -> dict:
         """The newest readable copy of each URL in the archive (for conditional requests)."""
@@ -322,12 +323,15 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - one broken source never stops the run
             log.exception("reading %s failed", fetched.job.url)
             copy.notes.append(f"could not read a copy: {exc}")
+        if fetched.capture is not None:  # read: the archive holds the body from now on
+            fetched.result.body = b""
         return copy
 
     def _read_live(self, copy: SourceCopy, fetched: Fetched) -> None:
         result, capture = fetched.result, fetched.capture
-        if capture is None and result.body:  # not archived: read the body we still hold
-            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding):
+        if result.body:  # the body as fetched (and archived, unless archiving failed)
+            digest = capture.payload_digest if capture is not None else None
+            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding, digest):
                 copy.checked_copy = CheckedCopy.LIVE
             return
         if (capture is None or not capture.has_payload) and result.not_modified:
@@ -371,8 +375,8 @@ class Pipeline:
         return True
 
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
-                   encoding: str | None) -> bool:
-        digest = payload_digest(body)
+                   encoding: str | None, digest: str | None = None) -> bool:
+        digest = digest or payload_digest(body)
         cached = self.text_cache.get(digest)
         if cached is not None:
             self.work.add("texts_reused")
@@ -386,8 +390,9 @@ class Pipeline:
 
     @staticmethod
     def _use_text(copy: SourceCopy, digest: str | None, cached: CachedText) -> None:
+        cached = described(cached)  # an entry cached before the text's digests were kept
         copy.content_digest = digest
-        copy.text_digest = digest_of_text(cached.text)
+        copy.text_digest, copy.text_hash = cached.digest, cached.text_hash
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
     def _extract(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
@@ -457,10 +462,10 @@ class Pipeline:
                 key, arguments = check_request(claim, copy, source.published, subject)
                 if key in wanted or key in reused:
                     continue
-                if self.text_cache.get_check(key) is None:
-                    wanted[key] = arguments
-                else:
+                if self.text_cache.has_check(key):
                     reused.add(key)
+                else:
+                    wanted[key] = arguments
         for key, result in zip(wanted, self.cpu.map(check_text, list(wanted.values()))):
             self.text_cache.put_check(key, result)
         self.work.add("checked", len(wanted))
@@ -557,13 +562,8 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
         if cache and key:
             cache.put_check(key, checked)
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
-                        confidence=checked.confidence, text=copy.text,
+                        confidence=checked.confidence, text=copy.text, text_hash=copy.text_hash,
                         **{**base, "notes": base["notes"] + list(checked.notes)})
-
-
-def digest_of_text(text: str) -> str:
-    """The exact identity of an extracted text (checks are cached under it)."""
-    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _inferred_facts(text: str) -> list:

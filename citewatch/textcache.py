@@ -26,6 +26,8 @@ class CachedText:
     text: str
     title: str | None = None
     published: str | None = None
+    text_hash: str | None = None  # results.text_hash of the text as a SourceResult keeps it
+    digest: str | None = None  # the exact text's digest, what its checks are cached under
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +68,10 @@ class TextCache:
             self._write(f"text:{digest}", asdict(entry))
 
     # -- checks ---------------------------------------------------------------------------
+
+    def has_check(self, key: str) -> bool:
+        """Whether a check is kept under ``key`` (without reading it)."""
+        return key in self._recent_checks or self._path(key).is_file()
 
     def get_check(self, key: str) -> CheckResult | None:
         if key in self._recent_checks:
