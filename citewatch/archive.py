@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -269,6 +269,7 @@ class _OpenWarc:
         self.pid = os.getpid()
         self.broken = False
         self._sync_lock = threading.Lock()
+        self._synced = self.size  # bytes known to be on disk
         self.closed = False
 
     def write(self, data: bytes) -> int:
@@ -284,17 +285,21 @@ class _OpenWarc:
         self.size += len(data)
         return offset
 
-    def sync(self) -> None:
-        """fsync everything written so far. Needs no turn of its own: stores of other threads go
-        on writing meanwhile, and a file closed in between was synced when it was closed."""
+    def sync(self, upto: int | None = None) -> None:
+        """fsync everything written so far, unless the first ``upto`` bytes already are. Needs no
+        turn of its own: stores of other threads go on writing meanwhile, and a file closed in
+        between was synced when it was closed. Stores that wait here while another one syncs are
+        covered by that one fsync when it took in their bytes (a group commit)."""
         with self._sync_lock:
-            if self.closed:
+            if self.closed or (upto is not None and self._synced >= upto):
                 return
+            reached = self.size
             try:
                 os.fsync(self.handle.fileno())
             except OSError as exc:
                 self.broken = True
                 raise ArchiveError(f"cannot write to {self.path}: {exc} (is the disk full?)") from exc
+            self._synced = max(self._synced, reached)
 
     def append(self, data: bytes) -> int:
         """Write and fsync ``data``; return the offset it starts at."""
@@ -346,8 +351,9 @@ class WarcArchive:
         blobs = [serialize(record) for record in records]  # compressing outside the lock
         with self._lock:  # only the write takes turns: many threads store at once
             warc = self._writable(sum(map(len, blobs)))
-            offset = warc.write(b"".join(blobs))
-        warc.sync()  # the bytes are on disk before the index row that points at them
+            data = b"".join(blobs)
+            offset = warc.write(data)
+        warc.sync(upto=offset + len(data))  # the bytes are on disk before the index row that points at them
         fields = dict(
             url=result.url,
             final_url=result.final_url,
@@ -361,7 +367,7 @@ class WarcArchive:
             **plan,
         )
         with self._sessions() as session:
-            inserted = session.execute(insert(CaptureRow.__table__).values(**fields))
+            inserted = session.execute(_INSERT_ROW, fields)
             session.commit()
         return self._capture(_Row(id=inserted.inserted_primary_key[0], **fields))
 
@@ -384,8 +390,7 @@ class WarcArchive:
             if confirmed is not None:
                 original = _row_by_id(session, confirmed.revisit_of or confirmed.id)
             else:
-                original = _first_row(session, select(*_ROW_COLUMNS).where(_matches(result.url), _readable_clause())
-                                      .order_by(CaptureRow.fetched_epoch.desc()).limit(1))
+                original = _first_row(session, _NEWEST_READABLE_ROW, url=result.url)
             while original is not None and original.revisit_of is not None:  # refer to the stored payload
                 original = _row_by_id(session, original.revisit_of)
             if original is not None:
@@ -397,10 +402,7 @@ class WarcArchive:
         digest = payload_digest(result.body)
         plan.update(payload_digest=digest, payload_length=len(result.body))
         if result.body:
-            original = _first_row(session, select(*_ROW_COLUMNS)
-                                  .where(CaptureRow.final_url == result.final_url, CaptureRow.payload_digest == digest,
-                                         CaptureRow.record_type == "response")
-                                  .order_by(CaptureRow.fetched_epoch).limit(1))
+            original = _first_row(session, _FIRST_WITH_PAYLOAD, final_url=result.final_url, digest=digest)
             if original is not None:
                 plan["revisit_of"] = original.id
             return plan, original
@@ -717,16 +719,13 @@ class _Row:
         self.__dict__.update(fields)
 
 
-_ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
-
-
-def _first_row(session, statement) -> _Row | None:
-    found = session.execute(statement).first()
+def _first_row(session, statement, **parameters) -> _Row | None:
+    found = session.execute(statement, parameters).first()
     return None if found is None else _Row(**found._mapping)
 
 
 def _row_by_id(session, capture_id: int) -> _Row | None:
-    return _first_row(session, select(*_ROW_COLUMNS).where(CaptureRow.id == capture_id))
+    return _first_row(session, _ROW_BY_ID, id=capture_id)
 
 
 def _drop_rows(session, condition) -> int:
@@ -776,3 +775,16 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# The statements of a store, built once (building a statement costs more than running it).
+_ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
+_INSERT_ROW = insert(CaptureRow.__table__)
+_ROW_BY_ID = select(*_ROW_COLUMNS).where(CaptureRow.id == bindparam("id"))
+_NEWEST_READABLE_ROW = (select(*_ROW_COLUMNS).where(_matches(bindparam("url")), _readable_clause())
+                        .order_by(CaptureRow.fetched_epoch.desc()).limit(1))
+_FIRST_WITH_PAYLOAD = (select(*_ROW_COLUMNS)
+                       .where(CaptureRow.final_url == bindparam("final_url"),
+                              CaptureRow.payload_digest == bindparam("digest"),
+                              CaptureRow.record_type == "response")
+                       .order_by(CaptureRow.fetched_epoch).limit(1))
