@@ -36,7 +36,7 @@ from citewatch.config import BATCHES_AT_ONCE, Settings
 from citewatch.errors import ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
-from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
+from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint, facts_key
 from citewatch.workers import CpuPool, check_text, default_workers, described, extract_cached
 from citewatch.counting import counted
 
@@ -455,11 +455,12 @@ class Pipeline:
         wanted: dict[str, tuple] = {}
         reused: set[str] = set()
         for claim in registry.claims:
+            facts_json = facts_key(claim.facts) if claim.sources else None
             for source in claim.sources:
                 copy = by_url.get(source.url)
                 if copy is None or not copy.readable or not copy.text_digest:
                     continue
-                key, arguments = check_request(claim, copy, source.published, subject)
+                key, arguments = check_request(claim, copy, source.published, subject, facts_json)
                 if key in wanted or key in reused:
                     continue
                 if self.text_cache.has_check(key):
@@ -479,7 +480,9 @@ class Pipeline:
     def check_claim(self, claim: Claim, copies: dict[str, SourceCopy], subject: str | None = None) -> ClaimResult:
         from citewatch.check import combine_source_verdicts
 
-        sources = [source_result(claim, copies[s.url], s.published, self.text_cache, subject) for s in claim.sources]
+        facts_json = facts_key(claim.facts) if claim.sources else None
+        sources = [source_result(claim, copies[s.url], s.published, self.text_cache, subject, facts_json)
+                   for s in claim.sources]
         verdict = combine_source_verdicts([s.verdict for s in sources]) if sources else Verdict.UNSOURCED
         facts = claim.facts if claim.facts is not None else _inferred_facts(claim.text)
         return ClaimResult(id=claim.id, text=claim.text, section=claim.section, verdict=verdict,
@@ -533,19 +536,20 @@ def new_run_id(started: datetime) -> str:
 
 
 def check_request(claim: Claim, copy: SourceCopy, registry_published: str | None,
-                  subject: str | None) -> tuple[str, tuple]:
+                  subject: str | None, facts_json: str | None = None) -> tuple[str, tuple]:
     """The cache key of checking ``claim`` against a readable copy, and the arguments of
-    :func:`citewatch.workers.check_text` that do it."""
+    :func:`citewatch.workers.check_text` that do it (``facts_json``: ``facts_key(claim.facts)``)."""
     published = copy.published or registry_published
     keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
     # keyed by the text, not the payload: a page whose bytes changed around the same main text
     # (an advert, a timestamp, a token) is not checked again
-    key = check_key(copy.text_digest, keyed_text, claim.facts, published)
+    key = check_key(copy.text_digest, keyed_text, claim.facts, published, facts_json)
     return key, (claim.text, copy.text, claim.facts, published, subject)
 
 
 def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None,
-                  cache: TextCache | None = None, subject: str | None = None) -> SourceResult:
+                  cache: TextCache | None = None, subject: str | None = None,
+                  facts_json: str | None = None) -> SourceResult:
     """Check one claim against the copy of one of its sources (reusing a cached check of the
     same text, claim and code when there is one)."""
     base = dict(url=copy.job.url, status=copy.status, http_status=copy.http_status,
@@ -554,7 +558,7 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
                 error=copy.error, attempts=copy.attempts, notes=list(copy.notes))
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
-    key, arguments = check_request(claim, copy, registry_published, subject)
+    key, arguments = check_request(claim, copy, registry_published, subject, facts_json)
     key = key if copy.text_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:

@@ -41,10 +41,16 @@ def code_fingerprint() -> str:
     return sha.hexdigest()[:16]
 
 
-def check_key(digest: str, claim_text: str, facts: list | None, published: str | None) -> str:
-    """What a check depends on besides the code: the text (by digest), the claim and its facts."""
-    facts_json = json.dumps([f.model_dump(mode="json") for f in facts], sort_keys=True) if facts is not None else "inferred"
-    return f"check:{digest}:{published}:{claim_text}:{facts_json}"
+def facts_key(facts: list | None) -> str:
+    """A claim's facts as they enter :func:`check_key` (compute it once per claim)."""
+    return json.dumps([f.model_dump(mode="json") for f in facts], sort_keys=True) if facts is not None else "inferred"
+
+
+def check_key(digest: str, claim_text: str, facts: list | None, published: str | None,
+              facts_json: str | None = None) -> str:
+    """What a check depends on besides the code: the text (by digest), the claim and its facts
+    (``facts_json``: :func:`facts_key` of ``facts``, when the caller has it already)."""
+    return f"check:{digest}:{published}:{claim_text}:{facts_json if facts_json is not None else facts_key(facts)}"
 
 
 class TextCache:
