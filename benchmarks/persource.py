@@ -124,7 +124,7 @@ def library_of(frames: list[str]) -> str:
 def classify(stack: list[str]) -> tuple[str, str]:
     """(innermost citewatch/flows module, library below it) of one sampled stack; importing
     modules is a fixed cost of its own ("imports")."""
-    if any(frame.startswith("<module> (") or "importlib._bootstrap" in frame for frame in stack):
+    if any("importlib._bootstrap" in frame for frame in stack):
         return "imports", library_of(stack)
     for depth in range(len(stack) - 1, -1, -1):
         module = frame_module(stack[depth])
