@@ -143,7 +143,8 @@ def shares(raw: Path) -> Counter:
         if not stack or not count.isdigit():
             continue
         frames = [f for f in stack.split(";") if f and not f.startswith("process ")]
-        found[classify(frames)] += int(count)
+        if frames:  # a sample with no Python frame (a process starting or ending) says nothing
+            found[classify(frames)] += int(count)
     return found
 
 

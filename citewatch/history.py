@@ -238,10 +238,15 @@ def _chunks(items: list, size: int = CHUNK) -> list[list]:
 
 
 def _store_texts(session: Session, run: RunResult) -> None:
+    """Store the texts the history does not hold yet (an unchanged page's text is there already:
+    it is neither sent to the database again nor compiled into a statement)."""
     texts = {s.text_hash: s.text for c in run.claims for s in c.sources if s.text and s.text_hash}
-    for chunk in _chunks([{"text_hash": h, "text": t} for h, t in texts.items()]):
-        stmt = _dialect_insert(session, TextRow).values(chunk)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["text_hash"]))
+    for chunk in _chunks(list(texts)):
+        known = set(session.scalars(select(TextRow.text_hash).where(TextRow.text_hash.in_(chunk))))
+        new = [{"text_hash": h, "text": texts[h]} for h in chunk if h not in known]
+        if new:  # one statement for many rows (executemany); a concurrent run may have stored one
+            stmt = _dialect_insert(session, TextRow).on_conflict_do_nothing(index_elements=["text_hash"])
+            session.execute(stmt, new)
 
 
 def _load_states(session: Session, document_id: str) -> dict[str, SourceStateRow]:
