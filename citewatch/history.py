@@ -61,6 +61,7 @@ NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_A
 # Refused by citewatch itself before a byte was sent: neither a failure nor a success of the source.
 NOT_A_CHECK = frozenset({SourceStatus.FORBIDDEN_ADDRESS})
 CHUNK = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
+ROWS_PER_INSERT = 1000  # rows of a run per executemany
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -291,6 +292,15 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
         started_at=run.started_at, finished_at=run.finished_at, offline=run.offline, recorded_at=now,
     )).inserted_primary_key[0]
     claims, checks = [], []
+
+    def flush() -> None:  # a thousand rows at a time: a huge registry never holds all its rows as JSON
+        if claims:
+            session.execute(insert(ClaimVerdictRow), claims)
+        if checks:
+            session.execute(insert(SourceCheckRow), checks)
+        claims.clear()
+        checks.clear()
+
     for position, claim in enumerate(run.claims):
         claims.append({
             "run_seq": seq, "position": position, "claim_id": claim.id, "verdict": claim.verdict.value,
@@ -308,10 +318,9 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
                 "failures": s.failures, "failing_since": s.failing_since,
                 "confirmed_dead": s.confirmed_dead, "result_json": s.model_dump_json(exclude={"text"}),
             })
-    if claims:
-        session.execute(insert(ClaimVerdictRow), claims)
-    if checks:
-        session.execute(insert(SourceCheckRow), checks)
+        if len(checks) >= ROWS_PER_INSERT:
+            flush()
+    flush()
 
 
 def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
