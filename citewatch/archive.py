@@ -23,9 +23,7 @@ cut off and index rows that point past its end are dropped. A file still held by
 
 from __future__ import annotations
 
-import base64
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -47,6 +45,7 @@ from warcio.warcwriter import WARCWriter
 
 from citewatch import __version__
 from citewatch.db import Base
+from citewatch.digests import payload_digest  # noqa: F401 - also offered here, beside the captures
 from citewatch.errors import ArchiveError
 from citewatch.models import FetchResult, SourceStatus
 
@@ -160,11 +159,6 @@ def _is_readable(http_status: int | None, revisit_of: int | None, status: str) -
 
 
 # --- small pure helpers ------------------------------------------------------------------
-
-
-def payload_digest(body: bytes) -> str:
-    """The WARC-Payload-Digest of ``body``: ``sha1:`` + base32, as warcio and the CDX write it."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
-from citewatch.archive import payload_digest
+from citewatch.digests import payload_digest
 from citewatch.config import BATCHES_AT_ONCE, Settings
 from citewatch.errors import ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
@@ -285,11 +285,16 @@ class Pipeline:
 
     @staticmethod
     def _validators(capture):
+        """What the request says of the newest readable copy: its validators (a conditional
+        request) and, when it was live at its own URL, its digest (the same bytes again are not
+        assessed again)."""
         from citewatch.archive import validators_of
         from citewatch.fetch import Validators
 
-        found = validators_of(capture)
-        return Validators(*found) if found else None
+        found = validators_of(capture) or (None, None)
+        same_url = capture is not None and capture.final_url == capture.url and capture.status == "live"
+        digest = capture.payload_digest if same_url else None
+        return Validators(*found, digest=digest) if any(found) or digest else None
 
     # -- phase 2: a readable copy, its text ---------------------------------------------------
 

@@ -74,13 +74,20 @@ def test_a_first_run_extracts_every_page_and_checks_every_claim(site):
     assert work["texts_reused"] == 0 and work["checks_reused"] == 0
 
 
-def test_identical_bytes_without_validators_reuse_the_text_and_checks_and_archive_a_revisit(site):
+def test_identical_bytes_without_validators_reuse_the_text_and_checks_and_archive_a_revisit(site, monkeypatch):
+    from citewatch import liveness
+
     web, loaded, settings = site
     strike = web[1].url("/strike")  # served without ETag or Last-Modified: every request is a 200
     first, _ = run_once(loaded, settings, DAY0)
+    assessed = []
+    original = liveness.assess
+    monkeypatch.setattr(liveness, "assess", lambda result, **k: assessed.append(result.url) or original(result, **k))
 
     second, work = run_once(loaded, settings, DAY0 + timedelta(hours=1))
 
+    assert strike not in assessed  # the same bytes as a copy found live: not assessed again
+    assert web[0].url("/gone") in assessed  # a 404 is assessed every time
     assert strike_page().etag is None and strike_page().last_modified is None
     assert len(web[1].requests_to("/strike")) == 2
     assert work["extracted"] == 0 and work["checked"] == 0  # nothing read or checked again
