@@ -5,8 +5,10 @@
 
 For each size it writes a registry of that many claims citing the same ``--urls`` pages of the
 benchmark web (:mod:`benchmarks.generate`, :mod:`benchmarks.web`): the generated claims again and
-again, each copy with its own id and its own words (so every claim is checked on its own, as in a
-real document), with a document that holds them all. Then it runs ``citewatch verify`` twice
+again, each copy with its own id, with a document that holds them all. Copies of a claim share its
+words, so its check is made once and reused (every claim still has its own results, history rows
+and report entries); with ``--own-words`` every copy has its own words and is checked on its own,
+as in a real document (slower: 100,000 checks). Then it runs ``citewatch verify`` twice
 (first run, then an unchanged re-run, which also loads the previous run to compare) and prints the
 peak of the summed RSS of the process tree (sampled every 0.1 s; Prefect's warm API server runs
 detached and is not in it), the largest single process, and the growth per 1,000 claims between
@@ -28,28 +30,29 @@ from benchmarks.run import WebFarm, bench_env, citewatch_cmd, measure
 from benchmarks.web import free_port
 
 
-def write_registry(base_registry: Path, claims: int, out: Path) -> Path:
-    """``claims`` claims made of the generated ones, each copy with its own id and words."""
+def write_registry(base_registry: Path, claims: int, out: Path, own_words: bool = False) -> Path:
+    """``claims`` claims made of the generated ones, each copy with its own id (and, with
+    ``own_words``, its own words, so that it is checked on its own)."""
     from citewatch.registry import load_registry
 
     generated = load_registry(base_registry).registry.claims
     texts, entries = [], []
     for k in range(claims):
         claim = generated[k % len(generated)]
-        text = f"{claim.text} (item {k})"
+        text = f"{claim.text} (item {k})" if own_words or k < len(generated) else claim.text
         texts.append(text)
         entries.append({"id": f"{claim.id}-{k}", "text": text, "section": claim.section,
                         "facts": [f.model_dump(mode="json", exclude_none=True) for f in claim.facts or []],
                         "sources": [{"url": s.url} for s in claim.sources]})
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.txt").write_text("Memory benchmark\n\n" + "\n".join(texts) + "\n", encoding="utf-8")
+    (out / "bench.txt").write_text("Memory benchmark\n\n" + "\n".join(dict.fromkeys(texts)) + "\n", encoding="utf-8")
     registry = out / "bench.yaml"  # JSON is YAML: quick to write, read by the fast path
     registry.write_text(json.dumps({"document": {"id": "bench", "title": "Memory benchmark", "text": "bench.txt"},
                                     "claims": entries}), encoding="utf-8")
     return registry
 
 
-def bench(sizes: list[int], urls: int, hosts: int, latency: float, work: Path) -> list[dict]:
+def bench(sizes: list[int], urls: int, hosts: int, latency: float, work: Path, own_words: bool = False) -> list[dict]:
     env = bench_env(work)
     made = generate(urls, hosts, free_port([host_address(i) for i in range(min(hosts, urls))]), work / "web")
     farm = WebFarm(made.manifest, latency, json.loads(made.manifest.read_text())["port"])
@@ -61,7 +64,7 @@ def bench(sizes: list[int], urls: int, hosts: int, latency: float, work: Path) -
         for claims in sizes:
             base = work / f"c{claims}"
             shutil.rmtree(base, ignore_errors=True)
-            registry = write_registry(made.registry, claims, base / "registry")
+            registry = write_registry(made.registry, claims, base / "registry", own_words)
             (base / "logs").mkdir(parents=True, exist_ok=True)
             row = {"claims": claims, "urls": urls}
             for name in ("first", "second"):
@@ -102,12 +105,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--urls", type=int, default=500, help="distinct pages the claims cite")
     parser.add_argument("--hosts", type=int, default=25)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--own-words", action="store_true",
+                        help="every claim with its own words, so every one is checked (slow at 100,000)")
     parser.add_argument("--work", type=Path)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="citewatch-memory-"))
     work.mkdir(parents=True, exist_ok=True)
-    rows = bench([int(c) for c in args.claims.split(",")], args.urls, args.hosts, args.latency, work)
+    rows = bench([int(c) for c in args.claims.split(",")], args.urls, args.hosts, args.latency, work, args.own_words)
     print("\n" + table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
