@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -14,15 +16,19 @@ def write_atomic(path: Path, text: str) -> None:
     move_atomic(stage_text(path.parent, path.name, text), path)
 
 
-def stage_text(folder: Path, name: str, text: str) -> Path:
+def stage_text(folder: Path, name: str, text: str | Callable[[TextIO], None]) -> Path:
     """``text`` (UTF-8, ``\\n`` line ends) in a new temporary file of ``folder`` (created), named
-    after ``name``; the caller moves it into place (:func:`move_atomic`) or removes it."""
+    after ``name``; the caller moves it into place (:func:`move_atomic`) or removes it. ``text``
+    may be a function that writes to the open file (a big text never held whole in memory)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            if callable(text):
+                text(handle)
+            else:
+                handle.write(text)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

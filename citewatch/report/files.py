@@ -61,5 +61,10 @@ def write_reports(report: dict, reports_dir: Path) -> ReportPaths:
                        latest_markdown=doc_dir / "latest.md", latest_html=doc_dir / "latest.html")
 
 
-def _json_text(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+def _json_text(report: dict):
+    """The report as indented JSON, written to the file piece by piece (``json.dumps`` with an
+    indent builds every piece in a list first: several times the size of the text)."""
+    def write(handle) -> None:
+        json.dump(report, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return write
