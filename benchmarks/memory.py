@@ -46,9 +46,15 @@ def write_registry(base_registry: Path, claims: int, out: Path, own_words: bool 
                         "sources": [{"url": s.url} for s in claim.sources]})
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.txt").write_text("Memory benchmark\n\n" + "\n".join(dict.fromkeys(texts)) + "\n", encoding="utf-8")
-    registry = out / "bench.yaml"  # JSON is YAML: quick to write, read by the fast path
-    registry.write_text(json.dumps({"document": {"id": "bench", "title": "Memory benchmark", "text": "bench.txt"},
-                                    "claims": entries}), encoding="utf-8")
+    registry = out / "bench.yaml"
+    with open(registry, "w", encoding="utf-8") as handle:  # block YAML, one line per field, as people write it
+        handle.write('document:\n  id: bench\n  title: "Memory benchmark"\n  text: bench.txt\nclaims:\n')
+        for entry in entries:
+            handle.write(f"  - id: {entry['id']}\n    text: {json.dumps(entry['text'])}\n"
+                         f"    section: {json.dumps(entry['section'])}\n    facts:\n")
+            handle.writelines(f"      - {json.dumps(fact)}\n" for fact in entry["facts"])
+            handle.write("    sources:\n")
+            handle.writelines(f"      - url: {source['url']}\n" for source in entry["sources"])
     return registry
 
 
