@@ -1,5 +1,6 @@
 """Where a run's time goes: the pipeline's phases, one after the other, in this process, each
-with its wall and CPU time (no Prefect; the same steps the flow's tasks call).
+with its wall and CPU time and the peak RSS of this process during it (no Prefect; the same steps
+the flow's tasks call).
 
     python -m benchmarks.phases REGISTRY ARCHIVE_DIR REPORTS_DIR
 
@@ -10,17 +11,36 @@ read and checked while the next is fetched). Run it against a benchmark web that
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (worker processes not included)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 @contextmanager
 def phase(name: str, rows: list):
+    """Wall and CPU time of the block, and the peak of this process's RSS during it (sampled)."""
     wall, cpu = time.perf_counter(), time.process_time()
+    peak, done = [rss_mb()], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     yield
-    rows.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+    done.set()
+    sampler.join()
+    rows.append((name, time.perf_counter() - wall, time.process_time() - cpu, max(peak[0], rss_mb())))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,9 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     pipeline.close()
     print(outcome.one_line())
     total_wall, total_cpu = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    print(f"{'phase':40} {'wall s':>8} {'CPU s':>8}")
-    for name, wall, cpu in rows + [("total", total_wall, total_cpu)]:
-        print(f"{name:40} {wall:8.2f} {cpu:8.2f}")
+    print(f"{'phase':40} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}")
+    for name, wall, cpu, peak in rows + [("total", total_wall, total_cpu, max(r[3] for r in rows))]:
+        print(f"{name:40} {wall:8.2f} {cpu:8.2f} {peak:12.0f}")
 
 
 if __name__ == "__main__":

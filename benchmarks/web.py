@@ -60,6 +60,7 @@ class Farm:
         self.hosts: list[str] = manifest["hosts"]
         self.port: int = manifest["port"]
         self.latency = latency
+        self.validators = True  # ETag, Last-Modified and 304s
         self.stats: dict[str, HostStats] = {h: HostStats() for h in self.hosts}
         self._rendered: dict[tuple[str, str], tuple[bytes, str]] = {}
         self._servers: list[asyncio.base_events.Server] = []
@@ -136,6 +137,10 @@ class Farm:
         if path == "/__farm/reset":
             self.reset()
             return _response(200, b"{}", "application/json", keep_alive=keep_alive)
+        if path.startswith("/__farm/validators"):
+            self.validators = not path.endswith("on=0")
+            return _response(200, json.dumps({"validators": self.validators}).encode(), "application/json",
+                             keep_alive=keep_alive)
         stats = self.stats.setdefault(host, HostStats())
         stats.requests += 1
         stats.in_flight += 1
@@ -162,9 +167,9 @@ class Farm:
         if spec["kind"] == "redirect":
             return 301, b"", {"Location": f"http://{host}:{self.port}{spec['target']}"}
         tag = etag(spec)
-        validators = {"ETag": tag, "Last-Modified": LAST_MODIFIED}
-        if headers.get("if-none-match") == tag or (
-                "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED):
+        validators = {"ETag": tag, "Last-Modified": LAST_MODIFIED} if self.validators else {}
+        if self.validators and (headers.get("if-none-match") == tag or (
+                "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED)):
             return 304, b"", validators
         body, content_type = self._rendered.get((host, path)) or render_page(spec)
         return 200, body, {**validators, "Content-Type": content_type}

@@ -23,9 +23,7 @@ cut off and index rows that point past its end are dropped. A file still held by
 
 from __future__ import annotations
 
-import base64
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -39,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -48,6 +46,7 @@ from warcio.warcwriter import WARCWriter
 
 from citewatch import __version__
 from citewatch.db import Base
+from citewatch.digests import payload_digest  # noqa: F401 - also offered here, beside the captures
 from citewatch.errors import ArchiveError
 from citewatch.models import FetchResult, SourceStatus
 
@@ -164,11 +163,6 @@ def _is_readable(http_status: int | None, revisit_of: int | None, status: str) -
 # --- small pure helpers ------------------------------------------------------------------
 
 
-def payload_digest(body: bytes) -> str:
-    """The WARC-Payload-Digest of ``body``: ``sha1:`` + base32, as warcio and the CDX write it."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-
-
 def as_utc(moment: datetime) -> datetime:
     """Naive datetimes are taken as UTC."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
@@ -271,6 +265,7 @@ class _OpenWarc:
         self.pid = os.getpid()
         self.broken = False
         self._sync_lock = threading.Lock()
+        self._synced = self.size  # bytes known to be on disk
         self.closed = False
 
     def write(self, data: bytes) -> int:
@@ -286,17 +281,21 @@ class _OpenWarc:
         self.size += len(data)
         return offset
 
-    def sync(self) -> None:
-        """fsync everything written so far. Needs no turn of its own: stores of other threads go
-        on writing meanwhile, and a file closed in between was synced when it was closed."""
+    def sync(self, upto: int | None = None) -> None:
+        """fsync everything written so far, unless the first ``upto`` bytes already are. Needs no
+        turn of its own: stores of other threads go on writing meanwhile, and a file closed in
+        between was synced when it was closed. Stores that wait here while another one syncs are
+        covered by that one fsync when it took in their bytes (a group commit)."""
         with self._sync_lock:
-            if self.closed:
+            if self.closed or (upto is not None and self._synced >= upto):
                 return
+            reached = self.size
             try:
                 os.fsync(self.handle.fileno())
             except OSError as exc:
                 self.broken = True
                 raise ArchiveError(f"cannot write to {self.path}: {exc} (is the disk full?)") from exc
+            self._synced = max(self._synced, reached)
 
     def append(self, data: bytes) -> int:
         """Write and fsync ``data``; return the offset it starts at."""
@@ -340,16 +339,20 @@ class WarcArchive:
         ``confirmed`` is the copy whose validators the request sent: a 304 then revisits it
         without looking it up again (by default the newest readable copy of the URL). With
         ``dedup=False`` the payload is stored even when a copy of the same bytes is indexed (that
-        copy could not be read)."""
+        copy could not be read).
+
+        The index is read and written with plain SQL statements (SQLAlchemy Core), not ORM
+        objects: a store is one lookup and one insert, and thousands of them make a run."""
         with self._sessions() as session:
             plan, original = self._plan(session, result, confirmed, dedup)
         records = self._records(result, plan, original)
         blobs = [serialize(record) for record in records]  # compressing outside the lock
         with self._lock:  # only the write takes turns: many threads store at once
             warc = self._writable(sum(map(len, blobs)))
-            offset = warc.write(b"".join(blobs))
-        warc.sync()  # the bytes are on disk before the index row that points at them
-        row = CaptureRow(
+            data = b"".join(blobs)
+            offset = warc.write(data)
+        warc.sync(upto=offset + len(data))  # the bytes are on disk before the index row that points at them
+        fields = dict(
             url=result.url,
             final_url=result.final_url,
             fetched_at=as_utc(result.fetched_at).replace(tzinfo=None),
@@ -362,12 +365,12 @@ class WarcArchive:
             **plan,
         )
         with self._sessions() as session:
-            session.add(row)
+            inserted = session.execute(_INSERT_ROW, fields)
             session.commit()
-            return self._capture(row)
+        return self._capture(_Row(id=inserted.inserted_primary_key[0], **fields))
 
     def _plan(self, session, result: FetchResult, confirmed: Capture | None = None,
-              dedup: bool = True) -> tuple[dict, CaptureRow | None]:
+              dedup: bool = True) -> tuple[dict, "_Row | None"]:
         """The index fields of a fetch, and the earlier capture it revisits (if any)."""
         plan = dict(
             http_status=result.http_status,
@@ -384,11 +387,11 @@ class WarcArchive:
             return plan, None
         if result.not_modified or result.http_status == 304:
             if confirmed is not None:
-                original = session.get(CaptureRow, confirmed.revisit_of or confirmed.id)
+                original = _row_by_id(session, confirmed.revisit_of or confirmed.id)
             else:
-                original = self._latest_readable_row(session, result.url)
+                original = _first_row(session, _NEWEST_READABLE_ROW, url=result.url)
             while original is not None and original.revisit_of is not None:  # refer to the stored payload
-                original = session.get(CaptureRow, original.revisit_of)
+                original = _row_by_id(session, original.revisit_of)
             if original is not None:
                 plan.update(revisit_of=original.id, payload_digest=original.payload_digest,
                             payload_length=original.payload_length, content_type=original.content_type,
@@ -400,19 +403,15 @@ class WarcArchive:
         if result.body and dedup:
             # Only a copy this archive can read may stand in for the payload (another worker's
             # file may be on a disk this one never sees): else the payload is stored again.
-            candidates = session.scalars(
-                select(CaptureRow)
-                .where(CaptureRow.final_url == result.final_url, CaptureRow.payload_digest == digest,
-                       CaptureRow.record_type == "response")
-                .order_by(CaptureRow.fetched_epoch).limit(DEDUP_CANDIDATES)
-            )
-            original = next((row for row in candidates if self._holds(row.warc_file, row.offset, row.length)), None)
+            candidates = session.execute(_DEDUP_CANDIDATES, {"final_url": result.final_url, "digest": digest})
+            original = next((_Row(**row._mapping) for row in candidates
+                             if self._holds(row.warc_file, row.offset, row.length)), None)
             if original is not None:
                 plan["revisit_of"] = original.id
             return plan, original
         return plan, None
 
-    def _records(self, result: FetchResult, plan: dict, original: CaptureRow | None) -> list:
+    def _records(self, result: FetchResult, plan: dict, original: "_Row | None") -> list:
         """The WARC records of one fetch; the first one is the record the index points at."""
         writer = WARCWriter(BytesIO(), gzip=True)
         date = datetime_to_iso_date(as_utc(result.fetched_at).replace(tzinfo=None))
@@ -436,7 +435,7 @@ class WarcArchive:
         ))
         return records
 
-    def _http_record(self, writer: WARCWriter, result: FetchResult, plan: dict, original: CaptureRow | None,
+    def _http_record(self, writer: WARCWriter, result: FetchResult, plan: dict, original: "_Row | None",
                      date: str):
         body = result.body if plan["revisit_of"] is None else b""
         http_headers = archived_http_headers(result.http_status, result.reason, result.headers,
@@ -728,13 +727,7 @@ class WarcArchive:
                                                            CaptureRow.offset == offset)).first()
         return None if row is None else self._capture(row)
 
-    def _latest_readable_row(self, session, url: str) -> CaptureRow | None:
-        return session.scalars(
-            select(CaptureRow).where(_matches(url), _readable_clause())
-            .order_by(CaptureRow.fetched_epoch.desc()).limit(1)
-        ).first()
-
-    def _capture(self, row: CaptureRow) -> Capture:
+    def _capture(self, row: "CaptureRow | _Row") -> Capture:
         return Capture(
             id=row.id, url=row.url, final_url=row.final_url,
             fetched_at=row.fetched_at.replace(tzinfo=timezone.utc), record_type=row.record_type,
@@ -744,6 +737,22 @@ class WarcArchive:
             content_type=row.content_type, revisit_of=row.revisit_of, etag=row.etag,
             last_modified=row.last_modified, truncated=bool(row.truncated),
         )
+
+
+class _Row:
+    """An index row as plain attributes (what a Core statement returned or inserted)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+def _first_row(session, statement, **parameters) -> _Row | None:
+    found = session.execute(statement, parameters).first()
+    return None if found is None else _Row(**found._mapping)
+
+
+def _row_by_id(session, capture_id: int) -> _Row | None:
+    return _first_row(session, _ROW_BY_ID, id=capture_id)
 
 
 def _drop_rows(session, condition) -> int:
@@ -793,3 +802,16 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# The statements of a store, built once (building a statement costs more than running it).
+_ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
+_INSERT_ROW = insert(CaptureRow.__table__)
+_ROW_BY_ID = select(*_ROW_COLUMNS).where(CaptureRow.id == bindparam("id"))
+_NEWEST_READABLE_ROW = (select(*_ROW_COLUMNS).where(_matches(bindparam("url")), _readable_clause())
+                        .order_by(CaptureRow.fetched_epoch.desc()).limit(1))
+_DEDUP_CANDIDATES = (select(*_ROW_COLUMNS)
+                     .where(CaptureRow.final_url == bindparam("final_url"),
+                            CaptureRow.payload_digest == bindparam("digest"),
+                            CaptureRow.record_type == "response")
+                     .order_by(CaptureRow.fetched_epoch).limit(DEDUP_CANDIDATES))

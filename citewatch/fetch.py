@@ -50,6 +50,7 @@ from urllib3.util.ssl_match_hostname import CertificateError
 from citewatch import liveness, wallclock
 from citewatch.charset import detect_encoding
 from citewatch.config import BATCHES_AT_ONCE, Settings
+from citewatch.digests import payload_digest
 from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
@@ -69,10 +70,14 @@ CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Validators:
-    """What a conditional request sends: the ETag and Last-Modified of the previous fetch."""
+    """What a conditional request sends: the ETag and Last-Modified of the previous fetch; and
+    ``digest``, the payload digest of a previous copy that was ``live`` at its URL (no redirect):
+    when the server sends those very bytes again (with or without validators), they are live
+    again and the page is not assessed a second time."""
 
     etag: str | None = None
     last_modified: str | None = None
+    digest: str | None = None
 
     @classmethod
     def from_result(cls, result: FetchResult) -> "Validators | None":
@@ -181,6 +186,8 @@ class Fetcher:
         """Fetch ``url`` and return what happened, with its final liveness status. Never raises
         for network trouble; ``status`` and ``error`` say what went wrong."""
         result = self.fetch_raw(url, validators)
+        if _same_live_bytes(result, validators):
+            return result  # the bytes of a copy found live at this URL: assessed then
         try:
             verdict = liveness.assess(result, probe=lambda: self._probe(result))
         except Exception:  # a page that trips the classifier must not stop the run: keep what HTTP said
@@ -460,6 +467,13 @@ def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _same_live_bytes(result: FetchResult, validators: Validators | None) -> bool:
+    """A plain 200 answer (no redirect, not cut) carrying the bytes of a copy that was live."""
+    return (validators is not None and validators.digest is not None and result.http_status == 200
+            and result.status is SourceStatus.LIVE and not result.redirects and not result.truncated
+            and result.final_url == result.url and payload_digest(result.body) == validators.digest)
 
 
 def _politeness_key(url: str) -> str:

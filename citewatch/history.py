@@ -61,6 +61,7 @@ NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_A
 # Refused by citewatch itself before a byte was sent: neither a failure nor a success of the source.
 NOT_A_CHECK = frozenset({SourceStatus.FORBIDDEN_ADDRESS})
 CHUNK = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
+ROWS_PER_INSERT = 1000  # rows of a run per executemany
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -208,7 +209,8 @@ def next_history(previous: SourceHistory | None, status: SourceStatus, offline: 
 
 class RecordedRun(BaseModel):
     run: RunResult  # the run as stored, with failures/failing_since/confirmed_dead filled
-    # The document's latest earlier run that was not offline (else the latest): what to compare with.
+    # The document's latest earlier run that was not offline (else the latest): what to compare with,
+    # loaded without its sources' evidence and fact results (load_run has them).
     previous: RunResult | None
     history: dict[str, SourceHistory]  # by URL
 
@@ -238,10 +240,15 @@ def _chunks(items: list, size: int = CHUNK) -> list[list]:
 
 
 def _store_texts(session: Session, run: RunResult) -> None:
+    """Store the texts the history does not hold yet (an unchanged page's text is there already:
+    it is neither sent to the database again nor compiled into a statement)."""
     texts = {s.text_hash: s.text for c in run.claims for s in c.sources if s.text and s.text_hash}
-    for chunk in _chunks([{"text_hash": h, "text": t} for h, t in texts.items()]):
-        stmt = _dialect_insert(session, TextRow).values(chunk)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["text_hash"]))
+    for chunk in _chunks(list(texts)):
+        known = set(session.scalars(select(TextRow.text_hash).where(TextRow.text_hash.in_(chunk))))
+        new = [{"text_hash": h, "text": texts[h]} for h in chunk if h not in known]
+        if new:  # one statement for many rows (executemany); a concurrent run may have stored one
+            stmt = _dialect_insert(session, TextRow).on_conflict_do_nothing(index_elements=["text_hash"])
+            session.execute(stmt, new)
 
 
 def _load_states(session: Session, document_id: str) -> dict[str, SourceStateRow]:
@@ -286,6 +293,15 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
         started_at=run.started_at, finished_at=run.finished_at, offline=run.offline, recorded_at=now,
     )).inserted_primary_key[0]
     claims, checks = [], []
+
+    def flush() -> None:  # a thousand rows at a time: a huge registry never holds all its rows as JSON
+        if claims:
+            session.execute(insert(ClaimVerdictRow), claims)
+        if checks:
+            session.execute(insert(SourceCheckRow), checks)
+        claims.clear()
+        checks.clear()
+
     for position, claim in enumerate(run.claims):
         claims.append({
             "run_seq": seq, "position": position, "claim_id": claim.id, "verdict": claim.verdict.value,
@@ -303,10 +319,9 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
                 "failures": s.failures, "failing_since": s.failing_since,
                 "confirmed_dead": s.confirmed_dead, "result_json": s.model_dump_json(exclude={"text"}),
             })
-    if claims:
-        session.execute(insert(ClaimVerdictRow), claims)
-    if checks:
-        session.execute(insert(SourceCheckRow), checks)
+        if len(checks) >= ROWS_PER_INSERT:
+            flush()
+    flush()
 
 
 def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
@@ -392,46 +407,60 @@ def not_dead_marks(session_factory: sessionmaker, document_id: str) -> dict[str,
 # --- reading -------------------------------------------------------------------------------
 
 
-def _load_run(session: Session, row: RunRow) -> RunResult:
-    checks = session.scalars(
-        select(SourceCheckRow).where(SourceCheckRow.run_seq == row.seq)
-        .order_by(SourceCheckRow.id)
-    ).all()
+def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
+    """A recorded run, with its texts. ``lean`` leaves out each source's evidence and fact
+    results (what a comparison of two runs does not read): a run of a huge registry is then
+    loaded for "what changed" at a fraction of its size. Rows are read a thousand at a time."""
+    text_hashes = sorted(h for h in session.scalars(
+        select(SourceCheckRow.text_hash).where(SourceCheckRow.run_seq == row.seq).distinct()) if h)
     texts: dict[str, str] = {}
-    for chunk in _chunks(sorted({c.text_hash for c in checks if c.text_hash})):
+    for chunk in _chunks(text_hashes):
         texts.update(session.execute(select(TextRow.text_hash, TextRow.text)
                                      .where(TextRow.text_hash.in_(chunk))).all())
+    checks = session.execute(
+        select(SourceCheckRow.claim_id, SourceCheckRow.text_hash, SourceCheckRow.result_json)
+        .where(SourceCheckRow.run_seq == row.seq).order_by(SourceCheckRow.id)
+        .execution_options(yield_per=ROWS_PER_INSERT))
     sources_of: dict[str, list[SourceResult]] = {}
-    for check in checks:
-        source = SourceResult.model_validate_json(check.result_json)
-        if check.text_hash in texts:
-            source = source.model_copy(update={"text": texts[check.text_hash]})
-        sources_of.setdefault(check.claim_id, []).append(source)
-    claim_rows = session.scalars(
-        select(ClaimVerdictRow).where(ClaimVerdictRow.run_seq == row.seq)
-        .order_by(ClaimVerdictRow.position)
-    ).all()
+    for claim_id, hash_, result_json in checks:
+        sources_of.setdefault(claim_id, []).append(_source_of(result_json, texts.get(hash_), lean))
+    claim_rows = session.execute(
+        select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
+        .where(ClaimVerdictRow.run_seq == row.seq).order_by(ClaimVerdictRow.position)
+        .execution_options(yield_per=ROWS_PER_INSERT))
     claims = [
-        ClaimResult.model_validate_json(c.result_json).model_copy(
-            update={"sources": sources_of.get(c.claim_id, [])})
-        for c in claim_rows
+        ClaimResult.model_validate_json(result_json).model_copy(update={"sources": sources_of.pop(claim_id, [])})
+        for claim_id, result_json in claim_rows
     ]
     return RunResult(document_id=row.document_id, document_title=row.document_title,
                      run_id=row.run_id, started_at=row.started_at, finished_at=row.finished_at,
                      offline=row.offline, claims=claims)
 
 
-def _load_latest_run(session: Session, document_id: str, online: bool = False) -> RunResult | None:
+def _source_of(result_json: str, text: str | None, lean: bool) -> SourceResult:
+    if lean:
+        data = json.loads(result_json)
+        data.pop("evidence", None)
+        data.pop("facts", None)
+        source = SourceResult.model_validate(data)
+    else:
+        source = SourceResult.model_validate_json(result_json)
+    return source if text is None else source.model_copy(update={"text": text})
+
+
+def _load_latest_run(session: Session, document_id: str, online: bool = False, lean: bool = False) -> RunResult | None:
     query = select(RunRow).where(RunRow.document_id == document_id)
     if online:
         query = query.where(RunRow.offline.is_(False))
     row = session.scalars(query.order_by(RunRow.seq.desc()).limit(1)).first()
-    return _load_run(session, row) if row is not None else None
+    return _load_run(session, row, lean) if row is not None else None
 
 
 def _comparison_base(session: Session, document_id: str) -> RunResult | None:
     # An offline run saw nothing new, so "what changed" looks past it to the last run that did.
-    return _load_latest_run(session, document_id, online=True) or _load_latest_run(session, document_id)
+    # Only compared (changes.what_changed): loaded without evidence and fact results.
+    return (_load_latest_run(session, document_id, online=True, lean=True)
+            or _load_latest_run(session, document_id, lean=True))
 
 
 def previous_run(session_factory: sessionmaker, document_id: str) -> RunResult | None:

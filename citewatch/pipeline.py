@@ -19,8 +19,9 @@ one batch is read and checked while the next is still being fetched.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,13 +31,13 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
-from citewatch.archive import payload_digest
+from citewatch.digests import payload_digest
 from citewatch.config import BATCHES_AT_ONCE, Settings
 from citewatch.errors import ArchiveError, ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
-from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint
-from citewatch.workers import CpuPool, check_text, default_workers, extract_cached
+from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint, facts_key
+from citewatch.workers import CpuPool, check_text, default_workers, described, extract_cached
 from citewatch.counting import counted
 
 log = logging.getLogger("citewatch.pipeline")
@@ -129,8 +130,9 @@ def batch_by_host(jobs: Iterable[SourceJob], max_sources: int = DEFAULT_BATCH_SO
 
 @dataclass
 class Fetched:
-    """A fetch of one URL after it was archived. The body is dropped once stored: the copy that
-    gets read comes back from the archive, which keeps memory flat on big registries."""
+    """A fetch of one URL after it was archived. The body is kept until its batch is read (so the
+    page is not read back and decompressed from the archive it was just written to), then dropped:
+    at most a few batches of bodies are in memory at once, whatever the size of the registry."""
 
     job: SourceJob
     result: FetchResult
@@ -151,7 +153,9 @@ class SourceCopy:
     text: str | None = None
     title: str | None = None
     published: str | None = None
-    content_digest: str | None = None
+    content_digest: str | None = None  # of the payload that was read
+    text_digest: str | None = None  # of its extracted text: what a check depends on
+    text_hash: str | None = None  # results.text_hash of that text (what the history compares)
     archive: ArchiveRef = field(default_factory=ArchiveRef)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -160,6 +164,27 @@ class SourceCopy:
     @property
     def readable(self) -> bool:
         return self.text is not None
+
+
+class WorkDone:
+    """What a pipeline did and what it reused, counted (thread-safe): ``extracted`` pages and
+    ``texts_reused`` (same bytes as a page read before), ``checked`` (claim, text) pairs and
+    ``checks_reused`` (same text as before, whatever the bytes around it)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[what] += n
+
+    def __getitem__(self, what: str) -> int:
+        return self._counts[what]
+
+    def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
 
 
 def offline_status(status: SourceStatus, http_status: int | None) -> SourceStatus:
@@ -194,6 +219,7 @@ class Pipeline:
                                                   salt=code_fingerprint())
         self.progress = progress or _quiet
         self.clock = clock
+        self.work = WorkDone()
 
     def close(self) -> None:
         self.cpu.close()
@@ -249,7 +275,7 @@ class Pipeline:
             error = f"not archived: {exc}"
             log.warning("could not archive %s: %s", job.url, exc)
             return Fetched(job, result, None, error)  # keeps the body: it is the only copy
-        return Fetched(job, result.model_copy(update={"body": b""}), capture, error)
+        return Fetched(job, result, capture, error)
 
     def _newest_copies(self, urls: list[str]) -> dict:
         """The newest readable copy of each URL in the archive (for conditional requests), when
@@ -266,11 +292,16 @@ class Pipeline:
 
     @staticmethod
     def _validators(capture):
+        """What the request says of the newest readable copy: its validators (a conditional
+        request) and, when it was live at its own URL, its digest (the same bytes again are not
+        assessed again)."""
         from citewatch.archive import validators_of
         from citewatch.fetch import Validators
 
-        found = validators_of(capture)
-        return Validators(*found) if found else None
+        found = validators_of(capture) or (None, None)
+        same_url = capture is not None and capture.final_url == capture.url and capture.status == "live"
+        digest = capture.payload_digest if same_url else None
+        return Validators(*found, digest=digest) if any(found) or digest else None
 
     # -- phase 2: a readable copy, its text ---------------------------------------------------
 
@@ -305,12 +336,15 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - one broken source never stops the run
             log.exception("reading %s failed", fetched.job.url)
             copy.notes.append(f"could not read a copy: {exc}")
+        if fetched.capture is not None:  # read: the archive holds the body from now on
+            fetched.result.body = b""
         return copy
 
     def _read_live(self, copy: SourceCopy, fetched: Fetched) -> None:
         result, capture = fetched.result, fetched.capture
-        if capture is None and result.body:  # not archived: read the body we still hold
-            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding):
+        if result.body:  # the body as fetched (and archived, unless archiving failed)
+            digest = capture.payload_digest if capture is not None else None
+            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding, digest):
                 copy.checked_copy = CheckedCopy.LIVE
             return
         if (capture is None or not capture.has_payload) and result.not_modified:
@@ -368,7 +402,9 @@ class Pipeline:
     def _read_capture(self, copy: SourceCopy, capture, encoding: str | None = None) -> bool:
         digest = capture.payload_digest
         cached = self.text_cache.get(digest)
-        if cached is None:
+        if cached is not None:
+            self.work.add("texts_reused")
+        else:
             body = self.archive.read_payload(capture)
             digest = digest or payload_digest(body)
             cached = self._extract(copy, body, capture.content_type or "", capture.final_url or capture.url,
@@ -381,9 +417,13 @@ class Pipeline:
         return True
 
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
-                   encoding: str | None) -> bool:
-        digest = payload_digest(body)
-        cached = self.text_cache.get(digest) or self._extract(copy, body, content_type, url, encoding)
+                   encoding: str | None, digest: str | None = None) -> bool:
+        digest = digest or payload_digest(body)
+        cached = self.text_cache.get(digest)
+        if cached is not None:
+            self.work.add("texts_reused")
+        else:
+            cached = self._extract(copy, body, content_type, url, encoding)
         if cached is None:
             return False
         self.text_cache.put(digest, cached)
@@ -392,13 +432,16 @@ class Pipeline:
 
     @staticmethod
     def _use_text(copy: SourceCopy, digest: str | None, cached: CachedText) -> None:
+        cached = described(cached)  # an entry cached before the text's digests were kept
         copy.content_digest = digest
+        copy.text_digest, copy.text_hash = cached.digest, cached.text_hash
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
     def _extract(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
                  encoding: str | None) -> CachedText | None:
         """The page's text; None, with the reason in ``copy.notes``, when it has none."""
         found = self.cpu.call(extract_cached, body, content_type, url, encoding)
+        self.work.add("extracted")
         if isinstance(found, str):
             if found not in copy.notes:
                 copy.notes.append(found)
@@ -452,16 +495,24 @@ class Pipeline:
         by_url = {c.job.url: c for c in copies}
         subject = registry.document.title
         wanted: dict[str, tuple] = {}
+        reused: set[str] = set()
         for claim in registry.claims:
+            facts_json = facts_key(claim.facts) if claim.sources else None
             for source in claim.sources:
                 copy = by_url.get(source.url)
-                if copy is None or not copy.readable or not copy.content_digest:
+                if copy is None or not copy.readable or not copy.text_digest:
                     continue
-                key, arguments = check_request(claim, copy, source.published, subject)
-                if key not in wanted and self.text_cache.get_check(key) is None:
+                key, arguments = check_request(claim, copy, source.published, subject, facts_json)
+                if key in wanted or key in reused:
+                    continue
+                if self.text_cache.has_check(key):
+                    reused.add(key)
+                else:
                     wanted[key] = arguments
         for key, result in zip(wanted, self.cpu.map(check_text, list(wanted.values()))):
             self.text_cache.put_check(key, result)
+        self.work.add("checked", len(wanted))
+        self.work.add("checks_reused", len(reused))
         return len(wanted)
 
     def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> list[ClaimResult]:
@@ -471,7 +522,9 @@ class Pipeline:
     def check_claim(self, claim: Claim, copies: dict[str, SourceCopy], subject: str | None = None) -> ClaimResult:
         from citewatch.check import combine_source_verdicts
 
-        sources = [source_result(claim, copies[s.url], s.published, self.text_cache, subject) for s in claim.sources]
+        facts_json = facts_key(claim.facts) if claim.sources else None
+        sources = [source_result(claim, copies[s.url], s.published, self.text_cache, subject, facts_json)
+                   for s in claim.sources]
         verdict = combine_source_verdicts([s.verdict for s in sources]) if sources else Verdict.UNSOURCED
         facts = claim.facts if claim.facts is not None else _inferred_facts(claim.text)
         return ClaimResult(id=claim.id, text=claim.text, section=claim.section, verdict=verdict,
@@ -531,17 +584,20 @@ def new_run_id(started: datetime) -> str:
 
 
 def check_request(claim: Claim, copy: SourceCopy, registry_published: str | None,
-                  subject: str | None) -> tuple[str, tuple]:
+                  subject: str | None, facts_json: str | None = None) -> tuple[str, tuple]:
     """The cache key of checking ``claim`` against a readable copy, and the arguments of
-    :func:`citewatch.workers.check_text` that do it."""
+    :func:`citewatch.workers.check_text` that do it (``facts_json``: ``facts_key(claim.facts)``)."""
     published = copy.published or registry_published
     keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
-    key = check_key(copy.content_digest, keyed_text, claim.facts, published)
+    # keyed by the text, not the payload: a page whose bytes changed around the same main text
+    # (an advert, a timestamp, a token) is not checked again
+    key = check_key(copy.text_digest, keyed_text, claim.facts, published, facts_json)
     return key, (claim.text, copy.text, claim.facts, published, subject)
 
 
 def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None = None,
-                  cache: TextCache | None = None, subject: str | None = None) -> SourceResult:
+                  cache: TextCache | None = None, subject: str | None = None,
+                  facts_json: str | None = None) -> SourceResult:
     """Check one claim against the copy of one of its sources (reusing a cached check of the
     same text, claim and code when there is one)."""
     base = dict(url=copy.job.url, status=copy.status, http_status=copy.http_status,
@@ -550,15 +606,15 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
                 error=copy.error, attempts=copy.attempts, notes=list(copy.notes))
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
-    key, arguments = check_request(claim, copy, registry_published, subject)
-    key = key if copy.content_digest else None
+    key, arguments = check_request(claim, copy, registry_published, subject, facts_json)
+    key = key if copy.text_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:
         checked = check_text(*arguments)
         if cache and key:
             cache.put_check(key, checked)
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
-                        confidence=checked.confidence, text=copy.text,
+                        confidence=checked.confidence, text=copy.text, text_hash=copy.text_hash,
                         **{**base, "notes": base["notes"] + list(checked.notes)})
 
 

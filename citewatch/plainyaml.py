@@ -64,79 +64,66 @@ def _plain_scalar(value: str) -> Any:
     raise NotPlain(value)
 
 
-_PLAIN = "tag:citewatch:plain"  # an untagged plain scalar, resolved by _plain_scalar
-_QUOTED = "tag:citewatch:quoted"  # an untagged quoted or block scalar: text as written
-
-
-class _Constructor(yaml.constructor.BaseConstructor):
-    def construct_object(self, node, deep=False):
-        if node in self.constructed_objects:  # a node met again is an alias: the full reader bounds
-            raise NotPlain("alias")            # what aliases expand to (citewatch.yamlbounds)
-        return super().construct_object(node, deep)
-
-    def construct_plain(self, node):
-        return _plain_scalar(node.value)
-
-    def construct_quoted(self, node):
-        return node.value
-
-    def construct_seq(self, node):
-        if not isinstance(node, yaml.SequenceNode):
-            raise NotPlain(node.tag)
-        return [self.construct_object(item, deep=True) for item in node.value]
-
-    def construct_map(self, node):
-        if not isinstance(node, yaml.MappingNode):
-            raise NotPlain(node.tag)
-        mapping: dict[Any, Any] = {}
-        written: set[str] = set()  # keys as written: the slow path calls `1` and `"1"` duplicates
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            raw = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key in mapping or raw in written:  # an unhashable key raises TypeError: not plain
-                raise NotPlain("duplicate key")
-            if raw is not None:
-                written.add(raw)
-            mapping[key] = self.construct_object(value_node, deep=True)
-        return mapping
-
-    def construct_other(self, node):
-        raise NotPlain(node.tag)
-
-
-_Constructor.add_constructor(_PLAIN, _Constructor.construct_plain)
-_Constructor.add_constructor(_QUOTED, _Constructor.construct_quoted)
-_Constructor.add_constructor(_TAG + "seq", _Constructor.construct_seq)
-_Constructor.add_constructor(_TAG + "map", _Constructor.construct_map)
-_Constructor.add_constructor(None, _Constructor.construct_other)
-
-
-if CParser is not None:
-    class _Loader(CParser, _Constructor, yaml.resolver.BaseResolver):
-        """libyaml's parser and composer; plain scalars are left to :func:`_plain_scalar`."""
-
-        def __init__(self, stream):
-            CParser.__init__(self, stream)
-            _Constructor.__init__(self)
-            yaml.resolver.BaseResolver.__init__(self)
-
-        def resolve(self, kind, value, implicit):
-            if kind is yaml.ScalarNode:
-                # An explicit tag (``!!str 2017``) never gets here; ruamel keeps it as a tagged
-                # object, which the models refuse: construct_other sends it to the slow path.
-                return _PLAIN if implicit[0] else _QUOTED if implicit[1] else _TAG + "unknown"
-            return super().resolve(kind, value, implicit)  # collections: seq, map
-
-
 def read_plain_yaml(text: str) -> Any:
     """The data of a single-document YAML text made only of plain data; :class:`NotPlain` (or
-    PyYAML's ``YAMLError``) for anything else."""
+    PyYAML's ``YAMLError``) for anything else.
+
+    Built straight from libyaml's parse events, without the node graph that PyYAML's composer
+    would build first (a node and two marks per scalar: a registry of 30,000 claims took ~1 GB)."""
     if CParser is None:
         raise NotPlain("no libyaml")  # the pure-Python PyYAML parser would be no faster than ruamel
     if _DIRECTIVE.search(text):
         raise NotPlain("directive")  # %YAML 1.1 would change how scalars resolve
-    loader = _Loader(text)
+    parser = CParser(text)
     try:
-        return loader.get_single_data()
+        parser.get_event()  # stream start
+        if parser.check_event(yaml.StreamEndEvent):
+            return None  # an empty file
+        parser.get_event()  # document start
+        data = _value(parser, parser.get_event())
+        parser.get_event()  # document end
+        if not parser.check_event(yaml.StreamEndEvent):
+            raise NotPlain("more than one document")
+        return data
     finally:
-        loader.dispose()
+        parser.dispose()
+
+
+_COLLECTION_TAGS = (None, "!")  # no tag, or the non-specific one: resolved to a plain seq or map
+
+
+def _value(parser, event) -> Any:
+    """The value that starts with ``event``, as ruamel's round-trip loader would build it."""
+    if isinstance(event, yaml.ScalarEvent):
+        if event.tag not in (None, "!"):  # an explicit tag: ruamel keeps a tagged object
+            raise NotPlain(event.tag)
+        if event.implicit[0]:
+            return _plain_scalar(event.value)
+        if event.implicit[1]:  # quoted or block: text as written
+            return event.value
+        raise NotPlain("unknown scalar")
+    if isinstance(event, yaml.SequenceStartEvent):
+        if event.tag not in (*_COLLECTION_TAGS, _TAG + "seq"):
+            raise NotPlain(event.tag)
+        items = []
+        while not parser.check_event(yaml.SequenceEndEvent):
+            items.append(_value(parser, parser.get_event()))
+        parser.get_event()
+        return items
+    if isinstance(event, yaml.MappingStartEvent):
+        if event.tag not in (*_COLLECTION_TAGS, _TAG + "map"):
+            raise NotPlain(event.tag)
+        mapping: dict[Any, Any] = {}
+        written: set[str] = set()  # keys as written: the slow path calls `1` and `"1"` duplicates
+        while not parser.check_event(yaml.MappingEndEvent):
+            key_event = parser.get_event()
+            key = _value(parser, key_event)
+            raw = key_event.value if isinstance(key_event, yaml.ScalarEvent) else None
+            if key in mapping or raw in written:  # an unhashable key raises TypeError: not plain
+                raise NotPlain("duplicate key")
+            if raw is not None:
+                written.add(raw)
+            mapping[key] = _value(parser, parser.get_event())
+        parser.get_event()
+        return mapping
+    raise NotPlain(type(event).__name__)  # an alias: the full reader bounds what aliases expand to

@@ -23,6 +23,11 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(_SPACES.sub(" ", text).strip().encode("utf-8")).hexdigest()
 
 
+def text_digest(text: str) -> str:
+    """The exact identity of an extracted text (what a check of it depends on)."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class ArchiveRef(BaseModel):
     """Where the copy of a source lives: the local WARC record and the Wayback snapshot."""
 

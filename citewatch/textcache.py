@@ -26,6 +26,8 @@ class CachedText:
     text: str
     title: str | None = None
     published: str | None = None
+    text_hash: str | None = None  # results.text_hash of the text as a SourceResult keeps it
+    digest: str | None = None  # the exact text's digest, what its checks are cached under
 
 
 @lru_cache(maxsize=1)
@@ -39,10 +41,16 @@ def code_fingerprint() -> str:
     return sha.hexdigest()[:16]
 
 
-def check_key(digest: str, claim_text: str, facts: list | None, published: str | None) -> str:
-    """What a check depends on besides the code: the text (by digest), the claim and its facts."""
-    facts_json = json.dumps([f.model_dump(mode="json") for f in facts], sort_keys=True) if facts is not None else "inferred"
-    return f"check:{digest}:{published}:{claim_text}:{facts_json}"
+def facts_key(facts: list | None) -> str:
+    """A claim's facts as they enter :func:`check_key` (compute it once per claim)."""
+    return json.dumps([f.model_dump(mode="json") for f in facts], sort_keys=True) if facts is not None else "inferred"
+
+
+def check_key(digest: str, claim_text: str, facts: list | None, published: str | None,
+              facts_json: str | None = None) -> str:
+    """What a check depends on besides the code: the text (by digest), the claim and its facts
+    (``facts_json``: :func:`facts_key` of ``facts``, when the caller has it already)."""
+    return f"check:{digest}:{published}:{claim_text}:{facts_json if facts_json is not None else facts_key(facts)}"
 
 
 class TextCache:
@@ -66,6 +74,10 @@ class TextCache:
             self._write(f"text:{digest}", asdict(entry))
 
     # -- checks ---------------------------------------------------------------------------
+
+    def has_check(self, key: str) -> bool:
+        """Whether a check is kept under ``key`` (without reading it)."""
+        return key in self._recent_checks or self._path(key).is_file()
 
     def get_check(self, key: str) -> CheckResult | None:
         if key in self._recent_checks:

@@ -19,12 +19,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import TypeVar
 
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult
+from citewatch.results import MAX_TEXT_CHARS, text_digest, text_hash
 from citewatch.textcache import CachedText
 
 log = logging.getLogger("citewatch.workers")
@@ -47,7 +49,14 @@ def extract_cached(body: bytes, content_type: str, url: str, encoding: str | Non
     published = extracted.published
     if isinstance(published, datetime):
         published = published.date().isoformat()
-    return CachedText(extracted.text, extracted.title, str(published) if published else None)
+    return described(CachedText(extracted.text, extracted.title, str(published) if published else None))
+
+
+def described(cached: CachedText) -> CachedText:
+    """``cached`` with the digests of its text (computed here, in the worker, once per text)."""
+    if cached.text_hash and cached.digest:
+        return cached
+    return replace(cached, text_hash=text_hash(cached.text[:MAX_TEXT_CHARS]), digest=text_digest(cached.text))
 
 
 def check_text(claim_text: str, text: str, facts, published: str | None, subject: str | None) -> CheckResult:

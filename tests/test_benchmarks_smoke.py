@@ -66,3 +66,48 @@ def test_generated_registry_validates_and_every_page_is_served(tmp_path):
         robots = session.get(f"http://{hosts[1]}:{manifest['port']}/robots.txt", timeout=10)
         assert "Disallow: /admin/" in robots.text
         assert sum(s.requests for s in farm.stats.values()) > 40
+
+
+def test_the_farm_can_stop_sending_validators_and_the_reference_work_is_measured(tmp_path):
+    from benchmarks.reference import reference_work, warc_gzip
+
+    hosts = [host_address(i) for i in range(2)]
+    made = generate(sources=12, hosts=2, port=free_port(hosts), out_dir=tmp_path, seed=5)
+    manifest = json.loads(made.manifest.read_text())
+    url = next(u for u in manifest["urls"] if manifest["expected"][u] == "supported"
+               and _specs_by_url(manifest)[u]["kind"] == "article")
+    with serve_in_thread(manifest, latency=0.0), requests.Session() as session:
+        first = session.get(url, timeout=10)
+        tag = first.headers["ETag"]
+        session.get(url.split("/", 3)[0] + "//" + url.split("/")[2] + "/__farm/validators?on=0", timeout=10)
+        again = session.get(url, headers={"If-None-Match": tag}, timeout=10)
+    assert again.status_code == 200 and again.content == first.content  # the same bytes, no 304
+    assert "ETag" not in again.headers and "Last-Modified" not in again.headers
+
+    figures = reference_work(manifest, sample=12)
+    assert figures["sampled"] == 12 and figures["extract_ms"] > 0 and figures["gzip_ms"] > 0
+    record = warc_gzip(url, first.content, "text/html")
+    assert record[:2] == b"\x1f\x8b" and len(record) < len(first.content)  # one gzip member, smaller
+
+
+def test_profile_samples_are_shared_out_by_module_and_library(tmp_path):
+    from benchmarks.persource import classify, shares
+
+    fetch = "Fetcher.fetch (/x/citewatch/fetch.py:200)"
+    assert classify(["run (/x/threading.py:1)", fetch, "send (/x/requests/adapters.py:3)"]) == \
+        ("citewatch.fetch", "requests/urllib3")
+    assert classify(["<module> (/x/a.py:1)", "_find_and_load (<frozen importlib._bootstrap>:1)"])[0] == "imports"
+    raw = tmp_path / "raw.txt"
+    raw.write_text(f"process 1:\"x\";{fetch} 7\nprocess 1:\"x\" 5\n")
+    assert shares(raw) == {("citewatch.fetch", "own code"): 7}  # no Python frame: left out
+
+
+def test_the_memory_benchmark_writes_a_valid_registry_of_any_size(tmp_path):
+    from benchmarks.memory import write_registry
+
+    hosts = [host_address(0)]
+    made = generate(sources=6, hosts=1, port=free_port(hosts), out_dir=tmp_path / "web", seed=2)
+    registry = load_registry(write_registry(made.registry, 25, tmp_path / "big")).registry
+    generated = load_registry(made.registry).registry.claims
+    assert len(registry.claims) == 25 and len({c.id for c in registry.claims}) == 25
+    assert {s.url for c in registry.claims for s in c.sources} == {s.url for c in generated for s in c.sources}

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from citewatch.atomicfile import write_atomic
+from citewatch.atomicfile import copy_atomic, move_atomic, stage_text
 from citewatch.errors import ConfigError
 from citewatch.faults import DISK_FULL
 from citewatch.report.html import render_html
@@ -40,20 +40,34 @@ def write_reports(report: dict, reports_dir: Path) -> ReportPaths:
     """Write the JSON, Markdown and HTML of the report for its run and as the document's latest."""
     doc_dir = Path(reports_dir) / safe_name(report["document"]["id"])
     run_dir = doc_dir / "runs" / safe_name(report["run"]["id"])
-    rendered = {
-        "json": json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-        "md": render_markdown(report),
-        "html": render_html(report),
-    }
+    # One rendering in memory at a time, and the JSON streamed to its file: the report of a huge
+    # registry is never held as three big strings at once. The latest.* files are copies of the run's.
+    # Nothing is put in place before all three are rendered: a report that cannot be rendered
+    # leaves no run folder and the latest files as they were.
+    renderers = {"json": _json_text, "md": render_markdown, "html": render_html}
+    staged: dict[str, Path] = {}
     try:
-        for ext, text in rendered.items():
-            write_atomic(run_dir / f"report.{ext}", text)
-        for ext, text in rendered.items():
-            write_atomic(doc_dir / f"latest.{ext}", text)
+        for ext, render in renderers.items():
+            staged[ext] = stage_text(run_dir.parent, f"report.{ext}", render(report))
+        for ext, temp in staged.items():
+            copy_atomic(temp, doc_dir / f"latest.{ext}")
+            move_atomic(temp, run_dir / f"report.{ext}")
     except OSError as exc:
         what_to_do = ("free some space on its disk, or choose a folder on another disk with --reports-dir"
                       if exc.errno in DISK_FULL else "check the --reports-dir folder")
         raise ConfigError(f"cannot write reports to {doc_dir}: {exc}; {what_to_do}") from exc
+    finally:
+        for temp in staged.values():
+            temp.unlink(missing_ok=True)  # left over only when something failed
     return ReportPaths(run_dir=run_dir, json=run_dir / "report.json", markdown=run_dir / "report.md",
                        html=run_dir / "report.html", latest_json=doc_dir / "latest.json",
                        latest_markdown=doc_dir / "latest.md", latest_html=doc_dir / "latest.html")
+
+
+def _json_text(report: dict):
+    """The report as indented JSON, written to the file piece by piece (``json.dumps`` with an
+    indent builds every piece in a list first: several times the size of the text)."""
+    def write(handle) -> None:
+        json.dump(report, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return write
