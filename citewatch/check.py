@@ -61,8 +61,8 @@ from citewatch.wording import (
     comparison_turned,
     coverage_near,
     hedges_added,
-    names_missing,
     is_negated,
+    names_missing,
     opposite_reason,
     same_language,
     substituted_word,
@@ -185,7 +185,7 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 
     same_kind = [f for f in facts if type(f.fact) is type(occurrence.found.fact)
                  and getattr(f.fact, "unit", None) == getattr(occurrence.found.fact, "unit", None)]
-    first_value = min(f.start for f in same_kind) - sentence.start
+    first_value = min((f.start for f in same_kind), default=occurrence.found.start) - sentence.start
     named_at = [start for word, start, _ in stem_positions(sentence.text) if word in near_names]
     if named_at and all(start < first_value for start in named_at):
         return False  # the sentence's subject ("Book Club grossed $68.6 million ..., a total of $84.2 million")
