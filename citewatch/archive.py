@@ -255,6 +255,13 @@ def complete_members_end(path: Path, start: int = 0) -> int:
     return end
 
 
+def missing_files_line(missing: list[str], named: int = 3) -> str:
+    """One log line for the indexed WARC files this folder does not have (another worker's disk,
+    object storage): one object per stored fetch would otherwise make thousands of lines."""
+    listed = ", ".join(missing[:named]) + (f" and {len(missing) - named} more" if len(missing) > named else "")
+    return f"{len(missing)} indexed WARC files are not in this folder ({listed}); their index rows are kept"
+
+
 def warcinfo_record(name: str):
     """The record each WARC file (or object) starts with."""
     return WARCWriter(BytesIO(), gzip=True).create_warcinfo_record(name, {
@@ -618,7 +625,7 @@ class WarcArchive:
 
     def _drop_rows_past_file_ends(self) -> list[str]:
         """Closed files can be cut too (by hand, by a restore): rows past their end go."""
-        done = []
+        done, missing = [], []
         with self._sessions() as session:
             ends = session.execute(
                 select(CaptureRow.warc_file, func.max(CaptureRow.offset + CaptureRow.length))
@@ -626,7 +633,7 @@ class WarcArchive:
             for relative, end in ends:
                 path = self.archive_dir / relative
                 if not path.exists():
-                    done.append(f"{relative} is missing; its index rows are kept")
+                    missing.append(relative)
                     continue
                 size = path.stat().st_size
                 if end > size:
@@ -634,6 +641,8 @@ class WarcArchive:
                                          & (CaptureRow.offset + CaptureRow.length > size))
                     done.append(f"{relative}: dropped {dropped} index rows past the end of the file")
             session.commit()
+        if missing:
+            done.append(missing_files_line(missing))
         return done
 
     # -- reading --------------------------------------------------------------------------

@@ -3,6 +3,7 @@ against moto's S3 server on 127.0.0.1: real objects, read back by ranged GETs wi
 
 from __future__ import annotations
 
+import json
 import socket
 from io import BytesIO
 
@@ -156,3 +157,49 @@ def test_a_bad_archive_url_says_what_to_fix(sessions, tmp_path, monkeypatch):
         WarcArchive(tmp_path / "a", sessions, storage_url="/mnt/shared/warcs")
     monkeypatch.setenv("CITEWATCH_ARCHIVE_URL", f"s3://{BUCKET}/from-env")
     assert load_settings().archive_url == f"s3://{BUCKET}/from-env"
+
+
+def test_a_run_on_another_machine_checks_a_dead_page_from_the_first_machines_objects(s3, tmp_path):
+    """Two workers share only the database and the bucket: the second one's run reads the
+    first one's copy of a page that died meanwhile."""
+    from datetime import datetime, timedelta, timezone
+
+    from citewatch import pipeline as pl
+    from citewatch.registry import load_registry
+    from citewatch.testing.fixture_web import FixtureWeb, Route
+    from verify_fixtures import serve_pages, write_registry
+
+    day0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
+    shared = dict(database_url=f"sqlite:///{tmp_path / 'shared.sqlite'}", archive_url=f"s3://{BUCKET}/runs",
+                  wayback_url="off", max_retries=0, connect_timeout=2, read_timeout=5, total_deadline=10)
+    with FixtureWeb(hosts=2) as web:
+        serve_pages(web)
+        registry = load_registry(write_registry(tmp_path / "claims", web))
+        first = load_settings(archive_dir=tmp_path / "machine-1", reports_dir=tmp_path / "reports-1", **shared)
+        pl.verify_registry(registry, first, clock=lambda: day0)
+        assert object_keys(s3)  # the first machine's WARC records went to the bucket
+        assert not (tmp_path / "machine-1" / "warcs").exists()
+
+        web[1].route("/report", Route(status=404, body="<h1>Not found</h1>"))
+        second = load_settings(archive_dir=tmp_path / "machine-2", reports_dir=tmp_path / "reports-2", **shared)
+        outcome = pl.verify_registry(registry, second, clock=lambda: day0 + timedelta(days=1))
+        dead_url = web[1].url("/report")
+
+    assert {c["id"]: c["verdict"] for c in outcome.claims}["dies-later"] == "supported"
+    report = json.loads((tmp_path / "reports-2" / "aldane-harbour" / "latest.json").read_text(encoding="utf-8"))
+    dead = next(s for c in report["claims"] for s in c["sources"] if s["url"] == dead_url)
+    assert dead["status"] == "dead" and dead["checked_copy"] == "local_archive"
+    assert not (tmp_path / "machine-2" / "warcs").exists()
+
+
+def test_a_local_worker_opening_the_shared_index_says_in_one_line_that_the_objects_are_elsewhere(s3, sessions,
+                                                                                                 tmp_path):
+    remote = WarcArchive(tmp_path / "object-worker", sessions, storage_url=f"s3://{BUCKET}/many")
+    for i in range(5):
+        remote.store(fetched(url=f"http://site.test/{i}", body=f"page {i}".encode()))
+    local = WarcArchive(tmp_path / "local-worker", sessions, recover=False)
+    done = local.recover()
+    assert len(done) == 1 and done[0].startswith("5 indexed WARC files are not in this folder")
+    assert "and 2 more" in done[0]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CaptureRow)) == 5  # nothing dropped
