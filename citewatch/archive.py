@@ -716,9 +716,12 @@ class WarcArchive:
             with self._sessions() as session:
                 originals = {row.id: row for row in session.scalars(
                     select(CaptureRow).where(CaptureRow.id.in_(wanted)))}
+        wheres = [capture if capture.revisit_of is None else originals.get(capture.revisit_of)
+                  for capture in captures]
+        if self._objects is not None:
+            self._objects.learn_sizes(where.warc_file for where in wheres if where is not None)
         held = set()
-        for capture in captures:
-            where = capture if capture.revisit_of is None else originals.get(capture.revisit_of)
+        for capture, where in zip(captures, wheres):
             if where is not None and self._holds(where.warc_file, where.offset, where.length):
                 held.add(capture.id)
         return held

@@ -14,6 +14,8 @@ Credentials, region and endpoint come from boto3's usual sources (``AWS_ACCESS_K
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from citewatch.errors import ArchiveError
@@ -79,6 +81,14 @@ class S3WarcStore:
             return answer["Body"].read()
         except Exception as exc:  # noqa: BLE001
             raise ArchiveError(f"cannot read {self.where(warc_file)}: {exc}") from exc
+
+    def learn_sizes(self, warc_files: Iterable[str], at_once: int = 16) -> None:
+        """Ask for the sizes of many objects at once (HEADs in parallel), so that deciding which
+        of a batch of copies this store holds costs one round trip, not one per copy."""
+        unknown = sorted(set(warc_files) - self._known_sizes.keys())
+        if len(unknown) > 1:
+            with ThreadPoolExecutor(max_workers=min(at_once, len(unknown))) as pool:
+                list(pool.map(self.size, unknown))
 
     def size(self, warc_file: str) -> int | None:
         """The object's size, or None when this store does not have it."""
