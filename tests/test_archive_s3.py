@@ -4,7 +4,13 @@ against moto's S3 server on 127.0.0.1: real objects, read back by ranged GETs wi
 from __future__ import annotations
 
 import json
+import random
+import signal
 import socket
+import subprocess
+import sys
+import textwrap
+import time
 from io import BytesIO
 
 import boto3
@@ -203,3 +209,55 @@ def test_a_local_worker_opening_the_shared_index_says_in_one_line_that_the_objec
     assert "and 2 more" in done[0]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(CaptureRow)) == 5  # nothing dropped
+
+
+S3_WRITER = textwrap.dedent("""
+    import sys, time
+    from datetime import datetime, timezone
+    from pathlib import Path
+    from citewatch.archive import WarcArchive
+    from citewatch.db import open_database
+    from citewatch.models import FetchResult, SourceStatus
+    from citewatch.objectstore import S3WarcStore
+
+    real_put = S3WarcStore.put
+    def slow_put(self, warc_file, data):
+        real_put(self, warc_file, data)
+        time.sleep(0.02)  # widen the gap between the upload and the index row
+    S3WarcStore.put = slow_put
+
+    _, sessions = open_database(f"sqlite:///{sys.argv[1]}")
+    archive = WarcArchive(Path(sys.argv[2]), sessions, storage_url=sys.argv[3])
+    i = 0
+    while True:
+        url = f"http://site.test/{i}"
+        archive.store(FetchResult(url=url, final_url=url, status=SourceStatus.LIVE, http_status=200,
+                                  body=f"page {i}".encode() * 500, fetched_at=datetime.now(timezone.utc)))
+        print(i, flush=True)
+        i += 1
+""")
+
+
+def test_kill_9_while_uploading_leaves_every_indexed_record_readable(s3, tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(S3_WRITER, encoding="utf-8")
+    database = tmp_path / "shared.sqlite"
+    url = f"s3://{BUCKET}/killed"
+    for round_ in range(2):
+        child = subprocess.Popen([sys.executable, str(script), str(database), str(tmp_path / "w"), url],
+                                 stdout=subprocess.PIPE, text=True)
+        for _ in range(5 + 3 * round_):  # let it store a few, then kill it mid-way through another
+            assert child.stdout.readline(), "the writer died by itself"
+        time.sleep(random.Random(round_).uniform(0, 0.03))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+
+    _, sessions = open_database(f"sqlite:///{database}")
+    reader = WarcArchive(tmp_path / "reader", sessions, storage_url=url)
+    with sessions() as session:
+        rows = session.scalars(select(CaptureRow)).all()
+    assert len(rows) >= 5 + 8
+    for row in rows:
+        index = int(row.url.rsplit("/", 1)[1])
+        assert reader.read_payload(reader.capture(row.id)) == f"page {index}".encode() * 500
+    assert len(object_keys(s3)) >= len(rows)  # objects without a row may exist: never read
