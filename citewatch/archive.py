@@ -14,6 +14,10 @@ What one ``store()`` writes, in one append:
   record (JSON: redirect chain, attempts, liveness status);
 * no HTTP answer (timeout, refused, guard): the ``metadata`` record alone.
 
+With ``storage_url="s3://bucket/prefix"`` (``CITEWATCH_ARCHIVE_URL``) the WARC files are objects
+in that bucket instead (:mod:`citewatch.objectstore`): one whole object per ``store()``, uploaded
+before its index row is committed, and read back by ranged reads. The index stays in the database.
+
 Crash safety: the bytes of a fetch are written, flushed and fsynced before its index row is
 committed, so an index row always points at complete records. A file that was not closed cleanly
 is repaired the next time an archive is opened on the folder: a partial gzip member at its tail is
@@ -28,6 +32,7 @@ import json
 import logging
 import os
 import threading
+import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,6 +54,7 @@ from citewatch.db import Base
 from citewatch.digests import payload_digest  # noqa: F401 - also offered here, beside the captures
 from citewatch.errors import ArchiveError
 from citewatch.models import FetchResult, SourceStatus
+from citewatch.objectstore import S3WarcStore
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +255,22 @@ def complete_members_end(path: Path, start: int = 0) -> int:
     return end
 
 
+def missing_files_line(missing: list[str], named: int = 3) -> str:
+    """One log line for the indexed WARC files this folder does not have (another worker's disk,
+    object storage): one object per stored fetch would otherwise make thousands of lines."""
+    listed = ", ".join(missing[:named]) + (f" and {len(missing) - named} more" if len(missing) > named else "")
+    return f"{len(missing)} indexed WARC files are not in this folder ({listed}); their index rows are kept"
+
+
+def warcinfo_record(name: str):
+    """The record each WARC file (or object) starts with."""
+    return WARCWriter(BytesIO(), gzip=True).create_warcinfo_record(name, {
+        "software": f"citewatch/{__version__} (warcio)",
+        "format": "WARC File Format 1.0",
+        "description": "HTTP bodies are stored decoded; see X-Archive-Orig-* headers",
+    })
+
+
 # --- the archive -------------------------------------------------------------------------
 
 
@@ -321,8 +343,10 @@ class WarcArchive:
     """
 
     def __init__(self, archive_dir: Path, sessionmaker: sessionmaker, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                 recover: bool = True):
+                 recover: bool = True, storage_url: str | None = None):
         self.archive_dir = Path(archive_dir)
+        # The WARC files: in the folder's warcs/ (default), or objects of an s3:// bucket/prefix.
+        self._objects = S3WarcStore(storage_url) if storage_url else None
         self._sessions = sessionmaker
         self.max_file_bytes = max_file_bytes
         self._lock = threading.Lock()
@@ -347,11 +371,17 @@ class WarcArchive:
             plan, original = self._plan(session, result, confirmed, dedup)
         records = self._records(result, plan, original)
         blobs = [serialize(record) for record in records]  # compressing outside the lock
-        with self._lock:  # only the write takes turns: many threads store at once
-            warc = self._writable(sum(map(len, blobs)))
-            data = b"".join(blobs)
-            offset = warc.write(data)
-        warc.sync(upto=offset + len(data))  # the bytes are on disk before the index row that points at them
+        file_row = None
+        if self._objects is not None:
+            # One whole object per store, PUT (all or nothing) before the index row is committed.
+            warc_file, offset, file_row = self._put_object(blobs)
+        else:
+            with self._lock:  # only the write takes turns: many threads store at once
+                warc = self._writable(sum(map(len, blobs)))
+                data = b"".join(blobs)
+                offset = warc.write(data)
+            warc.sync(upto=offset + len(data))  # the bytes are on disk before the index row that points at them
+            warc_file = warc.relative
         fields = dict(
             url=result.url,
             final_url=result.final_url,
@@ -359,12 +389,14 @@ class WarcArchive:
             fetched_epoch=as_utc(result.fetched_at).timestamp(),
             record_type=records[0].rec_type,
             record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
-            warc_file=warc.relative,
+            warc_file=warc_file,
             offset=offset,
             length=len(blobs[0]),
             **plan,
         )
         with self._sessions() as session:
+            if file_row is not None:
+                session.execute(_INSERT_FILE_ROW, file_row)
             inserted = session.execute(_INSERT_ROW, fields)
             session.commit()
         return self._capture(_Row(id=inserted.inserted_primary_key[0], **fields))
@@ -492,14 +524,27 @@ class WarcArchive:
             session.commit()
         warc = _OpenWarc(folder / name, relative)
         _fsync_dir(folder)
-        writer = WARCWriter(BytesIO(), gzip=True)
-        info = writer.create_warcinfo_record(name, {
-            "software": f"citewatch/{__version__} (warcio)",
-            "format": "WARC File Format 1.0",
-            "description": "HTTP bodies are stored decoded; see X-Archive-Orig-* headers",
-        })
-        warc.append(serialize(info))
+        warc.append(serialize(warcinfo_record(name)))
         return warc
+
+    def _next_file_name(self, now: datetime, unique: str = "") -> str:
+        with self._lock:
+            self._sequence += 1
+            sequence = self._sequence
+        return f"citewatch-{now:%Y%m%d%H%M%S%f}-{os.getpid()}-{sequence:05d}{unique}.warc.gz"
+
+    def _put_object(self, blobs: list[bytes]) -> tuple[str, int, dict]:
+        """Store the records of one fetch as a WARC object of their own; returns its name, the
+        offset of the first record and the file row to index with the capture."""
+        now = datetime.now(timezone.utc)
+        # the random part keeps names apart across machines whose process ids coincide
+        name = self._next_file_name(now, f"-{uuid.uuid4().hex[:12]}")
+        relative = f"{WARC_SUBDIR}/{name}"
+        info = serialize(warcinfo_record(name))
+        data = info + b"".join(blobs)
+        self._objects.put(relative, data)
+        naive = now.replace(tzinfo=None)
+        return relative, len(info), dict(path=relative, created_at=naive, closed_at=naive, size=len(data))
 
     def _close_current(self) -> None:
         if self._current is None:
@@ -529,6 +574,8 @@ class WarcArchive:
     def recover(self) -> list[str]:
         """Repair files left open by a writer that died; returns what was done, in words."""
         done: list[str] = []
+        if self._objects is not None:
+            return done  # objects are whole or absent: nothing is ever left half-written
         with self._sessions() as session:
             open_files = session.scalars(select(WarcFileRow).where(WarcFileRow.closed_at.is_(None))).all()
         for file_row in open_files:
@@ -578,7 +625,7 @@ class WarcArchive:
 
     def _drop_rows_past_file_ends(self) -> list[str]:
         """Closed files can be cut too (by hand, by a restore): rows past their end go."""
-        done = []
+        done, missing = [], []
         with self._sessions() as session:
             ends = session.execute(
                 select(CaptureRow.warc_file, func.max(CaptureRow.offset + CaptureRow.length))
@@ -586,7 +633,7 @@ class WarcArchive:
             for relative, end in ends:
                 path = self.archive_dir / relative
                 if not path.exists():
-                    done.append(f"{relative} is missing; its index rows are kept")
+                    missing.append(relative)
                     continue
                 size = path.stat().st_size
                 if end > size:
@@ -594,6 +641,8 @@ class WarcArchive:
                                          & (CaptureRow.offset + CaptureRow.length > size))
                     done.append(f"{relative}: dropped {dropped} index rows past the end of the file")
             session.commit()
+        if missing:
+            done.append(missing_files_line(missing))
         return done
 
     # -- reading --------------------------------------------------------------------------
@@ -667,14 +716,20 @@ class WarcArchive:
             with self._sessions() as session:
                 originals = {row.id: row for row in session.scalars(
                     select(CaptureRow).where(CaptureRow.id.in_(wanted)))}
+        wheres = [capture if capture.revisit_of is None else originals.get(capture.revisit_of)
+                  for capture in captures]
+        if self._objects is not None:
+            self._objects.learn_sizes(where.warc_file for where in wheres if where is not None)
         held = set()
-        for capture in captures:
-            where = capture if capture.revisit_of is None else originals.get(capture.revisit_of)
+        for capture, where in zip(captures, wheres):
             if where is not None and self._holds(where.warc_file, where.offset, where.length):
                 held.add(capture.id)
         return held
 
     def _holds(self, warc_file: str, offset: int, length: int) -> bool:
+        if self._objects is not None:
+            size = self._objects.size(warc_file)
+            return size is not None and size >= offset + length
         try:
             return (self.archive_dir / warc_file).stat().st_size >= offset + length
         except OSError:
@@ -682,12 +737,10 @@ class WarcArchive:
 
     def read_record(self, capture: Capture) -> ArchivedRecord:
         """The WARC record a capture points at, read with warcio."""
-        try:
-            with open(capture.warc_path, "rb") as handle:
-                handle.seek(capture.offset)
-                data = handle.read(capture.length)
-        except OSError as exc:
-            raise ArchiveError(f"cannot read {capture.warc_path}: {exc}") from exc
+        if self._objects is not None:
+            data = self._objects.read(capture.warc_file, capture.offset, capture.length)
+        else:
+            data = self._read_local(capture)
         if len(data) != capture.length:
             raise ArchiveError(f"{capture.warc_file} ends before the record at offset {capture.offset}")
         try:
@@ -696,6 +749,14 @@ class WarcArchive:
         except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged data
             raise ArchiveError(f"damaged record in {capture.warc_file} at offset {capture.offset}: {exc}") from exc
         return ArchivedRecord(record.rec_type, list(record.rec_headers.headers), record.http_headers, payload)
+
+    def _read_local(self, capture: Capture) -> bytes:
+        try:
+            with open(capture.warc_path, "rb") as handle:
+                handle.seek(capture.offset)
+                return handle.read(capture.length)
+        except OSError as exc:
+            raise ArchiveError(f"cannot read {capture.warc_path}: {exc}") from exc
 
     def read_payload(self, capture: Capture) -> bytes:
         """The archived body as fetched (decoded); a revisit is followed to its original."""
@@ -807,6 +868,7 @@ def _fsync_dir(folder: Path) -> None:
 # The statements of a store, built once (building a statement costs more than running it).
 _ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
 _INSERT_ROW = insert(CaptureRow.__table__)
+_INSERT_FILE_ROW = insert(WarcFileRow.__table__)
 _ROW_BY_ID = select(*_ROW_COLUMNS).where(CaptureRow.id == bindparam("id"))
 _NEWEST_READABLE_ROW = (select(*_ROW_COLUMNS).where(_matches(bindparam("url")), _readable_clause())
                         .order_by(CaptureRow.fetched_epoch.desc()).limit(1))

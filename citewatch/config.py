@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITEWATCH_", extra="ignore")
 
     archive_dir: Path = Path("archive")
+    # where the WARC files go: None = the folder's warcs/; s3://bucket/prefix = object storage
+    # (one object per stored fetch, read back by byte range; the index stays in the database)
+    archive_url: str | None = None
     reports_dir: Path = Path("reports")
     database_url: str | None = None  # default: SQLite file in archive_dir
     wayback_url: str = "https://web.archive.org"  # "off" disables the Wayback Machine

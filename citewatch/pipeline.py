@@ -241,7 +241,7 @@ class Pipeline:
         if session_factory is None:
             session_factory = open_state(settings)
         return cls(settings, fetcher=Fetcher(settings, shared_limits=shared_limits),
-                   archive=WarcArchive(settings.archive_dir, session_factory),
+                   archive=WarcArchive(settings.archive_dir, session_factory, storage_url=settings.archive_url),
                    wayback=client_from_settings(settings), progress=progress, clock=clock,
                    cpu=CpuPool(cpu_workers(settings, sources)))
 

@@ -70,7 +70,7 @@ def _open(archive_dir: Optional[Path]) -> WarcArchive:
         _, sessions = open_database(database)
     except CitewatchError as exc:
         _fail(str(exc))
-    return WarcArchive(folder, sessions, recover=False)
+    return WarcArchive(folder, sessions, recover=False, storage_url=settings.archive_url)
 
 
 def _when(capture: Capture) -> str:

@@ -594,7 +594,7 @@ def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = No
     ``registries`` are the files re-runs may start (by document id); ``deployment`` makes
     re-runs flow runs of that Prefect deployment instead of background processes."""
     if archive is None and Path(settings.archive_dir).exists():
-        archive = WarcArchive(settings.archive_dir, sessions, recover=False)  # a run may be writing
+        archive = WarcArchive(settings.archive_dir, sessions, recover=False, storage_url=settings.archive_url)  # a run may be writing
     if local_user is None:
         try:
             local_user = getpass.getuser()
