@@ -1,8 +1,9 @@
 """The shared set-up of docs/deployment.md, end to end on this machine: PostgreSQL, a Prefect
-server on it, two process workers in separate folders that share nothing but the databases (each
-its own archive, reports and Prefect home), and the schedule's run dispatching three documents at
-once. Every verdict equals a single-process run's, both workers took documents, and the per-host
-limit held across the runs, measured at the fixture web. Slow: one test."""
+server on it, two process workers in separate folders that share nothing but the databases and an
+S3-compatible bucket (moto's server on loopback) for the WARC files (each its own reports, text
+cache and Prefect home), and the schedule's run dispatching three documents at once. Every verdict
+equals a single-process run's, both workers took documents, the archive is in the bucket, and the
+per-host limit held across the runs, measured at the fixture web. Slow: one test."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 
 from citewatch.testing.fixture_web import FixtureWeb
 from system_tools import need_postgres
+from test_archive_s3 import free_port
 from test_serve import _shared_setup_databases
 from verify_fixtures import EXPECTED_FIRST_RUN, serve_pages, write_registry
 
@@ -26,6 +28,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 DOCUMENTS = ("harbour-a", "harbour-b", "harbour-c")
+BUCKET = "citewatch-shared"
 RUN_SECONDS = 300
 
 
@@ -37,9 +40,11 @@ def _slow_pages(web: FixtureWeb, delay: float) -> None:
             site.route(path, dataclasses.replace(route, delay=delay))
 
 
-def _worker(folder: Path, api_url: str, citewatch_db: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CITEWATCH_"))}
+def _worker(folder: Path, api_url: str, citewatch_db: str, s3_endpoint: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CITEWATCH_", "AWS_"))}
     env.update({
+        "CITEWATCH_ARCHIVE_URL": f"s3://{BUCKET}/shared", "AWS_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
         "PREFECT_API_URL": api_url, "PREFECT_HOME": str(folder / "prefect-home"),
         "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_LEVEL": "WARNING", "DO_NOT_TRACK": "1",
@@ -71,7 +76,9 @@ def _deploy(client) -> None:
                                  pull_steps=pull, tags=["citewatch"])
 
 
-def test_three_documents_on_two_workers_that_share_only_the_databases(tmp_path, monkeypatch):
+def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_bucket(tmp_path, monkeypatch):
+    import boto3
+    from moto.server import ThreadedMotoServer
     from prefect import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -80,6 +87,13 @@ def test_three_documents_on_two_workers_that_share_only_the_databases(tmp_path, 
     from flows.local_server import local_prefect_server, stop_process_group
 
     need_postgres()
+    port = free_port()
+    s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    s3_server.start()
+    s3_endpoint = f"http://127.0.0.1:{port}"
+    bucket = boto3.client("s3", endpoint_url=s3_endpoint, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", region_name="us-east-1")
+    bucket.create_bucket(Bucket=BUCKET)
     with temporary_postgres() as postgres_url, FixtureWeb(hosts=2) as web:
         prefect_db, citewatch_db = _shared_setup_databases(postgres_url)
         _slow_pages(web, delay=0.3)
@@ -93,7 +107,7 @@ def test_three_documents_on_two_workers_that_share_only_the_databases(tmp_path, 
             print(f"server up after {time.monotonic() - started:.1f} s")
             with get_client(sync_client=True) as client:
                 _deploy(client)
-            workers = [_worker(tmp_path / name, api_url, citewatch_db) for name in ("worker-a", "worker-b")]
+            workers = [_worker(tmp_path / name, api_url, citewatch_db, s3_endpoint) for name in ("worker-a", "worker-b")]
             try:
                 parent = run_deployment("verify-registries/scheduled", timeout=RUN_SECONDS, poll_interval=2,
                                         parameters={"registry_paths": registries,
@@ -107,6 +121,11 @@ def test_three_documents_on_two_workers_that_share_only_the_databases(tmp_path, 
             assert parent.state.is_completed(), (parent.state, logs[-4000:])
             with get_client(sync_client=True) as client:
                 limits = {limit.name: limit for limit in client.read_global_concurrency_limits(limit=100)}
+    objects = [item["Key"] for item in bucket.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    s3_server.stop()
+    # the WARC files are in the bucket, none in the workers' folders
+    assert objects and all(key.startswith("shared/") and key.endswith(".warc.gz") for key in objects), objects
+    assert not list(tmp_path.glob("worker-*/archive/**/*.warc.gz"))
     # deployment runs hold their document's slot, and each request a slot of its host
     assert {f"citewatch-document-{doc}" for doc in DOCUMENTS} | {"citewatch-host-127.0.0.1"} <= set(limits)
     assert limits["citewatch-host-127.0.0.1"].limit == 1 and limits["citewatch-host-127.0.0.1"].active_slots == 0
