@@ -14,13 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from citewatch import pipeline as pl
-from citewatch.config import load_settings
 from citewatch.errors import ConfigError, RegistryError
 from citewatch.history import list_runs
 from citewatch.models import DOCUMENT_ID_MAX
 from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb
-from verify_fixtures import serve_pages, write_registry
+from verify_fixtures import fresh_site, write_registry
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 
@@ -33,12 +32,7 @@ def web():
 
 @pytest.fixture
 def site(web, tmp_path):
-    web.clear()
-    serve_pages(web)
-    registry = write_registry(tmp_path / "claims", web)
-    settings = load_settings(archive_dir=tmp_path / "archive", reports_dir=tmp_path / "reports",
-                             max_retries=0, connect_timeout=2, read_timeout=5, total_deadline=10)
-    return load_registry(registry), settings, tmp_path
+    return (*fresh_site(web, tmp_path), tmp_path)
 
 
 def block_reports(reports_dir, document_id="aldane-harbour"):

@@ -10,12 +10,11 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from citewatch import pipeline as pl
-from citewatch.config import load_settings
 from citewatch.history import list_runs, source_history
 from citewatch.models import Registry, SourceStatus
 from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb, Route
-from verify_fixtures import EXPECTED_FIRST_RUN, budget_page, serve_pages, write_registry
+from verify_fixtures import EXPECTED_FIRST_RUN, budget_page, fresh_site, write_registry
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 
@@ -29,12 +28,7 @@ def web():
 @pytest.fixture
 def site(web, tmp_path):
     """Fresh pages, a fresh registry and fresh folders for each test (the servers are shared)."""
-    web.clear()
-    serve_pages(web)
-    registry = write_registry(tmp_path / "claims", web)
-    settings = load_settings(archive_dir=tmp_path / "archive", reports_dir=tmp_path / "reports",
-                             max_retries=0, connect_timeout=2, read_timeout=5, total_deadline=10)
-    return web, load_registry(registry), settings
+    return (web, *fresh_site(web, tmp_path))
 
 
 def fixed_clock(moment: datetime):

@@ -11,10 +11,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from citewatch import pipeline as pl
-from citewatch.config import load_settings
-from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb, html_page
-from verify_fixtures import EXPECTED_FIRST_RUN, serve_pages, strike_page, write_registry
+from verify_fixtures import EXPECTED_FIRST_RUN, fresh_site, strike_page
 
 DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
@@ -31,12 +29,7 @@ def web():
 
 @pytest.fixture
 def site(web, tmp_path):
-    web.clear()
-    serve_pages(web)
-    registry = write_registry(tmp_path / "claims", web)
-    settings = load_settings(archive_dir=tmp_path / "archive", reports_dir=tmp_path / "reports",
-                             max_retries=0, connect_timeout=2, read_timeout=5, total_deadline=10)
-    return web, load_registry(registry), settings
+    return (web, *fresh_site(web, tmp_path))
 
 
 def run_once(loaded, settings, when: datetime):

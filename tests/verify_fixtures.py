@@ -111,3 +111,17 @@ def write_registry(folder: Path, web: FixtureWeb, document_id: str = "aldane-har
     path = folder / f"{document_id}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def fresh_site(web: FixtureWeb, folder: Path):
+    """Fresh pages on the shared servers, a fresh registry and fresh folders for one test: the
+    loaded registry and the settings of a quick run without retries."""
+    from citewatch.config import load_settings
+    from citewatch.registry import load_registry
+
+    web.clear()
+    serve_pages(web)
+    registry = write_registry(folder / "claims", web)
+    settings = load_settings(archive_dir=folder / "archive", reports_dir=folder / "reports",
+                             max_retries=0, connect_timeout=2, read_timeout=5, total_deadline=10)
+    return load_registry(registry), settings
