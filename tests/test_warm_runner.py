@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from citewatch.testing.fixture_web import FixtureWeb, Route
+from test_warm_api import alive
 from verify_fixtures import serve_pages, write_registry
 
 pytestmark = pytest.mark.slow
@@ -54,15 +55,6 @@ def last_run_ended(home: Path, ending: str, seconds: float = 15) -> bool:
     while not runs_in_log(home)[-1].endswith(ending) and time.monotonic() < deadline:
         time.sleep(0.1)
     return runs_in_log(home)[-1].endswith(ending)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(") ", 1)[1].startswith("Z"))
 
 
 def stop_all(env: dict[str, str]) -> None:
