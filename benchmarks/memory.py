@@ -60,6 +60,9 @@ def write_registry(base_registry: Path, claims: int, out: Path, own_words: bool 
 
 def bench(sizes: list[int], urls: int, hosts: int, latency: float, work: Path, own_words: bool = False) -> list[dict]:
     env = bench_env(work)
+    # the run in the command's own process: through the warm runner it would run in a forked copy
+    # outside the measured process tree
+    env["CITEWATCH_WARM_RUNNER"] = "off"
     made = generate(urls, hosts, free_port([host_address(i) for i in range(min(hosts, urls))]), work / "web")
     farm = WebFarm(made.manifest, latency, json.loads(made.manifest.read_text())["port"])
     rows = []

@@ -277,12 +277,26 @@ def _save_states(session: Session, document_id: str, history: dict[str, SourceHi
 
 
 def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResult:
+    """The run with each source's failure history filled in. Only the sources whose history
+    differs from what they carry are copied (a healthy source keeps 0 / None / False), and a claim
+    only when one of its sources was: a large run is not held twice while it is published."""
     def annotate(source: SourceResult) -> SourceResult:
         h = history[source.url]
+        if (source.failures, source.failing_since, source.confirmed_dead) == (
+                h.failures, h.failing_since, h.confirmed_dead):
+            return source
         return source.model_copy(update={"failures": h.failures, "failing_since": h.failing_since,
                                          "confirmed_dead": h.confirmed_dead})
 
-    claims = [c.model_copy(update={"sources": [annotate(s) for s in c.sources]}) for c in run.claims]
+    def annotated(claim: ClaimResult) -> ClaimResult:
+        sources = [annotate(s) for s in claim.sources]
+        if all(new is old for new, old in zip(sources, claim.sources)):
+            return claim
+        return claim.model_copy(update={"sources": sources})
+
+    claims = [annotated(c) for c in run.claims]
+    if all(new is old for new, old in zip(claims, run.claims)):
+        return run
     return run.model_copy(update={"claims": claims})
 
 
@@ -428,13 +442,18 @@ def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
         select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
         .where(ClaimVerdictRow.run_seq == row.seq).order_by(ClaimVerdictRow.position)
         .execution_options(yield_per=ROWS_PER_INSERT))
-    claims = [
-        ClaimResult.model_validate_json(result_json).model_copy(update={"sources": sources_of.pop(claim_id, [])})
-        for claim_id, result_json in claim_rows
-    ]
+    claims = [_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in claim_rows]
     return RunResult(document_id=row.document_id, document_title=row.document_title,
                      run_id=row.run_id, started_at=row.started_at, finished_at=row.finished_at,
                      offline=row.offline, claims=claims)
+
+
+def _claim_of(result_json: str, sources: list[SourceResult]) -> ClaimResult:
+    """A stored claim with its sources put in place (not a copy of it: a run of 100,000 claims
+    would be held twice while it loads)."""
+    claim = ClaimResult.model_validate_json(result_json)
+    claim.sources = sources
+    return claim
 
 
 def _source_of(result_json: str, text: str | None, lean: bool) -> SourceResult:

@@ -486,3 +486,21 @@ def test_a_state_database_that_is_not_one_is_refused_and_left_alone(tmp_path):
     with pytest.raises(StateError, match="cannot open the state database .*file is not a database"):
         open_database(f"sqlite:///{path}")
     assert path.read_bytes() == b"these are not the bytes of a database " * 100
+
+
+def test_recording_copies_only_the_sources_whose_failure_history_it_fills_in(sf):
+    # a large run must not be held twice while it is published: a healthy source (0 failures)
+    # and its claim come back as they went in; a failing source gets its count in a copy
+    healthy = ClaimResult(id="ok", text="Claim ok.", verdict=Verdict.SUPPORTED, sources=[source(A)])
+    failing = ClaimResult(id="gone", text="Claim gone.", verdict=Verdict.UNVERIFIABLE,
+                          sources=[source(B, SourceStatus.DEAD)])
+    given = run("r1", DAY0, claims=[healthy, failing])
+    recorded = record_run(sf, given, DAY0, SETTINGS)
+    assert recorded.run.claims[0] is healthy
+    assert recorded.run.claims[1] is not failing
+    assert (recorded.run.claims[1].sources[0].failures, failing.sources[0].failures) == (1, 0)
+    again = record_run(sf, run("r2", DAY0 + timedelta(days=1), claims=[healthy]), DAY0 + timedelta(days=1), SETTINGS)
+    assert again.run.claims[0] is healthy
+    assert [c.id for c in again.previous.claims] == ["ok", "gone"]
+    assert [len(c.sources) for c in again.previous.claims] == [1, 1]
+    assert again.previous.claims[1].sources[0].failures == 1
