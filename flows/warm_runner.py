@@ -323,12 +323,12 @@ class Runner:
         self.last_used = time.monotonic()
         sys.stdout.flush()
         sys.stderr.flush()
+        conn.settimeout(None)  # before the fork: the copy follows the command for as long as it runs
         pid = os.fork()
         if pid == 0:
             _run_command(request, fds, conn, private_fds)  # never returns
         for fd in fds:
             os.close(fd)
-        conn.settimeout(None)
         self.children[pid] = conn
         _log(f"run {pid}: citewatch {' '.join(request['args'])} (in {request['cwd']})")
         try:

@@ -7,6 +7,7 @@ of when the runner takes a command."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.slow
 
 CITEWATCH = str(Path(sys.executable).with_name("citewatch"))
 SLOW = Route(body="<html><body><article><p>Too late.</p></article></body></html>", delay=60)
+LATE_SECONDS = 7  # longer than the 5 s the runner waits for a command's request
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
@@ -100,6 +102,15 @@ def test_later_runs_fork_the_warm_runner_and_behave_as_the_command_would(tmp_pat
             assert len(runs_in_log(home)) == before
             assert "refused a run: other Prefect settings" in (home / "citewatch-runner.log").read_text()
 
+            # A run longer than the few seconds the runner gives a command to hand over goes on to its end.
+            web[0].route("/late", dataclasses.replace(SLOW, delay=LATE_SECONDS))
+            late = write_registry(tmp_path / "late", web, document_id="late-harbour")
+            late.write_text(late.read_text().replace(web[0].url("/budget"), web[0].url("/late")))
+            before = len(runs_in_log(home))
+            finished = citewatch("verify", str(late))
+            assert finished.returncode == 0, finished.stdout + finished.stderr
+            assert len(runs_in_log(home)) > before and last_run_ended(home, "s of CPU: exit 0")
+
             # Ctrl-C of the command stops the run in the runner (exit 130, one line); so does its death.
             web[0].route("/slow", SLOW)
             slow = write_registry(tmp_path / "slow", web, document_id="slow-harbour")
@@ -128,7 +139,7 @@ def test_later_runs_fork_the_warm_runner_and_behave_as_the_command_would(tmp_pat
         api = json.loads((home / "citewatch-api.json").read_text())
         runs = requests.post(f"http://127.0.0.1:{api['port']}/api/flow_runs/filter", json={}, timeout=10).json()
         states = [r["state_type"] for r in runs]  # every run is a Prefect flow run, the stopped ones too
-        assert len(states) == 6 and states.count("COMPLETED") == 4, states
+        assert len(states) == 7 and states.count("COMPLETED") == 5, states
 
         runner = json.loads((home / "citewatch-runner.json").read_text())["pid"]
         status = citewatch("server", "status")
