@@ -191,7 +191,8 @@ class Fetcher:
         try:
             verdict = liveness.assess(result, probe=lambda: self._probe(result))
         except Exception:  # a page that trips the classifier must not stop the run: keep what HTTP said
-            log.exception("could not classify %s", url)
+            if not wallclock.stopping():  # a probe cut by Ctrl-C or SIGTERM is no page's fault
+                log.exception("could not classify %s", url)
             verdict = liveness.Assessment(result.status, result.error)
         result.status = verdict.status
         result.error = None if verdict.status.readable else (verdict.reason or result.error)
