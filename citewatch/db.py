@@ -108,11 +108,21 @@ def open_database(url: str) -> tuple[Engine, sessionmaker]:
     except ImportError:  # pragma: no cover - history lands with the verification runs
         pass
     engine = make_engine(url)
-    try:
-        create_tables(engine)
-    except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
-        raise StateError(cannot_open_message(engine, exc)) from exc
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            create_tables(engine)
+            break
+        except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
+            # SQLite may answer "locked" without waiting while another process turns a new file to
+            # WAL: a few more tries, then the message
+            if engine.dialect.name != "sqlite" or attempt == OPEN_ATTEMPTS - 1:
+                raise StateError(cannot_open_message(engine, exc)) from exc
+            engine.dispose()
+            time.sleep(0.2 * (attempt + 1))
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+OPEN_ATTEMPTS = 4
 
 
 def cannot_open_message(engine: Engine, exc: BaseException) -> str:
