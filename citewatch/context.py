@@ -95,6 +95,7 @@ class FactContext:
     hedged: bool = False  # the claim itself speaks of what was asked or possible ("faces up to")
     disputes: bool = False  # the claim itself is about a denial
     claim_values: tuple[Fact, ...] = ()  # the claim's other numbers and dates ("trials (2016–2017)")
+    date_bound: str | None = None  # the claim's date is a bound too ("by 2030")
 
     @property
     def total(self) -> float:
@@ -236,6 +237,9 @@ def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = Non
                 tuple(f.fact for f in values if (f.start, f.end) != (occurrence.start, occurrence.end))
                 if occurrence is not None
                 else (),
+                date_bound(claim_text, occurrence.start, occurrence.end)
+                if occurrence is not None and isinstance(fact, DateFact)
+                else None,
             )
         )
     return contexts
@@ -448,19 +452,27 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
 
 
 DATE_BOUND = re.compile(
-    r"\b(?:before|after|until|till|since|by|prior to|between|from|no later than|as of|as early as|"
+    r"\b(before|after|until|till|since|by|prior to|between|from|no later than|as of|as early as|"
     r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
     re.IGNORECASE,
 )
 
 
-def _bounded_date(sentence: Sentence, found: FoundFact) -> bool:
-    """ "before 2015", "since November 2015", "between 2015 and 2017": a bound, not the date."""
-    before = sentence.text[max(0, found.start - sentence.start - 40) : found.start - sentence.start]
-    if DATE_BOUND.search(before):
-        return True
-    after = sentence.text[found.end - sentence.start : found.end - sentence.start + 20]
-    return bool(re.match(r"^\s*(?:and|to|until|–|-)\s*\d", after)) and "between" in before.lower()
+def date_bound(text: str, start: int, end: int) -> str | None:
+    """ "before 2015", "since November 2015", "between 2015 and 2017": the bound word when the date
+    at ``text[start:end]`` is a bound, not the date."""
+    before = text[max(0, start - 40) : start]
+    bound = DATE_BOUND.search(before)
+    if bound:
+        return " ".join(bound.group(1).lower().split())
+    after = text[end : end + 20]
+    return "between" if re.match(r"^\s*(?:and|to|until|–|-)\s*\d", after) and "between" in before.lower() else None
+
+
+def _bounded_date(sentence: Sentence, found: FoundFact, claim_bound: str | None) -> bool:
+    """A bound, unless the claim states the same bound ("by 2030" for "by 2030")."""
+    bound = date_bound(sentence.text, found.start - sentence.start, found.end - sentence.start)
+    return bound is not None and bound != claim_bound
 
 
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
@@ -495,7 +507,7 @@ def occurrences(
                     continue
                 if not context.reporting and _reported_date(sentence, found):
                     continue
-                if _bounded_date(sentence, found):
+                if _bounded_date(sentence, found, context.date_bound):
                     continue
             region = _local_region(sentence, found, found_facts)
             words = _region_words(sentence, region, found_facts)
