@@ -303,6 +303,36 @@ def _found_where_aligned(
                 return
 
 
+ALIGNED_CONTRADICTION = 0.7  # a sentence holding this share of the claim's words, its own, is about what the claim is
+
+
+def _contradicted_where_aligned(
+    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None, claim_hedged: bool
+) -> None:
+    """A key fact the context rules left missing, contradicted by the sentence that says what the
+    claim says with one value where the claim has another: the one value of the same measure there
+    ("Massy Stores was forced to close all 35 of its branches" for "... all 32 of its branches")."""
+    fact = outcome.fact
+    if outcome.outcome is not FactOutcome.MISSING or not isinstance(fact, CountFact) or len(claim_stems) < 4:
+        return  # a page holds many dates of one subject ("won the FA Cup in 2002" beside "in 2005")
+    default_year = int(published[:4]) if published else None
+    for sentence, stems, _ in with_neighbours(candidates):
+        if len(claim_stems & stems) / len(claim_stems) < ALIGNED_CONTRADICTION:
+            continue
+        same_kind = [f for f in found_facts(sentence.text, default_year)
+                     if type(f.fact) is type(fact) and _same_measure(fact, f.fact)]
+        if len(same_kind) != 1:
+            continue
+        found = same_kind[0]
+        if found.negated or found.year_assumed or compare(fact, found.fact) is not Relation.CONTRADICTS:
+            continue
+        if not claim_hedged and HEDGE.search(sentence.text[max(0, found.start - 60) : found.end + 20]):
+            continue
+        found = moved(found, sentence.start)
+        outcome.outcome, outcome.sentence, outcome.span = FactOutcome.CONTRADICTED, sentence, (found.start, found.end)
+        return
+
+
 def _same_measure(claim: Fact, source: Fact) -> bool:
     if isinstance(claim, CountFact) and isinstance(source, CountFact):
         return claim.unit == source.unit and claim.op == source.op
@@ -602,6 +632,7 @@ def check_claim(
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
     for outcome in outcomes:
         _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
+        _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
             if _year_from_dateline(outcome, published) and RELATIVE_TIME.search(best_sentence.text):
