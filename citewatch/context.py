@@ -458,13 +458,17 @@ DATE_BOUND = re.compile(
 )
 
 
+SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before"}  # "had 91 cases by 12 March" = "as of 12 March"
+
+
 def date_bound(text: str, start: int, end: int) -> str | None:
     """ "before 2015", "since November 2015", "between 2015 and 2017": the bound word when the date
     at ``text[start:end]`` is a bound, not the date."""
     before = text[max(0, start - 40) : start]
     bound = DATE_BOUND.search(before)
     if bound:
-        return " ".join(bound.group(1).lower().split())
+        word = " ".join(bound.group(1).lower().split())
+        return SAME_BOUND.get(word, word)
     after = text[end : end + 20]
     return "between" if re.match(r"^\s*(?:and|to|until|–|-)\s*\d", after) and "between" in before.lower() else None
 
