@@ -412,6 +412,12 @@ def heads_meet(claim_noun: str | None, source_noun: str | None, ignored: frozens
         source_stems[-1] in claim_stems and source_stems[-1] not in ignored)
 
 
+def _names_the_counted_thing(claim_noun: str | None, source_noun: str | None) -> bool:
+    """Both values count the same specific thing ("22 homicides"), so a value without an event
+    beside it may stand for the claim's; "people" or "men" are no such thing."""
+    return heads_meet(claim_noun, source_noun) and stem(claim_noun.split()[-1]) not in PEOPLE_GENERIC
+
+
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:
     """Can the source's number count what the claim's number counts?
 
@@ -529,7 +535,9 @@ def occurrences(
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, found_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
-                if event not in context.events or distance > limit:
+                if event is None and _names_the_counted_thing(context.noun, found.noun):
+                    pass  # no event beside it, but it names what the claim counts: "after 22 homicides were recorded"
+                elif event not in context.events or distance > limit:
                     continue
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
                   and not heads_meet(context.noun, found.noun)):  # "2528 cases" counts "2,550 cases" itself

@@ -211,7 +211,7 @@ def _qualified(text: str, start: int, end: int) -> tuple[Op, int, int]:
     return op, qualifier_start, end
 
 
-_OF_THEM = re.compile(r"^\s+of\s+(?:them|whom)\s+(?=\w)", re.I)
+_OF_THEM = re.compile(r"^\s+of\s+(?:them|whom|its|their|his|her|our|the)\s+(?=\w)", re.I)
 _WORDS_AFTER = re.compile(r"^[\s-]*((?:[^\W\d_]+[\s-]+){0,2}?)([^\W\d_]+)")
 
 
@@ -229,7 +229,7 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if degrees:
         return "°" + (degrees.group(1) or "").upper(), None, end + degrees.end()
     of_them = _OF_THEM.match(rest)
-    if of_them:  # "two of them police officers": the group is named after "of them"
+    if of_them:  # "two of them police officers", "all 25 of its locations": the group is named after "of"
         _, noun, _ = _unit_after(text, end + of_them.end() - 1)
         return None, noun, end
     match = _WORDS_AFTER.match(rest)
