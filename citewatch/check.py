@@ -62,6 +62,7 @@ from citewatch.wording import (
     coverage_near,
     hedges_added,
     is_negated,
+    names_in,
     names_missing,
     opposite_reason,
     same_language,
@@ -655,6 +656,12 @@ def check_claim(
         # names of a claim with facts are looked for on the whole page, the others in the passage
         names_text = " ".join(s.text for s in sentences if not s.boilerplate) if key_sentences else window_text
         wording.missing_names = missing_facts + names_missing(claim_text, names_text, _found_name_words(outcomes, text))
+        if key_sentences and claim_stems:
+            # a name is an anchor found on the whole page ("according to Detroit Metro Times"),
+            # not content the passage around the figures must repeat
+            on_page = (names_in(claim_text) & claim_stems) - stems_of(" ".join(wording.missing_names))
+            rest = claim_stems - on_page
+            wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
         wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
     else:
