@@ -123,6 +123,8 @@ def stem(word: str) -> str:
     """
     latin = bool(_LATIN.match(word))
     w = fold(word) if latin else word.lower()
+    if w == "found":
+        return "find"  # "was found", "can be found": finding, not founding ("founded" keeps its group)
     if latin:
         for suffix in _ENGLISH_SUFFIXES:
             if w.endswith(suffix) and len(w) - len(suffix) >= 4:

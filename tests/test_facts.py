@@ -245,3 +245,11 @@ def test_found_facts_are_the_callers_own_though_texts_are_read_once():
     facts.clear()
     assert infer_facts(text) == [DateFact(value="2017-01-25"), CountFact(value=70, op=Op.GT),
                                  EntityFact(name="Kerim Alimardanov")]
+
+
+def test_found_is_finding_not_founding():
+    from citewatch.normalize import stem
+
+    assert stem("founded") == stem("established") == stem("created")
+    assert stem("found") not in {stem("founded"), stem("founding")}
+    assert stem("found") == stem("finds")
