@@ -615,7 +615,8 @@ def check_claim(
             found = [moved(item, sentence.start) for item in found_facts(sentence.text, default_year)]
             for item in today_dates(sentence.text, published):
                 found.append(moved(item, sentence.start))
-            read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts) | heading))
+            if any(not isinstance(item.fact, (EntityFact, QuoteFact)) for item in found):  # else nothing to judge there
+                read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts) | heading))
 
     normalised = _normalised_page(text) if any(isinstance(f, QuoteFact) for f in facts) else ("", [])
     outcomes: list[_Outcome] = []

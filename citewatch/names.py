@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from citewatch.normalize import WORD, name_key
 
@@ -19,9 +20,18 @@ _GENERIC = frozenset(
 )
 
 
+class _TextKeys(NamedTuple):
+    keys: tuple[tuple[str, int, int], ...]  # (folded word, start, end)
+    by_length: dict[int, frozenset[str]]
+
+
 @lru_cache(maxsize=8192)  # a sentence is searched for each of the claim's names, twice per check
-def _text_keys(text: str) -> tuple[tuple[str, int, int], ...]:
-    return tuple((name_key(m.group()), m.start(), m.end()) for m in WORD.finditer(text))
+def _text_keys(text: str) -> _TextKeys:
+    keys = tuple((name_key(m.group()), m.start(), m.end()) for m in WORD.finditer(text))
+    by_length: dict[int, set[str]] = {}
+    for key, _, _ in keys:
+        by_length.setdefault(len(key), set()).add(key)
+    return _TextKeys(keys, {length: frozenset(found) for length, found in by_length.items()})
 
 
 @lru_cache(maxsize=4096)
@@ -29,18 +39,10 @@ def _spelling_keys(spelling: str) -> tuple[str, ...]:
     return tuple(k for k in (name_key(m.group()) for m in WORD.finditer(spelling)) if k)
 
 
-@lru_cache(maxsize=8192)
-def _keys_by_length(keys: tuple[tuple[str, int, int], ...]) -> dict[int, frozenset[str]]:
-    by_length: dict[int, set[str]] = {}
-    for key, _, _ in keys:
-        by_length.setdefault(len(key), set()).add(key)
-    return {length: frozenset(found) for length, found in by_length.items()}
-
-
-def _may_hold(keys: tuple[tuple[str, int, int], ...], word: str) -> bool:
-    """Is ``word`` (or a spelling one letter off) among ``keys``? A quick test before the search
-    for a name's run of words, which most sentences fail."""
-    by_length = _keys_by_length(keys)
+def _may_hold(text_keys: _TextKeys, word: str) -> bool:
+    """Is ``word`` (or a spelling one letter off) among the text's words? A quick test before the
+    search for a name's run of words, which most sentences fail."""
+    by_length = text_keys.by_length
     if word in by_length.get(len(word), ()):
         return True
     if len(word) < 6:
@@ -51,7 +53,6 @@ def _may_hold(keys: tuple[tuple[str, int, int], ...], word: str) -> bool:
 def clear_caches() -> None:
     """Forget the texts searched so far (see :func:`citewatch.passages.clear_caches`)."""
     _text_keys.cache_clear()
-    _keys_by_length.cache_clear()
     _find_name.cache_clear()
 
 
@@ -97,18 +98,19 @@ def name_variants(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16384)
 def _find_name(name: str, text: str, aliases: tuple[str, ...]) -> tuple[int, int] | None:
-    keys = _text_keys(text)
+    text_keys = _text_keys(text)
     for spelling in (name, *aliases, *name_variants(name)):
-        span = _find_spelling(spelling, keys)
+        span = _find_spelling(spelling, text_keys)
         if span:
             return span
     return None
 
 
-def _find_spelling(spelling: str, keys: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | None:
+def _find_spelling(spelling: str, text_keys: _TextKeys) -> tuple[int, int] | None:
     wanted = _spelling_keys(spelling)
-    if not wanted or not _may_hold(keys, wanted[-1]):  # every way of finding a name needs its last word
+    if not wanted or not _may_hold(text_keys, wanted[-1]):  # every way of finding a name needs its last word
         return None
+    keys = text_keys.keys
     if len(wanted) == 1:
         return next(((s, e) for k, s, e in keys if _close(k, wanted[0]) or (len(k) <= 6 and k == wanted[0])), None)
     # the whole name in a row
