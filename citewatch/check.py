@@ -36,7 +36,7 @@ from citewatch.context import (
     subject_anchors,
     today_dates,
 )
-from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, moved
+from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, may_state_values, moved
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
@@ -612,8 +612,11 @@ def check_claim(
     heading = _heading_words(text, sentences, facts)
     if any(not isinstance(c.fact, (EntityFact, QuoteFact)) for c in contexts):  # only numbers and dates read them
         for sentence in candidates:
+            todays = today_dates(sentence.text, published)
+            if not todays and not may_state_values(sentence.text):
+                continue
             found = [moved(item, sentence.start) for item in found_facts(sentence.text, default_year)]
-            for item in today_dates(sentence.text, published):
+            for item in todays:
                 found.append(moved(item, sentence.start))
             if any(not isinstance(item.fact, (EntityFact, QuoteFact)) for item in found):  # else nothing to judge there
                 read.append((sentence, found, stems_of(sentence.text) | _names_in(sentence.text, facts) | heading))

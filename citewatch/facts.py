@@ -973,6 +973,14 @@ def _copy(found: FoundFact, deep: bool = False, shift: int = 0) -> FoundFact:
     )
 
 
+def may_state_values(text: str) -> bool:
+    """Could ``text`` hold a number, date or quantity at all (a digit, a month, a number, share or
+    ordinal word)? Most sentences of a page cannot, and need no reading for the value rules."""
+    vocabulary = _vocabulary(text)
+    return bool(vocabulary.digits or vocabulary.months or vocabulary.number_word or vocabulary.vague_word
+                or vocabulary.ordinal_word or vocabulary.share_word)
+
+
 @lru_cache(maxsize=8192)
 def _found_facts(text: str, default_year: int | None) -> tuple[FoundFact, ...]:
     return tuple(_find_facts(text, default_year))
