@@ -438,6 +438,12 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     return Verdict.SUPPORTED, notes
 
 
+def _bound_judged(bound: str, outcomes: list[_Outcome]) -> bool:
+    """Was the date of a claim's "before ..." / "after ..." judged as the interval it is?"""
+    return any(isinstance(o.fact, DateFact) and o.outcome is not FactOutcome.MISSING and o.span is not None
+               for o in outcomes)
+
+
 def _unread_note(tokens: list[str]) -> str:
     return "could not read " + ", ".join(f"“{token}”" for token in tokens) + ": not checked"
 
@@ -635,7 +641,9 @@ def check_claim(
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
-    for outcome in outcomes:
+    for context, outcome in zip(contexts, outcomes):
+        if isinstance(context.fact, DateFact) and context.date_bound:
+            continue  # "before 1982" is not found where the page writes "1982"
         _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
@@ -667,7 +675,8 @@ def check_claim(
             rest = claim_stems - on_page
             wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
-        wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
+        wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)
+                               if not _bound_judged(m.group(), outcomes)]
     else:
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     wording.judged = (

@@ -458,13 +458,13 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
 
 
 DATE_BOUND = re.compile(
-    r"\b(before|after|until|till|since|by|prior to|between|from|no later than|as of|as early as|"
+    r"\b(before|after|until|till|since|by|prior to|earlier than|later than|between|from|no later than|as of|as early as|"
     r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
     re.IGNORECASE,
 )
 
 
-SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before"}  # "had 91 cases by 12 March" = "as of 12 March"
+SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before", "earlier than": "before", "later than": "after"}  # "had 91 cases by 12 March" = "as of 12 March"
 
 
 def date_bound(text: str, start: int, end: int) -> str | None:
@@ -480,9 +480,26 @@ def date_bound(text: str, start: int, end: int) -> str | None:
 
 
 def _bounded_date(sentence: Sentence, found: FoundFact, claim_bound: str | None) -> bool:
-    """A bound, unless the claim states the same bound ("by 2030" for "by 2030")."""
+    """A bound, unless the claim states the same bound ("by 2030" for "by 2030"), or the claim's
+    is an open interval ("before 15 March") and the source gives the state at a date ("as of 14 March")."""
     bound = date_bound(sentence.text, found.start - sentence.start, found.end - sentence.start)
-    return bound is not None and bound != claim_bound
+    if bound is None or bound == claim_bound:
+        return False
+    return not (claim_bound in OPEN_BOUNDS and bound == "by")
+
+
+OPEN_BOUNDS = ("before", "after")
+
+
+def compare_with_bound(claim: DateFact, source: DateFact, bound: str) -> Relation:
+    """A source date against the claim's open interval ("before September 1968"), at the precision
+    both give: inside supports, outside contradicts, the same month for a day says nothing."""
+    shared = min(len(claim.value), len(source.value))
+    claimed, stated = claim.value[:shared], source.value[:shared]
+    if claimed == stated:
+        return Relation.CONTRADICTS if len(source.value) >= len(claim.value) else Relation.NEUTRAL
+    inside = stated < claimed if bound == "before" else stated > claimed
+    return Relation.SUPPORTS if inside else Relation.CONTRADICTS
 
 
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
@@ -548,7 +565,10 @@ def occurrences(
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
             negated_after = _negated_after(sentence, found, words, context)
-            relation = compare(context.fact, found.fact)
+            if isinstance(context.fact, DateFact) and context.date_bound in OPEN_BOUNDS:
+                relation = compare_with_bound(context.fact, found.fact, context.date_bound)
+            else:
+                relation = compare(context.fact, found.fact)
             if found.negated or negated_after:
                 negates = found.negates
                 negated_here = negated_after or negates == "" or (
