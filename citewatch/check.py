@@ -103,7 +103,7 @@ def judge_value_fact(
     found_here = occurrences(context, sentences, claim_facts, published)
     read_facts = {sentence.index: found for sentence, found, _ in sentences}
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
-    bound = isinstance(context.fact, CountFact) and context.fact.op is not Op.EQ
+    bound = isinstance(context.fact, CountFact) and context.fact.op not in (Op.EQ, Op.APPROX)  # "about 350" is no bound
     if isinstance(context.fact, DateFact) and context.noun:  # "the 2018 prize" beside "2018 or 2019 ... the 2020 prize"
         named = {o.sentence.index for o in found_here if heads_meet(context.noun, o.found.noun)}
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in named

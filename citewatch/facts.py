@@ -679,7 +679,7 @@ ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "
 _FIRST_BEFORE = r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg))"
 ORDINAL = re.compile(
     r"(?<![\w.,/-])(?P<digits>\d{1,4})(?:st|nd|rd|th)\b"
-    r"|\b(?:No\.|no\.|number)\s?(?P<rank>\d{1,3})\b(?!\s?[/-]\d)"
+    r"|(?:\b(?:No\.|no\.|number)|(?<![\w&#])#)\s?(?P<rank>\d{1,3})\b(?!\s?[/-]\d)"
     rf"|\b(?P<word>{'|'.join(ORDINAL_WORDS)})\b(?![\s-]+(?:hand|of\s+all|person|thought))"
     rf"|\b(?P<first>first){_FIRST_BEFORE}",
     re.I,

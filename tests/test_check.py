@@ -517,3 +517,10 @@ def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     vitaminc = run_public("vitaminc-numeric")
     assert vitaminc["wrong_supported_share"] <= 0.05
     assert vitaminc["contradicted_called_supported_share"] <= 0.02
+
+
+def test_an_approximate_figure_is_no_bound_left_open_by_the_other_end_of_a_range():
+    result = check_claim("Clients paid roughly $350 to $600 an hour.",
+                         "The options ranged from approximately $350 to $600 an hour, clients paid by text.")
+    approx = next(f for f in result.facts if isinstance(f.fact, CountFact) and f.fact.value == 350)
+    assert approx.outcome is FactOutcome.FOUND

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citewatch.compare import Relation, compare
-from citewatch.facts import fact_label, find_facts, infer_facts, number_value
+from citewatch.facts import fact_label, find_facts, found_facts, infer_facts, number_value
 from citewatch.models import CountFact, DateFact, EntityFact, Op, QuoteFact, RangeFact
 from citewatch.names import find_name
 
@@ -253,3 +253,9 @@ def test_found_is_finding_not_founding():
     assert stem("founded") == stem("established") == stem("created")
     assert stem("found") not in {stem("founded"), stem("founding")}
     assert stem("found") == stem("finds")
+
+
+def test_a_hash_before_a_number_is_a_rank_not_a_hashtag():
+    ranks = [f.fact for f in found_facts("'Alone' hit #1 for three weeks; it ranked # 13 later.") if f.fact.unit == "rank"]
+    assert [r.value for r in ranks] == [1.0, 13.0]
+    assert not [f for f in found_facts("Follow #hashtag1 and C#3 on the site") if getattr(f.fact, "unit", None) == "rank"]
