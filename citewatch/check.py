@@ -26,6 +26,7 @@ from citewatch.context import (
     DATE_BOUND,
     GENERIC,
     HEDGE,
+    OPEN_BOUNDS,
     FactContext,
     Occurrence,
     claim_contexts,
@@ -438,12 +439,6 @@ def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, li
     return Verdict.SUPPORTED, notes
 
 
-def _bound_judged(bound: str, outcomes: list[_Outcome]) -> bool:
-    """Was the date of a claim's "before ..." / "after ..." judged as the interval it is?"""
-    return any(isinstance(o.fact, DateFact) and o.outcome is not FactOutcome.MISSING and o.span is not None
-               for o in outcomes)
-
-
 def _unread_note(tokens: list[str]) -> str:
     return "could not read " + ", ".join(f"“{token}”" for token in tokens) + ": not checked"
 
@@ -675,8 +670,9 @@ def check_claim(
             rest = claim_stems - on_page
             wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
-        wording.date_bounds = [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)
-                               if not _bound_judged(m.group(), outcomes)]
+        bounds_judged = any(isinstance(c.fact, DateFact) and c.date_bound in OPEN_BOUNDS and o.outcome is not FactOutcome.MISSING
+                            for c, o in zip(contexts, outcomes))  # "before 1982" judged as the interval it is
+        wording.date_bounds = [] if bounds_judged else [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
     else:
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     wording.judged = (

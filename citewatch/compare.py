@@ -109,6 +109,18 @@ def compare_dates(claim: DateFact, source: DateFact) -> Relation:
     return Relation.NEUTRAL
 
 
+def compare_date_with_bound(claim: DateFact, source: DateFact, bound: str) -> Relation:
+    """A source date against the claim's open interval ("before September 1968", ``bound`` is
+    "before" or "after"), at the precision both give: inside supports, outside or on the bound
+    contradicts, a month that holds the claim's day says nothing."""
+    shared = min(len(claim.value), len(source.value))
+    claimed, stated = claim.value[:shared], source.value[:shared]
+    if claimed == stated:
+        return Relation.CONTRADICTS if len(source.value) >= len(claim.value) else Relation.NEUTRAL
+    inside = stated < claimed if bound == "before" else stated > claimed
+    return Relation.SUPPORTS if inside else Relation.CONTRADICTS
+
+
 def compare(claim: Fact, source: Fact) -> Relation:
     """How a fact stated by a source relates to a fact of the claim (same kind only)."""
     if isinstance(claim, CountFact) and isinstance(source, CountFact):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from citewatch.compare import Relation, compare
+from citewatch.compare import Relation, compare, compare_date_with_bound
 from citewatch.facts import FoundFact, found_facts
 from citewatch.models import CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
 from citewatch.normalize import EVENT_GROUPS, stem
@@ -464,7 +464,8 @@ DATE_BOUND = re.compile(
 )
 
 
-SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before", "earlier than": "before", "later than": "after"}  # "had 91 cases by 12 March" = "as of 12 March"
+# one bound in other words: "had 91 cases by 12 March" = "as of 12 March"
+SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before", "earlier than": "before", "later than": "after"}
 
 
 def date_bound(text: str, start: int, end: int) -> str | None:
@@ -489,17 +490,6 @@ def _bounded_date(sentence: Sentence, found: FoundFact, claim_bound: str | None)
 
 
 OPEN_BOUNDS = ("before", "after")
-
-
-def compare_with_bound(claim: DateFact, source: DateFact, bound: str) -> Relation:
-    """A source date against the claim's open interval ("before September 1968"), at the precision
-    both give: inside supports, outside contradicts, the same month for a day says nothing."""
-    shared = min(len(claim.value), len(source.value))
-    claimed, stated = claim.value[:shared], source.value[:shared]
-    if claimed == stated:
-        return Relation.CONTRADICTS if len(source.value) >= len(claim.value) else Relation.NEUTRAL
-    inside = stated < claimed if bound == "before" else stated > claimed
-    return Relation.SUPPORTS if inside else Relation.CONTRADICTS
 
 
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
@@ -566,7 +556,7 @@ def occurrences(
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
             negated_after = _negated_after(sentence, found, words, context)
             if isinstance(context.fact, DateFact) and context.date_bound in OPEN_BOUNDS:
-                relation = compare_with_bound(context.fact, found.fact, context.date_bound)
+                relation = compare_date_with_bound(context.fact, found.fact, context.date_bound)
             else:
                 relation = compare(context.fact, found.fact)
             if found.negated or negated_after:

@@ -259,3 +259,19 @@ def test_a_hash_before_a_number_is_a_rank_not_a_hashtag():
     ranks = [f.fact for f in found_facts("'Alone' hit #1 for three weeks; it ranked # 13 later.") if f.fact.unit == "rank"]
     assert [r.value for r in ranks] == [1.0, 13.0]
     assert not [f for f in found_facts("Follow #hashtag1 and C#3 on the site") if getattr(f.fact, "unit", None) == "rank"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "source", "bound", "expected"),
+    [
+        ("1968-09", "1969-01-05", "before", Relation.CONTRADICTS),
+        ("1968-09", "1968-03-01", "before", Relation.SUPPORTS),
+        ("1982", "1982", "before", Relation.CONTRADICTS),  # the bound itself is outside
+        ("2020-03-14", "2020-03-15", "after", Relation.SUPPORTS),
+        ("2020-03-14", "2020-03", "after", Relation.NEUTRAL),  # the month holds the day
+    ],
+)
+def test_a_date_against_a_claims_open_interval(claim, source, bound, expected):
+    from citewatch.compare import compare_date_with_bound
+
+    assert compare_date_with_bound(DateFact(value=claim), DateFact(value=source), bound) is expected
