@@ -105,14 +105,14 @@ def _kill_machine(worker: subprocess.Popen) -> list[int]:
     return [worker.pid, *below]
 
 
-def _wait(what: str, condition, timeout: float, every: float = 0.5):
+def _wait(what: str, condition, timeout: float, every: float = 0.5, detail=lambda: ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+    raise AssertionError(f"{what}: not within {timeout:.0f} s {detail()}")
 
 
 def _pages_in_flight(web: FixtureWeb) -> list:
@@ -207,7 +207,7 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
                     # sends its first heartbeat as the run starts)
                     _wait("the fourth document's first heartbeat", lambda: _heartbeats(client, doomed.id), 60)
                     # ... and it dies with its machine in the middle of a request
-                    state_at_kill = client.read_flow_run(doomed.id).state
+                    run_at_kill = client.read_flow_run(doomed.id)
                     in_flight_at_kill = _pages_in_flight(doomed_web)
                     killed = _kill_machine(workers.pop(0))
                     killed_at, killed_wall = time.monotonic(), datetime.now(timezone.utc)
@@ -220,11 +220,13 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
                 print(f"documents done after {time.monotonic() - started:.1f} s")
                 with get_client(sync_client=True) as client:
                     retried = _wait("the killed run retried to its end", lambda: _ended_after_retry(client, doomed.id),
-                                    CRASH_SECONDS - (time.monotonic() - killed_at), every=2)
+                                    CRASH_SECONDS - (time.monotonic() - killed_at), every=2,
+                                    detail=lambda: [state.name for state in _states(client, doomed.id)])
                     doomed_states = _states(client, doomed.id)
-                print(f"killed run retried to its end after {time.monotonic() - started:.1f} s; its states, "
-                      "seconds from the kill: " + ", ".join(f"{state.name} {(state.timestamp - killed_wall).total_seconds():+.0f}"
-                                                             for state in doomed_states))
+                since_kill = [f"{state.name} {(state.timestamp - killed_wall).total_seconds():+.0f}"
+                              for state in doomed_states]
+                print(f"killed run retried to its end after {time.monotonic() - started:.1f} s; "
+                      f"its states, seconds from the kill: {', '.join(since_kill)}")
             finally:
                 for worker in workers:
                     stop_process_group(worker)
@@ -244,7 +246,8 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
 
     # the killed run: Running when killed mid-request, then Crashed by the server, scheduled once
     # more and Completed by another worker; the slots the dead run held were taken back
-    assert state_at_kill.is_running() and in_flight_at_kill, (state_at_kill, in_flight_at_kill)
+    assert run_at_kill.state.is_running() and in_flight_at_kill, (run_at_kill.state, in_flight_at_kill)
+    assert int(run_at_kill.infrastructure_pid) in killed, (run_at_kill.infrastructure_pid, killed)  # the run died too
     names = [state.name for state in doomed_states]
     crashed = names.index("Crashed")
     assert names[crashed + 1] == "AwaitingRetry" and names.count("AwaitingRetry") == 1, names
