@@ -9,7 +9,7 @@ Meanwhile a third worker is killed with its run (kill -9 of both, as when a mach
 middle of a fourth document, while a request is in flight: with `citewatch crash-watch`'s
 automations and heartbeats every 30 s, the server marks that run Crashed and schedules it once
 more, and one of the two other workers runs it to completion with a single-process run's verdicts.
-The server's detection (one to two minutes) overlaps the three documents. Slow: one test."""
+The server's detection (about a minute) overlaps the three documents. Slow: one test."""
 
 from __future__ import annotations
 
