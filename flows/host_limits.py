@@ -20,7 +20,7 @@ from flows.document_limit import ensure_limit
 
 PREFIX = "citewatch-host-"
 RATE_PREFIX = "citewatch-host-rate-"
-LEASE_SECONDS = 120  # a request never takes longer (CITEWATCH_TOTAL_DEADLINE); renewed if it does
+LEASE_SECONDS = 60  # renewed while a request lasts longer; a dead worker's slot frees itself after this
 
 
 def _safe(host: str) -> str:

@@ -3,16 +3,24 @@ server on it, two process workers in separate folders that share nothing but the
 S3-compatible bucket (moto's server on loopback) for the WARC files (each its own reports, text
 cache and Prefect home), and the schedule's run dispatching three documents at once. Every verdict
 equals a single-process run's, both workers took documents, the archive is in the bucket, and the
-per-host limit held across the runs, measured at the fixture web. Slow: one test."""
+per-host limit held across the runs, measured at the fixture web.
+
+Meanwhile a third worker is killed with its run (kill -9 of both, as when a machine dies) in the
+middle of a fourth document, while a request is in flight: with `citewatch crash-watch`'s
+automations and heartbeats every 30 s, the server marks that run Crashed and schedules it once
+more, and one of the two other workers runs it to completion with a single-process run's verdicts.
+The server's detection (about a minute) overlaps the three documents. Slow: one test."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -28,8 +36,11 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 DOCUMENTS = ("harbour-a", "harbour-b", "harbour-c")
+DOOMED = "harbour-d"  # its first run is killed with its worker
 BUCKET = "citewatch-shared"
 RUN_SECONDS = 300
+HEARTBEAT_SECONDS = 30  # Prefect's minimum; crash-watch's window is 2 of them
+CRASH_SECONDS = 300  # from the kill to the retry's end, at most
 
 
 def _slow_pages(web: FixtureWeb, delay: float) -> None:
@@ -48,6 +59,7 @@ def _worker(folder: Path, api_url: str, citewatch_db: str, s3_endpoint: str) -> 
         "PREFECT_API_URL": api_url, "PREFECT_HOME": str(folder / "prefect-home"),
         "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_LEVEL": "WARNING", "DO_NOT_TRACK": "1",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),  # as worker.env of docs/deployment.md
         "CITEWATCH_DATABASE_URL": citewatch_db, "CITEWATCH_ARCHIVE_DIR": str(folder / "archive"),
         "CITEWATCH_REPORTS_DIR": str(folder / "reports"), "CITEWATCH_REGISTRY_CACHE": "off",
         "CITEWATCH_POLITENESS": "shared", "CITEWATCH_PER_HOST_CONCURRENCY": "1",
@@ -59,6 +71,73 @@ def _worker(folder: Path, api_url: str, citewatch_db: str, s3_endpoint: str) -> 
     return subprocess.Popen([PREFECT, "worker", "start", "--pool", "citewatch", "--type", "process",
                              "--limit", "2"], cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (read from /proc), the flow run's among them: the process
+    worker starts each run in a session of its own, so the worker's group is not enough."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_machine(worker: subprocess.Popen) -> list[int]:
+    """kill -9 of the worker and everything it started, worker first so that nobody reports
+    anything: what the server sees when a worker's machine dies. Returns the killed pids."""
+    below = _descendants(worker.pid)
+    os.killpg(worker.pid, signal.SIGKILL)
+    for pid in below:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait(timeout=10)
+    return [worker.pid, *below]
+
+
+def _wait(what: str, condition, timeout: float, every: float = 0.5, detail=lambda: ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s {detail()}")
+
+
+def _pages_in_flight(web: FixtureWeb) -> list:
+    """The requests for one of the pages (not robots.txt or a probe) that ``web`` has not answered."""
+    return [request for site in web for path in site.routes for request in site.requests_to(path)
+            if request.finished_at is None]
+
+
+def _heartbeats(client, flow_run_id) -> int:
+    """The heartbeat events of a flow run that the server has recorded."""
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+
+    return client.read_events(EventFilter(event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+                                          resource=EventResourceFilter(id=[f"prefect.flow-run.{flow_run_id}"])),
+                              limit=1).total
+
+
+def _ended_after_retry(client, flow_run_id):
+    """The flow run once it is final other than Crashed (a crashed run waits for its retry)."""
+    run = client.read_flow_run(flow_run_id)
+    return run if run.state.is_final() and not run.state.is_crashed() else None
+
+
+def _states(client, flow_run_id) -> list:
+    return sorted(client.read_flow_run_states(flow_run_id), key=lambda state: state.timestamp)
 
 
 def _deploy(client) -> None:
@@ -76,7 +155,8 @@ def _deploy(client) -> None:
                                  pull_steps=pull, tags=["citewatch"])
 
 
-def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_bucket(tmp_path, monkeypatch):
+def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_bucket_and_a_killed_run_is_retried(
+        tmp_path, monkeypatch):
     import boto3
     from moto.server import ThreadedMotoServer
     from prefect import get_client
@@ -84,6 +164,7 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from citewatch.testing.postgres import temporary_postgres
+    from flows.crash_watch import install_crash_watch
     from flows.local_server import local_prefect_server, stop_process_group
 
     need_postgres()
@@ -94,10 +175,13 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
     bucket = boto3.client("s3", endpoint_url=s3_endpoint, aws_access_key_id="testing",
                           aws_secret_access_key="testing", region_name="us-east-1")
     bucket.create_bucket(Bucket=BUCKET)
-    with temporary_postgres() as postgres_url, FixtureWeb(hosts=2) as web:
+    with temporary_postgres() as postgres_url, FixtureWeb(hosts=2) as web, \
+            FixtureWeb(hosts=2, first_ip=3) as doomed_web:
         prefect_db, citewatch_db = _shared_setup_databases(postgres_url)
         _slow_pages(web, delay=0.3)
+        _slow_pages(doomed_web, delay=600)  # it answers no page while the first run lives
         registries = [str(write_registry(tmp_path / "claims", web, document_id=doc)) for doc in DOCUMENTS]
+        doomed_registry = str(write_registry(tmp_path / "claims", doomed_web, document_id=DOOMED))
         monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", prefect_db)
         monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "server-home"))
         monkeypatch.setenv("PREFECT_SERVER_UI_ENABLED", "false")
@@ -107,17 +191,47 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
             print(f"server up after {time.monotonic() - started:.1f} s")
             with get_client(sync_client=True) as client:
                 _deploy(client)
-            workers = [_worker(tmp_path / name, api_url, citewatch_db, s3_endpoint) for name in ("worker-a", "worker-b")]
+                install_crash_watch(client, heartbeat_seconds=HEARTBEAT_SECONDS, missed=2)
+            workers = [_worker(tmp_path / "worker-c", api_url, citewatch_db, s3_endpoint)]
             try:
+                # the fourth document starts alone, on worker-c ...
+                doomed = run_deployment("verify-document/document", timeout=0,
+                                        parameters={"registry_path": doomed_registry})
+                with get_client(sync_client=True) as client:
+                    _wait("worker-c took the fourth document",
+                          lambda: not client.read_flow_run(doomed.id).state.is_scheduled(), 120)
+                    workers += [_worker(tmp_path / name, api_url, citewatch_db, s3_endpoint)
+                                for name in ("worker-a", "worker-b")]
+                    _wait("a request of the fourth document in flight", lambda: _pages_in_flight(doomed_web), 120)
+                    # the server must have heard the run once to know it went silent (the engine
+                    # sends its first heartbeat as the run starts)
+                    _wait("the fourth document's first heartbeat", lambda: _heartbeats(client, doomed.id), 60)
+                    # ... and it dies with its machine in the middle of a request
+                    run_at_kill = client.read_flow_run(doomed.id)
+                    in_flight_at_kill = _pages_in_flight(doomed_web)
+                    killed = _kill_machine(workers.pop(0))
+                    killed_at, killed_wall = time.monotonic(), datetime.now(timezone.utc)
+                    print(f"worker-c and its run killed after {killed_at - started:.1f} s (pids {killed})")
+                serve_pages(doomed_web)  # the same pages, answered at once for the retry
                 parent = run_deployment("verify-registries/scheduled", timeout=RUN_SECONDS, poll_interval=2,
                                         parameters={"registry_paths": registries,
                                                     "document_deployment": "verify-document/document",
                                                     "wait_for_documents": True})
                 print(f"documents done after {time.monotonic() - started:.1f} s")
+                with get_client(sync_client=True) as client:
+                    retried = _wait("the killed run retried to its end", lambda: _ended_after_retry(client, doomed.id),
+                                    CRASH_SECONDS - (time.monotonic() - killed_at), every=2,
+                                    detail=lambda: [state.name for state in _states(client, doomed.id)])
+                    doomed_states = _states(client, doomed.id)
+                since_kill = [f"{state.name} {(state.timestamp - killed_wall).total_seconds():+.0f}"
+                              for state in doomed_states]
+                print(f"killed run retried to its end after {time.monotonic() - started:.1f} s; "
+                      f"its states, seconds from the kill: {', '.join(since_kill)}")
             finally:
                 for worker in workers:
                     stop_process_group(worker)
-            logs = "".join((tmp_path / w / "worker.log").read_text(errors="replace") for w in ("worker-a", "worker-b"))
+            logs = "".join((tmp_path / w / "worker.log").read_text(errors="replace")
+                           for w in ("worker-a", "worker-b", "worker-c"))
             assert parent.state.is_completed(), (parent.state, logs[-4000:])
             with get_client(sync_client=True) as client:
                 limits = {limit.name: limit for limit in client.read_global_concurrency_limits(limit=100)}
@@ -130,9 +244,23 @@ def test_three_documents_on_two_workers_that_share_only_the_databases_and_a_buck
     assert {f"citewatch-document-{doc}" for doc in DOCUMENTS} | {"citewatch-host-127.0.0.1"} <= set(limits)
     assert limits["citewatch-host-127.0.0.1"].limit == 1 and limits["citewatch-host-127.0.0.1"].active_slots == 0
 
+    # the killed run: Running when killed mid-request, then Crashed by the server, scheduled once
+    # more and Completed by another worker; the slots the dead run held were taken back
+    assert run_at_kill.state.is_running() and in_flight_at_kill, (run_at_kill.state, in_flight_at_kill)
+    assert int(run_at_kill.infrastructure_pid) in killed, (run_at_kill.infrastructure_pid, killed)  # the run died too
+    names = [state.name for state in doomed_states]
+    crashed = names.index("Crashed")
+    assert names[crashed + 1] == "AwaitingRetry" and names.count("AwaitingRetry") == 1, names
+    assert "no heartbeat" in doomed_states[crashed].message, doomed_states[crashed]
+    assert "Running" in names[crashed + 1:], names
+    assert retried.state.is_completed() and retried.run_count == 2, (retried.state, retried.run_count, logs[-4000:])
+    assert limits[f"citewatch-document-{DOOMED}"].active_slots == 0
+    assert limits["citewatch-host-127.0.0.3"].active_slots == 0
+
     by_worker = {w: sorted(p.name for p in (tmp_path / w / "reports").glob("*")) if (tmp_path / w / "reports").exists()
-                 else [] for w in ("worker-a", "worker-b")}
-    assert sorted(sum(by_worker.values(), [])) == sorted(DOCUMENTS)  # each document ran once
+                 else [] for w in ("worker-a", "worker-b", "worker-c")}
+    assert by_worker.pop("worker-c") == []  # killed before it wrote anything
+    assert sorted(sum(by_worker.values(), [])) == sorted((*DOCUMENTS, DOOMED))  # each document ran to its end once
     assert all(by_worker.values()), by_worker  # both workers took documents
     for worker, documents in by_worker.items():
         for document in documents:
