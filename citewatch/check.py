@@ -36,6 +36,7 @@ from citewatch.context import (
     ranking_weights,
     subject_anchors,
     today_dates,
+    yearless_dates,
 )
 from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, may_state_values, moved
 from citewatch.models import (
@@ -603,8 +604,11 @@ def check_claim(
         notes.append(f"the publication date {published!r} is not YYYY[-MM[-DD]] and was not used")
         published = None
     inferred = facts is None
-    facts = list(infer_facts(claim_text) if facts is None else facts)
-    contexts = claim_contexts(claim_text, facts, subject)
+    page_year = int(published[:4]) if published else None
+    facts = list(infer_facts(claim_text, page_year) if facts is None else facts)
+    contexts = claim_contexts(claim_text, facts, subject, page_year)
+    notes.extend(f"the claim gives no year for “{date}”: the page's own year, {page_year}, is assumed"
+                 for date in dict.fromkeys(yearless_dates(claim_text, page_year)))
     sentences = split_sentences(text)
     ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text, subject))
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
@@ -669,7 +673,7 @@ def check_claim(
             on_page = (names_in(claim_text) & claim_stems) - stems_of(" ".join(wording.missing_names))
             rest = claim_stems - on_page
             wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
-        wording.unread = unread_values(claim_text, window_text if not key_sentences else text)
+        wording.unread = unread_values(claim_text, window_text if not key_sentences else text, page_year)
         bounds_judged = any(isinstance(c.fact, DateFact) and c.date_bound in OPEN_BOUNDS and o.outcome is not FactOutcome.MISSING
                             for c, o in zip(contexts, outcomes))  # "before 1982" judged as the interval it is
         wording.date_bounds = [] if bounds_judged else [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]

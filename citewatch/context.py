@@ -96,6 +96,7 @@ class FactContext:
     disputes: bool = False  # the claim itself is about a denial
     claim_values: tuple[Fact, ...] = ()  # the claim's other numbers and dates ("trials (2016–2017)")
     date_bound: str | None = None  # the claim's date is a bound too ("by 2030")
+    year_assumed: bool = False  # the claim writes the date without a year ("on April 24")
 
     @property
     def total(self) -> float:
@@ -160,8 +161,8 @@ class _ClaimReading:
 
 
 @lru_cache(maxsize=4096)
-def _read_claim(claim_text: str) -> _ClaimReading:
-    found = found_facts(claim_text)
+def _read_claim(claim_text: str, default_year: int | None = None) -> _ClaimReading:
+    found = found_facts(claim_text, default_year)
     fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]
     label_end = generic_row_label(claim_text)
     words = tuple(
@@ -180,13 +181,20 @@ def _read_claim(claim_text: str) -> _ClaimReading:
     )
 
 
-def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = None) -> list[FactContext]:
+def yearless_dates(claim_text: str, default_year: int | None) -> list[str]:
+    """The claim's dates written without a year ("on Friday, April 24"), read in ``default_year``."""
+    return [f.text for f in _read_claim(claim_text, default_year).found if f.year_assumed]
+
+
+def claim_contexts(
+    claim_text: str, facts: list[Fact], subject: str | None = None, default_year: int | None = None
+) -> list[FactContext]:
     """Each fact with its anchors: the claim's words, weighted 1 when near the fact, 0.5 when far.
 
     An infobox row with a generic key ("Date: ...") takes the value's own words and, when given,
     the document's ``subject``; the key itself is no anchor.
     """
-    reading = _read_claim(claim_text)
+    reading = _read_claim(claim_text, default_year)
     found, words, values, reporting = reading.found, reading.words, reading.values, reading.reporting
     from_subject = subject_anchors(claim_text, subject)
     entity_stems = reading.named | frozenset(
@@ -240,6 +248,7 @@ def claim_contexts(claim_text: str, facts: list[Fact], subject: str | None = Non
                 date_bound(claim_text, occurrence.start, occurrence.end)
                 if occurrence is not None and isinstance(fact, DateFact)
                 else None,
+                occurrence is not None and occurrence.year_assumed,
             )
         )
     return contexts
@@ -265,11 +274,16 @@ def _score(stems: set[str] | frozenset[str], anchors: dict[str, float]) -> float
     return sum(anchors.get(s, 0.0) for s in stems)
 
 
+WEEKDAY_END = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\W*$", re.IGNORECASE)
+
+
 def _fact_segments(sentence: Sentence, found_facts: list[FoundFact]) -> list[tuple[int, int]]:
-    """The sentence's clauses, with clauses joined where a fact spans them ("January 25, 2017")."""
+    """The sentence's clauses, with clauses joined where a fact spans them ("January 25, 2017") or
+    a weekday leads into its date ("on Saturday, April 25")."""
     merged: list[tuple[int, int]] = []
     for a, b in segments(sentence):
-        if merged and any(f.start < merged[-1][1] and f.end > a for f in found_facts):
+        previous = sentence.text[merged[-1][0] - sentence.start : merged[-1][1] - sentence.start] if merged else ""
+        if merged and (any(f.start < merged[-1][1] and f.end > a for f in found_facts) or WEEKDAY_END.search(previous)):
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
@@ -520,7 +534,8 @@ def occurrences(
             if _is_dateline(sentence, found, published):
                 continue
             if isinstance(found.fact, DateFact):
-                if found.year_assumed and published and found.fact.value[: len(published)] > published:
+                if (found.year_assumed and published and found.fact.value[: len(published)] > published
+                        and not context.year_assumed):  # both without a year: an announced date may lie ahead
                     continue
                 if not context.reporting and _reported_date(sentence, found):
                     continue
@@ -567,7 +582,7 @@ def occurrences(
                 if negated_here:
                     relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
             elif relation is Relation.CONTRADICTS and (
-                found.year_assumed
+                (found.year_assumed and not context.year_assumed)  # both without a year: day and month decide
                 or any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
                 or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values)
             ):  # a value the claim itself states ("trials (2016–2017)") is another of its facts

@@ -1024,13 +1024,14 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     return sorted(facts, key=lambda f: (f.start, f.end))
 
 
-def infer_facts(claim_text: str) -> list[Fact]:
+def infer_facts(claim_text: str, default_year: int | None = None) -> list[Fact]:
     """The facts a source must state for the claim to hold, without repeats.
 
     Words in quotation marks become one quote fact; numbers, dates and names inside the quote are
-    covered by it and not repeated.
+    covered by it and not repeated. A date written without a year ("on Friday, April 24") takes
+    ``default_year`` (the cited page's own year) when given, and is left out otherwise.
     """
-    found = found_facts(claim_text)
+    found = found_facts(claim_text, default_year)
     quote_spans = [(f.start, f.end) for f in found if isinstance(f.fact, QuoteFact)]
     facts: list[Fact] = []
     for item in found:

@@ -269,10 +269,10 @@ _DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
 _NAME_NUMBER = re.compile(r"[A-Za-z]-$")  # "COVID-19", "Mi-8": part of a name
 
 
-def unread_values(claim_text: str, passage: str) -> list[str]:
-    """Figures of the claim that no reader took ("May 9" without a year, "3-2", "No. 12/4"), unless
-    the passage writes them the same way."""
-    read = [(f.start, f.end) for f in found_facts(claim_text) if not isinstance(f.fact, EntityFact)]
+def unread_values(claim_text: str, passage: str, default_year: int | None = None) -> list[str]:
+    """Figures of the claim that no reader took ("May 9" without a year and a page without a date,
+    "3-2", "No. 12/4"), unless the passage writes them the same way."""
+    read = [(f.start, f.end) for f in found_facts(claim_text, default_year) if not isinstance(f.fact, EntityFact)]
     unread = []
     for match in _DIGIT_TOKEN.finditer(claim_text):
         if any(start <= match.start() < end for start, end in read) or _NAME_NUMBER.search(claim_text[: match.start()]):
