@@ -283,7 +283,8 @@ def _fact_segments(sentence: Sentence, found_facts: list[FoundFact]) -> list[tup
     merged: list[tuple[int, int]] = []
     for a, b in segments(sentence):
         previous = sentence.text[merged[-1][0] - sentence.start : merged[-1][1] - sentence.start] if merged else ""
-        if merged and (any(f.start < merged[-1][1] and f.end > a for f in found_facts) or WEEKDAY_END.search(previous)):
+        led_in = WEEKDAY_END.search(previous) and len(stem_positions(previous)) > 1  # not a bare "On Friday,"
+        if merged and (any(f.start < merged[-1][1] and f.end > a for f in found_facts) or led_in):
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
