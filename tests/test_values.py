@@ -206,10 +206,15 @@ def test_a_bound_is_not_backed_by_another_value_of_the_sentence():
     assert _verdict(claim, text).verdict is not Verdict.SUPPORTED
 
 
-def test_before_and_after_a_date_are_bounds_never_supported():
-    result = _verdict("Assassination Nation was released after September 21, 2018.",
-                      "Assassination Nation was released on September 21, 2018.")
-    assert result.verdict is not Verdict.SUPPORTED and "bound" in " ".join(result.notes)
+def test_before_and_after_a_date_are_open_intervals_the_bound_itself_outside():
+    text = "Assassination Nation was released on September 21, 2018."
+    assert _verdict("Assassination Nation was released after September 21, 2018.", text).verdict \
+        is Verdict.CONTRADICTED
+    assert _verdict("Assassination Nation was released after September 20, 2018.", text).verdict \
+        is Verdict.SUPPORTED
+    assert _verdict("Assassination Nation was released before 2018.", text).verdict is Verdict.CONTRADICTED
+    unjudged = _verdict("Assassination Nation was released after September 20, 2018.", "A film by Sam Levinson.")
+    assert unjudged.verdict is not Verdict.SUPPORTED
 
 
 def test_the_claims_other_words_must_stand_around_its_facts():
