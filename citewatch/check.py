@@ -144,7 +144,8 @@ def judge_value_fact(
         best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
         outcome = _decided(context.fact, FactOutcome.FOUND, best)
         if best.found.year_assumed:
-            outcome.notes.append(f"the year of “{best.found.text}” is taken from the page's publication date")
+            whence = "publication date" if published else "heading"
+            outcome.notes.append(f"the year of “{best.found.text}” is taken from the page's {whence}")
         return outcome
     contradict_needed = max(min(CONTRADICT_CONTEXT, 0.75 * context.total), CONTRADICT_SHARE * context.total)
     contradicting = [
@@ -566,6 +567,16 @@ def _heading_words(text: str, sentences: list[Sentence], facts: list[Fact]) -> f
 
 
 HEADING_WORDS = 12
+HEADING_YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|20\d\d)(?![\d–-])")
+
+
+def _heading_year(text: str, sentences: list[Sentence]) -> int | None:
+    """The one year a page's heading names ("2020 coronavirus pandemic in Moldova"), the page's own
+    year for a claim's dates written without one; not a season or a span ("2001–02 NFL playoffs")."""
+    if not _heading_words(text, sentences, []):
+        return None
+    years = HEADING_YEAR.findall(sentences[0].text)
+    return int(years[0]) if len(years) == 1 else None
 
 
 def _normalised_page(text: str) -> tuple[str, list[int]]:
@@ -604,15 +615,15 @@ def check_claim(
         notes.append(f"the publication date {published!r} is not YYYY[-MM[-DD]] and was not used")
         published = None
     inferred = facts is None
-    page_year = int(published[:4]) if published else None
+    sentences = split_sentences(text)
+    page_year = int(published[:4]) if published else _heading_year(text, sentences)
     facts = list(infer_facts(claim_text, page_year) if facts is None else facts)
     contexts = claim_contexts(claim_text, facts, subject, page_year)
     notes.extend(f"the claim gives no year for “{date}”: the page's own year, {page_year}, is assumed"
                  for date in dict.fromkeys(yearless_dates(claim_text, page_year)))
-    sentences = split_sentences(text)
     ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text, subject))
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
-    default_year = int(published[:4]) if published else None
+    default_year = page_year
     read = []
     heading = _heading_words(text, sentences, facts)
     if any(not isinstance(c.fact, (EntityFact, QuoteFact)) for c in contexts):  # only numbers and dates read them
