@@ -49,7 +49,7 @@ from urllib3.util.ssl_match_hostname import CertificateError
 
 from citewatch import liveness, wallclock
 from citewatch.charset import detect_encoding
-from citewatch.config import BATCHES_AT_ONCE, Settings
+from citewatch.config import FETCHING_BATCHES_AT_ONCE, Settings
 from citewatch.digests import payload_digest
 from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
@@ -101,9 +101,9 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
     adapter = PinnedAdapter(
         allow_private=settings.allow_private_hosts, resolver=resolver, is_forbidden=is_forbidden,
         # one pool per host being fetched: fetch_many works on max_parallel_hosts hosts at a time,
-        # and a run has BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
+        # and a run has up to FETCHING_BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
         # keep-alive connections
-        pool_connections=BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        pool_connections=FETCHING_BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
     )  # a DeadlineAdapter: its connections obey the request's wall clock
     session.mount("http://", adapter)
     session.mount("https://", adapter)
