@@ -362,7 +362,8 @@ class WarcArchive:
         """Archive one fetch and index it. Returns the index entry of its main record.
 
         ``confirmed`` is the copy whose validators the request sent: a 304 then revisits it
-        without looking it up again (by default the newest readable copy of the URL). With
+        without looking it up again (by default the newest readable copy of the URL), and so
+        does a 200 with its very bytes when this archive holds it. With
         ``dedup=False`` the payload is stored even when a copy of the same bytes is indexed (that
         copy could not be read).
 
@@ -442,6 +443,11 @@ class WarcArchive:
         if result.body and dedup:
             # Only a copy this archive can read may stand in for the payload (another worker's
             # file may be on a disk this one never sees): else the payload is stored again.
+            if (confirmed is not None and confirmed.record_type == "response" and confirmed.payload_digest == digest
+                    and confirmed.final_url == result.final_url
+                    and self._holds(confirmed.warc_file, confirmed.offset, confirmed.length)):
+                plan["revisit_of"] = confirmed.id  # the bytes of the copy the request knew: no lookup
+                return plan, _row_of(confirmed)
             candidates = session.execute(_DEDUP_CANDIDATES, {"final_url": result.final_url, "digest": digest})
             original = next((_Row(**row._mapping) for row in candidates
                              if self._holds(row.warc_file, row.offset, row.length)), None)

@@ -282,7 +282,7 @@ class Pipeline:
     def _archived(self, job: SourceJob, result: FetchResult, known=None) -> Fetched:
         capture, error = None, None
         try:
-            capture = self.archive.store(result, confirmed=known if result.not_modified else None)
+            capture = self.archive.store(result, confirmed=known)
         except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
             error = f"not archived: {exc}"
             log.warning("could not archive %s: %s", job.url, exc)
