@@ -517,11 +517,12 @@ class Pipeline:
         wanted: dict[str, tuple] = {}
         reused: set[str] = set()
         for claim in registry.claims:
-            facts_json = facts_key(claim.facts) if claim.sources else None
+            facts_json = None  # serialised once per claim, and only for a claim this batch concerns
             for source in claim.sources:
                 copy = by_url.get(source.url)
                 if copy is None or not copy.readable or not copy.text_digest:
                     continue
+                facts_json = facts_json or facts_key(claim.facts)
                 key, arguments = check_request(claim, copy, source.published, subject, facts_json)
                 if key in wanted or key in reused:
                     continue
