@@ -348,6 +348,7 @@ class WarcArchive:
         # The WARC files: in the folder's warcs/ (default), or objects of an s3:// bucket/prefix.
         self._objects = S3WarcStore(storage_url) if storage_url else None
         self._sessions = sessionmaker
+        self._engine = sessionmaker.kw.get("bind")  # stores use a plain connection: no ORM session
         self.max_file_bytes = max_file_bytes
         self._lock = threading.Lock()
         self._current: _OpenWarc | None = None
@@ -361,14 +362,15 @@ class WarcArchive:
         """Archive one fetch and index it. Returns the index entry of its main record.
 
         ``confirmed`` is the copy whose validators the request sent: a 304 then revisits it
-        without looking it up again (by default the newest readable copy of the URL). With
+        without looking it up again (by default the newest readable copy of the URL), and so
+        does a 200 with its very bytes when this archive holds it. With
         ``dedup=False`` the payload is stored even when a copy of the same bytes is indexed (that
         copy could not be read).
 
         The index is read and written with plain SQL statements (SQLAlchemy Core), not ORM
         objects: a store is one lookup and one insert, and thousands of them make a run."""
-        with self._sessions() as session:
-            plan, original = self._plan(session, result, confirmed, dedup)
+        with self._connect() as connection:
+            plan, original = self._plan(connection, result, confirmed, dedup)
         records = self._records(result, plan, original)
         blobs = [serialize(record) for record in records]  # compressing outside the lock
         file_row = None
@@ -394,12 +396,16 @@ class WarcArchive:
             length=len(blobs[0]),
             **plan,
         )
-        with self._sessions() as session:
+        with self._connect() as connection:
             if file_row is not None:
-                session.execute(_INSERT_FILE_ROW, file_row)
-            inserted = session.execute(_INSERT_ROW, fields)
-            session.commit()
+                connection.execute(_INSERT_FILE_ROW, file_row)
+            inserted = connection.execute(_INSERT_ROW, fields)
+            connection.commit()
         return self._capture(_Row(id=inserted.inserted_primary_key[0], **fields))
+
+    def _connect(self):
+        """A connection of the state database (an ORM session when the factory has no engine)."""
+        return self._engine.connect() if self._engine is not None else self._sessions()
 
     def _plan(self, session, result: FetchResult, confirmed: Capture | None = None,
               dedup: bool = True) -> tuple[dict, "_Row | None"]:
@@ -418,8 +424,10 @@ class WarcArchive:
         if result.http_status is None:
             return plan, None
         if result.not_modified or result.http_status == 304:
-            if confirmed is not None:
-                original = _row_by_id(session, confirmed.revisit_of or confirmed.id)
+            if confirmed is not None and confirmed.revisit_of is None:
+                original = _row_of(confirmed)  # the copy with the payload, known already
+            elif confirmed is not None:
+                original = _row_by_id(session, confirmed.revisit_of)
             else:
                 original = _first_row(session, _NEWEST_READABLE_ROW, url=result.url)
             while original is not None and original.revisit_of is not None:  # refer to the stored payload
@@ -435,6 +443,11 @@ class WarcArchive:
         if result.body and dedup:
             # Only a copy this archive can read may stand in for the payload (another worker's
             # file may be on a disk this one never sees): else the payload is stored again.
+            if (confirmed is not None and confirmed.record_type == "response" and confirmed.payload_digest == digest
+                    and confirmed.final_url == result.final_url
+                    and self._holds(confirmed.warc_file, confirmed.offset, confirmed.length)):
+                plan["revisit_of"] = confirmed.id  # the bytes of the copy the request knew: no lookup
+                return plan, _row_of(confirmed)
             candidates = session.execute(_DEDUP_CANDIDATES, {"final_url": result.final_url, "digest": digest})
             original = next((_Row(**row._mapping) for row in candidates
                              if self._holds(row.warc_file, row.offset, row.length)), None)
@@ -705,17 +718,23 @@ class WarcArchive:
         """``(etag, last_modified)`` of the newest readable copy, for a conditional request."""
         return validators_of(self.closest(url))
 
-    def held(self, captures: Iterable[Capture]) -> set[int]:
+    def originals(self, captures: Iterable[Capture]) -> dict[int, Capture]:
+        """The copies the revisits among ``captures`` refer to, by id (one query)."""
+        wanted = {c.revisit_of for c in captures if c.revisit_of is not None}
+        if not wanted:
+            return {}
+        with self._sessions() as session:
+            return {row.id: self._capture(row) for row in session.scalars(
+                select(CaptureRow).where(CaptureRow.id.in_(wanted)))}
+
+    def held(self, captures: Iterable[Capture], originals: dict[int, Capture] | None = None) -> set[int]:
         """The ids of the captures whose payload this archive can read: the record's bytes (or
         those of the copy a revisit refers to) are in a file of this archive folder. Another
-        worker's file on a disk this one does not share is not; a damaged one shows on reading."""
+        worker's file on a disk this one does not share is not; a damaged one shows on reading.
+        ``originals``: :meth:`originals` of ``captures``, when the caller has them."""
         captures = list(captures)
-        originals: dict[int, CaptureRow] = {}
-        wanted = {c.revisit_of for c in captures if c.revisit_of is not None}
-        if wanted:
-            with self._sessions() as session:
-                originals = {row.id: row for row in session.scalars(
-                    select(CaptureRow).where(CaptureRow.id.in_(wanted)))}
+        if originals is None:
+            originals = self.originals(captures)
         wheres = [capture if capture.revisit_of is None else originals.get(capture.revisit_of)
                   for capture in captures]
         if self._objects is not None:
@@ -814,6 +833,12 @@ def _first_row(session, statement, **parameters) -> _Row | None:
 
 def _row_by_id(session, capture_id: int) -> _Row | None:
     return _first_row(session, _ROW_BY_ID, id=capture_id)
+
+
+def _row_of(capture: Capture) -> _Row:
+    """A capture as the index row it came from (naive UTC time, as stored)."""
+    fields = {name: getattr(capture, name) for name in Capture.__dataclass_fields__ if name != "warc_path"}
+    return _Row(**{**fields, "fetched_at": capture.fetched_at.replace(tzinfo=None)})
 
 
 def _drop_rows(session, condition) -> int:

@@ -12,10 +12,13 @@ from citewatch import __version__
 from citewatch.errors import ConfigError
 
 PROJECT_URL = "https://github.com/citewatch/citewatch"
-# Batches of hosts a run fetches or reads at once (the pipeline's threads, the flow's task runner);
-# the fetcher keeps a connection pool for every host they may be fetching. 2 ran 2,000 unchanged
-# sources in 46 s, 4 in 34 s.
+# Batches of hosts whose page bodies a run holds at once (citewatch.bodybudget): 2 ran 2,000
+# unchanged sources in 46 s, 4 in 34 s.
 BATCHES_AT_ONCE = 4
+# Batches a run may fetch side by side (the pipeline's threads, the flow's task runner) when the
+# earlier ones hold no bodies (unchanged pages); the fetcher keeps a connection pool for every host
+# they may be fetching.
+FETCHING_BATCHES_AT_ONCE = 12
 
 
 class Settings(BaseSettings):

@@ -49,7 +49,7 @@ from urllib3.util.ssl_match_hostname import CertificateError
 
 from citewatch import liveness, wallclock
 from citewatch.charset import detect_encoding
-from citewatch.config import BATCHES_AT_ONCE, Settings
+from citewatch.config import FETCHING_BATCHES_AT_ONCE, Settings
 from citewatch.digests import payload_digest
 from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
@@ -101,9 +101,9 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
     adapter = PinnedAdapter(
         allow_private=settings.allow_private_hosts, resolver=resolver, is_forbidden=is_forbidden,
         # one pool per host being fetched: fetch_many works on max_parallel_hosts hosts at a time,
-        # and a run has BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
+        # and a run has up to FETCHING_BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
         # keep-alive connections
-        pool_connections=BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        pool_connections=FETCHING_BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
     )  # a DeadlineAdapter: its connections obey the request's wall clock
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -206,7 +206,8 @@ class Fetcher:
 
         ``then(result)``, when given, runs in the fetching thread right after each fetch (archiving,
         say) and its return value is yielded instead: slow work there does not hold back the next
-        requests, as it would in the loop that consumes the results. It must not raise.
+        requests, as it would in the loop that consumes the results, and the host's next request
+        leaves as soon as the answer is in, while ``then`` still runs. It must not raise.
 
         Hosts are worked on a few at a time (at most ``max_parallel_hosts`` hosts with requests in
         flight), each until its queue is empty, rather than all in turn: the connection pool keeps
@@ -218,17 +219,27 @@ class Fetcher:
         # hosts not started yet, the busiest first: the run cannot end before its busiest host does
         waiting = deque(sorted(queues, key=lambda host: -len(queues[host])))
         in_flight: dict[str, int] = {}  # the hosts being worked on: requests running for each
-        running: dict[Future, str] = {}
-        finished: SimpleQueue[Future] = SimpleQueue()  # futures put here as they finish: no wait() over all
-        work = self.fetch if then is None else (lambda url, validators: then(self.fetch(url, validators)))
-        threads = self.settings.max_parallel_hosts * self.settings.per_host_concurrency  # one per request in flight
+        running: set[Future] = set()
+        # a host's name when one of its requests is answered, a future when its work is done:
+        # events come here as they happen (no wait() over all futures)
+        events: SimpleQueue[str | Future] = SimpleQueue()
+
+        def work(host: str, url: str, validators: Validators | None) -> Any:
+            try:
+                result = self.fetch(url, validators)
+            finally:
+                events.put(host)  # the host may send its next request
+            return result if then is None else then(result)
+
+        # a thread per request in flight, and as many for the answers still being handed to `then`
+        threads = 2 * self.settings.max_parallel_hosts * self.settings.per_host_concurrency
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="citewatch-fetch") as pool:
             def fill(host: str) -> None:
                 while queues[host] and in_flight[host] < self.settings.per_host_concurrency:
                     url, validators = queues[host].popleft()
-                    future = pool.submit(work, url, validators)
-                    running[future] = host
-                    future.add_done_callback(finished.put)
+                    future = pool.submit(work, host, url, validators)
+                    running.add(future)
+                    future.add_done_callback(events.put)
                     in_flight[host] += 1
                 if not in_flight[host]:
                     del in_flight[host]
@@ -242,12 +253,14 @@ class Fetcher:
             try:
                 start_hosts()
                 while running:
-                    future = finished.get()
-                    host = running.pop(future)
-                    in_flight[host] -= 1
-                    fill(host)
-                    start_hosts()
-                    yield future.result()
+                    event = events.get()
+                    if isinstance(event, Future):
+                        running.discard(event)
+                        yield event.result()
+                    else:
+                        in_flight[event] -= 1
+                        fill(event)
+                        start_hosts()
             finally:
                 for future in running:
                     future.cancel()

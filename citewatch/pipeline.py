@@ -32,7 +32,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from citewatch.digests import payload_digest
-from citewatch.config import BATCHES_AT_ONCE, Settings
+from citewatch.bodybudget import BodyBudget, Reservation
+from citewatch.config import BATCHES_AT_ONCE, FETCHING_BATCHES_AT_ONCE, Settings
 from citewatch.errors import ArchiveError, ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
@@ -138,6 +139,7 @@ class Fetched:
     result: FetchResult
     capture: object | None = None  # archive.Capture of this fetch (None when not stored)
     archive_error: str | None = None
+    reservation: Reservation | None = None  # the body's place in the run's BodyBudget, until read
 
 
 @dataclass
@@ -220,6 +222,7 @@ class Pipeline:
         self.progress = progress or _quiet
         self.clock = clock
         self.work = WorkDone()
+        self.bodies = BodyBudget(BATCHES_AT_ONCE, DEFAULT_BATCH_SOURCES)
 
     def close(self) -> None:
         self.cpu.close()
@@ -247,16 +250,25 @@ class Pipeline:
 
     # -- phase 1: fetch and archive ---------------------------------------------------------
 
-    def fetch_sources(self, jobs: list[SourceJob]) -> list[Fetched]:
+    def fetch_sources(self, jobs: list[SourceJob], reservation: Reservation | None = None) -> list[Fetched]:
         """Fetch every job (the Fetcher runs hosts in parallel and keeps each host's
-        politeness), archiving each answer as it comes."""
+        politeness), archiving each answer as it comes. A fetch that keeps no body gives its place
+        in ``reservation`` back at once; one that keeps it carries the place until it is read."""
         by_url = {job.url: job for job in jobs}
         done: dict[str, Fetched] = {}
-        known = self._newest_copies([job.url for job in jobs])
+        known, originals = self._newest_copies([job.url for job in jobs])
         requests = [(job.url, self._validators(known.get(job.url))) for job in jobs]
 
         def archived(result: FetchResult) -> Fetched:  # in the fetching thread
-            return self._archived(by_url[result.url], result, known.get(result.url))
+            newest = known.get(result.url)  # a 304 confirms it: its revisit refers to the payload's copy
+            confirmed = originals.get(newest.revisit_of, newest) if newest is not None else None
+            fetched = self._archived(by_url[result.url], result, confirmed)
+            if reservation is not None:
+                if fetched.result.body:
+                    fetched.reservation = reservation
+                else:
+                    reservation.release()
+            return fetched
 
         for fetched in self.fetcher.fetch_many(requests, then=archived):
             job, result = fetched.job, fetched.result
@@ -270,25 +282,30 @@ class Pipeline:
     def _archived(self, job: SourceJob, result: FetchResult, known=None) -> Fetched:
         capture, error = None, None
         try:
-            capture = self.archive.store(result, confirmed=known if result.not_modified else None)
+            capture = self.archive.store(result, confirmed=known)
         except Exception as exc:  # noqa: BLE001 - an archive failure must not lose the check
             error = f"not archived: {exc}"
             log.warning("could not archive %s: %s", job.url, exc)
             return Fetched(job, result, None, error)  # keeps the body: it is the only copy
+        if result.body and self.text_cache.has_text(capture.payload_digest):
+            # the same bytes as a copy already read (unchanged page without validators): its
+            # text is known, so the body is not kept; reading takes the text by the digest
+            result.body = b""
         return Fetched(job, result, capture, error)
 
-    def _newest_copies(self, urls: list[str]) -> dict:
+    def _newest_copies(self, urls: list[str]) -> tuple[dict, dict]:
         """The newest readable copy of each URL in the archive (for conditional requests), when
         this worker can read it: a 304 that confirms a copy on another machine's disk would leave
-        nothing to check."""
+        nothing to check. Also the copies those that are revisits refer to, by id."""
         try:
             known = self.archive.newest_readable(urls)
-            held = self.archive.held(known.values())
+            originals = self.archive.originals(known.values())
+            held = self.archive.held(known.values(), originals)
         except Exception as exc:  # noqa: BLE001 - no validators only costs full downloads
             log.warning("no validators for this batch: %s", exc)
-            return {}
+            return {}, {}
         return {url: capture for url, capture in known.items()
-                if capture.id in held or self.text_cache.get(capture.payload_digest) is not None}
+                if capture.id in held or self.text_cache.has_text(capture.payload_digest)}, originals
 
     @staticmethod
     def _validators(capture):
@@ -338,6 +355,9 @@ class Pipeline:
             copy.notes.append(f"could not read a copy: {exc}")
         if fetched.capture is not None:  # read: the archive holds the body from now on
             fetched.result.body = b""
+        if fetched.reservation is not None:
+            fetched.reservation.release()
+            fetched.reservation = None
         return copy
 
     def _read_live(self, copy: SourceCopy, fetched: Fetched) -> None:
@@ -497,11 +517,12 @@ class Pipeline:
         wanted: dict[str, tuple] = {}
         reused: set[str] = set()
         for claim in registry.claims:
-            facts_json = facts_key(claim.facts) if claim.sources else None
+            facts_json = None  # serialised once per claim, and only for a claim this batch concerns
             for source in claim.sources:
                 copy = by_url.get(source.url)
                 if copy is None or not copy.readable or not copy.text_digest:
                     continue
+                facts_json = facts_json or facts_key(claim.facts)
                 key, arguments = check_request(claim, copy, source.published, subject, facts_json)
                 if key in wanted or key in reused:
                     continue
@@ -542,10 +563,14 @@ class Pipeline:
         """Fetch a batch; when one of its hosts answered, the run cannot be offline, so read and
         check the batch at once. Otherwise the copies are None: read them with
         :meth:`read_and_check` once :func:`run_offline` knows about every batch."""
-        fetched = self.fetch_sources(jobs)
-        if not proves_online(fetched):
-            return fetched, None
-        return fetched, self.read_and_check(registry, fetched, offline=False)
+        reservation = self.bodies.reserve(len(jobs))  # waits while earlier batches hold their bodies
+        try:
+            fetched = self.fetch_sources(jobs, reservation)
+            if not proves_online(fetched):
+                return fetched, None
+            return fetched, self.read_and_check(registry, fetched, offline=False)
+        finally:
+            reservation.close()  # an offline batch holds no bodies; a failed one none worth a place
 
     def run(self, loaded, run_id: str | None = None) -> RunResult:
         """One whole run of a loaded registry, in this process (no Prefect), in batches of hosts
@@ -555,7 +580,7 @@ class Pipeline:
         jobs = plan_sources(registry)
         self.progress(ProgressEvent("planned", document_id=registry.document.id, total=len(jobs)))
         batches = batch_by_host(jobs)
-        with ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="citewatch-batch") as pool:
+        with ThreadPoolExecutor(max_workers=FETCHING_BATCHES_AT_ONCE, thread_name_prefix="citewatch-batch") as pool:
             done = list(pool.map(lambda batch: self.fetch_and_read(registry, batch), batches))
         offline = run_offline([item for fetched, _ in done for item in fetched])
         copies: list[SourceCopy] = []

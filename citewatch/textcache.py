@@ -69,6 +69,10 @@ class TextCache:
         except TypeError:
             return None
 
+    def has_text(self, digest: str | None) -> bool:
+        """Whether the text of the payload ``digest`` is kept (without reading it)."""
+        return bool(digest) and self._path(f"text:{digest}").is_file()
+
     def put(self, digest: str | None, entry: CachedText) -> None:
         if digest:
             self._write(f"text:{digest}", asdict(entry))

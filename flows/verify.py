@@ -34,7 +34,7 @@ from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
 from citewatch import wallclock
-from citewatch.config import BATCHES_AT_ONCE, load_settings
+from citewatch.config import FETCHING_BATCHES_AT_ONCE, load_settings
 from citewatch.counting import counted
 from citewatch.errors import CitewatchError, ConfigError
 from flows.document_limit import DocumentBusy, one_run_per_document
@@ -169,10 +169,12 @@ def _batch_label(jobs: list[pl.SourceJob]) -> str:
     return head if len(hosts) == 1 else f"{head}+{len(hosts) - 1}-hosts"
 
 
-# Each batch fetches up to `max_parallel_hosts` hosts at once; two batches at a time overlap one
-# batch's slowest host and its reading with the next batch's fetching, keeping the total bounded.
+# Each batch fetches up to `max_parallel_hosts` hosts at once; several batches at a time overlap one
+# batch's slowest host and its reading with the next batch's fetching. The pipeline's BodyBudget
+# keeps the bodies of about BATCHES_AT_ONCE batches in memory; batches of unchanged pages hold
+# none, so up to FETCHING_BATCHES_AT_ONCE of them fetch side by side.
 @flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False,
-      task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))
+      task_runner=ThreadPoolTaskRunner(max_workers=FETCHING_BATCHES_AT_ONCE))
 def verify_document(registry_path: str, reports_dir: str | None = None,
                     archive_dir: str | None = None, no_wayback: bool = False,
                     now: datetime | None = None,

@@ -205,6 +205,19 @@ def test_a_304_revisits_the_copy_whose_validators_were_sent(archive):
     assert again.revisit_of == first.id
 
 
+def test_the_same_bytes_as_the_copy_the_request_knew_revisit_that_copy(archive):
+    first = archive.store(fetched(when=T0))
+    known = archive.store(fetched(when=T0 + timedelta(days=1)), dedup=False)  # a second whole copy
+    again = archive.store(fetched(when=T0 + timedelta(days=2)), confirmed=known)
+    assert known.record_type == "response" and again.record_type == "revisit"
+    assert again.revisit_of == known.id  # the copy given, not the oldest one a lookup finds
+    assert archive.store(fetched(when=T0 + timedelta(days=3))).revisit_of == first.id
+    assert archive.read_record(again).warc_header("WARC-Refers-To") == known.record_id
+    assert archive.read_payload(again) == fetched().body
+    changed = archive.store(fetched(body=b"<html>new</html>", when=T0 + timedelta(days=4)), confirmed=known)
+    assert changed.record_type == "response" and archive.read_payload(changed) == b"<html>new</html>"
+
+
 def test_concurrent_stores_from_threads(tmp_path):
     _, sessions = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
     archive = WarcArchive(tmp_path / "archive", sessions, max_file_bytes=20_000)  # forces rotation

@@ -354,6 +354,30 @@ def test_fetch_many_runs_then_in_the_fetching_threads_with_every_slot_busy(heral
     assert herald.max_in_flight == 3  # a thread for every request the host may have in flight
 
 
+def test_fetch_many_sends_a_hosts_next_request_while_then_still_runs(herald, fast_settings):
+    """Archiving an answer does not hold the host's slot: with one request in flight per host,
+    the next pages are asked for while ``then`` of the first is still at work."""
+    for i in range(3):
+        herald.route(f"/n/{i}", html_page(f"Page {i}", "<p>text</p>"))
+    settings = fast_settings.model_copy(update={"max_parallel_hosts": 1, "per_host_concurrency": 1,
+                                                "soft404_probe": False, "obey_robots": False})
+    all_asked = threading.Event()
+    seen_while_first_ran = []
+
+    def then(result):
+        if result.url.endswith("/n/0"):  # holds on until the other two pages were requested
+            all_asked.wait(timeout=10)
+            seen_while_first_ran.append(len(herald.requests_to("/n/2")))
+        elif result.url.endswith("/n/2"):
+            all_asked.set()
+        return result.url
+
+    out = list(Fetcher(settings).fetch_many([(herald.url(f"/n/{i}"), None) for i in range(3)], then=then))
+    assert sorted(out) == [herald.url(f"/n/{i}") for i in range(3)]
+    assert seen_while_first_ran == [1]  # /n/2 was fetched while /n/0 was still being handed on
+    assert herald.max_in_flight == 1  # politeness: still one request at a time
+
+
 def test_fetch_many_can_be_abandoned_midway(herald, fetcher):
     iterator = fetcher.fetch_many([(herald.url(PATHS["ok"]), None)] * 3)
     assert next(iterator).status is SourceStatus.LIVE

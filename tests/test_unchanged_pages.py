@@ -127,3 +127,52 @@ def test_a_changed_text_is_checked_again(site):
 
     assert work["extracted"] == 1 and work["checked"] == 2  # both claims citing /budget
     assert {c.id: c.verdict.value for c in second.claims}["budget"] == "contradicted"
+
+
+def fetch_one_batch(loaded, settings, when: datetime):
+    """The whole registry fetched as one batch with its places in the body budget; not read yet."""
+    pipeline = pl.Pipeline.open(settings, session_factory=pl.open_state(settings), clock=lambda: when)
+    reservation = pipeline.bodies.reserve(len(pl.plan_sources(loaded.registry)))
+    fetched = pipeline.fetch_sources(pl.plan_sources(loaded.registry), reservation)
+    return pipeline, reservation, fetched
+
+
+def test_a_first_batch_holds_its_bodies_and_their_places_until_it_is_read(site):
+    web, loaded, settings = site
+    pipeline, reservation, fetched = fetch_one_batch(loaded, settings, DAY0)
+    try:
+        kept = [f for f in fetched if f.result.body]
+        assert len(kept) == READABLE_URLS + 1  # the four pages and the 404's page
+        assert reservation.left == len(kept) and pipeline.bodies.held == len(kept)
+        pipeline.read_sources(fetched)
+        assert reservation.left == 0 and pipeline.bodies.held == 0
+        assert not any(f.result.body for f in fetched)  # read: the archive holds them now
+        assert pipeline.work["extracted"] == READABLE_URLS
+    finally:
+        pipeline.close()
+
+
+def test_an_unchanged_batch_holds_no_bodies_once_fetched_with_or_without_validators(site):
+    """304s carry no body, and the same bytes again (/strike, no validators) are not kept once
+    archived since their text is known: the batch's places are free before it is read, so the
+    next batches of the run start fetching at once."""
+    web, loaded, settings = site
+    first, _ = run_once(loaded, settings, DAY0)
+    strike = web[1].url("/strike")
+    pipeline, reservation, fetched = fetch_one_batch(loaded, settings, DAY0 + timedelta(hours=1))
+    try:
+        by_url = {f.job.url: f for f in fetched}
+        assert by_url[strike].result.http_status == 200 and by_url[strike].result.body == b""
+        assert by_url[web[0].url("/budget")].result.http_status == 304
+        assert [f.job.url for f in fetched if f.result.body] == [web[0].url("/gone")]  # the 404's page
+        assert reservation.left == 1
+        copies = pipeline.read_sources(fetched)
+        assert reservation.left == 0 and pipeline.bodies.held == 0
+        assert pipeline.work["extracted"] == 0 and pipeline.work["texts_reused"] == READABLE_URLS
+        assert sum(copy.readable for copy in copies) == READABLE_URLS
+        read = {copy.job.url: copy for copy in copies}[strike]
+        assert read.checked_copy.value == "live"
+        assert read.content_digest == {s.url: s for c in first.claims for s in c.sources}[strike].content_digest
+    finally:
+        pipeline.close()
+    assert records_of(settings, strike) == [("response", None), ("revisit", IDENTICAL_PAYLOAD)]
