@@ -897,6 +897,7 @@ def _word_kinds(word: str) -> tuple[bool, bool, bool]:
     )
 
 
+@lru_cache(maxsize=8192)  # asked once to skip a sentence, once more to read it
 def _vocabulary(text: str) -> _Vocabulary:
     month = number_word = vague_word = False
     for word in set(_LETTER_RUN.findall(text)):
@@ -953,6 +954,7 @@ MEMO_MAX_CHARS = 4000  # sentences and claims; a sentence is at most passages.MA
 def clear_caches() -> None:
     """Forget the texts read so far (see :func:`citewatch.passages.clear_caches`)."""
     _found_facts.cache_clear()
+    _vocabulary.cache_clear()
 
 
 def moved(found: FoundFact, offset: int) -> FoundFact:
