@@ -800,7 +800,7 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
 
     def write(recorded) -> None:
         report = build_report(recorded.run, what_changed(recorded.previous, recorded.run), flags,
-                              recorded, overrides=active)
+                              recorded, overrides=active, lazy_claims=True)  # written claim by claim
         report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
                                              recorded.previous.started_at if recorded.previous else None)
         published.update(report=report, written=write_reports(report, settings.reports_dir))

@@ -212,12 +212,17 @@ def _source_lines(source: dict, finished_at: str | None = None) -> list[str]:
 
 
 def _attention(report: dict) -> list[str]:
-    claims = [c for c in attention_order(report["claims"])
-              if needs_attention(c) and c["verdict"] != "unsourced"]
+    claims, more = [], 0  # the first ones in full; the others only counted
+    for claim in attention_order(report["claims"]):
+        if needs_attention(claim) and claim["verdict"] != "unsourced":
+            if len(claims) < MAX_ATTENTION_CLAIMS:
+                claims.append(claim)
+            else:
+                more += 1
     if not claims:
         return ["## Claims needing attention", "", "None: every sourced claim is supported.", ""]
     lines = ["## Claims needing attention", ""]
-    for claim in claims[:MAX_ATTENTION_CLAIMS]:
+    for claim in claims:
         flagged = " 🚩" if claim.get("flags") else ""
         lines += [f"### {_verdict(claim['verdict'])} — {code(claim['id'])}{flagged}", "",
                   f"> {md(claim['text'])}", ""]
@@ -227,8 +232,8 @@ def _attention(report: dict) -> list[str]:
         for source in claim["sources"]:
             lines += _source_lines(source, report["run"].get("finished_at"))
         lines.append("")
-    if len(claims) > MAX_ATTENTION_CLAIMS:
-        lines += [f"… and {len(claims) - MAX_ATTENTION_CLAIMS} more: see the HTML report.", ""]
+    if more:
+        lines += [f"… and {more} more: see the HTML report.", ""]
     return lines
 
 
