@@ -43,7 +43,7 @@ from citewatch.config import Settings, load_settings
 from citewatch.db import Base
 from citewatch.errors import StateError
 from citewatch.models import SourceStatus
-from citewatch.results import ClaimResult, RunResult, SourceResult
+from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims
 from citewatch.review import (  # noqa: F401 - re-exported: the review tables live in the same database
     Flag,
     Override,
@@ -294,6 +294,8 @@ def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResul
             return claim
         return claim.model_copy(update={"sources": sources})
 
+    if isinstance(run.claims, StoredClaims):  # changed one at a time, the others kept as stored
+        return run.model_copy(update={"claims": run.claims.map(annotated)})
     claims = [annotated(c) for c in run.claims]
     if all(new is old for new, old in zip(claims, run.claims)):
         return run
@@ -423,8 +425,9 @@ def not_dead_marks(session_factory: sessionmaker, document_id: str) -> dict[str,
 
 def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
     """A recorded run, with its texts. ``lean`` leaves out each source's evidence and fact
-    results (what a comparison of two runs does not read): a run of a huge registry is then
-    loaded for "what changed" at a fraction of its size. Rows are read a thousand at a time."""
+    results (what a comparison of two runs does not read) and keeps its claims as
+    :class:`StoredClaims`: a run of a huge registry is then loaded for "what changed" at a
+    fraction of its size. Rows are read a thousand at a time."""
     text_hashes = sorted(h for h in session.scalars(
         select(SourceCheckRow.text_hash).where(SourceCheckRow.run_seq == row.seq).distinct()) if h)
     texts: dict[str, str] = {}
@@ -442,10 +445,10 @@ def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
         select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
         .where(ClaimVerdictRow.run_seq == row.seq).order_by(ClaimVerdictRow.position)
         .execution_options(yield_per=ROWS_PER_INSERT))
-    claims = [_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in claim_rows]
-    return RunResult(document_id=row.document_id, document_title=row.document_title,
-                     run_id=row.run_id, started_at=row.started_at, finished_at=row.finished_at,
-                     offline=row.offline, claims=claims)
+    claims = (_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in claim_rows)
+    return RunResult.with_claims(StoredClaims(claims) if lean else list(claims), document_id=row.document_id,
+                                 document_title=row.document_title, run_id=row.run_id, started_at=row.started_at,
+                                 finished_at=row.finished_at, offline=row.offline)
 
 
 def _claim_of(result_json: str, sources: list[SourceResult]) -> ClaimResult:
@@ -461,9 +464,10 @@ def _source_of(result_json: str, text: str | None, lean: bool) -> SourceResult:
         data = json.loads(result_json)
         data.pop("evidence", None)
         data.pop("facts", None)
-        source = SourceResult.model_validate(data)
-    else:
-        source = SourceResult.model_validate_json(result_json)
+        if text is not None:
+            data["text"] = text
+        return SourceResult.model_validate(data)  # the text put in, not in a copy of the source
+    source = SourceResult.model_validate_json(result_json)
     return source if text is None else source.model_copy(update={"text": text})
 
 
@@ -489,10 +493,12 @@ def previous_run(session_factory: sessionmaker, document_id: str) -> RunResult |
         return _load_latest_run(session, document_id)
 
 
-def load_run(session_factory: sessionmaker, run_id: str) -> RunResult | None:
+def load_run(session_factory: sessionmaker, run_id: str, lean: bool = False) -> RunResult | None:
+    """A recorded run by id; ``lean``: without evidence and fact results, its claims stored
+    (:class:`~citewatch.results.StoredClaims`), for comparing and counting."""
     with session_factory() as session:
         row = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).first()
-        return _load_run(session, row) if row is not None else None
+        return _load_run(session, row, lean) if row is not None else None
 
 
 def source_history(session_factory: sessionmaker, document_id: str) -> dict[str, SourceHistory]:
