@@ -434,21 +434,49 @@ def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
     for chunk in _chunks(text_hashes):
         texts.update(session.execute(select(TextRow.text_hash, TextRow.text)
                                      .where(TextRow.text_hash.in_(chunk))).all())
-    checks = session.execute(
-        select(SourceCheckRow.claim_id, SourceCheckRow.text_hash, SourceCheckRow.result_json)
-        .where(SourceCheckRow.run_seq == row.seq).order_by(SourceCheckRow.id)
-        .execution_options(yield_per=ROWS_PER_INSERT))
+    fields = dict(document_id=row.document_id, document_title=row.document_title, run_id=row.run_id,
+                  started_at=row.started_at, finished_at=row.finished_at, offline=row.offline)
+    if lean:
+        stored = _stored_side_by_side(session, row.seq, texts)
+        if stored is not None:
+            return RunResult.with_claims(stored, **fields)
+    checks = _check_rows(session, row.seq)
     sources_of: dict[str, list[SourceResult]] = {}
     for claim_id, hash_, result_json in checks:
         sources_of.setdefault(claim_id, []).append(_source_of(result_json, texts.get(hash_), lean))
-    claim_rows = session.execute(
-        select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
-        .where(ClaimVerdictRow.run_seq == row.seq).order_by(ClaimVerdictRow.position)
+    claims = (_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in _claim_rows(session, row.seq))
+    return RunResult.with_claims(StoredClaims(claims) if lean else list(claims), **fields)
+
+
+def _check_rows(session: Session, seq: int):
+    return session.execute(
+        select(SourceCheckRow.claim_id, SourceCheckRow.text_hash, SourceCheckRow.result_json)
+        .where(SourceCheckRow.run_seq == seq).order_by(SourceCheckRow.id)
         .execution_options(yield_per=ROWS_PER_INSERT))
-    claims = (_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in claim_rows)
-    return RunResult.with_claims(StoredClaims(claims) if lean else list(claims), document_id=row.document_id,
-                                 document_title=row.document_title, run_id=row.run_id, started_at=row.started_at,
-                                 finished_at=row.finished_at, offline=row.offline)
+
+
+def _claim_rows(session: Session, seq: int):
+    return session.execute(
+        select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
+        .where(ClaimVerdictRow.run_seq == seq).order_by(ClaimVerdictRow.position)
+        .execution_options(yield_per=ROWS_PER_INSERT))
+
+
+def _stored_side_by_side(session: Session, seq: int, texts: dict[str, str]) -> StoredClaims | None:
+    """The claims of a run, lean and stored, read side by side with their sources: ``_store_run``
+    writes each claim's sources after those of the claims before it, so no claim's sources wait
+    in memory for their claim. None when the rows are not in that order (then they are matched
+    by claim id, as for a whole run)."""
+    checks = iter(_check_rows(session, seq))
+    ahead = next(checks, None)
+    stored = StoredClaims()
+    for claim_id, result_json in _claim_rows(session, seq):
+        sources = []
+        while ahead is not None and ahead[0] == claim_id:
+            sources.append(_source_of(ahead[2], texts.get(ahead[1]), True))
+            ahead = next(checks, None)
+        stored.append(_claim_of(result_json, sources))
+    return stored if ahead is None else None
 
 
 def _claim_of(result_json: str, sources: list[SourceResult]) -> ClaimResult:

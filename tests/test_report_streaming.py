@@ -93,6 +93,41 @@ def test_lazy_claims_are_built_when_read_and_not_kept():
     assert isinstance(ordered, LazyClaims) and list(ordered) == eager
 
 
+class CountedReads(list):
+    reads = 0
+
+    def __getitem__(self, index):
+        CountedReads.reads += 1
+        return super().__getitem__(index)
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+
+def test_the_attention_order_of_lazy_claims_keeps_positions_and_reads_a_claim_only_when_asked():
+    run, _, _, _ = _inputs(20)
+    claims = CountedReads(run.claims)
+    lazy = LazyClaims(lambda c: {"id": c.id, "verdict": c.verdict.value, "flags": [], "sources": []}, claims)
+    ordered = attention_order(lazy)
+    assert CountedReads.reads == len(run.claims)  # one pass for the sort keys
+    first = ordered[:3]
+    assert CountedReads.reads == len(run.claims)  # the view and its slice hold positions only
+    assert [c["id"] for c in first] == [c["id"] for c in attention_order([dict(c) for c in lazy])[:3]]
+
+
+def test_a_report_of_stored_claims_is_the_report_of_the_same_claims_in_a_list(tmp_path):
+    from citewatch.results import RunResult, StoredClaims
+
+    run, changes, flags, overrides = _inputs(30)
+    stored = RunResult.with_claims(StoredClaims(run.claims), **run.model_dump(exclude={"claims"}))
+    whole = build_report(run, changes, flags, None, overrides=overrides)
+    paths = write_reports(build_report(stored, changes, flags, None, overrides=overrides, lazy_claims=True), tmp_path)
+    former = _former_files(whole)
+    assert [paths.json.read_text(encoding="utf-8"), paths.markdown.read_text(encoding="utf-8"),
+            paths.html.read_text(encoding="utf-8")] == [former["json"], former["md"], former["html"]]
+
+
 @pytest.mark.parametrize("value", [
     {}, {"claims": []}, {"a": [], "b": {}, "claims": [{}, {"x": [1, 2.5, None, True]}], "z": "é\n\"\\"},
     {"claims": [{"text": "line\nbreak\u2028 and \u00e9", "n": [[], [{}]]}], "audit": []},

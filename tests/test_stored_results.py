@@ -114,3 +114,36 @@ def test_the_alert_reads_the_report_as_a_stream_and_says_what_reading_it_whole_s
     assert alerts[0] is None  # a first run
     assert alerts[-1] is not None and alerts[-1].kinds.get("confirmed_dead") == 1
     assert web[0].url("/gone") in alerts[-1].body
+
+
+def test_the_run_compared_with_is_read_side_by_side_and_rows_out_of_order_still_find_their_claims(tmp_path, monkeypatch):
+    from sqlalchemy import select
+
+    import citewatch.history as history
+    from citewatch.config import Settings
+    from citewatch.db import open_database
+
+    engine, sf = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    _, latest = sample_runs()
+    history.record_run(sf, latest, T0, Settings())
+    whole = history.load_run(sf, latest.run_id)
+    expected = [c.model_copy(update={"sources": [s.model_copy(update={"evidence": [], "facts": []}) for s in c.sources]})
+                for c in whole.claims]
+    side_by_side = []
+    read = history._stored_side_by_side
+    monkeypatch.setattr(history, "_stored_side_by_side", lambda *a: side_by_side.append(read(*a)) or side_by_side[-1])
+
+    lean = history.load_run(sf, latest.run_id, lean=True)
+    assert isinstance(lean.claims, StoredClaims) and side_by_side[-1] is not None
+    assert list(lean.claims) == expected and any(s.evidence for c in whole.claims for s in c.sources)
+
+    with sf.begin() as session:  # the first claim's first source stored last
+        session.scalars(select(history.SourceCheckRow).order_by(history.SourceCheckRow.id)).first().id = 10_000
+    lean = history.load_run(sf, latest.run_id, lean=True)
+    assert side_by_side[-1] is None  # not in claim order: matched by claim id instead, as a whole run is
+    whole = history.load_run(sf, latest.run_id)
+    assert [s.url for s in whole.claims[0].sources] != [s.url for s in expected[0].sources]  # moved indeed
+    assert isinstance(lean.claims, StoredClaims) and list(lean.claims) == [
+        c.model_copy(update={"sources": [s.model_copy(update={"evidence": [], "facts": []}) for s in c.sources]})
+        for c in whole.claims]
+    engine.dispose()

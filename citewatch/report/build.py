@@ -197,25 +197,30 @@ class LazyClaims(Sequence):
     """The report's claims, each built as a dict when it is read and not kept: the report of a run
     of 100,000 claims is written claim by claim instead of being held whole (``build_report(...,
     lazy_claims=True)``). Reading it twice builds the dicts twice; slices and
-    :func:`attention_order` give lazy views too."""
+    :func:`attention_order` give lazy views too (positions, not the claims: the run's claims may
+    be stored ones, parsed only when read)."""
 
-    def __init__(self, make: Callable[[Any], dict], items: Sequence[Any]):
+    def __init__(self, make: Callable[[Any], dict], items: Sequence[Any], order: Sequence[int] | None = None):
         self._make = make
         self._items = items
+        self._order = range(len(items)) if order is None else order
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._order)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return LazyClaims(self._make, self._items[index])
-        return self._make(self._items[index])
+            return LazyClaims(self._make, self._items, self._order[index])
+        return self._make(self._items[self._order[index]])
 
     def __iter__(self) -> Iterator[dict]:
-        return map(self._make, self._items)
+        if isinstance(self._order, range) and self._order == range(len(self._items)):
+            return map(self._make, self._items)  # in order: read the claims as a stream
+        return (self._make(self._items[position]) for position in self._order)
 
     def reordered(self, order: Iterable[int]) -> "LazyClaims":
-        return LazyClaims(self._make, [self._items[i] for i in order])
+        """The same claims in ``order`` (positions in this view)."""
+        return LazyClaims(self._make, self._items, [self._order[i] for i in order])
 
 
 def build_report(run: RunResult, changes: Changes | None = None, flags: Iterable[Any] = (),
