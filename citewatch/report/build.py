@@ -204,6 +204,23 @@ class LazyClaims(Sequence):
         self._make = make
         self._items = items
         self._order = range(len(items)) if order is None else order
+        self._marks: list[tuple[str, bool, bool, bool]] | None = None
+        self._attention: LazyClaims | None = None
+
+    def marks(self) -> list[tuple[str, bool, bool, bool]]:
+        """Per claim of this view: verdict, flagged, a source failing, needs attention. Built in
+        one pass and kept (a few bytes a claim), so that the renderers sort and filter without
+        building every claim again."""
+        if self._marks is None:
+            self._marks = [(c["verdict"], bool(c.get("flags")),
+                            any(s.get("failures", 0) > 0 for s in c["sources"]), needs_attention(c))
+                           for c in self]
+        return self._marks
+
+    def where(self, keep: Callable[[tuple[str, bool, bool, bool]], bool]) -> "LazyClaims":
+        """The claims whose :meth:`marks` ``keep`` accepts, as a lazy view."""
+        return LazyClaims(self._make, self._items,
+                          [self._order[i] for i, marks in enumerate(self.marks()) if keep(marks)])
 
     def __len__(self) -> int:
         return len(self._order)
@@ -267,12 +284,34 @@ def needs_attention(claim: dict) -> bool:
 
 def attention_order(claims: Sequence[dict]) -> Sequence[dict]:
     """Flagged claims first, then by how bad the verdict is, then failing sources; otherwise in
-    the registry's order. Only the sort keys are held: lazy claims come back as a lazy view."""
-    def key(index: int, claim: dict):
-        failing = any(s.get("failures", 0) > 0 for s in claim["sources"])
-        return (not claim.get("flags"), ATTENTION_RANK.get(claim["verdict"], 9), not failing, index)
+    the registry's order. Only the sort keys are held: lazy claims come back as a lazy view (the
+    same one each time)."""
+    def key(index: int, verdict: str, flagged: bool, failing: bool):
+        return (not flagged, ATTENTION_RANK.get(verdict, 9), not failing, index)
 
-    order = [index for _, index in sorted((key(i, c), i) for i, c in enumerate(claims))]
     if isinstance(claims, LazyClaims):
-        return claims.reordered(order)
+        if claims._attention is None:
+            keys = sorted(key(i, *marks[:3]) for i, marks in enumerate(claims.marks()))
+            claims._attention = claims.reordered([k[-1] for k in keys])
+            claims._attention._marks = [claims.marks()[k[-1]] for k in keys]
+        return claims._attention
+    order = sorted(range(len(claims)), key=lambda i: key(i, claims[i]["verdict"], bool(claims[i].get("flags")),
+                                                         any(s.get("failures", 0) > 0 for s in claims[i]["sources"])))
     return [claims[i] for i in order]
+
+
+def with_verdict(claims: Sequence[dict], verdict: str) -> Sequence[dict]:
+    """The claims of that verdict, in order (a lazy view of lazy claims)."""
+    if isinstance(claims, LazyClaims):
+        return claims.where(lambda marks: marks[0] == verdict)
+    return [c for c in claims if c["verdict"] == verdict]
+
+
+def needing_attention(claims: Sequence[dict], limit: int) -> tuple[list[dict], int]:
+    """The first ``limit`` sourced claims needing attention, in attention order, and how many more."""
+    ordered = attention_order(claims)
+    if isinstance(ordered, LazyClaims):
+        chosen = ordered.where(lambda marks: marks[3] and marks[0] != Verdict.UNSOURCED.value)
+        return list(chosen[:limit]), max(0, len(chosen) - limit)
+    chosen = [c for c in ordered if needs_attention(c) and c["verdict"] != Verdict.UNSOURCED.value]
+    return chosen[:limit], max(0, len(chosen) - limit)

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from citewatch.models import Verdict
-from citewatch.report.build import attention_order
+from citewatch.report.build import attention_order, with_verdict
 from citewatch.report.marks import (
     COPY_LABELS,
     STATUS_LABELS,
@@ -209,7 +209,7 @@ def write_html(report: dict, handle: TextIO) -> None:
 def _html_pieces(report: dict) -> Iterator[str]:
     css, script = _asset("report.css"), _asset("report.js")
     ordered = attention_order(report["claims"])
-    citation_needed = [c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value]
+    citation_needed = with_verdict(report["claims"], Verdict.UNSOURCED.value)
     verdicts = [{"key": v.value, "label": VERDICT_LABELS[v.value],
                  "count": report["summary"]["verdicts"].get(v.value, 0)} for v in Verdict]
     return _environment().get_template("report.html").generate(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from citewatch.report.build import attention_order, needs_attention
+from citewatch.report.build import needing_attention, with_verdict
 from citewatch.report.marks import (
     COPY_LABELS,
     STATUS_LABELS,
@@ -212,13 +212,7 @@ def _source_lines(source: dict, finished_at: str | None = None) -> list[str]:
 
 
 def _attention(report: dict) -> list[str]:
-    claims, more = [], 0  # the first ones in full; the others only counted
-    for claim in attention_order(report["claims"]):
-        if needs_attention(claim) and claim["verdict"] != "unsourced":
-            if len(claims) < MAX_ATTENTION_CLAIMS:
-                claims.append(claim)
-            else:
-                more += 1
+    claims, more = needing_attention(report["claims"], MAX_ATTENTION_CLAIMS)  # the others only counted
     if not claims:
         return ["## Claims needing attention", "", "None: every sourced claim is supported.", ""]
     lines = ["## Claims needing attention", ""]
@@ -238,7 +232,7 @@ def _attention(report: dict) -> list[str]:
 
 
 def _citation_needed(report: dict) -> list[str]:
-    claims = [c for c in report["claims"] if c["verdict"] == "unsourced"]
+    claims = with_verdict(report["claims"], "unsourced")
     if not claims:
         return []
     lines = ["## Citation needed", ""]
