@@ -175,11 +175,13 @@ def _content_changes(previous: RunResult, current: RunResult) -> list[ContentCha
 
 def _verdict_flips(previous: RunResult, current: RunResult) -> list[VerdictFlip]:
     flips = []
-    before_claims = {c.id: c for c in previous.claims}
+    # positions, not the claims: the claims of a big run may be stored ones, parsed when read
+    before_claims = {c.id: position for position, c in enumerate(previous.claims)}
     for claim in current.claims:
-        before = before_claims.get(claim.id)
-        if before is None:
+        position = before_claims.get(claim.id)
+        if position is None:
             continue
+        before = previous.claims[position]
         claim_flipped = before.verdict != claim.verdict
         if claim_flipped:
             flips.append(VerdictFlip(claim_id=claim.id, before=before.verdict, after=claim.verdict,

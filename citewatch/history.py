@@ -43,7 +43,7 @@ from citewatch.config import Settings, load_settings
 from citewatch.db import Base
 from citewatch.errors import StateError
 from citewatch.models import SourceStatus
-from citewatch.results import ClaimResult, RunResult, SourceResult
+from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims
 from citewatch.review import (  # noqa: F401 - re-exported: the review tables live in the same database
     Flag,
     Override,
@@ -294,6 +294,8 @@ def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResul
             return claim
         return claim.model_copy(update={"sources": sources})
 
+    if isinstance(run.claims, StoredClaims):  # changed one at a time, the others kept as stored
+        return run.model_copy(update={"claims": run.claims.map(annotated)})
     claims = [annotated(c) for c in run.claims]
     if all(new is old for new, old in zip(claims, run.claims)):
         return run
@@ -423,29 +425,58 @@ def not_dead_marks(session_factory: sessionmaker, document_id: str) -> dict[str,
 
 def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
     """A recorded run, with its texts. ``lean`` leaves out each source's evidence and fact
-    results (what a comparison of two runs does not read): a run of a huge registry is then
-    loaded for "what changed" at a fraction of its size. Rows are read a thousand at a time."""
+    results (what a comparison of two runs does not read) and keeps its claims as
+    :class:`StoredClaims`: a run of a huge registry is then loaded for "what changed" at a
+    fraction of its size. Rows are read a thousand at a time."""
     text_hashes = sorted(h for h in session.scalars(
         select(SourceCheckRow.text_hash).where(SourceCheckRow.run_seq == row.seq).distinct()) if h)
     texts: dict[str, str] = {}
     for chunk in _chunks(text_hashes):
         texts.update(session.execute(select(TextRow.text_hash, TextRow.text)
                                      .where(TextRow.text_hash.in_(chunk))).all())
-    checks = session.execute(
-        select(SourceCheckRow.claim_id, SourceCheckRow.text_hash, SourceCheckRow.result_json)
-        .where(SourceCheckRow.run_seq == row.seq).order_by(SourceCheckRow.id)
-        .execution_options(yield_per=ROWS_PER_INSERT))
+    fields = dict(document_id=row.document_id, document_title=row.document_title, run_id=row.run_id,
+                  started_at=row.started_at, finished_at=row.finished_at, offline=row.offline)
+    if lean:
+        stored = _stored_side_by_side(session, row.seq, texts)
+        if stored is not None:
+            return RunResult.with_claims(stored, **fields)
+    checks = _check_rows(session, row.seq)
     sources_of: dict[str, list[SourceResult]] = {}
     for claim_id, hash_, result_json in checks:
         sources_of.setdefault(claim_id, []).append(_source_of(result_json, texts.get(hash_), lean))
-    claim_rows = session.execute(
-        select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
-        .where(ClaimVerdictRow.run_seq == row.seq).order_by(ClaimVerdictRow.position)
+    claims = (_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in _claim_rows(session, row.seq))
+    return RunResult.with_claims(StoredClaims(claims) if lean else list(claims), **fields)
+
+
+def _check_rows(session: Session, seq: int):
+    return session.execute(
+        select(SourceCheckRow.claim_id, SourceCheckRow.text_hash, SourceCheckRow.result_json)
+        .where(SourceCheckRow.run_seq == seq).order_by(SourceCheckRow.id)
         .execution_options(yield_per=ROWS_PER_INSERT))
-    claims = [_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in claim_rows]
-    return RunResult(document_id=row.document_id, document_title=row.document_title,
-                     run_id=row.run_id, started_at=row.started_at, finished_at=row.finished_at,
-                     offline=row.offline, claims=claims)
+
+
+def _claim_rows(session: Session, seq: int):
+    return session.execute(
+        select(ClaimVerdictRow.claim_id, ClaimVerdictRow.result_json)
+        .where(ClaimVerdictRow.run_seq == seq).order_by(ClaimVerdictRow.position)
+        .execution_options(yield_per=ROWS_PER_INSERT))
+
+
+def _stored_side_by_side(session: Session, seq: int, texts: dict[str, str]) -> StoredClaims | None:
+    """The claims of a run, lean and stored, read side by side with their sources: ``_store_run``
+    writes each claim's sources after those of the claims before it, so no claim's sources wait
+    in memory for their claim. None when the rows are not in that order (then they are matched
+    by claim id, as for a whole run)."""
+    checks = iter(_check_rows(session, seq))
+    ahead = next(checks, None)
+    stored = StoredClaims()
+    for claim_id, result_json in _claim_rows(session, seq):
+        sources = []
+        while ahead is not None and ahead[0] == claim_id:
+            sources.append(_source_of(ahead[2], texts.get(ahead[1]), True))
+            ahead = next(checks, None)
+        stored.append(_claim_of(result_json, sources))
+    return stored if ahead is None else None
 
 
 def _claim_of(result_json: str, sources: list[SourceResult]) -> ClaimResult:
@@ -461,9 +492,10 @@ def _source_of(result_json: str, text: str | None, lean: bool) -> SourceResult:
         data = json.loads(result_json)
         data.pop("evidence", None)
         data.pop("facts", None)
-        source = SourceResult.model_validate(data)
-    else:
-        source = SourceResult.model_validate_json(result_json)
+        if text is not None:
+            data["text"] = text
+        return SourceResult.model_validate(data)  # the text put in, not in a copy of the source
+    source = SourceResult.model_validate_json(result_json)
     return source if text is None else source.model_copy(update={"text": text})
 
 
@@ -489,10 +521,12 @@ def previous_run(session_factory: sessionmaker, document_id: str) -> RunResult |
         return _load_latest_run(session, document_id)
 
 
-def load_run(session_factory: sessionmaker, run_id: str) -> RunResult | None:
+def load_run(session_factory: sessionmaker, run_id: str, lean: bool = False) -> RunResult | None:
+    """A recorded run by id; ``lean``: without evidence and fact results, its claims stored
+    (:class:`~citewatch.results.StoredClaims`), for comparing and counting."""
     with session_factory() as session:
         row = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).first()
-        return _load_run(session, row) if row is not None else None
+        return _load_run(session, row, lean) if row is not None else None
 
 
 def source_history(session_factory: sessionmaker, document_id: str) -> dict[str, SourceHistory]:

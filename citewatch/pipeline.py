@@ -22,7 +22,7 @@ import logging
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -36,7 +36,7 @@ from citewatch.bodybudget import BodyBudget, Reservation
 from citewatch.config import BATCHES_AT_ONCE, FETCHING_BATCHES_AT_ONCE, Settings
 from citewatch.errors import ArchiveError, ConfigError
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
-from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult
+from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult, StoredClaims
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint, facts_key
 from citewatch.workers import CpuPool, check_text, default_workers, described, extract_cached
 from citewatch.counting import counted
@@ -536,9 +536,10 @@ class Pipeline:
         self.work.add("checks_reused", len(reused))
         return len(wanted)
 
-    def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> list[ClaimResult]:
+    def check_claims(self, registry: Registry, copies: Iterable[SourceCopy]) -> StoredClaims:
+        """Every claim's results, kept as JSON until the run is published (:class:`StoredClaims`)."""
         by_url = {c.job.url: c for c in copies}
-        return [self.check_claim(claim, by_url, registry.document.title) for claim in registry.claims]
+        return StoredClaims(self.check_claim(claim, by_url, registry.document.title) for claim in registry.claims)
 
     def check_claim(self, claim: Claim, copies: dict[str, SourceCopy], subject: str | None = None) -> ClaimResult:
         from citewatch.check import combine_source_verdicts
@@ -592,11 +593,11 @@ class Pipeline:
                             not_archived=not_archived(copies))
 
 
-def assemble_run(registry: Registry, claims: list[ClaimResult], offline: bool, started: datetime,
+def assemble_run(registry: Registry, claims: Sequence[ClaimResult], offline: bool, started: datetime,
                  finished: datetime, run_id: str | None = None, not_archived: list[str] = ()) -> RunResult:
-    return RunResult(document_id=registry.document.id, document_title=registry.document.title,
-                     run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
-                     offline=offline, claims=claims, not_archived=list(not_archived))
+    return RunResult.with_claims(claims, document_id=registry.document.id, document_title=registry.document.title,
+                                 run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
+                                 offline=offline, not_archived=list(not_archived))
 
 
 def not_archived(copies: Iterable[SourceCopy]) -> list[str]:
@@ -825,7 +826,7 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
 
     def write(recorded) -> None:
         report = build_report(recorded.run, what_changed(recorded.previous, recorded.run), flags,
-                              recorded, overrides=active)
+                              recorded, overrides=active, lazy_claims=True)  # written claim by claim
         report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
                                              recorded.previous.started_at if recorded.previous else None)
         published.update(report=report, written=write_reports(report, settings.reports_dir))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -103,6 +105,74 @@ class ClaimResult(BaseModel):
     machine_verdict: Verdict | None = None  # set when an override changed `verdict`
 
 
+class StoredClaims(Sequence):
+    """Claim results kept as their JSON text between checking and publishing, each parsed again
+    when read: a claim's results as objects (sources, passages, fact results) take about six
+    times the memory of their JSON, and a run holds every claim until it is published. The text
+    of a page, shared by every claim citing it, is kept once (by URL), not in each claim's JSON.
+    Reading a claim twice gives two equal objects, not the same one: change a claim with
+    :meth:`map`, never in place."""
+
+    def __init__(self, claims: Iterable[ClaimResult] = (), *, _texts: dict[str, str] | None = None):
+        self._rows: list[tuple[str, tuple[int, ...]]] = []  # JSON, positions of the sources whose text is kept apart
+        self._texts: dict[str, str] = {} if _texts is None else _texts
+        for claim in claims:
+            self.append(claim)
+
+    def append(self, claim: ClaimResult) -> None:
+        apart = []
+        for position, source in enumerate(claim.sources):
+            if source.text is not None:
+                kept = self._texts.setdefault(source.url, source.text)
+                if kept is source.text or kept == source.text:
+                    apart.append(position)
+        exclude = {"sources": {position: {"text"} for position in apart}} if apart else None
+        self._rows.append((claim.model_dump_json(exclude=exclude), tuple(apart)))
+
+    def _claim(self, row: tuple[str, tuple[int, ...]]) -> ClaimResult:
+        text, apart = row
+        claim = ClaimResult.model_validate_json(text)
+        for position in apart:
+            source = claim.sources[position]
+            source.text = self._texts[source.url]
+        return claim
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._claim(row) for row in self._rows[index]]
+        return self._claim(self._rows[index])
+
+    def __iter__(self) -> Iterator[ClaimResult]:
+        return map(self._claim, self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (StoredClaims, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def map(self, change: Callable[[ClaimResult], ClaimResult]) -> "StoredClaims":
+        """Claims changed one at a time; a claim ``change`` returns as it is keeps its stored text."""
+        changed = StoredClaims(_texts=self._texts)
+        for row in self._rows:
+            claim = self._claim(row)
+            new = change(claim)
+            if new is claim:
+                changed._rows.append(row)
+            else:
+                changed.append(new)
+        return changed
+
+
+def map_claims(claims: Sequence[ClaimResult], change: Callable[[ClaimResult], ClaimResult]) -> Sequence[ClaimResult]:
+    """``change`` applied to every claim: a list for a list, :class:`StoredClaims` for stored ones."""
+    if isinstance(claims, StoredClaims):
+        return claims.map(change)
+    return [change(claim) for claim in claims]
+
+
 class RunResult(BaseModel):
     document_id: str
     document_title: str
@@ -112,6 +182,15 @@ class RunResult(BaseModel):
     offline: bool = False
     claims: list[ClaimResult] = Field(default_factory=list)
     not_archived: list[str] = Field(default_factory=list)  # URLs whose fetch could not be archived
+
+    @classmethod
+    def with_claims(cls, claims: Sequence[ClaimResult], **fields: Any) -> "RunResult":
+        """A run whose claims may be :class:`StoredClaims` (kept as they are, not validated into a list)."""
+        if not isinstance(claims, StoredClaims):
+            return cls(claims=claims, **fields)
+        run = cls(**fields)
+        run.claims = claims  # no validate_assignment: the stored claims stay stored
+        return run
 
     def sources_by_url(self) -> dict[str, SourceResult]:
         """The first result of each URL (a URL cited by several claims is checked once)."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from citewatch.db import Base
 from citewatch.models import Verdict
-from citewatch.results import AppliedOverride, ClaimResult, RunResult
+from citewatch.results import AppliedOverride, ClaimResult, RunResult, map_claims
 from citewatch.sqltypes import UTCDateTime
 
 
@@ -210,6 +210,6 @@ def apply_overrides(run_or_claims: RunResult | list[ClaimResult], active: Iterab
     combine = combine or _default_combine
     by_source = {(o.claim_id, o.url): o for o in active}  # later overrides win
     if isinstance(run_or_claims, RunResult):
-        claims = [_apply_to_claim(c, by_source, combine) for c in run_or_claims.claims]
+        claims = map_claims(run_or_claims.claims, lambda c: _apply_to_claim(c, by_source, combine))
         return run_or_claims.model_copy(update={"claims": claims})
     return [_apply_to_claim(c, by_source, combine) for c in run_or_claims]

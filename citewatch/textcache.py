@@ -57,7 +57,9 @@ class TextCache:
     def __init__(self, folder: Path, salt: str = ""):
         self.folder = Path(folder)
         self.salt = salt
-        # Checks made in this process: the run reads each one back once it assembles its claims.
+        # Checks made in this process that could not be written: the run reads each one back once
+        # it assembles its claims (the others are read from their files: a run of 100,000 claims
+        # does not hold every check in memory until then).
         self._recent_checks: dict[str, CheckResult] = {}
 
     # -- extracted text -------------------------------------------------------------------
@@ -93,8 +95,8 @@ class TextCache:
             return None
 
     def put_check(self, key: str, result: CheckResult) -> None:
-        self._recent_checks[key] = result
-        self._write(key, result.model_dump(mode="json"))
+        if not self._write(key, result.model_dump(mode="json")):
+            self._recent_checks[key] = result
 
     # -- files ----------------------------------------------------------------------------
 
@@ -108,8 +110,9 @@ class TextCache:
         except (OSError, ValueError):
             return None
 
-    def _write(self, key: str, data) -> None:
+    def _write(self, key: str, data) -> bool:
         try:
             write_atomic(self._path(key), json.dumps(data))  # a concurrent run never reads half a file
         except OSError:
-            pass  # a cache that cannot be written costs time, never a result
+            return False  # a cache that cannot be written costs time, never a result
+        return True

@@ -189,7 +189,10 @@ def _without_heartbeats():
 
 
 def _report_of(outcome) -> dict:
-    return json.loads(Path(outcome.reports["json"]).read_text(encoding="utf-8"))
+    """The claims of the run's report, read one at a time (what ``--fail-on`` goes through)."""
+    from citewatch.report.reading import iter_claims
+
+    return {"claims": iter_claims(Path(outcome.reports["json"]))}
 
 
 def _warm_api(idle_minutes: float, verbose: bool) -> Path | None:

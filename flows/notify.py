@@ -4,22 +4,29 @@ run: every problem is logged and the run goes on."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from citewatch.alerts import Alert, Delivery, build_alert, notify_urls, send_alert
 from citewatch.config import Settings
 from citewatch.desk.state import comparison_base
+from citewatch.report.reading import iter_claims, read_report_head
 
 log = logging.getLogger("citewatch.alerts")
 EVENT = "citewatch.document.changed"
 
 
 def alert_for_outcome(session_factory, settings: Settings, outcome) -> Alert | None:
-    """The alert of a published run (its report as written), or None."""
-    report = json.loads(Path(outcome.reports["json"]).read_text(encoding="utf-8"))
-    previous = comparison_base(session_factory, outcome.document_id, outcome.run_id)
+    """The alert of a published run (its report as written), or None. The report is read as a
+    stream, keeping of its claims only the sources confirmed dead (all the alert reads of them),
+    and the run compared with without its evidence: a huge run is not loaded whole again."""
+    if outcome.first_run or outcome.offline:
+        return None  # build_alert never alerts on these: nothing to read
+    path = Path(outcome.reports["json"])
+    dead = ({**claim, "sources": [s for s in claim["sources"] if s.get("confirmed_dead")]}
+            for claim in iter_claims(path))
+    report = {**read_report_head(path), "claims": [claim for claim in dead if claim["sources"]]}
+    previous = comparison_base(session_factory, outcome.document_id, outcome.run_id, lean=True)
     return build_alert(report, previous, settings.desk_url)
 
 

@@ -32,12 +32,13 @@ from citewatch.review import FlagRow, OverrideRow, active_flags, apply_overrides
 CLAIM_FILTERS = ("verdict", "flag", "changed", "status")
 
 
-def comparison_base(sf: sessionmaker, document_id: str, latest_run_id: str) -> RunResult | None:
+def comparison_base(sf: sessionmaker, document_id: str, latest_run_id: str,
+                    lean: bool = False) -> RunResult | None:
     """The run the latest one is compared with, as ``record_run`` chose it: the newest earlier
-    run that was not offline, else the newest earlier one."""
+    run that was not offline, else the newest earlier one (``lean``: as ``load_run`` loads it)."""
     earlier = [r for r in list_runs(sf, document_id, limit=100) if r.run_id != latest_run_id]
     chosen = next((r for r in earlier if not r.offline), earlier[0] if earlier else None)
-    return load_run(sf, chosen.run_id) if chosen else None
+    return load_run(sf, chosen.run_id, lean=lean) if chosen else None
 
 
 def current_report(sf: sessionmaker, document_id: str, now: datetime | None = None) -> dict | None:

@@ -14,7 +14,7 @@ into the passage ``text``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -161,20 +161,25 @@ def _claim(claim: ClaimResult, history: Mapping[str, Any], flags: list[dict]) ->
     }
 
 
-def _summary(claims: list[dict], changes: Changes | None, flags: list[dict]) -> dict:
-    verdicts = Counter(c["verdict"] for c in claims)
-    by_url: dict[str, dict] = {}
+def _summary(claims: Iterable[dict], changes: Changes | None, flags: list[dict]) -> dict:
+    # One pass, keeping per URL only what is counted: the claims may be built one at a time.
+    verdicts: Counter[str] = Counter()
+    by_url: dict[str, tuple[str, bool, bool]] = {}
+    total = 0
     for claim in claims:
+        total += 1
+        verdicts[claim["verdict"]] += 1
         for source in claim["sources"]:
-            by_url.setdefault(source["url"], source)
+            if source["url"] not in by_url:
+                by_url[source["url"]] = (source["status"], source["failures"] > 0, bool(source["confirmed_dead"]))
     return {
-        "claims": len(claims),
+        "claims": total,
         "verdicts": {v.value: verdicts.get(v.value, 0) for v in Verdict},
         "sources": {
             "total": len(by_url),
-            "failing": sum(1 for s in by_url.values() if s["failures"] > 0),
-            "confirmed_dead": sum(1 for s in by_url.values() if s["confirmed_dead"]),
-            "statuses": dict(Counter(s["status"] for s in by_url.values())),
+            "failing": sum(1 for _, failing, _ in by_url.values() if failing),
+            "confirmed_dead": sum(1 for _, _, dead in by_url.values() if dead),
+            "statuses": dict(Counter(status for status, _, _ in by_url.values())),
         },
         "flagged_claims": len({f["claim_id"] for f in flags}),
         "citation_needed": verdicts.get(Verdict.UNSOURCED.value, 0),
@@ -188,20 +193,72 @@ def _changes(changes: Changes | None) -> dict | None:
     return {**changes.model_dump(mode="json"), "first_run": changes.first_run, "count": changes.count}
 
 
+class LazyClaims(Sequence):
+    """The report's claims, each built as a dict when it is read and not kept: the report of a run
+    of 100,000 claims is written claim by claim instead of being held whole (``build_report(...,
+    lazy_claims=True)``). Reading it twice builds the dicts twice; slices and
+    :func:`attention_order` give lazy views too (positions, not the claims: the run's claims may
+    be stored ones, parsed only when read)."""
+
+    def __init__(self, make: Callable[[Any], dict], items: Sequence[Any], order: Sequence[int] | None = None):
+        self._make = make
+        self._items = items
+        self._order = range(len(items)) if order is None else order
+        self._marks: list[tuple[str, bool, bool, bool]] | None = None
+        self._attention: LazyClaims | None = None
+
+    def marks(self) -> list[tuple[str, bool, bool, bool]]:
+        """Per claim of this view: verdict, flagged, a source failing, needs attention. Built in
+        one pass and kept (a few bytes a claim), so that the renderers sort and filter without
+        building every claim again."""
+        if self._marks is None:
+            self._marks = [(c["verdict"], bool(c.get("flags")),
+                            any(s.get("failures", 0) > 0 for s in c["sources"]), needs_attention(c))
+                           for c in self]
+        return self._marks
+
+    def where(self, keep: Callable[[tuple[str, bool, bool, bool]], bool]) -> "LazyClaims":
+        """The claims whose :meth:`marks` ``keep`` accepts, as a lazy view."""
+        return LazyClaims(self._make, self._items,
+                          [self._order[i] for i, marks in enumerate(self.marks()) if keep(marks)])
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return LazyClaims(self._make, self._items, self._order[index])
+        return self._make(self._items[self._order[index]])
+
+    def __iter__(self) -> Iterator[dict]:
+        if isinstance(self._order, range) and self._order == range(len(self._items)):
+            return map(self._make, self._items)  # in order: read the claims as a stream
+        return (self._make(self._items[position]) for position in self._order)
+
+    def reordered(self, order: Iterable[int]) -> "LazyClaims":
+        """The same claims in ``order`` (positions in this view)."""
+        return LazyClaims(self._make, self._items, [self._order[i] for i in order])
+
+
 def build_report(run: RunResult, changes: Changes | None = None, flags: Iterable[Any] = (),
                  history: Any = None, *, overrides: Iterable[Any] = (),
-                 generated_at: datetime | None = None) -> dict:
+                 generated_at: datetime | None = None, lazy_claims: bool = False) -> dict:
     """The report of one run as a JSON-ready dict (schema ``citewatch.report/1``).
 
     ``changes`` comes from ``what_changed``; ``flags`` are ``review.Flag``s (active ones);
     ``history`` is a ``history.RecordedRun`` or a mapping URL → ``SourceHistory`` (when left
     out, the failure fields already on the sources are used); ``overrides`` are the active
     ``review.Override``s (listed in the report; apply them to ``run`` first with
-    ``apply_overrides``).
+    ``apply_overrides``). With ``lazy_claims``, ``claims`` is a :class:`LazyClaims` that builds each
+    claim's dict when read (``write_reports`` streams it; ``json.dumps`` does not take it).
     """
     by_url = _history_by_url(history)
     flag_dicts = [_flag(f) for f in flags]
-    claims = [_claim(c, by_url, flag_dicts) for c in run.claims]
+    claims: Sequence[dict]
+    if lazy_claims:
+        claims = LazyClaims(lambda c: _claim(c, by_url, flag_dicts), run.claims)
+    else:
+        claims = [_claim(c, by_url, flag_dicts) for c in run.claims]
     return {
         "schema": SCHEMA,
         "generator": f"citewatch {__version__}",
@@ -225,12 +282,36 @@ def needs_attention(claim: dict) -> bool:
         s.get("failures", 0) > 0 or s.get("override") for s in claim["sources"])
 
 
-def attention_order(claims: list[dict]) -> list[dict]:
+def attention_order(claims: Sequence[dict]) -> Sequence[dict]:
     """Flagged claims first, then by how bad the verdict is, then failing sources; otherwise in
-    the registry's order."""
-    def key(item: tuple[int, dict]):
-        index, claim = item
-        failing = any(s.get("failures", 0) > 0 for s in claim["sources"])
-        return (not claim.get("flags"), ATTENTION_RANK.get(claim["verdict"], 9), not failing, index)
+    the registry's order. Only the sort keys are held: lazy claims come back as a lazy view (the
+    same one each time)."""
+    def key(index: int, verdict: str, flagged: bool, failing: bool):
+        return (not flagged, ATTENTION_RANK.get(verdict, 9), not failing, index)
 
-    return [claim for _, claim in sorted(enumerate(claims), key=key)]
+    if isinstance(claims, LazyClaims):
+        if claims._attention is None:
+            keys = sorted(key(i, *marks[:3]) for i, marks in enumerate(claims.marks()))
+            claims._attention = claims.reordered([k[-1] for k in keys])
+            claims._attention._marks = [claims.marks()[k[-1]] for k in keys]
+        return claims._attention
+    order = sorted(range(len(claims)), key=lambda i: key(i, claims[i]["verdict"], bool(claims[i].get("flags")),
+                                                         any(s.get("failures", 0) > 0 for s in claims[i]["sources"])))
+    return [claims[i] for i in order]
+
+
+def with_verdict(claims: Sequence[dict], verdict: str) -> Sequence[dict]:
+    """The claims of that verdict, in order (a lazy view of lazy claims)."""
+    if isinstance(claims, LazyClaims):
+        return claims.where(lambda marks: marks[0] == verdict)
+    return [c for c in claims if c["verdict"] == verdict]
+
+
+def needing_attention(claims: Sequence[dict], limit: int) -> tuple[list[dict], int]:
+    """The first ``limit`` sourced claims needing attention, in attention order, and how many more."""
+    ordered = attention_order(claims)
+    if isinstance(ordered, LazyClaims):
+        chosen = ordered.where(lambda marks: marks[3] and marks[0] != Verdict.UNSOURCED.value)
+        return list(chosen[:limit]), max(0, len(chosen) - limit)
+    chosen = [c for c in ordered if needs_attention(c) and c["verdict"] != Verdict.UNSOURCED.value]
+    return chosen[:limit], max(0, len(chosen) - limit)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from citewatch.atomicfile import copy_atomic, move_atomic, stage_text
 from citewatch.errors import ConfigError
 from citewatch.faults import DISK_FULL
-from citewatch.report.html import render_html
+from citewatch.report.build import LazyClaims
+from citewatch.report.html import write_html
 from citewatch.report.markdown import render_markdown
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -36,15 +39,16 @@ def safe_name(value: str) -> str:
     return name
 
 
-def write_reports(report: dict, reports_dir: Path) -> ReportPaths:
+def write_reports(report: Mapping, reports_dir: Path) -> ReportPaths:
     """Write the JSON, Markdown and HTML of the report for its run and as the document's latest."""
     doc_dir = Path(reports_dir) / safe_name(report["document"]["id"])
     run_dir = doc_dir / "runs" / safe_name(report["run"]["id"])
-    # One rendering in memory at a time, and the JSON streamed to its file: the report of a huge
-    # registry is never held as three big strings at once. The latest.* files are copies of the run's.
+    # One rendering at a time, the JSON and the HTML streamed to their files (the JSON claim by
+    # claim, so lazy claims are built one at a time): the report of a huge registry is never held
+    # as a big string, nor as dicts when its claims are lazy. The latest.* files are copies of the run's.
     # Nothing is put in place before all three are rendered: a report that cannot be rendered
     # leaves no run folder and the latest files as they were.
-    renderers = {"json": _json_text, "md": render_markdown, "html": render_html}
+    renderers = {"json": _json_text, "md": render_markdown, "html": _html_text}
     staged: dict[str, Path] = {}
     try:
         for ext, render in renderers.items():
@@ -64,10 +68,35 @@ def write_reports(report: dict, reports_dir: Path) -> ReportPaths:
                        latest_markdown=doc_dir / "latest.md", latest_html=doc_dir / "latest.html")
 
 
-def _json_text(report: dict):
-    """The report as indented JSON, written to the file piece by piece (``json.dumps`` with an
-    indent builds every piece in a list first: several times the size of the text)."""
-    def write(handle) -> None:
-        json.dump(report, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    return write
+def _json_text(report: Mapping):
+    """The report as indented JSON, written to the file piece by piece."""
+    return lambda handle: write_json(report, handle)
+
+
+def _html_text(report: Mapping):
+    return lambda handle: write_html(report, handle)
+
+
+def write_json(report: Mapping, handle: TextIO) -> None:
+    """The same text as ``json.dump(report, handle, ensure_ascii=False, indent=2)`` and a line end,
+    written one top-level field and one claim at a time: a claim's dict may be built just for
+    this (:class:`~citewatch.report.build.LazyClaims`), and ``json.dumps`` with an indent builds
+    every piece of a big value in a list first (several times the size of the text)."""
+    if not report:
+        handle.write("{}\n")
+        return
+    handle.write("{")
+    for n, (key, value) in enumerate(report.items()):
+        handle.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+        if key == "claims" and isinstance(value, (list, LazyClaims)):
+            for i, item in enumerate(value):
+                handle.write(("," if i else "[") + "\n    " + _nested(item, "    "))
+            handle.write("\n  ]" if len(value) else "[]")
+        else:
+            handle.write(_nested(value, "  "))
+    handle.write("\n}\n")
+
+
+def _nested(value: object, indent: str) -> str:
+    # A JSON text holds no raw line end (strings escape theirs): indenting every line is exact.
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)

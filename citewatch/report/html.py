@@ -8,14 +8,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from citewatch.models import Verdict
-from citewatch.report.build import attention_order
+from citewatch.report.build import attention_order, with_verdict
 from citewatch.report.marks import (
     COPY_LABELS,
     STATUS_LABELS,
@@ -195,12 +197,22 @@ def _short_claim_view(claim: dict) -> dict:
 
 
 def render_html(report: dict) -> str:
+    return "".join(_html_pieces(report))
+
+
+def write_html(report: dict, handle: TextIO) -> None:
+    """:func:`render_html` written to ``handle`` as the template produces it (Jinja2's
+    ``generate``): the page is never held whole."""
+    handle.writelines(_html_pieces(report))
+
+
+def _html_pieces(report: dict) -> Iterator[str]:
     css, script = _asset("report.css"), _asset("report.js")
     ordered = attention_order(report["claims"])
-    citation_needed = [c for c in report["claims"] if c["verdict"] == Verdict.UNSOURCED.value]
+    citation_needed = with_verdict(report["claims"], Verdict.UNSOURCED.value)
     verdicts = [{"key": v.value, "label": VERDICT_LABELS[v.value],
                  "count": report["summary"]["verdicts"].get(v.value, 0)} for v in Verdict]
-    return _environment().get_template("report.html").render(
+    return _environment().get_template("report.html").generate(
         report=report,
         summary=report["summary"],
         started=short_time(report["run"]["started_at"]),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from citewatch.report.build import attention_order, needs_attention
+from citewatch.report.build import needing_attention, with_verdict
 from citewatch.report.marks import (
     COPY_LABELS,
     STATUS_LABELS,
@@ -212,12 +212,11 @@ def _source_lines(source: dict, finished_at: str | None = None) -> list[str]:
 
 
 def _attention(report: dict) -> list[str]:
-    claims = [c for c in attention_order(report["claims"])
-              if needs_attention(c) and c["verdict"] != "unsourced"]
+    claims, more = needing_attention(report["claims"], MAX_ATTENTION_CLAIMS)  # the others only counted
     if not claims:
         return ["## Claims needing attention", "", "None: every sourced claim is supported.", ""]
     lines = ["## Claims needing attention", ""]
-    for claim in claims[:MAX_ATTENTION_CLAIMS]:
+    for claim in claims:
         flagged = " 🚩" if claim.get("flags") else ""
         lines += [f"### {_verdict(claim['verdict'])} — {code(claim['id'])}{flagged}", "",
                   f"> {md(claim['text'])}", ""]
@@ -227,13 +226,13 @@ def _attention(report: dict) -> list[str]:
         for source in claim["sources"]:
             lines += _source_lines(source, report["run"].get("finished_at"))
         lines.append("")
-    if len(claims) > MAX_ATTENTION_CLAIMS:
-        lines += [f"… and {len(claims) - MAX_ATTENTION_CLAIMS} more: see the HTML report.", ""]
+    if more:
+        lines += [f"… and {more} more: see the HTML report.", ""]
     return lines
 
 
 def _citation_needed(report: dict) -> list[str]:
-    claims = [c for c in report["claims"] if c["verdict"] == "unsourced"]
+    claims = with_verdict(report["claims"], "unsourced")
     if not claims:
         return []
     lines = ["## Citation needed", ""]
