@@ -25,12 +25,6 @@ FAST_FETCH = {"CITEWATCH_MAX_RETRIES": "0", "CITEWATCH_CONNECT_TIMEOUT": "2",
               "CITEWATCH_READ_TIMEOUT": "5", "CITEWATCH_TOTAL_DEADLINE": "10"}
 
 
-@pytest.fixture(scope="module")
-def web():
-    with FixtureWeb(hosts=2) as running:
-        yield running
-
-
 @pytest.fixture
 def site(web, workdir, monkeypatch, prefect_harness):
     for key, value in FAST_FETCH.items():

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -39,8 +39,8 @@ from citewatch.review import (
 )
 from citewatch.testing.postgres import temporary_postgres
 from system_tools import need_postgres
+from verify_fixtures import DAY0
 
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 A = "https://a.example/page"
 B = "https://b.example/report"
 SETTINGS = Settings(confirm_dead_failures=3, confirm_dead_days=3)

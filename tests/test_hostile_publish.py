@@ -8,7 +8,6 @@ directory", as it would say "Read-only file system" or "No space left on device"
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import pytest
 from typer.testing import CliRunner
@@ -19,15 +18,7 @@ from citewatch.history import list_runs
 from citewatch.models import DOCUMENT_ID_MAX
 from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb
-from verify_fixtures import fresh_site, write_registry
-
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def web():
-    with FixtureWeb(hosts=2) as running:
-        yield running
+from verify_fixtures import DAY0, fresh_site, write_registry
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ dead, and clearing the mark lets the rule judge it again."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -13,8 +13,8 @@ from citewatch.db import open_database
 from citewatch.history import clear_not_dead, mark_not_dead, not_dead_marks, record_run, source_history
 from citewatch.models import SourceStatus, Verdict
 from citewatch.results import ClaimResult, RunResult, SourceResult
+from verify_fixtures import DAY0
 
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 URL = "https://a.example/page"
 RULE = Settings(confirm_dead_failures=3, confirm_dead_days=3)
 

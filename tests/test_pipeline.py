@@ -4,7 +4,7 @@ real SQLite state database, real reports."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -14,15 +14,7 @@ from citewatch.history import list_runs, source_history
 from citewatch.models import Registry, SourceStatus
 from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb, Route
-from verify_fixtures import EXPECTED_FIRST_RUN, budget_page, fresh_site, write_registry
-
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def web():
-    with FixtureWeb(hosts=2) as running:
-        yield running
+from verify_fixtures import DAY0, EXPECTED_FIRST_RUN, budget_page, fresh_site, write_registry
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import gc
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-import pytest
 from report_samples import T0, sample_runs
 
 from citewatch import pipeline as pl
@@ -16,10 +15,7 @@ from citewatch.changes import what_changed
 from citewatch.models import Evidence, FactResult, Verdict
 from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims
 from citewatch.review import Override, apply_overrides
-from citewatch.testing.fixture_web import FixtureWeb
-from verify_fixtures import EXPECTED_FIRST_RUN, fresh_site
-
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
+from verify_fixtures import DAY0, EXPECTED_FIRST_RUN, fresh_site
 
 
 def _shared_text_run() -> RunResult:
@@ -62,12 +58,6 @@ def test_overrides_and_what_changed_read_stored_claims_as_they_read_a_list():
     assert isinstance(as_stored.claims, StoredClaims)
     assert list(as_stored.claims) == as_list.claims
     assert what_changed(stored_earlier, as_stored) == what_changed(earlier, as_list)
-
-
-@pytest.fixture(scope="module")
-def web():
-    with FixtureWeb(hosts=2) as running:
-        yield running
 
 
 def _alive(*types) -> int:

@@ -5,26 +5,19 @@ was done and what was reused is read from the pipeline's own counts (``Pipeline.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from citewatch import pipeline as pl
-from citewatch.testing.fixture_web import FixtureWeb, html_page
-from verify_fixtures import EXPECTED_FIRST_RUN, fresh_site, strike_page
+from citewatch.testing.fixture_web import html_page
+from verify_fixtures import DAY0, EXPECTED_FIRST_RUN, fresh_site, strike_page
 
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
 NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
 READABLE_URLS = 4  # /budget, /strike, /weather, /report (/gone is a 404)
 CHECKS = 5  # budget and budget-month on /budget, workers, harbour, dies-later
-
-
-@pytest.fixture(scope="module")
-def web():
-    with FixtureWeb(hosts=2) as running:
-        yield running
 
 
 @pytest.fixture

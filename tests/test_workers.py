@@ -4,7 +4,6 @@ worker that dies never stops the run."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 
 from citewatch import pipeline as pl
 from citewatch.archive import WarcArchive
@@ -13,9 +12,7 @@ from citewatch.fetch import Fetcher
 from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb
 from citewatch.workers import CpuPool
-from verify_fixtures import serve_pages, write_registry
-
-DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
+from verify_fixtures import DAY0, serve_pages, write_registry
 
 
 def die_outside(parent_pid: int) -> str:

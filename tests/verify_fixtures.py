@@ -12,9 +12,12 @@ Shared by test_pipeline, test_flows and test_serve. Claims, one per verdict:
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from citewatch.testing.fixture_web import FixtureWeb, Route, html_page
+
+DAY0 = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)  # the tests' first run
 
 DOCUMENT = """Aldane harbour
 

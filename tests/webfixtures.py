@@ -176,6 +176,14 @@ def fixture_web():
         yield web
 
 
+@pytest.fixture(scope="module")
+def web():
+    """Two bare loopback hosts shared by the tests of one module; each test serves its own pages
+    on them (``verify_fixtures.fresh_site``)."""
+    with FixtureWeb(hosts=2) as running:
+        yield running
+
+
 @pytest.fixture
 def fast_settings():
     return Settings(
