@@ -421,17 +421,14 @@ class Pipeline:
 
     def _read_capture(self, copy: SourceCopy, capture, encoding: str | None = None) -> bool:
         digest = capture.payload_digest
-        cached = self.text_cache.get(digest)
-        if cached is not None:
-            self.work.add("texts_reused")
-        else:
+        cached = self._known_text(digest)
+        if cached is None:
             body = self.archive.read_payload(capture)
             digest = digest or payload_digest(body)
-            cached = self._extract(copy, body, capture.content_type or "", capture.final_url or capture.url,
-                                   encoding)
+            cached = self._extracted(copy, digest, body, capture.content_type or "",
+                                     capture.final_url or capture.url, encoding)
             if cached is None:
                 return False
-            self.text_cache.put(digest, cached)
         copy.archive = copy.archive.model_copy(update={"warc": capture.warc_file, "offset": capture.offset})
         self._use_text(copy, digest, cached)
         return True
@@ -439,16 +436,26 @@ class Pipeline:
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
                    encoding: str | None, digest: str | None = None) -> bool:
         digest = digest or payload_digest(body)
+        cached = self._known_text(digest) or self._extracted(copy, digest, body, content_type, url, encoding)
+        if cached is None:
+            return False
+        self._use_text(copy, digest, cached)
+        return True
+
+    def _known_text(self, digest: str | None) -> CachedText | None:
+        """The text already extracted from the payload ``digest``, counted as reused."""
         cached = self.text_cache.get(digest)
         if cached is not None:
             self.work.add("texts_reused")
-        else:
-            cached = self._extract(copy, body, content_type, url, encoding)
-        if cached is None:
-            return False
-        self.text_cache.put(digest, cached)
-        self._use_text(copy, digest, cached)
-        return True
+        return cached
+
+    def _extracted(self, copy: SourceCopy, digest: str, body: bytes, content_type: str, url: str,
+                   encoding: str | None) -> CachedText | None:
+        """The page's text extracted now, and kept by the payload's digest for the next run."""
+        cached = self._extract(copy, body, content_type, url, encoding)
+        if cached is not None:
+            self.text_cache.put(digest, cached)
+        return cached
 
     @staticmethod
     def _use_text(copy: SourceCopy, digest: str | None, cached: CachedText) -> None:
