@@ -427,12 +427,6 @@ def heads_meet(claim_noun: str | None, source_noun: str | None, ignored: frozens
         source_stems[-1] in claim_stems and source_stems[-1] not in ignored)
 
 
-def _names_the_counted_thing(claim_noun: str | None, source_noun: str | None) -> bool:
-    """Both values count the same specific thing ("22 homicides"), so a value without an event
-    beside it may stand for the claim's; "people" or "men" are no such thing."""
-    return heads_meet(claim_noun, source_noun) and stem(claim_noun.split()[-1]) not in PEOPLE_GENERIC
-
-
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:
     """Can the source's number count what the claim's number counts?
 
@@ -558,8 +552,8 @@ def occurrences(
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, found_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
-                if event is None and _names_the_counted_thing(context.noun, found.noun):
-                    pass  # no event beside it, but it names what the claim counts: "after 22 homicides were recorded"
+                if event is None and heads_meet(context.noun, found.noun, PEOPLE_GENERIC):
+                    pass  # no event beside it, but it names the specific thing the claim counts: "after 22 homicides were recorded" ("people" names none)
                 elif event not in context.events or distance > limit:
                     continue
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
