@@ -553,7 +553,9 @@ def occurrences(
                     event, distance = _event_of_enumeration(sentence, region, found_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
                 if event is None and heads_meet(context.noun, found.noun, PEOPLE_GENERIC):
-                    pass  # no event beside it, but it names the specific thing the claim counts: "after 22 homicides were recorded" ("people" names none)
+                    # no event beside it, but it names the specific thing the claim counts: "after 22
+                    # homicides were recorded" ("people" names none)
+                    pass
                 elif event not in context.events or distance > limit:
                     continue
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
