@@ -24,6 +24,8 @@ from functools import lru_cache
 from citewatch.compare import Relation, compare
 from citewatch.context import (
     DATE_BOUND,
+    anchor_weight_beside,
+    names_beside,
     GENERIC,
     HEDGE,
     OPEN_BOUNDS,
@@ -111,10 +113,8 @@ def judge_value_fact(
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in named
                       or heads_meet(context.noun, o.found.noun)]
     if bound:  # a sentence with values on both sides of a bound does not say which one the claim means
-        mixed = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS and not o.subgroup
-                 and not _counts_another_thing(context.noun, o.found.noun)}
-        mixed |= {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS
-                  and _other_side_of_bound(context, read_facts[o.sentence.index])}
+        mixed = {o.sentence.index for o in found_here if o.relation is Relation.SUPPORTS
+                 and _outweighed(context, o, read_facts[o.sentence.index])}
         # ... unless the value names the claim's thing and no value of the other side does
         # ("eleven new cases were confirmed, bringing the total to 74" for "less than 12 new cases")
         rivals = {o.sentence.index for o in found_here if o.relation is Relation.CONTRADICTS
@@ -203,16 +203,20 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
     )
 
 
-def _other_side_of_bound(context: FactContext, facts: list[FoundFact]) -> bool:
-    """Does the sentence (its ``facts``) also hold a value of the same unit that the bound excludes
-    ("less than $122 million" beside "$36.3 million ... a worldwide total of $122.2 million"), and
-    that may count the same thing (not "273 recoveries" beside "less than 2,550 cases")?"""
+def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundFact]) -> bool:
+    """Does the sentence also hold a value of the same unit that the bound excludes, that may count
+    the same thing and stands at least as close to the claim's words as the value that backs it? A
+    value closer to them decides ("over 85%": "a rating of 80% ... and an audience score of 87%"),
+    unless its clause names what the claim does not."""
     fact = context.fact
-    return any(
-        isinstance(found.fact, CountFact) and found.fact.unit == fact.unit and compare(fact, found.fact) is Relation.CONTRADICTS
-        and not _counts_another_thing(context.noun, found.noun)
-        for found in facts
-    )
+    excluded = [found for found in facts if isinstance(found.fact, CountFact) and found.fact.unit == fact.unit
+                and compare(fact, found.fact) is Relation.CONTRADICTS and not _counts_another_thing(context.noun, found.noun)]
+    if not excluded:
+        return False
+    if any(anchor_weight_beside(context, occurrence.sentence, found, facts) >= occurrence.local for found in excluded):
+        return True
+    # "$156.1 million in the United States and Canada" is a part of what "less than $285 million globally" bounds
+    return bool(names_beside(occurrence.sentence, occurrence.found, facts) - context.entity_stems - set(context.anchors))
 
 
 def _counts_another_thing(claim_noun: str | None, source_noun: str | None) -> bool:

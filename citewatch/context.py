@@ -416,13 +416,29 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
     return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
 
 
+# Nouns that count the same things in reports: "claimed 8,000 lives" are 8,000 deaths, "54 reviews"
+# on an aggregator are 54 critics' reviews, "2.99 million copies" of an album are its units sold.
+COUNTED_THE_SAME = (
+    ("case", "infect", "occurr"),
+    ("kill", "live"),
+    ("copi", "unit"),
+    ("review", "critic"),
+    ("match", "fixtur"),
+)
+_COUNTED_AS = {member: group[0] for group in COUNTED_THE_SAME for member in group}
+
+
+def _counted_as(word_stem: str) -> str:
+    return _COUNTED_AS.get(word_stem, word_stem)
+
+
 def heads_meet(claim_noun: str | None, source_noun: str | None, ignored: frozenset[str] = frozenset()) -> bool:
     """Do two counted noun phrases count the same thing? The head (the last word) of one must be
     in the other: "coronavirus cases" and "new cases" meet, "new cases" and "new deaths" do not."""
     if not claim_noun or not source_noun:
         return False
-    claim_stems = [stem(w) for w in claim_noun.split()]
-    source_stems = [stem(w) for w in source_noun.split()]
+    claim_stems = [_counted_as(stem(w)) for w in claim_noun.split()]
+    source_stems = [_counted_as(stem(w)) for w in source_noun.split()]
     return (claim_stems[-1] in source_stems and claim_stems[-1] not in ignored) or (
         source_stems[-1] in claim_stems and source_stems[-1] not in ignored)
 
@@ -599,6 +615,18 @@ def occurrences(
                 )
             )
     return occurrences
+
+
+def anchor_weight_beside(context: FactContext, sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]) -> float:
+    """How much of the claim's wording stands in the value's own clause (an occurrence's ``local``)."""
+    region = _local_region(sentence, found, found_facts)
+    return _score({w for w, _ in _region_words(sentence, region, found_facts)}, context.anchors)
+
+
+def names_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]) -> set[str]:
+    """The stems of the names in the value's own clause."""
+    a, b = _local_region(sentence, found, found_facts)
+    return {stem(w) for f in found_facts if isinstance(f.fact, EntityFact) and a <= f.start < b for w in f.text.split()}
 
 
 def _counts_a_group(fact) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 from unidecode import unidecode
 
@@ -109,6 +110,13 @@ SYNONYM_GROUPS = (
     ("court", "tribun", "суд", "mahkama"),
     ("police", "polis", "полиц", "officer"),
 )
+@lru_cache(maxsize=1)
+def _irregular_forms() -> dict[str, str]:
+    """WordNet's irregular forms ("saw" and "seen" are "see", "sold" is "sell"), ``data/irregular.tsv``."""
+    text = resources.files("citewatch").joinpath("data", "irregular.tsv").read_text(encoding="utf-8")
+    return dict(line.split("\t") for line in text.splitlines())
+
+
 EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "wound", "sanction", "found", "tortur"))  # outcomes, not settings
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u0259\u018f'’-]+$")
 
@@ -117,12 +125,14 @@ _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u0259\u018f'’-]+$")
 def stem(word: str) -> str:
     """A crude, language-agnostic stem: English suffixes dropped, then a fixed-length prefix.
 
-    Latin-script words are folded first (Azerbaijani "məhkum" → "mahkum"); other scripts keep
+    Latin-script words are folded first (Azerbaijani "məhkum" → "mahkum") and irregular forms
+    taken back to their word ("saw" → "see"); other scripts keep
     their letters and are cut shorter. Good enough to match "arrested"/"arrests"/"arrest" or
     "арестованы"/"арест"; the synonym groups catch the rest ("detained" ≈ "arrested").
     """
     latin = bool(_LATIN.match(word))
     w = fold(word) if latin else word.lower()
+    w = _irregular_forms().get(w, w)
     if w == "found":
         return "find"  # "was found", "can be found": finding, not founding ("founded" keeps its group)
     if latin:

@@ -148,29 +148,16 @@ def is_negated(text: str) -> bool:
     return NEGATION.search(text) is not None
 
 
-@lru_cache(maxsize=1)
-def _irregular() -> dict[str, str]:
-    text = resources.files("citewatch").joinpath("data", "irregular.tsv").read_text(encoding="utf-8")
-    return dict(line.split("\t") for line in text.splitlines())
-
-
-@lru_cache(maxsize=65536)
-def lemma_stem(word: str) -> str:
-    """The stem of a word's dictionary form: "won" and "wins" are "win" (WordNet's irregular forms)."""
-    lowered = word.lower()
-    return stem(_irregular().get(lowered, lowered))
-
-
 def negated_claim_word(claim_text: str, passage: str) -> str | None:
     """A word of the (affirmative) claim that the passage negates: "did not win" against "won"."""
     if is_negated(claim_text):
         return None
-    wanted = {lemma_stem(w) for w in WORD.findall(claim_text) if w.islower() and w not in STOPWORDS and len(w) > 2}
+    wanted = {stem(w) for w in WORD.findall(claim_text) if w.islower() and w not in STOPWORDS and len(w) > 2}
     for match in NEGATION.finditer(passage):
         if match.group().lower() in ("no", "without", "nor", "none", "nothing", "nobody"):
             continue  # "no one was hurt" negates a count or a thing, not the claim's event
         for word in WORD.findall(passage[match.end() : match.end() + 40])[:3]:
-            if word.islower() and word not in STOPWORDS and lemma_stem(word) in wanted:
+            if word.islower() and word not in STOPWORDS and stem(word) in wanted:
                 return word
     return None
 
@@ -397,8 +384,8 @@ def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:
     """"cliff top" and "clifftop", "hires" and "hired", "rose" and "increased" (one WordNet synset)."""
     if "".join(claim_words).lower() == "".join(passage_words).lower():
         return True
-    claim_lemmas = {lemma_stem(w.lower()) for w in claim_words if w.lower() not in STOPWORDS}
-    passage_lemmas = {lemma_stem(w.lower()) for w in passage_words if w.lower() not in STOPWORDS}
+    claim_lemmas = {stem(w.lower()) for w in claim_words if w.lower() not in STOPWORDS}
+    passage_lemmas = {stem(w.lower()) for w in passage_words if w.lower() not in STOPWORDS}
     if any(_same_word(a, b) for a in claim_lemmas for b in passage_lemmas):
         return True
     synsets = _synsets()
@@ -422,7 +409,7 @@ def _synsets() -> dict[str, frozenset[int]]:
     members: dict[str, set[int]] = {}
     for number, line in enumerate(text.splitlines()):
         for word in line.split():
-            members.setdefault(lemma_stem(word), set()).add(number)
+            members.setdefault(stem(word), set()).add(number)
     return {lemma: frozenset(numbers) for lemma, numbers in members.items()}
 
 
