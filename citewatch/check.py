@@ -24,41 +24,55 @@ from functools import lru_cache
 from citewatch.compare import Relation, compare
 from citewatch.context import (
     DATE_BOUND,
-    anchor_weight_beside,
-    names_beside,
     GENERIC,
     HEDGE,
     OPEN_BOUNDS,
     FactContext,
     Occurrence,
+    anchor_weight_beside,
     claim_contexts,
     generic_row_label,
     heads_meet,
+    names_beside,
     occurrences,
     ranking_weights,
     subject_anchors,
     today_dates,
     yearless_dates,
 )
-from citewatch.facts import FoundFact, fact_label, found_facts, infer_facts, may_state_values, moved
+from citewatch.facts import (
+    FoundFact,
+    fact_label,
+    found_facts,
+    infer_facts,
+    may_state_values,
+    moved,
+)
 from citewatch.models import (
     PARTIAL_DATE,
     CheckResult,
     CountFact,
     DateFact,
-    Op,
     EntityFact,
     Evidence,
     Fact,
     FactOutcome,
     FactResult,
+    Op,
     QuoteFact,
     RangeFact,
     Verdict,
 )
 from citewatch.names import find_name, name_variants
-from citewatch.normalize import normalize_quote_text, normalize_with_map, stem
-from citewatch.passages import Sentence, rank_sentences, segments, split_sentences, stem_positions, stems_of
+from citewatch.normalize import normalize_quote_text, normalize_with_map
+from citewatch.passages import (
+    Sentence,
+    rank_sentences,
+    segments,
+    split_sentences,
+    stem_positions,
+    stems_of,
+)
 from citewatch.wording import (
     CLAIM_DATE_BOUND,
     claim_wording,

@@ -24,7 +24,7 @@ from citewatch.context import GENERIC, PEOPLE_GENERIC
 from citewatch.facts import MONTHS, POSSESSIVE, found_facts
 from citewatch.models import EntityFact
 from citewatch.names import find_name
-from citewatch.normalize import WORD, STOPWORDS, stem
+from citewatch.normalize import STOPWORDS, WORD, stem
 from citewatch.passages import Sentence, stem_positions, stems_of
 
 NEGATION = re.compile(
