@@ -175,7 +175,10 @@ def judge_value_fact(
     ]
     if contradicting:
         best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
-        return _decided(context.fact, FactOutcome.CONTRADICTED, best)
+        outcome = _decided(context.fact, FactOutcome.CONTRADICTED, best)
+        if best.found.negated and compare(context.fact, best.found.fact) is Relation.SUPPORTS:
+            outcome.notes.append(f"the passage negates “{best.found.negates or best.found.text}”")
+        return outcome
     return _Outcome(context.fact, FactOutcome.MISSING)
 
 

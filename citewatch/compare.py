@@ -3,7 +3,8 @@
 Numbers are compared as the sets of values they allow: "over 70" allows (70, ∞), "about 70" allows
 [63, 77], "70" allows {70}. A source supports a claim when every value the source allows is one the
 claim allows, and contradicts it when the two sets share no value ("at least 68" against "more than
-70" does neither). Dates are compared at the claim's precision: "9 December 2022" supports "2022",
+70" does neither). When both are approximate, the source's own figure is the set it allows: "about
+60%" contradicts "about 70%", though their margins touch. Dates are compared at the claim's precision: "9 December 2022" supports "2022",
 "January 2017" neither supports nor contradicts "25 January 2017", "2021" contradicts "2022".
 """
 
@@ -83,7 +84,9 @@ def compare_counts(claim: CountFact, source: CountFact) -> Relation:
     if converted is None:
         return Relation.NEUTRAL
     claim = converted
-    claimed, stated = interval(claim.value, claim.op, claim.unit), interval(source.value, source.op, source.unit)
+    # both approximate: the source's own figure is what it states ("about 60%" is no "about 70%")
+    stated_op = Op.EQ if claim.op is Op.APPROX and source.op is Op.APPROX else source.op
+    claimed, stated = interval(claim.value, claim.op, claim.unit), interval(source.value, stated_op, source.unit)
     if _inside(stated, claimed):
         return Relation.SUPPORTS
     if _disjoint(stated, claimed):

@@ -206,6 +206,10 @@ def test_aliases():
         (CountFact(value=18), CountFact(value=17), Relation.CONTRADICTS),
         (CountFact(value=18), CountFact(value=18, unit="years"), Relation.NEUTRAL),
         (CountFact(value=300, op=Op.APPROX), CountFact(value=295), Relation.SUPPORTS),
+        # both approximate: the source's own figure decides, not the overlap of two margins
+        (CountFact(value=70, op=Op.APPROX, unit="%"), CountFact(value=60, op=Op.APPROX, unit="%"), Relation.CONTRADICTS),
+        (CountFact(value=5, op=Op.APPROX, unit="months"), CountFact(value=3, op=Op.APPROX, unit="months"), Relation.CONTRADICTS),
+        (CountFact(value=70, op=Op.APPROX), CountFact(value=72, op=Op.APPROX), Relation.SUPPORTS),
         (CountFact(value=20, op=Op.LE), CountFact(value=15), Relation.SUPPORTS),
         (RangeFact(low=10, high=20, unit="years"), RangeFact(low=15, high=20, unit="years"), Relation.CONTRADICTS),
         (RangeFact(low=10, high=20, unit="years"), RangeFact(low=10, high=20), Relation.SUPPORTS),
