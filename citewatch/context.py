@@ -409,7 +409,10 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
     """Where a hedge ("asked the court to sentence 18", "18 could be sentenced") would bear on the
     fact: from a few words before the fact or its event word to the later of the two."""
     if event_at is None:
-        return sentence.text[region[0] - sentence.start : region[1] - sentence.start]
+        # no event word: the words right around the figure ("could reach 12 million", "18 could be")
+        lead = sentence.text[region[0] - sentence.start : found.start - sentence.start].split()[-4:]
+        tail = sentence.text[found.end - sentence.start : region[1] - sentence.start].split()[:2]
+        return " ".join(lead + [found.text] + tail)
     start, end = min(found.start, event_at), max(found.end, event_at + 1)
     lead = sentence.text[: start - sentence.start].split()[-4:]
     tail_end = sentence.text.find(" ", end - sentence.start)
