@@ -64,7 +64,7 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name, name_variants
-from citewatch.normalize import normalize_quote_text, normalize_with_map
+from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import (
     Sentence,
     rank_sentences,
@@ -109,6 +109,7 @@ class _Outcome:
     sentence: Sentence | None = None
     context: float = 0.0
     partial: bool = False  # missing as stated, but a close paraphrase is there (quotes)
+    named_by_heading: bool = False  # a date that is part of the name the page's heading gives its topic
     notes: list[str] = field(default_factory=list)
 
 
@@ -406,7 +407,15 @@ def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _verdict(outcomes: list[_Outcome], wording: "_Wording") -> tuple[Verdict, list[str]]:
+def _verdict(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verdict, list[str]]:
+    verdict, notes = _verdict_of_facts(outcomes, wording)
+    found = [o for o in outcomes if not isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.FOUND]
+    if verdict is Verdict.PARTIALLY_SUPPORTED and found and all(o.named_by_heading for o in found):
+        return Verdict.NOT_FOUND, notes  # the page's topic, not what the claim says about it
+    return verdict, notes
+
+
+def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verdict, list[str]]:
     """The verdict from the key facts (numbers, dates, quotes) and how much of the claim's other
     content (names included: they are anchors, never facts on their own) the passages cover."""
     notes: list[str] = []
@@ -591,6 +600,36 @@ HEADING_WORDS = 12
 HEADING_YEAR = re.compile(r"(?<![\d–-])(1[89]\d\d|20\d\d)(?![\d–-])")
 
 
+def _named_in_heading(outcomes: list[_Outcome], claim_text: str, heading: Sentence, page_year: int | None) -> None:
+    """A claim's date that is part of what the page's heading names ("during the 2010–11 Ashes series"
+    on the page "2010–11 Ashes series"; "UEFA Euro 2016") is found there: the word after it, or the
+    name word before it, is the heading's too."""
+    missing = {id(o.fact): o for o in outcomes if isinstance(o.fact, DateFact) and o.outcome is FactOutcome.MISSING}
+    if not missing:
+        return
+    heading_dates = [f for f in found_facts(heading.text, page_year) if isinstance(f.fact, DateFact)]
+    for claimed in found_facts(claim_text, page_year):
+        outcome = next((o for o in missing.values() if o.fact == claimed.fact), None)
+        if outcome is None:
+            continue
+        for named in heading_dates:
+            if compare(claimed.fact, named.fact) is not Relation.SUPPORTS:
+                continue
+            if _beside(claim_text, claimed, after=True) and _beside(claim_text, claimed, after=True) == _beside(heading.text, named, after=True) or (
+                    _beside(claim_text, claimed, after=False) and _beside(claim_text, claimed, after=False) == _beside(heading.text, named, after=False)
+                    and _beside(claim_text, claimed, after=False, raw=True)[:1].isupper()):
+                outcome.outcome, outcome.sentence, outcome.named_by_heading = FactOutcome.FOUND, heading, True
+                outcome.span = (heading.start + named.start, heading.start + named.end)
+                break
+
+
+def _beside(text: str, found: FoundFact, after: bool, raw: bool = False) -> str:
+    """The word right after (or before) a fact in ``text``, as a stem (as written with ``raw``)."""
+    words = WORD.findall(text[found.end :]) if after else WORD.findall(text[: found.start])[::-1]
+    word = next(iter(words), "")
+    return word if raw else stem(word) if word else ""
+
+
 def _heading_year(text: str, sentences: list[Sentence]) -> int | None:
     """The one year a page's heading names ("2020 coronavirus pandemic in Moldova"), the page's own
     year for a claim's dates written without one; not a season or a span ("2001–02 NFL playoffs")."""
@@ -669,6 +708,8 @@ def check_claim(
             outcomes.append(judge_value_fact(context, read, facts, published))
         notes.extend(outcomes[-1].notes)
 
+    if heading:
+        _named_in_heading(outcomes, claim_text, sentences[0], page_year)
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
