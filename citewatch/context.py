@@ -395,6 +395,7 @@ def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str 
 
 
 BESIDE_WORDS = 3
+ALONE_IN_ITS_SENTENCE = 0.75  # share of the claim's anchors in a sentence whose one value of a unit is the claim's
 
 
 def _anchor_beside(words: list[tuple[str, int]], found: FoundFact, context: FactContext) -> bool:
@@ -578,7 +579,11 @@ def occurrences(
                 elif event not in context.events or distance > limit:
                     continue
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
-                  and not heads_meet(context.noun, found.noun)):  # "2528 cases" counts "2,550 cases" itself
+                  and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
+                  # the only value of its unit in a sentence that says most of what the claim says is the
+                  # claim's ("Vardy signed for Leicester City ... for a record transfer fee of £1 million")
+                  and not (_only_value_of_its_unit(found, found_facts)
+                           and _score(sentence_stems, context.anchors) >= ALONE_IN_ITS_SENTENCE * context.total)):
                 continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
             if not context.hedged and HEDGE.search(_hedge_span(sentence, region, found, event_at)):
@@ -630,6 +635,11 @@ def names_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFa
     """The stems of the names in the value's own clause."""
     a, b = _local_region(sentence, found, found_facts)
     return {stem(w) for f in found_facts if isinstance(f.fact, EntityFact) and a <= f.start < b for w in f.text.split()}
+
+
+def _only_value_of_its_unit(found: FoundFact, found_facts: list[FoundFact]) -> bool:
+    unit = getattr(found.fact, "unit", None)
+    return sum(1 for f in found_facts if type(f.fact) is type(found.fact) and getattr(f.fact, "unit", None) == unit) == 1
 
 
 def _counts_a_group(fact) -> bool:

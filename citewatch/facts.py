@@ -242,8 +242,8 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
-    if word in _NOUN_STOP:
-        return None, None, end
+    if word in _NOUN_STOP or word in STOPWORDS:
+        return None, None, end  # "160,000 as of 2014", "370 being in ...", "18 killed": no counted noun
     return None, " ".join(_noun_phrase(rest)), end
 
 
