@@ -97,6 +97,7 @@ MAX_CANDIDATE_SENTENCES = 80
 SUPPORT_CONTEXT = 1.0
 CONTRADICT_CONTEXT = 1.5
 CONTRADICT_LOCAL = 1.0
+ALONE_CONTRADICTS = 0.9  # share of the claim's anchors around a sentence's only value for it to contradict
 CONTRADICT_SHARE = 0.35  # and this share of the fact's anchors: a long claim offers many, and 1.5 of them is little
 MAX_PASSAGE_SPREAD = 20  # facts found more than this many sentences apart do not make "supported"
 
@@ -169,7 +170,10 @@ def judge_value_fact(
         if o.relation is Relation.CONTRADICTS
         and context.total > 0
         and o.context >= contradict_needed
-        and o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
+        # no claim word in its own clause ("was born in Canton, Ohio, on January 5, 1969"), but the
+        # sentence's only value of the kind, in a sentence that says nearly all the claim says
+        and (o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
+             or (o.alone and o.context >= ALONE_CONTRADICTS * context.total))
         and not o.subgroup
         and (not context.events or context.events & o.local_events)
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
