@@ -627,6 +627,25 @@ def _named_in_heading(outcomes: list[_Outcome], claim_text: str, heading: Senten
                 break
 
 
+def _another_time(contexts: list[FactContext], outcomes: list[_Outcome]) -> list[str]:
+    """A figure contradicted in the sentence that contradicts the claim's date is the figure at
+    another time ("As of April 25, 2012, the film has grossed $12,122,738" for "as of April 24 ...
+    less than $12 million"): the page does not say what it was at the claim's date, so neither
+    contradicts. Not for an event the claim names ("sentenced 18 on 25 January"): another day
+    and another number there are the same event told otherwise."""
+    dates = {o.sentence.index: o for o in outcomes if isinstance(o.fact, DateFact)
+             and o.outcome is FactOutcome.CONTRADICTED and o.sentence is not None}
+    notes = []
+    for context, outcome in zip(contexts, outcomes):
+        if (isinstance(outcome.fact, CountFact) and outcome.outcome is FactOutcome.CONTRADICTED and not context.events
+                and outcome.sentence is not None and outcome.sentence.index in dates):
+            date = dates[outcome.sentence.index]
+            written = f" ({date.occurrence.found.text})" if date.occurrence else ""
+            notes.append(f"the page gives the figure for another date{written}: not checked")
+            outcome.outcome = date.outcome = FactOutcome.MISSING
+    return notes
+
+
 def _beside(text: str, found: FoundFact, after: bool, raw: bool = False) -> str:
     """The word right after (or before) a fact in ``text``, as a stem (as written with ``raw``)."""
     words = WORD.findall(text[found.end :]) if after else WORD.findall(text[: found.start])[::-1]
@@ -714,6 +733,7 @@ def check_claim(
 
     if heading:
         _named_in_heading(outcomes, claim_text, sentences[0], page_year)
+    notes.extend(_another_time(contexts, outcomes))
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
