@@ -109,6 +109,8 @@ SYNONYM_GROUPS = (
     ("wound", "injur", "hurt", "ранен", "ранил", "yaralan"),
     ("court", "tribun", "суд", "mahkama"),
     ("police", "polis", "полиц", "officer"),
+    ("movie", "film"),
+    ("global", "worldw"),
 )
 @lru_cache(maxsize=1)
 def _irregular_forms() -> dict[str, str]:
