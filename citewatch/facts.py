@@ -242,8 +242,8 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
-    if word in _NOUN_STOP or word in STOPWORDS:
-        return None, None, end  # "160,000 as of 2014", "370 being in ...", "18 killed": no counted noun
+    if word in _NOUN_STOP or word in _NO_NOUN_AFTER:
+        return None, None, end  # "160,000 as of 2014", "370 being in ...": no counted noun
     return None, " ".join(_noun_phrase(rest)), end
 
 
@@ -291,6 +291,12 @@ _PLURAL = re.compile(r"(?<![su])s$")
 _NOUN_STOP = frozenset(
     "and or to of in on at by for from with than the a an was were is are had have has who which that "
     "more less each per times".split()
+)
+_NO_NOUN_AFTER = frozenset(  # function words right after a number ("new", "other", "first" may start a noun phrase)
+    "as if but into onto over under about after before during since until then when where while whereas being be "
+    "been do does did not nor so such it its their they them he she his her him we our you your i me my also both "
+    "either neither there here up down out off via among between against within without through including "
+    "according said says say told reported reportedly however although though just only very".split()
 )
 _ONE_COUNTS = re.compile(
     r"^\s+(?:was|were|has|had|died|person|man|woman|child|police|policeman|officer|resident|civilian|protester|"
