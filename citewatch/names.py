@@ -93,7 +93,12 @@ def name_variants(name: str) -> tuple[str, ...]:
             variants.append(f"{first.group('what')} {first.group('head')}")
     if bare != name:
         variants.append(bare)
+    variants.extend(_SAME_THING.get(name.lower(), ()))
     return tuple(v for v in dict.fromkeys(variants) if v != name)
+
+
+# Names reports use for one thing, each written in lower case on many pages
+_SAME_THING = {"covid": ("coronavirus",), "covid-19": ("coronavirus",), "sars-cov-2": ("coronavirus",)}
 
 
 @lru_cache(maxsize=16384)

@@ -109,6 +109,7 @@ SYNONYM_GROUPS = (
     ("wound", "injur", "hurt", "ранен", "ранил", "yaralan"),
     ("court", "tribun", "суд", "mahkama"),
     ("police", "polis", "полиц", "officer"),
+    ("covid", "coronav"),  # COVID-19 and the coronavirus, as reports use both
     ("movie", "film"),
     ("global", "worldw"),
 )

@@ -279,3 +279,9 @@ def test_a_date_against_a_claims_open_interval(claim, source, bound, expected):
     from citewatch.compare import compare_date_with_bound
 
     assert compare_date_with_bound(DateFact(value=claim), DateFact(value=source), bound) is expected
+
+
+def test_covid_is_found_as_the_coronavirus():
+    assert find_name("COVID-19", "44 new coronavirus cases were reported") == (7, 18)
+    assert find_name("COVID", "the Covid-19 pandemic") is not None
+    assert find_name("COVID-19", "the flu season") is None
