@@ -111,6 +111,7 @@ SYNONYM_GROUPS = (
     ("police", "polis", "полиц", "officer"),
     ("covid", "coronav"),  # COVID-19 and the coronavirus, as reports use both
     ("movie", "film"),
+    ("confirm", "regist", "recorded"),  # cases "confirmed", "registered", "recorded"
     ("global", "worldw"),
 )
 @lru_cache(maxsize=1)
