@@ -218,13 +218,13 @@ def claim_contexts(
             else:
                 distance = position - index if index < position else index - position + 1
                 weight = 1.0 if distance <= NEAR_WORDS else 0.5
-            if word_stem in EVENT_GROUPS and weight == 1.0 and word_stem not in others:
-                near_events.add(word_stem)
+            if word_stem in EVENT_GROUPS and weight == 1.0 and word_stem not in others and word_stem not in entity_stems:
+                near_events.add(word_stem)  # not the "Death" of "Death Valley"
             if word_stem in GENERIC:
                 weight *= 0.3
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if not near_events:
-            near_events = {s for s, _, _ in words if s in EVENT_GROUPS and s not in others}
+            near_events = {s for s, _, _ in words if s in EVENT_GROUPS and s not in others and s not in entity_stems}
         for word_stem, weight in from_subject.items():
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if isinstance(fact, EntityFact):
