@@ -170,10 +170,11 @@ def judge_value_fact(
         if o.relation is Relation.CONTRADICTS
         and context.total > 0
         and o.context >= contradict_needed
-        # no claim word in its own clause ("was born in Canton, Ohio, on January 5, 1969"), but the
-        # sentence's only value of the kind, in a sentence that says nearly all the claim says
+        # no other claim word in its own clause ("was born in Canton, Ohio, on January 5, 1969"), but
+        # the sentence's only value of the kind, in a sentence that says nearly all the claim says
         and (o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
-             or (o.alone and o.context >= ALONE_CONTRADICTS * context.total))
+             or (o.alone and o.context >= ALONE_CONTRADICTS * context.total)
+             or context.events & o.local_events)  # the claim's event word in the value's own clause
         and not o.subgroup
         and (not context.events or context.events & o.local_events)
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
