@@ -3,8 +3,10 @@
 Numbers are compared as the sets of values they allow: "over 70" allows (70, ∞), "about 70" allows
 [63, 77], "70" allows {70}. A source supports a claim when every value the source allows is one the
 claim allows, and contradicts it when the two sets share no value ("at least 68" against "more than
-70" does neither). When both are approximate, the source's own figure is the set it allows: "about
-60%" contradicts "about 70%", though their margins touch. Dates are compared at the claim's precision: "9 December 2022" supports "2022",
+70" does neither). When both carry the same qualifier, the source's own figure is the set it
+allows: "about 60%" contradicts "about 70%", though their margins touch, and "just over $1.4
+billion" contradicts "over $2.4 billion", though both allow $3 billion ("at least" and "at most"
+stay the bounds they say). Dates are compared at the claim's precision: "9 December 2022" supports "2022",
 "January 2017" neither supports nor contradicts "25 January 2017", "2021" contradicts "2022".
 """
 
@@ -21,6 +23,9 @@ APPROX_MINUTES = 15  # "about 10:41 a.m." is 10:26–10:56
 IN_OTHER_UNIT = {("years", "months"): 12, ("decades", "years"): 10, ("centuries", "years"): 100,
                  ("weeks", "days"): 7, ("days", "hours"): 24, ("hours", "minutes"): 60, ("minutes", "seconds"): 60,
                  ("t", "kg"): 1000, ("kg", "g"): 1000}
+
+
+ROUNDED = (Op.APPROX, Op.GT, Op.LT)  # qualifiers that mostly round a known figure
 
 
 class Relation(str, Enum):
@@ -84,8 +89,11 @@ def compare_counts(claim: CountFact, source: CountFact) -> Relation:
     if converted is None:
         return Relation.NEUTRAL
     claim = converted
-    # both approximate: the source's own figure is what it states ("about 60%" is no "about 70%")
-    stated_op = Op.EQ if claim.op is Op.APPROX and source.op is Op.APPROX else source.op
+    # both approximate, or both "over" (or "under") a figure: the source's own figure is what it
+    # states ("about 60%" is no "about 70%"; "just over $1.4 billion" is no "over $2.4 billion");
+    # "at least" and "at most" stay the bounds they say
+    same_qualifier = claim.op is source.op and claim.op in ROUNDED and claim.value != source.value
+    stated_op = Op.EQ if same_qualifier else source.op
     claimed, stated = interval(claim.value, claim.op, claim.unit), interval(source.value, stated_op, source.unit)
     if _inside(stated, claimed):
         return Relation.SUPPORTS

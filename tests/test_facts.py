@@ -210,6 +210,10 @@ def test_aliases():
         (CountFact(value=70, op=Op.APPROX, unit="%"), CountFact(value=60, op=Op.APPROX, unit="%"), Relation.CONTRADICTS),
         (CountFact(value=5, op=Op.APPROX, unit="months"), CountFact(value=3, op=Op.APPROX, unit="months"), Relation.CONTRADICTS),
         (CountFact(value=70, op=Op.APPROX), CountFact(value=72, op=Op.APPROX), Relation.SUPPORTS),
+        # both bounded the same way: the source's figure decides ("just over $1.4 billion")
+        (CountFact(value=2.4e9, op=Op.GT, unit="USD"), CountFact(value=1.4e9, op=Op.GT, unit="USD"), Relation.CONTRADICTS),
+        (CountFact(value=70, op=Op.GT), CountFact(value=75, op=Op.GT), Relation.SUPPORTS),
+        (CountFact(value=20, op=Op.LT), CountFact(value=30, op=Op.LT), Relation.CONTRADICTS),
         (CountFact(value=20, op=Op.LE), CountFact(value=15), Relation.SUPPORTS),
         (RangeFact(low=10, high=20, unit="years"), RangeFact(low=15, high=20, unit="years"), Relation.CONTRADICTS),
         (RangeFact(low=10, high=20, unit="years"), RangeFact(low=10, high=20), Relation.SUPPORTS),
