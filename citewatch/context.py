@@ -643,9 +643,10 @@ def _only_value_of_its_unit(found: FoundFact, found_facts: list[FoundFact]) -> b
 
 
 def _counts_a_group(fact) -> bool:
-    """A count, which a part ("others", "at first", "so far") may be of; an age is a person's
-    own, whatever "earlier this month" stands beside it."""
-    return not (isinstance(fact, CountFact) and fact.unit == "age")
+    """A count of people or things, which a part ("others", "at first", "so far") may be of; an
+    amount with a unit is none: an age is a person's own whatever "earlier this month" stands
+    beside it, and "two hours" are no part of "most of my coworkers"."""
+    return not isinstance(fact, CountFact) or fact.unit is None
 
 
 TODAY = re.compile(r"\b(?:today|this morning|earlier today|сегодня|bu gün|bugün)\b", re.IGNORECASE)
