@@ -262,7 +262,7 @@ def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
 
 
 PARAPHRASE_SHARE = 0.7
-ONE = re.compile(r"\bone\b", re.IGNORECASE)
+ONE = re.compile(r"\bone\b(?![\s-]+(?:third|quarter|half|fifth|tenth|in\b))", re.IGNORECASE)  # not "one-third", "one in five"
 
 
 def judge_quote(

@@ -1018,10 +1018,10 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
             taken.append((match.start("year"), match.end("year")))
             dates.append(FoundFact(DateFact(value=match.group("year")), match.start("year"), match.end("year"),
                                    match.group("year")))
+    if vocabulary.share_word or vocabulary.digit or vocabulary.number_word:
+        values += _find_shares(text, taken)  # before ordinals: "one-third of" is a share, not a rank
     if vocabulary.digit or vocabulary.ordinal_word:
         values += _find_ordinals(text, taken)
-    if vocabulary.share_word or vocabulary.digit or vocabulary.number_word:
-        values += _find_shares(text, taken)
     values += _find_dozens(text, taken)
     counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
