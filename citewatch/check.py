@@ -734,7 +734,6 @@ def check_claim(
 
     if heading:
         _named_in_heading(outcomes, claim_text, sentences[0], page_year)
-    notes.extend(_another_time(contexts, outcomes))
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
@@ -743,6 +742,7 @@ def check_claim(
             continue  # "before 1982" is not found where the page writes "1982"
         _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
+    notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
             if _year_from_dateline(outcome, published) and RELATIVE_TIME.search(best_sentence.text):
