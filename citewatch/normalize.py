@@ -113,6 +113,7 @@ SYNONYM_GROUPS = (
     ("movie", "film"),
     ("confirm", "regist", "recorded"),  # cases "confirmed", "registered", "recorded"
     ("global", "worldw"),
+    ("earn", "gross"),
 )
 @lru_cache(maxsize=1)
 def _irregular_forms() -> dict[str, str]:
