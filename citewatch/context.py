@@ -56,7 +56,8 @@ DATE_EVENT_DISTANCE = 10
 # "may" next to a number is the month ("14 May 2016", "May 14"), not a hedge.
 HEDGE = re.compile(
     r"\b(?:could|would|might|(?<!\d\s)may(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
-    r"seeking|requested|requests|face|faces|facing|risks?|expected to|plans? to|planned to|proposed|proposes|"
+    r"seeking|requested|requests|face|faces|facing|risks?|expected to|forecast(?:ed)? to|predicted to|"
+    r"plans? to|planned to|proposed|proposes|"
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
 )

@@ -114,6 +114,7 @@ _SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
 
 HEDGES = re.compile(
     r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects(?= that| an? | \d)|expected to|is expected|"
+    r"forecast(?:ed)? to|predicted to|"
     r"are expected|is said to|are said to|was said to|were said to|rumou?red|purportedly|supposedly|"
     r"believed to|thought to|may have|might have|could have|according to unconfirmed)\b",
     re.IGNORECASE,
@@ -123,12 +124,18 @@ HEDGES = re.compile(
 def hedges_added(claim_text: str, passage: str) -> list[str]:
     """Hedges of the passage that the claim does not carry: "reportedly", "is expected to"."""
     claim_hedges = {m.group().lower() for m in HEDGES.finditer(claim_text)}
+    claim_ahead = any(_LOOKS_AHEAD.match(hedge) for hedge in claim_hedges)
     found = []
     for match in HEDGES.finditer(passage):
         word = match.group().lower()
+        if claim_ahead and _LOOKS_AHEAD.match(word):
+            continue  # "forecast to" in the claim, "expected to" in the source: the same kind of saying
         if word not in claim_hedges and word not in found:
             found.append(word)
     return found
+
+
+_LOOKS_AHEAD = re.compile(r"(?:expected|is expected|are expected|forecast|predicted|projected|projects)\b")
 
 
 _ENGLISH_MARKERS = frozenset("the of and to in was were is are a an for on with by that has have".split())
