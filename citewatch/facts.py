@@ -323,9 +323,12 @@ def _is_year(value: float, text: str, start: int, end: int, noun: str | None, un
         return False
     if _YEAR_WORD_AFTER.match(text[end : end + 8]):
         return True  # "2022 года", "2015-ci ildə": the year, not 2022 years
+    if unit is None and _POSSESSIVE_BEFORE.search(text[max(0, start - 3) : start]):
+        return True  # "Hillary Clinton's 2016 supporters": the year they supported her
     return unit is None and not (noun and noun.split()[0] in _COUNTED_NOUNS)
 
 
+_POSSESSIVE_BEFORE = re.compile(r"['’]s\s$")
 _COUNTED_NOUNS = frozenset(
     "people persons individuals men women children detainees defendants protesters members "
     "supporters residents activists prisoners officers soldiers cases complaints victims "

@@ -289,3 +289,12 @@ def test_covid_is_found_as_the_coronavirus():
     assert find_name("COVID-19", "44 new coronavirus cases were reported") == (7, 18)
     assert find_name("COVID", "the Covid-19 pandemic") is not None
     assert find_name("COVID-19", "the flu season") is None
+
+
+def test_a_year_after_a_possessive_is_a_year_whatever_noun_follows():
+    found = [f for f in find_facts("More than a quarter of Hillary Clinton's 2016 supporters were white voters")
+             if not isinstance(f.fact, EntityFact)]
+    assert [type(f.fact).__name__ for f in found] == ["CountFact", "DateFact"]
+    assert found[1].fact.value == "2016"
+    counted = [f for f in find_facts("The rally drew 2016 supporters") if not isinstance(f.fact, EntityFact)]
+    assert isinstance(counted[0].fact, CountFact) and counted[0].fact.value == 2016
