@@ -101,7 +101,7 @@ SYNONYM_GROUPS = (
     ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задер", "saxla", "tutul"),
     ("sentenc", "convict", "jail", "impris", "prison", "verdict", "приго", "осужд", "hokm", "mahkum",
      "cazas"),
-    ("kill", "dead", "death", "died", "dies", "dying", "fatal", "погиб", "убит", "смерт", "olduy", "oldur", "olum", "halak"),
+    ("kill", "dead", "death", "died", "dies", "dying", "fatal", "homicid", "погиб", "убит", "смерт", "olduy", "oldur", "olum", "halak"),
     ("sanction", "designat", "санкц", "sanksiya"),
     ("found", "establish", "creat", "основ", "созда", "yarad", "tasis"),
     ("tortur", "mistreat", "ill-treat", "пытк", "isgan", "ishgan"),
