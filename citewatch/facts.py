@@ -118,9 +118,9 @@ _LABEL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _LABEL_AFTER = re.compile(
-    r"^(?:[/:]\d|\.\d|[-‐]\d|st\b|nd\b|rd\b|th\b|\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w))",
+    r"^(?:[/:]\d|\.\d|[-‐]\d|st\b|nd\b|rd\b|th\b|\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|(?-i:-?D|G)\b)",
     re.I,
-)  # "18-page", "47347/18", "10:30" — but Azerbaijani "70-dən çox" is a number with a case ending
+)  # ... and "3-D", "3D", "5G": names of kinds, not counts  # "18-page", "47347/18", "10:30" — but Azerbaijani "70-dən çox" is a number with a case ending
 
 
 @dataclass

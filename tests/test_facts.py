@@ -298,3 +298,9 @@ def test_a_year_after_a_possessive_is_a_year_whatever_noun_follows():
     assert found[1].fact.value == "2016"
     counted = [f for f in find_facts("The rally drew 2016 supporters") if not isinstance(f.fact, EntityFact)]
     assert isinstance(counted[0].fact, CountFact) and counted[0].fact.value == 2016
+
+
+@pytest.mark.parametrize("text", ["25 different desktop 3-D printers", "a 3D printer", "5G networks"])
+def test_3d_and_5g_are_kinds_not_counts(text):
+    counts = [f.fact.value for f in find_facts(text) if isinstance(f.fact, CountFact)]
+    assert 3.0 not in counts and 5.0 not in counts
