@@ -29,7 +29,7 @@ _LIST_HEADING = re.compile(
     r"|другие новости|читайте также|похожие (?:новости|статьи)|популярное|oxşar xəbərlər|digər xəbərlər|son xəbərlər)\b",
     re.IGNORECASE,
 )
-_SEGMENT_BOUNDARY = re.compile(r"[,;:](?=\s)\s*|[()\[\]]\s*|\s[—–-]\s|\s(?:but|whereas|while)\s")
+_SEGMENT_BOUNDARY = re.compile(r"[,;:](?=\s)\s*|[()\[\]]\s*|\s[—–-]\s|\s(?:but|whereas|while)\s|\s*\n\s*")
 
 
 @dataclass(frozen=True)
