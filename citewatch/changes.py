@@ -120,7 +120,7 @@ class _Survey:
 
     sources: dict[str, SourceResult]
     citing: dict[str, list[str]]
-    claims: dict[str, tuple[int, str]]  # id -> (position, text)
+    claims: dict[str, tuple[int, str]]  # id -> (position, text) of its last claim
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def _survey(run: RunResult) -> _Survey:
     citing: dict[str, list[str]] = {}
     claims: dict[str, tuple[int, str]] = {}
     for position, claim in enumerate(run.claims):
-        claims.setdefault(claim.id, (position, claim.text))
+        claims[claim.id] = (position, claim.text)  # an id given twice: its last claim, as before
         for source in claim.sources:
             sources.setdefault(source.url, source)
             ids = citing.setdefault(source.url, [])
@@ -148,12 +148,12 @@ def _was_failing(source: SourceResult, run: RunResult) -> bool:
     return source.failures > 0 or (not run.offline and source.failed)
 
 
-def _liveness_changes(previous: RunResult, current: RunResult, before: _Survey,
+def _liveness_changes(previous: RunResult, current: RunResult, before_run: _Survey,
                       now_run: _Survey) -> tuple[list[SourceChange], list[SourceChange]]:
     if current.offline:  # an offline run knows nothing new about any source
         return [], []
     started, recovered = [], []
-    before_by_url, citing = before.sources, now_run.citing
+    before_by_url, citing = before_run.sources, now_run.citing
     for url, now in now_run.sources.items():
         before = before_by_url.get(url)
         if before is None:
@@ -194,7 +194,8 @@ def _content_changes(before_run: _Survey, now_run: _Survey) -> list[ContentChang
     return changes
 
 
-def _verdict_flips(previous: RunResult, current: RunResult, before_claims: dict[str, tuple[int, str]]) -> list[VerdictFlip]:
+def _verdict_flips(previous: RunResult, current: RunResult,
+                   before_claims: dict[str, tuple[int, str]]) -> list[VerdictFlip]:
     flips = []
     # positions, not the claims: the claims of a big run may be stored ones, parsed when read
     for claim in current.claims:
@@ -238,7 +239,8 @@ def what_changed(previous: RunResult | None, current: RunResult) -> Changes:
     )
 
 
-def _claim_refs(run: RunResult, claims: dict[str, tuple[int, str]], other: dict[str, tuple[int, str]]) -> list[ClaimRef]:
+def _claim_refs(run: RunResult, claims: dict[str, tuple[int, str]],
+                other: dict[str, tuple[int, str]]) -> list[ClaimRef]:
     """The claims of ``run`` that ``other`` lacks, in ``run``'s order (every claim of a run, even
     one id given twice)."""
     return [ClaimRef(id=c.id, text=c.text) for c in _claims_of(run, claims) if c.id not in other]
