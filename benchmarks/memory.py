@@ -83,7 +83,7 @@ def bench(sizes: list[int], urls: int, hosts: int, latency: float, work: Path, o
                 if measured.returncode not in (0, 1):
                     print(f"  ! exited {measured.returncode}:\n{measured.log[-800:]}", file=sys.stderr)
                 row[name] = {"wall": measured.wall, "cpu": measured.cpu, "peak_mb": measured.tree_peak_mb,
-                             "largest_process_mb": measured.maxrss_mb, "returncode": measured.returncode}
+                             "largest_process_mb": measured.largest_mb, "returncode": measured.returncode}
             rows.append(row)
     finally:
         farm.stop()

@@ -20,7 +20,10 @@ meanwhile, which run detached):
   every verdict of each re-run equals the first run's.
 
 CPU per source = (CPU of the run − CPU of the fixed-cost run) ÷ (sources − 1), printed beside the
-reference work and as a multiple of it. With ``--profile`` the same three runs are repeated
+reference work and as a multiple of it. Peak RSS is the largest sum of the RSS of the processes
+doing the run (the command, the warm runner's fork that runs it, the fork's CPU workers), sampled
+every 0.1 s; the largest process is the largest kernel high-water mark (``VmHWM``) among them; the
+warm API server, shared by every run, is shown apart. With ``--profile`` the same three runs are repeated
 without Prefect (:mod:`benchmarks.direct`) under py-spy (every process, idle threads left out, so
 samples are CPU), and the samples are shared out by the innermost citewatch module on their stack
 and the library below it: where the CPU beyond the reference work goes.
@@ -236,9 +239,10 @@ def report(result: dict) -> str:
              f"{result['politeness']['seconds']:.1f} s",
              f"fixed cost (1 source, warm API): {result['fixed']['wall']:.1f} s wall, "
              f"{result['fixed']['cpu'] + result['fixed']['detached_cpu']:.1f} s CPU", "",
-             "| run | wall s | CPU s (detached: API server, runner) | CPU per source ms | × reference | peak RSS MB | answers | "
-             "verdicts as the pages say | same verdicts as the first run |",
-             "|---|---:|---:|---:|---:|---:|---|---:|---|"]
+             "| run | wall s | CPU s (detached: API server, runner) | CPU per source ms | × reference | peak RSS MB "
+             "(run's processes) | largest process MB | API server MB | answers | verdicts as the pages say | "
+             "same verdicts as the first run |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
     for name, label, _ in RUNS:
         run = result.get(name)
         if not run:
@@ -246,7 +250,8 @@ def report(result: dict) -> str:
         ms = per_source(result, name)
         answers = ", ".join(f"{n} × {code}" for code, n in sorted(run["statuses"].items()))
         lines.append(f"| {label} | {run['wall']:.1f} | {run['cpu'] + run['detached_cpu']:.1f} ({run['detached_cpu']:.1f}) | "
-                     f"{ms:.1f} | {ms / ref['ms_per_source']:.2f} | {run['tree_peak_mb']:.0f} | {answers} | "
+                     f"{ms:.1f} | {ms / ref['ms_per_source']:.2f} | {run['tree_peak_mb']:.0f} | "
+                     f"{run.get('largest_mb', 0):.0f} | {run.get('api_peak_mb', 0):.0f} | {answers} | "
                      f"{run['agreement']:.0%} | {'yes' if run['same_verdicts_as_first'] else 'NO'} |")
     first, fixed = result.get("first"), result["fixed"]["wall"]
     for name, label, _ in RUNS[1:]:

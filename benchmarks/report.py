@@ -58,7 +58,7 @@ def plot(rows: list[dict], out: Path) -> None:
     left.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=7)
     for key, label, style in [("peak_rss_mb", "citewatch: peak RSS of the process tree", "o-"),
-                              ("maxrss_mb", "citewatch: largest process (ru_maxrss)", "s--"),
+                              ("maxrss_mb", "citewatch: largest process (VmHWM)", "s--"),
                               ("wget_peak_rss_mb", "wget: peak RSS", "x-")]:
         points = [(x, r[key]) for x, r in zip(xs, rows) if r.get(key)]
         if points:

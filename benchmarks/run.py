@@ -7,7 +7,11 @@
 For each size (sources:hosts) it generates a registry and its web (:mod:`benchmarks.generate`),
 serves it from one process (:mod:`benchmarks.web`) and measures, each in a fresh child process
 timed with ``os.wait4`` (wall, CPU user+sys of the child and the children it waited for,
-``ru_maxrss``) while a sampler sums the RSS of the whole process tree every 0.1 s:
+``ru_maxrss``) while a sampler sums the RSS of the processes doing the run every 0.1 s: the
+command's process tree **and** what the warm runner forked meanwhile (since the warm runner, a
+``verify`` hands its run to a fork of that detached process, outside the command's tree), each
+process's own high-water mark (``VmHWM``) kept as the largest single process; the warm Prefect API
+server (shared by every run, detached) is sampled apart:
 
 - ``citewatch verify`` (the real CLI, Prefect's ephemeral API) on fresh archive/reports folders;
 - the same again on unchanged pages (conditional requests, reuse of extracted text);
@@ -62,10 +66,13 @@ RUNS = ("cpu", "first", "second", "direct", "wget")
 class Measured:
     wall: float
     cpu: float  # user + sys of the child and the descendants it waited for
-    maxrss_mb: float  # largest single process (ru_maxrss)
-    tree_peak_mb: float  # largest sum of RSS over the process tree, sampled every 0.1 s
+    maxrss_mb: float  # largest single process the command waited for (ru_maxrss)
+    tree_peak_mb: float  # largest sum of RSS over the processes doing the run, sampled every 0.1 s
     returncode: int
     log: str = ""
+    largest_mb: float = 0.0  # largest VmHWM (peak RSS) of any single process doing the run
+    api_peak_mb: float = 0.0  # the warm Prefect API server's RSS at its largest during the run
+    processes: int = 0  # processes seen doing the run (command, runner's forks, their workers)
 
 
 def _tree(pid: int) -> list[int]:
@@ -82,16 +89,47 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss_mb(pid: int) -> float:
+def _status_mb(pid: int, field_name: str) -> float:
+    """A ``VmRSS``/``VmHWM`` line of /proc/PID/status in MB (0 once the process is gone)."""
     try:
-        with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1]) / 1024
     except (OSError, IndexError, ValueError):
-        return 0.0
+        pass
+    return 0.0
+
+
+def _rss_mb(pid: int) -> float:
+    return _status_mb(pid, "VmRSS")
+
+
+def detached_pids(env: dict[str, str]) -> dict[str, int]:
+    """The warm runner's and the warm API server's pids in ``env``'s PREFECT_HOME (those running)."""
+    found = {}
+    for name, state in (("runner", "citewatch-runner.json"), ("api", "citewatch-api.json")):
+        try:
+            pid = int(json.loads((Path(env["PREFECT_HOME"]) / state).read_text())["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if os.path.exists(f"/proc/{pid}"):
+            found[name] = pid
+    return found
+
+
+def run_processes(command: int, env: dict[str, str]) -> list[int]:
+    """The processes doing a run now: the command's tree, and the warm runner's forks with their
+    own children (the runner itself, idle between runs, is not one of them)."""
+    found = _tree(command)
+    runner = detached_pids(env).get("runner") if "PREFECT_HOME" in env else None
+    if runner is not None and runner not in found:
+        found += [pid for pid in _tree(runner) if pid != runner]
+    return found
 
 
 def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path = REPO) -> Measured:
-    peak = [0.0]
+    peak, largest, api_peak, seen = [0.0], {}, [0.0], set()
     done = threading.Event()
     with open(log_path, "wb") as log:
         started = time.perf_counter()
@@ -100,7 +138,14 @@ def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path = REP
 
         def sample() -> None:
             while not done.wait(0.1):
-                peak[0] = max(peak[0], sum(_rss_mb(p) for p in _tree(proc.pid)))
+                pids = run_processes(proc.pid, env)
+                seen.update(pids)
+                peak[0] = max(peak[0], sum(_rss_mb(p) for p in pids))
+                for pid in pids:  # the kernel's own high-water mark: exact, not sampled
+                    largest[pid] = max(largest.get(pid, 0.0), _status_mb(pid, "VmHWM"))
+                api = detached_pids(env).get("api") if "PREFECT_HOME" in env else None
+                if api is not None:
+                    api_peak[0] = max(api_peak[0], _rss_mb(api))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -110,8 +155,10 @@ def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path = REP
         done.set()
         sampler.join()
     text = log_path.read_text(errors="replace")
-    return Measured(wall=wall, cpu=usage.ru_utime + usage.ru_stime, maxrss_mb=usage.ru_maxrss / 1024,
-                    tree_peak_mb=peak[0], returncode=proc.returncode, log=text[-1500:])
+    maxrss = usage.ru_maxrss / 1024
+    return Measured(wall=wall, cpu=usage.ru_utime + usage.ru_stime, maxrss_mb=maxrss,
+                    tree_peak_mb=peak[0], returncode=proc.returncode, log=text[-1500:],
+                    largest_mb=max([maxrss, *largest.values()]), api_peak_mb=api_peak[0], processes=len(seen))
 
 
 # --- the benchmark web -----------------------------------------------------------------------
@@ -394,7 +441,8 @@ def derived(results: list[SizeResult]) -> list[dict]:
         wall = r.first.get("wall", float("nan"))
         bound = max(r.politeness["seconds"], r.cpu.get("seconds", 0.0))
         row = {"sources": r.sources, "hosts": r.hosts, "wall": wall, "cpu": r.first.get("cpu"),
-               "peak_rss_mb": r.first.get("tree_peak_mb"), "maxrss_mb": r.first.get("maxrss_mb"),
+               "peak_rss_mb": r.first.get("tree_peak_mb"), "maxrss_mb": r.first.get("largest_mb") or r.first.get("maxrss_mb"),
+               "api_peak_mb": r.first.get("api_peak_mb"),
                "sources_per_s": r.sources / wall if wall else None,
                "politeness_bound": r.politeness["seconds"], "fan_out_bound": r.politeness["fan_out_seconds"],
                "cpu_bound": r.cpu.get("seconds"), "wall_over_bound": wall / bound if bound else None,

@@ -349,6 +349,7 @@ class WarcArchive:
         self._objects = S3WarcStore(storage_url) if storage_url else None
         self._sessions = sessionmaker
         self._engine = sessionmaker.kw.get("bind")  # stores use a plain connection: no ORM session
+        self._index = _IndexWriter(self._engine) if self._engine is not None else None
         self.max_file_bytes = max_file_bytes
         self._lock = threading.Lock()
         self._current: _OpenWarc | None = None
@@ -369,8 +370,11 @@ class WarcArchive:
 
         The index is read and written with plain SQL statements (SQLAlchemy Core), not ORM
         objects: a store is one lookup and one insert, and thousands of them make a run."""
-        with self._connect() as connection:
+        connection = _LazyConnection(self._connect)
+        try:
             plan, original = self._plan(connection, result, confirmed, dedup)
+        finally:
+            connection.close()
         records = self._records(result, plan, original)
         blobs = [serialize(record) for record in records]  # compressing outside the lock
         file_row = None
@@ -396,12 +400,15 @@ class WarcArchive:
             length=len(blobs[0]),
             **plan,
         )
-        with self._connect() as connection:
-            if file_row is not None:
-                connection.execute(_INSERT_FILE_ROW, file_row)
-            inserted = connection.execute(_INSERT_ROW, fields)
-            connection.commit()
-        return self._capture(_Row(id=inserted.inserted_primary_key[0], **fields))
+        if self._index is not None:
+            capture_id = self._index.insert(fields, file_row)  # committed with the rows of concurrent stores
+        else:
+            with self._connect() as connection:
+                if file_row is not None:
+                    connection.execute(_INSERT_FILE_ROW, file_row)
+                capture_id = connection.execute(_INSERT_ROW, fields).inserted_primary_key[0]
+                connection.commit()
+        return self._capture(_Row(id=capture_id, **fields))
 
     def _connect(self):
         """A connection of the state database (an ORM session when the factory has no engine)."""
@@ -819,6 +826,124 @@ class WarcArchive:
         )
 
 
+class _LazyConnection:
+    """A connection of the state database opened on its first statement: most stores (a 304 of a
+    copy the batch looked up already, a new payload without an earlier copy) need none."""
+
+    def __init__(self, connect):
+        self._connect = connect
+        self._connection = None
+
+    def execute(self, statement, parameters=None):
+        if self._connection is None:
+            self._connection = self._connect()
+        return self._connection.execute(statement, parameters)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class _PendingRow:
+    """One store's index row waiting for its group's commit."""
+
+    __slots__ = ("fields", "file_row", "done", "lead", "id", "error")
+
+    def __init__(self, fields: dict, file_row: dict | None):
+        self.fields, self.file_row = fields, file_row
+        self.done = threading.Event()
+        self.lead = False  # woken to write the next group rather than because its row is in
+        self.id: int | None = None
+        self.error: BaseException | None = None
+
+
+class _IndexWriter:
+    """Index rows of stores made at the same time, inserted in one transaction (a group commit).
+
+    A store hands its row over and waits for it to be committed. If no group is being written,
+    its own thread writes one: every row handed over until then, in one ``executemany`` and one
+    commit, instead of a connection, an insert and a commit per store. The rows that came in
+    meanwhile form the next group, which the first of them writes. A group that fails is written
+    again row by row, so only the stores whose own row cannot be written fail. The WARC bytes of
+    every row are on disk before it is handed over, as before."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._pending: list[_PendingRow] = []
+        self._writing = False
+        dialect = engine.dialect
+        self._returning = bool(getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))
+        self.groups = 0  # transactions written (for tests and benchmarks)
+
+    def insert(self, fields: dict, file_row: dict | None = None) -> int:
+        mine = _PendingRow(fields, file_row)
+        with self._lock:
+            self._pending.append(mine)
+            lead = not self._writing
+            self._writing = True
+        if not lead:
+            mine.done.wait()
+            if not mine.lead:
+                return self._outcome(mine)
+        with self._lock:  # this thread writes a group: the rows handed over so far, its own among them
+            group, self._pending = self._pending, []
+        try:
+            self._write(group)
+        finally:
+            with self._lock:
+                successor = self._pending[0] if self._pending else None
+                if successor is None:
+                    self._writing = False
+                else:
+                    successor.lead = True  # the rows that came in meanwhile: the first one's thread writes them
+            if successor is not None:
+                successor.done.set()
+        return self._outcome(mine)
+
+    @staticmethod
+    def _outcome(row: _PendingRow) -> int:
+        if row.error is not None:
+            raise row.error
+        return row.id
+
+    def _write(self, group: list[_PendingRow]) -> None:
+        try:
+            try:
+                ids = self._insert(group)
+            except Exception:  # noqa: BLE001 - one bad row must not fail the others: one at a time
+                ids = None
+            for position, row in enumerate(group):
+                if ids is not None:
+                    row.id = ids[position]
+                else:
+                    try:
+                        row.id = self._insert([row])[0]
+                    except Exception as exc:  # noqa: BLE001 - handed to the store that made the row
+                        row.error = exc
+        finally:
+            for row in group:  # no store waits for ever, whatever happened here
+                if row.id is None and row.error is None:
+                    row.error = ArchiveError("the index row was not written (the writing thread stopped)")
+                row.lead = False
+                row.done.set()
+
+    def _insert(self, group: list[_PendingRow]) -> list[int]:
+        self.groups += 1
+        with self._engine.connect() as connection:
+            file_rows = [row.file_row for row in group if row.file_row is not None]
+            if file_rows:
+                connection.execute(_INSERT_FILE_ROW, file_rows)
+            if len(group) > 1 and self._returning:
+                ids = [found.id for found in connection.execute(
+                    _INSERT_ROWS_RETURNING, [row.fields for row in group])]
+            else:
+                ids = [connection.execute(_INSERT_ROW, row.fields).inserted_primary_key[0] for row in group]
+            connection.commit()
+        return ids
+
+
 class _Row:
     """An index row as plain attributes (what a Core statement returned or inserted)."""
 
@@ -893,6 +1018,8 @@ def _fsync_dir(folder: Path) -> None:
 # The statements of a store, built once (building a statement costs more than running it).
 _ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
 _INSERT_ROW = insert(CaptureRow.__table__)
+_INSERT_ROWS_RETURNING = insert(CaptureRow.__table__).returning(CaptureRow.__table__.c.id,
+                                                               sort_by_parameter_order=True)
 _INSERT_FILE_ROW = insert(WarcFileRow.__table__)
 _ROW_BY_ID = select(*_ROW_COLUMNS).where(CaptureRow.id == bindparam("id"))
 _NEWEST_READABLE_ROW = (select(*_ROW_COLUMNS).where(_matches(bindparam("url")), _readable_clause())

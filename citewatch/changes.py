@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -111,14 +112,35 @@ def sentence_diff(before: str, after: str, max_lines: int = MAX_DIFF_LINES) -> t
 # --- comparing runs ------------------------------------------------------------------------
 
 
-def _claims_citing(run: RunResult) -> dict[str, list[str]]:
+@dataclass
+class _Survey:
+    """What comparing needs of one run, read in one pass over its claims (the claims of a big run
+    are stored ones, parsed each time they are read): the first result of each URL, the claims
+    citing each URL, and each claim's id, text and position."""
+
+    sources: dict[str, SourceResult]
+    citing: dict[str, list[str]]
+    claims: dict[str, tuple[int, str]]  # id -> (position, text) of its last claim
+
+
+@dataclass(frozen=True)
+class _IdText:
+    id: str
+    text: str
+
+
+def _survey(run: RunResult) -> _Survey:
+    sources: dict[str, SourceResult] = {}
     citing: dict[str, list[str]] = {}
-    for claim in run.claims:
+    claims: dict[str, tuple[int, str]] = {}
+    for position, claim in enumerate(run.claims):
+        claims[claim.id] = (position, claim.text)  # an id given twice: its last claim, as before
         for source in claim.sources:
+            sources.setdefault(source.url, source)
             ids = citing.setdefault(source.url, [])
             if claim.id not in ids:
                 ids.append(claim.id)
-    return citing
+    return _Survey(sources, citing, claims)
 
 
 def _was_failing(source: SourceResult, run: RunResult) -> bool:
@@ -126,13 +148,13 @@ def _was_failing(source: SourceResult, run: RunResult) -> bool:
     return source.failures > 0 or (not run.offline and source.failed)
 
 
-def _liveness_changes(previous: RunResult, current: RunResult) -> tuple[list[SourceChange], list[SourceChange]]:
+def _liveness_changes(previous: RunResult, current: RunResult, before_run: _Survey,
+                      now_run: _Survey) -> tuple[list[SourceChange], list[SourceChange]]:
     if current.offline:  # an offline run knows nothing new about any source
         return [], []
     started, recovered = [], []
-    before_by_url = previous.sources_by_url()
-    citing = _claims_citing(current)
-    for url, now in current.sources_by_url().items():
+    before_by_url, citing = before_run.sources, now_run.citing
+    for url, now in now_run.sources.items():
         before = before_by_url.get(url)
         if before is None:
             continue
@@ -151,11 +173,10 @@ def _comparable_text(source: SourceResult) -> bool:
     return bool(source.text_hash) and source.checked_copy in (CheckedCopy.LIVE, CheckedCopy.LOCAL_ARCHIVE)
 
 
-def _content_changes(previous: RunResult, current: RunResult) -> list[ContentChange]:
+def _content_changes(before_run: _Survey, now_run: _Survey) -> list[ContentChange]:
     changes = []
-    before_by_url = previous.sources_by_url()
-    citing = _claims_citing(current)
-    for url, now in current.sources_by_url().items():
+    before_by_url, citing = before_run.sources, now_run.citing
+    for url, now in now_run.sources.items():
         before = before_by_url.get(url)
         if before is None or not (_comparable_text(before) and _comparable_text(now)):
             continue
@@ -173,12 +194,12 @@ def _content_changes(previous: RunResult, current: RunResult) -> list[ContentCha
     return changes
 
 
-def _verdict_flips(previous: RunResult, current: RunResult) -> list[VerdictFlip]:
+def _verdict_flips(previous: RunResult, current: RunResult,
+                   before_claims: dict[str, tuple[int, str]]) -> list[VerdictFlip]:
     flips = []
     # positions, not the claims: the claims of a big run may be stored ones, parsed when read
-    before_claims = {c.id: position for position, c in enumerate(previous.claims)}
     for claim in current.claims:
-        position = before_claims.get(claim.id)
+        position, _ = before_claims.get(claim.id, (None, None))
         if position is None:
             continue
         before = previous.claims[position]
@@ -204,16 +225,28 @@ def what_changed(previous: RunResult | None, current: RunResult) -> Changes:
     """Everything a reader of ``current``'s report should know happened since ``previous``."""
     if previous is None:
         return Changes()
-    started, recovered = _liveness_changes(previous, current)
-    before_ids = {c.id for c in previous.claims}
-    current_ids = {c.id for c in current.claims}
+    before, now = _survey(previous), _survey(current)
+    started, recovered = _liveness_changes(previous, current, before, now)
     return Changes(
         previous_run_id=previous.run_id,
         previous_started_at=previous.started_at,
         started_failing=started,
         recovered=recovered,
-        content_changed=_content_changes(previous, current),
-        verdict_flips=_verdict_flips(previous, current),
-        claims_added=[ClaimRef(id=c.id, text=c.text) for c in current.claims if c.id not in before_ids],
-        claims_removed=[ClaimRef(id=c.id, text=c.text) for c in previous.claims if c.id not in current_ids],
+        content_changed=_content_changes(before, now),
+        verdict_flips=_verdict_flips(previous, current, before.claims),
+        claims_added=_claim_refs(current, now.claims, before.claims),
+        claims_removed=_claim_refs(previous, before.claims, now.claims),
     )
+
+
+def _claim_refs(run: RunResult, claims: dict[str, tuple[int, str]],
+                other: dict[str, tuple[int, str]]) -> list[ClaimRef]:
+    """The claims of ``run`` that ``other`` lacks, in ``run``'s order (every claim of a run, even
+    one id given twice)."""
+    return [ClaimRef(id=c.id, text=c.text) for c in _claims_of(run, claims) if c.id not in other]
+
+
+def _claims_of(run: RunResult, claims: dict[str, tuple[int, str]]):
+    if len(claims) == len(run.claims):  # ids are unique: no need to read the claims again
+        return (_IdText(id=claim_id, text=text) for claim_id, (_, text) in claims.items())
+    return iter(run.claims)

@@ -797,15 +797,19 @@ def _claim_line(claim: dict) -> dict[str, Any]:
 
 def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> RunOutcome:
     changes = report.get("changes") or {}
+    claims, urls = [], set()
+    for claim in report["claims"]:  # one pass: the report's claims may be built as they are read
+        claims.append(_claim_line(claim))
+        urls.update(source["url"] for source in claim.get("sources", []))
     return RunOutcome(
         document_id=run.document_id, document_title=run.document_title, run_id=run.run_id,
         offline=run.offline, started_at=run.started_at, finished_at=run.finished_at,
         verdicts={k: v for k, v in report["summary"]["verdicts"].items() if v},
         sources=report["summary"].get("sources", {}),
-        claims=[_claim_line(c) for c in report["claims"]],
+        claims=claims,
         changes=change_lines(report), first_run=bool(changes.get("first_run", True)),
         flags=[f"{f['claim_id']}: {f['reason']} ({f['who']})" for f in report.get("flags", [])],
-        reports=paths, not_archived=len(run.not_archived), source_count=len(run.sources_by_url()))
+        reports=paths, not_archived=len(run.not_archived), source_count=len(urls))
 
 
 def _report_paths(written) -> dict[str, str]:

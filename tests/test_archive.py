@@ -482,3 +482,93 @@ def test_real_fetches_from_the_fixture_web_archive_and_earn_a_304(archive):
     assert archive.read_payload(again) == page.payload()
     archive.close()
     assert warcio_check(warc_files(archive.archive_dir)).returncode == 0
+
+
+def test_stores_made_at_the_same_time_share_one_index_commit_and_each_gets_its_own_row(archive):
+    """Group commit: while one store's index row is being committed, the rows of the stores that
+    come in meanwhile wait and go in together, in one transaction (not one each)."""
+    from sqlalchemy import event
+
+    engine = archive._engine
+    first_commit_held = threading.Event()
+    others_waiting = threading.Event()
+    stores = 12
+    commits = []
+    archive.store(fetched(url="http://site.test/opens-the-file"))  # the WARC file and its row exist
+
+    def on_commit(_connection):
+        commits.append(len(archive._index._pending))
+        if len(commits) == 1:  # hold the first group until every other store has handed its row over
+            first_commit_held.set()
+            assert others_waiting.wait(10)
+
+    event.listen(engine, "commit", on_commit)
+    try:
+        results: dict[int, object] = {}
+
+        def store(i):
+            results[i] = archive.store(fetched(url=f"http://site.test/{i}", body=f"<p>page {i}</p>".encode()))
+
+        first = threading.Thread(target=store, args=(0,))
+        first.start()
+        assert first_commit_held.wait(30)
+        others = [threading.Thread(target=store, args=(i,)) for i in range(1, stores)]
+        for thread in others:
+            thread.start()
+        for _ in range(1000):
+            if len(archive._index._pending) >= stores - 1:
+                break
+            threading.Event().wait(0.01)
+        others_waiting.set()
+        for thread in [first, *others]:
+            thread.join(30)
+    finally:
+        event.remove(engine, "commit", on_commit)
+
+    assert len(commits) == 2  # the first store's row alone, then the eleven others together
+    ids = {results[i].id for i in range(stores)}
+    assert len(ids) == stores  # every store its own row, and its own id
+    for i in range(stores):
+        capture = results[i]
+        assert capture.url == f"http://site.test/{i}"
+        assert archive.read_payload(capture) == f"<p>page {i}</p>".encode()
+        assert archive.capture(capture.id).offset == capture.offset  # the id names that very row
+    assert warcio_check(warc_files(archive.archive_dir)).returncode == 0
+
+
+def test_a_group_whose_commit_fails_is_written_row_by_row_so_only_the_bad_row_fails(archive, monkeypatch):
+    """One row that cannot be written (here: a row refused by the database) fails its own store only."""
+    import citewatch.archive as archive_module
+
+    writer = archive._index
+    real_insert = writer._insert
+    calls = []
+
+    def refusing(group):
+        calls.append(len(group))
+        if any(row.fields["url"].endswith("/bad") for row in group):
+            raise RuntimeError("refused by the database")
+        return real_insert(group)
+
+    monkeypatch.setattr(writer, "_insert", refusing)
+    good, bad = archive_module._PendingRow({}, None), archive_module._PendingRow({}, None)
+    good.fields = dict(_fields_of(archive, "http://site.test/good"))
+    bad.fields = dict(_fields_of(archive, "http://site.test/bad"))
+    calls.clear()
+    writer._write([good, bad])
+    assert calls == [2, 1, 1]  # the group, then each row alone
+    assert good.error is None and archive.capture(good.id).url == "http://site.test/good"
+    assert isinstance(bad.error, RuntimeError) and bad.id is None
+    assert good.done.is_set() and bad.done.is_set()
+
+
+def _fields_of(archive, url):
+    """The index fields of a real stored fetch, under another URL."""
+    capture = archive.store(fetched(url=url + "-template"))
+    fields = {name: getattr(capture, name) for name in archive_fields() if hasattr(capture, name)}
+    return {**fields, "url": url, "fetched_at": capture.fetched_at.replace(tzinfo=None),
+            "fetched_epoch": capture.fetched_at.timestamp()}
+
+
+def archive_fields():
+    return [c.name for c in CaptureRow.__table__.columns if c.name != "id"]

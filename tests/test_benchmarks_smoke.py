@@ -4,6 +4,9 @@ serves its pages (no timing here; the figures come from benchmarks/run.py)."""
 from __future__ import annotations
 
 import io
+import os
+import signal
+import time
 import json
 import sys
 from pathlib import Path
@@ -111,3 +114,36 @@ def test_the_memory_benchmark_writes_a_valid_registry_of_any_size(tmp_path):
     generated = load_registry(made.registry).registry.claims
     assert len(registry.claims) == 25 and len({c.id for c in registry.claims}) == 25
     assert {s.url for c in registry.claims for s in c.sources} == {s.url for c in generated for s in c.sources}
+
+
+def test_the_peak_rss_counts_the_run_the_warm_runner_forked(tmp_path):
+    """A run handed to the warm runner happens in the runner's fork, outside the command's process
+    tree: the benchmarks' peak RSS must count that fork (and not the idle runner itself)."""
+    import subprocess
+
+    from benchmarks.run import measure
+
+    # a stand-in runner: a detached process whose child holds ~120 MB while the command runs
+    runner = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+                               "\"b = bytearray(120 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
+                               "import time; time.sleep(30)\"]); time.sleep(30)"],
+                              start_new_session=True)
+    try:
+        home = tmp_path / "prefect-home"
+        home.mkdir()
+        (home / "citewatch-runner.json").write_text(json.dumps({"pid": runner.pid}))
+        env = {"PATH": "/usr/bin:/bin", "PREFECT_HOME": str(home)}
+        time.sleep(1.0)  # the child has allocated its memory
+        measured = measure(["sleep", "1"], env, tmp_path / "log.txt")
+        assert measured.returncode == 0
+        assert measured.tree_peak_mb > 120  # the fork's memory, which the command's own tree lacks
+        assert measured.largest_mb > 120
+        assert measured.processes == 2  # sleep and the fork (the runner itself is left out)
+        alone = measure(["sleep", "0.5"], {"PATH": "/usr/bin:/bin"}, tmp_path / "log.txt")
+        assert alone.tree_peak_mb < 60 and alone.processes == 1  # without a runner: the command alone
+    finally:
+        for child in Path(f"/proc/{runner.pid}/task/{runner.pid}/children").read_text().split():
+            os.kill(int(child), signal.SIGKILL)
+        runner.kill()
+        runner.wait()

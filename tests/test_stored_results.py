@@ -60,6 +60,21 @@ def test_overrides_and_what_changed_read_stored_claims_as_they_read_a_list():
     assert what_changed(stored_earlier, as_stored) == what_changed(earlier, as_list)
 
 
+
+def test_what_changed_reads_each_runs_stored_claims_twice_at_most(monkeypatch):
+    """Comparing two runs reads each run's claims once to survey them (sources by URL, the claims
+    citing each, ids) and once more for the verdict flips: not once per question asked."""
+    earlier, latest = sample_runs()
+    stored_run = RunResult.with_claims(StoredClaims(latest.claims), **latest.model_dump(exclude={"claims"}))
+    stored_earlier = RunResult.with_claims(StoredClaims(earlier.claims), **earlier.model_dump(exclude={"claims"}))
+    reads = []
+    parse = StoredClaims._claim
+    monkeypatch.setattr(StoredClaims, "_claim", lambda self, row: reads.append(row) or parse(self, row))
+    changes = what_changed(stored_earlier, stored_run)
+    assert len(reads) <= 2 * (len(latest.claims) + len(earlier.claims))  # was 13 reads of every claim
+    assert changes == what_changed(earlier, latest)  # and it says the same as for claims in a list
+
+
 def _alive(*types) -> int:
     gc.collect()
     return sum(1 for o in gc.get_objects() if isinstance(o, types))
