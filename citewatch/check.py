@@ -611,23 +611,28 @@ def _named_in_heading(outcomes: list[_Outcome], claim_text: str, heading: Senten
     """A claim's date that is part of what the page's heading names ("during the 2010–11 Ashes series"
     on the page "2010–11 Ashes series"; "UEFA Euro 2016") is found there: the word after it, or the
     name word before it, is the heading's too."""
-    missing = {id(o.fact): o for o in outcomes if isinstance(o.fact, DateFact) and o.outcome is FactOutcome.MISSING}
+    missing = [o for o in outcomes if isinstance(o.fact, DateFact) and o.outcome is FactOutcome.MISSING]
     if not missing:
         return
     heading_dates = [f for f in found_facts(heading.text, page_year) if isinstance(f.fact, DateFact)]
     for claimed in found_facts(claim_text, page_year):
-        outcome = next((o for o in missing.values() if o.fact == claimed.fact), None)
-        if outcome is None:
-            continue
-        for named in heading_dates:
-            if compare(claimed.fact, named.fact) is not Relation.SUPPORTS:
-                continue
-            if _beside(claim_text, claimed, after=True) and _beside(claim_text, claimed, after=True) == _beside(heading.text, named, after=True) or (
-                    _beside(claim_text, claimed, after=False) and _beside(claim_text, claimed, after=False) == _beside(heading.text, named, after=False)
-                    and _beside(claim_text, claimed, after=False, raw=True)[:1].isupper()):
-                outcome.outcome, outcome.sentence, outcome.named_by_heading = FactOutcome.FOUND, heading, True
-                outcome.span = (heading.start + named.start, heading.start + named.end)
-                break
+        outcome = next((o for o in missing if o.fact == claimed.fact), None)
+        named = next((f for f in heading_dates if compare(claimed.fact, f.fact) is Relation.SUPPORTS
+                      and _one_name(claim_text, claimed, heading.text, f)), None)
+        if outcome is not None and named is not None:
+            outcome.outcome, outcome.sentence, outcome.named_by_heading = FactOutcome.FOUND, heading, True
+            outcome.span = (heading.start + named.start, heading.start + named.end)
+
+
+def _one_name(claim_text: str, claimed: FoundFact, heading_text: str, named: FoundFact) -> bool:
+    """Do the claim and the heading write the date inside the same name: the same word after it
+    ("2010–11 Ashes"), or the same capitalised word before it ("Euro 2016")?"""
+    after = _beside(claim_text, claimed, after=True)
+    if after and after == _beside(heading_text, named, after=True):
+        return True
+    before = _beside(claim_text, claimed, after=False)
+    return bool(before) and before == _beside(heading_text, named, after=False) \
+        and _beside(claim_text, claimed, after=False, raw=True)[:1].isupper()
 
 
 def _another_time(contexts: list[FactContext], outcomes: list[_Outcome]) -> list[str]:
