@@ -120,7 +120,7 @@ _LABEL_BEFORE = re.compile(
 _LABEL_AFTER = re.compile(
     r"^(?:[/:]\d|\.\d|[-‐]\d|st\b|nd\b|rd\b|th\b|\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|(?-i:-?D|G)\b)",
     re.I,
-)  # ... and "3-D", "3D", "5G": names of kinds, not counts  # "18-page", "47347/18", "10:30" — but Azerbaijani "70-dən çox" is a number with a case ending
+)  # "18-page", "47347/18", "10:30", "3-D", "5G" — but Azerbaijani "70-dən çox" is a number with a case ending
 
 
 @dataclass

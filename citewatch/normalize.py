@@ -115,6 +115,8 @@ SYNONYM_GROUPS = (
     ("global", "worldw"),
     ("earn", "gross"),
 )
+
+
 @lru_cache(maxsize=1)
 def _irregular_forms() -> dict[str, str]:
     """WordNet's irregular forms ("saw" and "seen" are "see", "sold" is "sell"), ``data/irregular.tsv``."""
