@@ -340,7 +340,8 @@ ALIGNED_CONTRADICTION = 0.7  # a sentence holding this share of the claim's word
 
 
 def _contradicted_where_aligned(
-    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None, claim_hedged: bool
+    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None, claim_hedged: bool,
+    other_facts: list[Fact] | None = None,
 ) -> None:
     """A key fact the context rules left missing, contradicted by the sentence that says what the
     claim says with one value where the claim has another: the one value of the same measure there
@@ -359,6 +360,8 @@ def _contradicted_where_aligned(
         found = same_kind[0]
         if found.negated or found.year_assumed or compare(fact, found.fact) is not Relation.CONTRADICTS:
             continue
+        if any(compare(other, found.fact) is Relation.SUPPORTS for other in other_facts or ()):
+            continue  # the claim's own other figure ("80-year-old" for "Gbedey, 20, ... an 80-year-old man")
         if not claim_hedged and HEDGE.search(sentence.text[max(0, found.start - 60) : found.end + 20]):
             continue
         found = moved(found, sentence.start)
@@ -748,7 +751,8 @@ def check_claim(
         if isinstance(context.fact, DateFact) and context.date_bound:
             continue  # "before 1982" is not found where the page writes "1982"
         _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
-        _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
+        _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)),
+                                    [other.fact for other in outcomes if other is not outcome])
     notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
