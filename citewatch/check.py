@@ -178,6 +178,7 @@ def judge_value_fact(
         and not o.subgroup
         and (not context.events or context.events & o.local_events)
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
+        and not VAGUE_CROWD.search(o.found.text)  # "thousands of students" is another crowd than "12 students"
     ]
     if contradicting:
         best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
@@ -263,6 +264,8 @@ def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
     return _Outcome(fact, FactOutcome.MISSING)
 
 
+# a crowd without a number backs a bound ("hundreds" for "more than 70") but contradicts no figure
+VAGUE_CROWD = re.compile(r"\b(?:dozens|scores|hundreds|thousands|millions|десятки|сотни|тысячи|onlarla|yüzlərlə|minlərlə)\b", re.IGNORECASE)
 PARAPHRASE_SHARE = 0.7
 ONE = re.compile(r"\bone\b(?![\s-]+(?:third|quarter|half|fifth|tenth|in\b))", re.IGNORECASE)  # not "one-third", "one in five"
 
