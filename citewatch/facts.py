@@ -776,6 +776,9 @@ def _find_ordinals(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
             value = 1.0
         taken.append((match.start(), match.end()))
         _, noun, _ = _unit_after(text, match.end())
+        if noun == "anniversary":  # "the 30th anniversary" is "the 30-year anniversary"
+            found.append(FoundFact(CountFact(value=value, unit="years"), match.start(), match.end(), match.group()))
+            continue
         found.append(FoundFact(CountFact(value=value, unit="rank"), match.start(), match.end(), match.group(),
                                noun=noun))
     return found

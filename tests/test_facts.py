@@ -304,3 +304,9 @@ def test_a_year_after_a_possessive_is_a_year_whatever_noun_follows():
 def test_3d_and_5g_are_kinds_not_counts(text):
     counts = [f.fact.value for f in find_facts(text) if isinstance(f.fact, CountFact)]
     assert 3.0 not in counts and 5.0 not in counts
+
+
+@pytest.mark.parametrize("text", ["on the 30th anniversary of the launch", "on the 30-year anniversary of the launch"])
+def test_an_nth_anniversary_is_n_years(text):
+    counts = [f.fact for f in find_facts(text) if isinstance(f.fact, CountFact)]
+    assert [(c.value, c.unit) for c in counts] == [(30.0, "years")]
