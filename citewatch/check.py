@@ -783,6 +783,7 @@ def check_claim(
             # a name is an anchor found on the whole page ("according to Detroit Metro Times"),
             # not content the passage around the figures must repeat
             on_page = (names_in(claim_text) & claim_stems) - stems_of(" ".join(wording.missing_names))
+            on_page |= claim_stems & heading  # the page's heading says what every sentence is about
             rest = claim_stems - on_page
             wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text, page_year)
