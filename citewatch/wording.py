@@ -299,7 +299,8 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
     missing = []
     for word, word_stem in claim_names:
         if word_stem in wanted - present and word not in missing and not find_name(word, text) \
-                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed):
+                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed) \
+                and not re.search(rf"\b{re.escape(word)}['’]s?(?!\w)", text):  # "Aisha’s" holds "Aisha"
             if not (word.isupper() and spelled_by_initials(word, text)):
                 missing.append(word)
     for match in _SYMBOL_NAME.finditer(claim_text):  # "C#" is not "C": the word reader drops the sign

@@ -310,3 +310,11 @@ def test_3d_and_5g_are_kinds_not_counts(text):
 def test_an_nth_anniversary_is_n_years(text):
     counts = [f.fact for f in find_facts(text) if isinstance(f.fact, CountFact)]
     assert [(c.value, c.unit) for c in counts] == [(30.0, "years")]
+
+
+def test_a_name_written_with_a_possessive_on_the_page_is_there():
+    from citewatch.wording import names_missing
+
+    text = "Aisha’s Salon and Spa was founded 30 years ago to create a safe space for women."
+    assert "Aisha" not in names_missing("Aisha's Salon and Spa barred men from its salons.", text)
+    assert "Fatima" in names_missing("Fatima's Salon and Spa barred men from its salons.", text)
