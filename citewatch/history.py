@@ -239,10 +239,9 @@ def _chunks(items: list, size: int = CHUNK) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _store_texts(session: Session, run: RunResult) -> None:
-    """Store the texts the history does not hold yet (an unchanged page's text is there already:
-    it is neither sent to the database again nor compiled into a statement)."""
-    texts = {s.text_hash: s.text for c in run.claims for s in c.sources if s.text and s.text_hash}
+def _store_texts(session: Session, texts: dict[str, str]) -> None:
+    """Store the texts (by hash) the history does not hold yet (an unchanged page's text is there
+    already: it is neither sent to the database again nor compiled into a statement)."""
     for chunk in _chunks(list(texts)):
         known = set(session.scalars(select(TextRow.text_hash).where(TextRow.text_hash.in_(chunk))))
         new = [{"text_hash": h, "text": texts[h]} for h in chunk if h not in known]
@@ -276,10 +275,10 @@ def _save_states(session: Session, document_id: str, history: dict[str, SourceHi
     session.execute(stmt, values)
 
 
-def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResult:
-    """The run with each source's failure history filled in. Only the sources whose history
-    differs from what they carry are copied (a healthy source keeps 0 / None / False), and a claim
-    only when one of its sources was: a large run is not held twice while it is published."""
+def _with_history(claim: ClaimResult, history: dict[str, SourceHistory]) -> ClaimResult:
+    """The claim with each source's failure history filled in. Only the sources whose history
+    differs from what they carry are copied (a healthy source keeps 0 / None / False), and the
+    claim only when one of its sources was: a large run is not held twice while it is published."""
     def annotate(source: SourceResult) -> SourceResult:
         h = history[source.url]
         if (source.failures, source.failing_since, source.confirmed_dead) == (
@@ -288,45 +287,41 @@ def _with_history(run: RunResult, history: dict[str, SourceHistory]) -> RunResul
         return source.model_copy(update={"failures": h.failures, "failing_since": h.failing_since,
                                          "confirmed_dead": h.confirmed_dead})
 
-    def annotated(claim: ClaimResult) -> ClaimResult:
-        sources = [annotate(s) for s in claim.sources]
-        if all(new is old for new, old in zip(sources, claim.sources)):
-            return claim
-        return claim.model_copy(update={"sources": sources})
-
-    if isinstance(run.claims, StoredClaims):  # changed one at a time, the others kept as stored
-        return run.model_copy(update={"claims": run.claims.map(annotated)})
-    claims = [annotated(c) for c in run.claims]
-    if all(new is old for new, old in zip(claims, run.claims)):
-        return run
-    return run.model_copy(update={"claims": claims})
+    sources = [annotate(s) for s in claim.sources]
+    if all(new is old for new, old in zip(sources, claim.sources)):
+        return claim
+    return claim.model_copy(update={"sources": sources})
 
 
-def _store_run(session: Session, run: RunResult, now: datetime) -> None:
-    # Core executemany, not ORM objects: a registry of thousands of sources stays quick to record.
-    seq = session.execute(insert(RunRow).values(
-        run_id=run.run_id, document_id=run.document_id, document_title=run.document_title,
-        started_at=run.started_at, finished_at=run.finished_at, offline=run.offline, recorded_at=now,
-    )).inserted_primary_key[0]
-    claims, checks = [], []
+class _RunRows:
+    """The rows of one run, added claim by claim and inserted a thousand at a time (Core
+    executemany, not ORM objects: a registry of thousands of sources stays quick to record, and
+    a huge one never holds all its rows as JSON); the texts of its sources gathered by hash."""
 
-    def flush() -> None:  # a thousand rows at a time: a huge registry never holds all its rows as JSON
-        if claims:
-            session.execute(insert(ClaimVerdictRow), claims)
-        if checks:
-            session.execute(insert(SourceCheckRow), checks)
-        claims.clear()
-        checks.clear()
+    def __init__(self, session: Session, run: RunResult, now: datetime):
+        self.session = session
+        self.seq = session.execute(insert(RunRow).values(
+            run_id=run.run_id, document_id=run.document_id, document_title=run.document_title,
+            started_at=run.started_at, finished_at=run.finished_at, offline=run.offline, recorded_at=now,
+        )).inserted_primary_key[0]
+        self.position = 0
+        self.claims: list[dict] = []
+        self.checks: list[dict] = []
+        self.texts: dict[str, str] = {}  # the page texts the run's claims share, by hash
 
-    for position, claim in enumerate(run.claims):
-        claims.append({
-            "run_seq": seq, "position": position, "claim_id": claim.id, "verdict": claim.verdict.value,
+    def add(self, claim: ClaimResult) -> None:
+        self.claims.append({
+            "run_seq": self.seq, "position": self.position, "claim_id": claim.id,
+            "verdict": claim.verdict.value,
             "machine_verdict": claim.machine_verdict.value if claim.machine_verdict else None,
             "result_json": claim.model_dump_json(exclude={"sources"}),
         })
+        self.position += 1
         for source_position, s in enumerate(claim.sources):
-            checks.append({
-                "run_seq": seq, "claim_id": claim.id, "position": source_position, "url": s.url,
+            if s.text and s.text_hash:
+                self.texts.setdefault(s.text_hash, s.text)
+            self.checks.append({
+                "run_seq": self.seq, "claim_id": claim.id, "position": source_position, "url": s.url,
                 "status": s.status.value, "http_status": s.http_status,
                 "checked_copy": s.checked_copy.value if s.checked_copy else None,
                 "verdict": s.verdict.value, "machine_verdict": s.machine_verdict.value,
@@ -335,14 +330,51 @@ def _store_run(session: Session, run: RunResult, now: datetime) -> None:
                 "failures": s.failures, "failing_since": s.failing_since,
                 "confirmed_dead": s.confirmed_dead, "result_json": s.model_dump_json(exclude={"text"}),
             })
-        if len(checks) >= ROWS_PER_INSERT:
-            flush()
-    flush()
+        if len(self.checks) >= ROWS_PER_INSERT:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.claims:
+            self.session.execute(insert(ClaimVerdictRow), self.claims)
+        if self.checks:
+            self.session.execute(insert(SourceCheckRow), self.checks)
+        self.claims.clear()
+        self.checks.clear()
+
+
+def _record_claims(session: Session, run: RunResult, now: datetime, history: dict[str, SourceHistory],
+                   history_of: Callable[[SourceResult], SourceHistory],
+                   change: Callable[[ClaimResult], ClaimResult] | None) -> RunResult:
+    """Store the run claim by claim, each read once (its claims may be stored ones, parsed at each
+    read): ``change`` applied to it first, the history of a URL decided by its first result
+    (``history_of``, kept in ``history``), every source annotated with it, the rows of the claim
+    added. Returns the run as stored."""
+    rows = _RunRows(session, run, now)
+
+    def record(claim: ClaimResult) -> ClaimResult:
+        claim = change(claim) if change is not None else claim
+        for source in claim.sources:
+            if source.url not in history:
+                history[source.url] = history_of(source)
+        annotated = _with_history(claim, history)
+        rows.add(annotated)
+        return annotated
+
+    if isinstance(run.claims, StoredClaims):  # changed one at a time, the others kept as stored
+        stored = run.model_copy(update={"claims": run.claims.map(record)})
+    else:
+        claims = [record(c) for c in run.claims]
+        unchanged = all(new is old for new, old in zip(claims, run.claims))
+        stored = run if unchanged else run.model_copy(update={"claims": claims})
+    rows.flush()
+    _store_texts(session, rows.texts)
+    return stored
 
 
 def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
                settings: Settings | None = None,
-               before_commit: Callable[[RecordedRun], None] | None = None) -> RecordedRun:
+               before_commit: Callable[[RecordedRun], None] | None = None,
+               change: Callable[[ClaimResult], ClaimResult] | None = None) -> RecordedRun:
     """Store one run of a document and update the failure history of its sources.
 
     ``now`` is the time of the checks (the confirmed-dead rule measures days with it; tests pass
@@ -350,6 +382,8 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
     ``before_commit(recorded)`` runs inside the transaction, once everything is stored: when it
     raises, nothing is recorded (writing the reports goes there, so a run whose reports could not
     be written is not in the history, and running it again is safe).
+    ``change`` is applied to each claim as it is recorded (``review.overrides_applied``: the
+    editors' overrides), in the same reading of the claim as the recording.
     Raises StateError when a run with the same id was already recorded.
     """
     rule = DeadRule.from_settings(settings or load_settings())
@@ -361,15 +395,16 @@ def record_run(session_factory: sessionmaker, run: RunResult, now: datetime,
         rows = _load_states(session, run.document_id)
         not_dead = _not_dead_urls(session, run.document_id)
         history: dict[str, SourceHistory] = {}
-        for url, source in run.sources_by_url().items():
-            before = _history_of(rows[url]) if url in rows else None
-            history[url] = next_history(before, source.status, run.offline, now, rule)
-            if url in not_dead:  # a human said it is a false alarm
-                history[url] = history[url].model_copy(update={"confirmed_dead": False})
+
+        def history_of(source: SourceResult) -> SourceHistory:  # given the first result of its URL
+            after = next_history(_history_of(rows[source.url]) if source.url in rows else None,
+                                 source.status, run.offline, now, rule)
+            if source.url in not_dead:  # a human said it is a false alarm
+                after = after.model_copy(update={"confirmed_dead": False})
+            return after
+
+        stored = _record_claims(session, run, now, history, history_of, change)  # each claim read once
         _save_states(session, run.document_id, history)
-        stored = _with_history(run, history)
-        _store_texts(session, stored)
-        _store_run(session, stored, now)
         recorded = RecordedRun(run=stored, previous=previous, history=history)
         if before_commit is not None:
             before_commit(recorded)

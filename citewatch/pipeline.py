@@ -787,20 +787,23 @@ def change_lines(report: dict) -> list[str]:
     return lines
 
 
-def _claim_line(claim: dict) -> dict[str, Any]:
-    sources = claim.get("sources", [])
-    readable = sum(1 for s in sources if s.get("checked_copy"))
-    return {"id": claim["id"], "verdict": claim["verdict"],
-            "sources": f"{readable}/{len(sources)} read" if sources else "none",
-            "flagged": bool(claim.get("flags"))}
+def _claim_line(marks) -> dict[str, Any]:
+    """A claim as the outcome lists it, from its report.build.ClaimMarks."""
+    return {"id": marks.id, "verdict": marks.verdict,
+            "sources": f"{marks.readable}/{marks.sources} read" if marks.sources else "none",
+            "flagged": marks.flagged}
 
 
 def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> RunOutcome:
+    from citewatch.report.build import LazyClaims, claim_marks
+
     changes = report.get("changes") or {}
-    claims, urls = [], set()
-    for claim in report["claims"]:  # one pass: the report's claims may be built as they are read
-        claims.append(_claim_line(claim))
-        urls.update(source["url"] for source in claim.get("sources", []))
+    if isinstance(report["claims"], LazyClaims):  # marked as the report was built: no claim read again
+        claims = [_claim_line(marks) for marks in report["claims"].marks()]
+        source_count = report["summary"]["sources"]["total"]
+    else:
+        claims = [_claim_line(claim_marks(claim)) for claim in report["claims"]]
+        source_count = len({source["url"] for claim in report["claims"] for source in claim.get("sources", [])})
     return RunOutcome(
         document_id=run.document_id, document_title=run.document_title, run_id=run.run_id,
         offline=run.offline, started_at=run.started_at, finished_at=run.finished_at,
@@ -809,7 +812,7 @@ def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> 
         claims=claims,
         changes=change_lines(report), first_run=bool(changes.get("first_run", True)),
         flags=[f"{f['claim_id']}: {f['reason']} ({f['who']})" for f in report.get("flags", [])],
-        reports=paths, not_archived=len(run.not_archived), source_count=len(urls))
+        reports=paths, not_archived=len(run.not_archived), source_count=source_count)
 
 
 def _report_paths(written) -> dict[str, str]:
@@ -827,12 +830,12 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
     the real cause, and publishing again repeats all of it."""
     from citewatch.audit import actions_for_report
     from citewatch.changes import what_changed
-    from citewatch.history import active_flags, apply_overrides, overrides, record_run
+    from citewatch.history import active_flags, overrides, record_run
     from citewatch.report import build_report, write_reports
+    from citewatch.review import overrides_applied
 
     active = overrides(session_factory, run.document_id)
     flags = active_flags(session_factory, run.document_id)
-    run = apply_overrides(run, active)
     published: dict = {}
 
     def write(recorded) -> None:
@@ -843,7 +846,8 @@ def publish_run(session_factory, run: RunResult, settings: Settings, now: dateti
         published.update(report=report, written=write_reports(report, settings.reports_dir))
 
     try:
-        recorded = record_run(session_factory, run, now, settings, before_commit=write)
+        recorded = record_run(session_factory, run, now, settings, before_commit=write,
+                              change=overrides_applied(active))  # applied as each claim is recorded
     except ConfigError as exc:  # the reports could not be written: the message is the OS's reason
         raise ConfigError(f"{exc}; the run was not recorded: run it again once this is fixed") from exc
     return outcome_from_report(published["report"], recorded.run, _report_paths(published["written"]))

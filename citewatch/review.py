@@ -207,9 +207,16 @@ def apply_overrides(run_or_claims: RunResult | list[ClaimResult], active: Iterab
     Applying twice gives the same result; a source whose override is gone gets its machine verdict
     back. ``combine`` is the claim rule (default: ``citewatch.check.combine_source_verdicts``).
     """
+    applying = overrides_applied(active, combine)
+    if isinstance(run_or_claims, RunResult):
+        return run_or_claims.model_copy(update={"claims": map_claims(run_or_claims.claims, applying)})
+    return [applying(c) for c in run_or_claims]
+
+
+def overrides_applied(active: Iterable[Override], combine: Callable[[list[Verdict]], Verdict] | None = None
+                      ) -> Callable[[ClaimResult], ClaimResult]:
+    """:func:`apply_overrides` for one claim at a time (the claim itself when nothing changes):
+    ``history.record_run`` applies it as it records each claim, so stored claims are read once."""
     combine = combine or _default_combine
     by_source = {(o.claim_id, o.url): o for o in active}  # later overrides win
-    if isinstance(run_or_claims, RunResult):
-        claims = map_claims(run_or_claims.claims, lambda c: _apply_to_claim(c, by_source, combine))
-        return run_or_claims.model_copy(update={"claims": claims})
-    return [_apply_to_claim(c, by_source, combine) for c in run_or_claims]
+    return lambda claim: _apply_to_claim(claim, by_source, combine)

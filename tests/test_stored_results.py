@@ -152,3 +152,47 @@ def test_the_run_compared_with_is_read_side_by_side_and_rows_out_of_order_still_
         c.model_copy(update={"sources": [s.model_copy(update={"evidence": [], "facts": []}) for s in c.sources]})
         for c in whole.claims]
     engine.dispose()
+
+
+def test_publishing_reads_each_stored_claim_of_the_run_a_few_times_not_once_per_step(tmp_path, monkeypatch):
+    """Publishing a run reads each of its stored claims once to record it (the editors' overrides
+    applied, its failure history filled in, its rows written), once for the report's summary
+    (which keeps every claim's marks for the renderers' sorting and the run's outcome), once to
+    write the JSON report, and twice in what_changed; the Markdown and the HTML read only the
+    claims they show in full (here at most one per list). It was 11 reads of every claim: the
+    overrides, the history's four passes, the summary, the marks, the JSON, the outcome and
+    what_changed's two (66 reads here, now 36)."""
+    from citewatch.config import load_settings
+    from citewatch.report import html, markdown
+    from citewatch.review import set_override
+
+    for module, limit in ((markdown, "MAX_ATTENTION_CLAIMS"), (markdown, "MAX_TABLE_ROWS"),
+                          (html, "MAX_DETAILED_CLAIMS"), (html, "MAX_LISTED_CLAIMS")):
+        monkeypatch.setattr(module, limit, 1)  # the renderers' reads bounded: five in all below
+    settings = load_settings(archive_dir=tmp_path / "archive", reports_dir=tmp_path / "reports")
+    sf = pl.open_state(settings)
+    earlier, latest = sample_runs()
+
+    def stored(run: RunResult) -> RunResult:
+        return RunResult.with_claims(StoredClaims(run.claims), **run.model_dump(exclude={"claims"}))
+
+    pl.publish_run(sf, stored(earlier), settings, T0 - timedelta(days=3))
+    set_override(sf, latest.document_id, "arrests", latest.claims[0].sources[0].url, True,
+                 "read the full text", "amina", T0 - timedelta(days=1))
+    reads = []
+    parse = StoredClaims._claim
+    monkeypatch.setattr(StoredClaims, "_claim", lambda self, row: reads.append(row) or parse(self, row))
+    outcome = pl.publish_run(sf, stored(latest), settings, T0)
+
+    renderers = 5  # Markdown: one needing attention, one citation needed, one table row; HTML: two
+    assert len(reads) <= 5 * len(latest.claims) + 2 * len(earlier.claims) + renderers  # was 11 × + 2 × + 5
+    reads.clear()
+    report = json.loads((settings.reports_dir / "nardaran-case" / "latest.json").read_text(encoding="utf-8"))
+    assert [c["id"] for c in report["claims"]] == [c.id for c in latest.claims]
+    assert report["claims"][0]["sources"][0]["override"]["who"] == "amina"  # applied as it was recorded
+    assert report["claims"][0]["machine_verdict"] == Verdict.CONTRADICTED.value
+    assert outcome.source_count == len({s.url for c in latest.claims for s in c.sources})
+    assert outcome.claims == [{"id": c["id"], "verdict": c["verdict"], "flagged": False,
+                               "sources": f"{sum(1 for s in c['sources'] if s['checked_copy'])}/{len(c['sources'])} read"
+                               if c["sources"] else "none"} for c in report["claims"]]
+    assert outcome.verdicts == {k: v for k, v in report["summary"]["verdicts"].items() if v}

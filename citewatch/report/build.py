@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from citewatch import __version__
 from citewatch.changes import Changes
@@ -193,6 +193,25 @@ def _changes(changes: Changes | None) -> dict | None:
     return {**changes.model_dump(mode="json"), "first_run": changes.first_run, "count": changes.count}
 
 
+class ClaimMarks(NamedTuple):
+    """What the renderers sort and filter by, and what a run's outcome lists, of one claim."""
+
+    verdict: str
+    flagged: bool
+    failing: bool  # a source failing
+    attention: bool  # needs attention (:func:`needs_attention`)
+    id: str
+    readable: int  # sources with a checked copy
+    sources: int
+
+
+def claim_marks(claim: dict) -> ClaimMarks:
+    sources = claim["sources"]
+    return ClaimMarks(claim["verdict"], bool(claim.get("flags")), any(s.get("failures", 0) > 0 for s in sources),
+                      needs_attention(claim), claim["id"], sum(1 for s in sources if s.get("checked_copy")),
+                      len(sources))
+
+
 class LazyClaims(Sequence):
     """The report's claims, each built as a dict when it is read and not kept: the report of a run
     of 100,000 claims is written claim by claim instead of being held whole (``build_report(...,
@@ -204,18 +223,25 @@ class LazyClaims(Sequence):
         self._make = make
         self._items = items
         self._order = range(len(items)) if order is None else order
-        self._marks: list[tuple[str, bool, bool, bool]] | None = None
+        self._marks: list[ClaimMarks] | None = None
         self._attention: LazyClaims | None = None
 
-    def marks(self) -> list[tuple[str, bool, bool, bool]]:
-        """Per claim of this view: verdict, flagged, a source failing, needs attention. Built in
-        one pass and kept (a few bytes a claim), so that the renderers sort and filter without
-        building every claim again."""
+    def marks(self) -> list[ClaimMarks]:
+        """Per claim of this view, its :class:`ClaimMarks`: built in one pass and kept (a few
+        bytes a claim), so that the renderers sort and filter, and the caller lists the claims,
+        without building every claim again."""
         if self._marks is None:
-            self._marks = [(c["verdict"], bool(c.get("flags")),
-                            any(s.get("failures", 0) > 0 for s in c["sources"]), needs_attention(c))
-                           for c in self]
+            self._marks = [claim_marks(c) for c in self]
         return self._marks
+
+    def surveyed(self) -> Iterator[dict]:
+        """The claims in order, their :meth:`marks` kept as they pass: one reading of the claims
+        serves the report's summary and the marks."""
+        marks = []
+        for claim in self:
+            marks.append(claim_marks(claim))
+            yield claim
+        self._marks = marks
 
     def where(self, keep: Callable[[tuple[str, bool, bool, bool]], bool]) -> "LazyClaims":
         """The claims whose :meth:`marks` ``keep`` accepts, as a lazy view."""
@@ -255,10 +281,12 @@ def build_report(run: RunResult, changes: Changes | None = None, flags: Iterable
     by_url = _history_by_url(history)
     flag_dicts = [_flag(f) for f in flags]
     claims: Sequence[dict]
-    if lazy_claims:
+    if lazy_claims:  # the summary's pass keeps the claims' marks: the renderers read no claim for them
         claims = LazyClaims(lambda c: _claim(c, by_url, flag_dicts), run.claims)
+        summary = _summary(claims.surveyed(), changes, flag_dicts)
     else:
         claims = [_claim(c, by_url, flag_dicts) for c in run.claims]
+        summary = _summary(claims, changes, flag_dicts)
     return {
         "schema": SCHEMA,
         "generator": f"citewatch {__version__}",
@@ -266,7 +294,7 @@ def build_report(run: RunResult, changes: Changes | None = None, flags: Iterable
         "document": {"id": run.document_id, "title": run.document_title},
         "run": {"id": run.run_id, "started_at": _iso(run.started_at),
                 "finished_at": _iso(run.finished_at), "offline": run.offline},
-        "summary": _summary(claims, changes, flag_dicts),
+        "summary": summary,
         "changes": _changes(changes),
         "flags": flag_dicts,
         "overrides": [_override(o) for o in overrides],
