@@ -348,8 +348,8 @@ class WarcArchive:
         # The WARC files: in the folder's warcs/ (default), or objects of an s3:// bucket/prefix.
         self._objects = S3WarcStore(storage_url) if storage_url else None
         self._sessions = sessionmaker
-        self._engine = sessionmaker.kw.get("bind")  # stores use a plain connection: no ORM session
-        self._index = _IndexWriter(self._engine) if self._engine is not None else None
+        self._engine = sessionmaker.kw["bind"]  # stores use a plain connection: no ORM session
+        self._index = _IndexWriter(self._engine)
         self.max_file_bytes = max_file_bytes
         self._lock = threading.Lock()
         self._current: _OpenWarc | None = None
@@ -370,7 +370,7 @@ class WarcArchive:
 
         The index is read and written with plain SQL statements (SQLAlchemy Core), not ORM
         objects: a store is one lookup and one insert, and thousands of them make a run."""
-        connection = _LazyConnection(self._connect)
+        connection = _LazyConnection(self._engine.connect)
         try:
             plan, original = self._plan(connection, result, confirmed, dedup)
         finally:
@@ -400,19 +400,8 @@ class WarcArchive:
             length=len(blobs[0]),
             **plan,
         )
-        if self._index is not None:
-            capture_id = self._index.insert(fields, file_row)  # committed with the rows of concurrent stores
-        else:
-            with self._connect() as connection:
-                if file_row is not None:
-                    connection.execute(_INSERT_FILE_ROW, file_row)
-                capture_id = connection.execute(_INSERT_ROW, fields).inserted_primary_key[0]
-                connection.commit()
+        capture_id = self._index.insert(fields, file_row)  # committed with the rows of concurrent stores
         return self._capture(_Row(id=capture_id, **fields))
-
-    def _connect(self):
-        """A connection of the state database (an ORM session when the factory has no engine)."""
-        return self._engine.connect() if self._engine is not None else self._sessions()
 
     def _plan(self, session, result: FetchResult, confirmed: Capture | None = None,
               dedup: bool = True) -> tuple[dict, "_Row | None"]:
