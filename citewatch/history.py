@@ -498,7 +498,7 @@ def _claim_rows(session: Session, seq: int):
 
 
 def _stored_side_by_side(session: Session, seq: int, texts: dict[str, str]) -> StoredClaims | None:
-    """The claims of a run, lean and stored, read side by side with their sources: ``_store_run``
+    """The claims of a run, lean and stored, read side by side with their sources: ``_RunRows.add``
     writes each claim's sources after those of the claims before it, so no claim's sources wait
     in memory for their claim. None when the rows are not in that order (then they are matched
     by claim id, as for a whole run)."""
