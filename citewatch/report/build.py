@@ -243,7 +243,16 @@ class LazyClaims(Sequence):
             yield claim
         self._marks = marks
 
-    def where(self, keep: Callable[[tuple[str, bool, bool, bool]], bool]) -> "LazyClaims":
+    def in_attention_order(self) -> "LazyClaims":
+        """:func:`attention_order` of these claims, as a lazy view with its marks (built once)."""
+        if self._attention is None:
+            marks = self.marks()
+            order = sorted(range(len(marks)), key=lambda i: _attention_key(i, marks[i]))
+            self._attention = self.reordered(order)
+            self._attention._marks = [marks[i] for i in order]
+        return self._attention
+
+    def where(self, keep: Callable[[ClaimMarks], bool]) -> "LazyClaims":
         """The claims whose :meth:`marks` ``keep`` accepts, as a lazy view."""
         return LazyClaims(self._make, self._items,
                           [self._order[i] for i, marks in enumerate(self.marks()) if keep(marks)])
@@ -314,24 +323,20 @@ def attention_order(claims: Sequence[dict]) -> Sequence[dict]:
     """Flagged claims first, then by how bad the verdict is, then failing sources; otherwise in
     the registry's order. Only the sort keys are held: lazy claims come back as a lazy view (the
     same one each time)."""
-    def key(index: int, verdict: str, flagged: bool, failing: bool):
-        return (not flagged, ATTENTION_RANK.get(verdict, 9), not failing, index)
-
     if isinstance(claims, LazyClaims):
-        if claims._attention is None:
-            keys = sorted(key(i, *marks[:3]) for i, marks in enumerate(claims.marks()))
-            claims._attention = claims.reordered([k[-1] for k in keys])
-            claims._attention._marks = [claims.marks()[k[-1]] for k in keys]
-        return claims._attention
-    order = sorted(range(len(claims)), key=lambda i: key(i, claims[i]["verdict"], bool(claims[i].get("flags")),
-                                                         any(s.get("failures", 0) > 0 for s in claims[i]["sources"])))
-    return [claims[i] for i in order]
+        return claims.in_attention_order()
+    marks = [claim_marks(c) for c in claims]
+    return [claims[i] for i in sorted(range(len(claims)), key=lambda i: _attention_key(i, marks[i]))]
+
+
+def _attention_key(index: int, marks: ClaimMarks) -> tuple:
+    return (not marks.flagged, ATTENTION_RANK.get(marks.verdict, 9), not marks.failing, index)
 
 
 def with_verdict(claims: Sequence[dict], verdict: str) -> Sequence[dict]:
     """The claims of that verdict, in order (a lazy view of lazy claims)."""
     if isinstance(claims, LazyClaims):
-        return claims.where(lambda marks: marks[0] == verdict)
+        return claims.where(lambda marks: marks.verdict == verdict)
     return [c for c in claims if c["verdict"] == verdict]
 
 
@@ -339,7 +344,11 @@ def needing_attention(claims: Sequence[dict], limit: int) -> tuple[list[dict], i
     """The first ``limit`` sourced claims needing attention, in attention order, and how many more."""
     ordered = attention_order(claims)
     if isinstance(ordered, LazyClaims):
-        chosen = ordered.where(lambda marks: marks[3] and marks[0] != Verdict.UNSOURCED.value)
+        chosen = ordered.where(_sourced_and_needing_attention)
         return list(chosen[:limit]), max(0, len(chosen) - limit)
-    chosen = [c for c in ordered if needs_attention(c) and c["verdict"] != Verdict.UNSOURCED.value]
+    chosen = [c for c in ordered if _sourced_and_needing_attention(claim_marks(c))]
     return chosen[:limit], max(0, len(chosen) - limit)
+
+
+def _sourced_and_needing_attention(marks: ClaimMarks) -> bool:
+    return marks.attention and marks.verdict != Verdict.UNSOURCED.value
