@@ -145,7 +145,8 @@ def judge_value_fact(
         for o in found_here
         if o.relation is Relation.SUPPORTS
         and o.context >= support_needed
-        and (o.local > 0 or o.alone or not context.total)
+        and (o.local > 0 or o.alone or not context.total
+             or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun)))  # "five fixtures"
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or heads_meet(context.noun, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])

@@ -239,6 +239,13 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if not first_word:
         return None, None, end
     word = first_word.group().lower()
+    more = _MORE_OF_THE_SAME.match(rest)
+    if more:  # "four more new cases" counts cases
+        after = rest[more.end() :]
+        next_word = WORD.match(after)
+        if next_word and next_word.group().lower() not in _NOUN_STOP | _NO_NOUN_AFTER:
+            return None, " ".join(_noun_phrase(after)), end
+        return None, None, end
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
@@ -252,18 +259,35 @@ def _noun_phrase(rest: str) -> list[str]:
     "new cases", "domestic airports". Without a parse, the phrase ends at a function word, a
     participle ("reported", "killing") or the first plural, which heads most counted phrases."""
     words: list[str] = []
-    for match in _PHRASE_WORD.finditer(rest):
+    matches = list(_PHRASE_WORD.finditer(rest[:NOUN_PHRASE_CHARS]))
+    for position, match in enumerate(matches):
         if match.start() != 0 and not rest[match.start() - 1].isspace() and rest[match.start() - 1] != "-":
             break
         word = match.group().lower()
-        if words and (word in _NOUN_STOP or word in STOPWORDS or _PARTICIPLE.search(word)):
+        if words and (word in _NOUN_STOP or word in STOPWORDS):
             break
+        if words and _PARTICIPLE.search(word) and not _plural_ahead(matches[position + 1 :]):
+            break  # "370 killed"; but "4 new confirmed cases" goes on to its head
         words.append(word)
-        if len(words) == NOUN_PHRASE_WORDS or _PLURAL.search(word) or word == "people":
+        if len(words) == NOUN_PHRASE_WORDS + (_PARTICIPLE.search(words[0]) is None) * any(
+                _PARTICIPLE.search(w) for w in words[1:]) or _PLURAL.search(word) or word == "people":
             break
         if rest[match.end() : match.end() + 1] not in (" ", "-"):
             break
     return words
+
+
+def _plural_ahead(matches: list[re.Match]) -> bool:
+    """Does a plural noun follow within the next word or two, with nothing but spaces between?"""
+    for previous, match in zip([None, *matches], matches[:2]):
+        if previous is not None and not match.string[previous.end() : match.start()].isspace():
+            return False
+        word = match.group().lower()
+        if word in _NOUN_STOP or word in STOPWORDS or _PARTICIPLE.search(word):
+            return False
+        if _PLURAL.search(word):
+            return True
+    return False
 
 
 def _noun_before(text: str, start: int) -> str | None:
@@ -283,11 +307,13 @@ _LINKING_WORDS = frozenset(
     "of the number had has have been now".split()
 )
 NOUN_PHRASE_WORDS = 3
+NOUN_PHRASE_CHARS = 80
 _PHRASE_WORD = re.compile(r"[^\W\d_]+")
 _PARTICIPLE = re.compile(r"(?:ed|ing)$")
 _PLURAL = re.compile(r"(?<![su])s$")
 
 
+_MORE_OF_THE_SAME = re.compile(r"[ \u00a0]+(?:more|additional|further)[ \u00a0]+(?!than\b|of\b|or\b|and\b)(?=[^\W\d_])", re.IGNORECASE)
 _NOUN_STOP = frozenset(
     "and or to of in on at by for from with than the a an was were is are had have has who which that "
     "more less each per times".split()

@@ -318,6 +318,15 @@ def test_a_date_before_1800_is_not_backed_by_another_day():
         ("and the number of recoveries reached 273, with", "recoveries"),
         ("A330 orders stand at 1,707, of which", "orders"),
         ("the company said it was 40, not", None),
+        # a participle inside the phrase does not end it before its head
+        ("Assam reported 4 new confirmed coronavirus cases on April 3", "new confirmed coronavirus cases"),
+        ("12 wounded soldiers were flown out", "wounded soldiers"),
+        ("370 killed in the attack", "killed"),
+        # "more", "additional" between the number and its noun leave the noun counted
+        ("three additional deaths were reported", "deaths"),
+        ("five more cases were confirmed", "cases"),
+        ("5 more than last year", None),
+        ("two more were killed", None),
     ],
 )
 def test_the_counted_noun_is_the_phrase_after_the_number_head_last(text, noun):
