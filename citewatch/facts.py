@@ -370,9 +370,9 @@ _YEAR_WITH_DAY = r"(?P<year>1\d{3}|20\d{2})"  # a day and a month name make any 
 DATE_PATTERNS = (
     ("ymd", re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("dmy_numeric", re.compile(rf"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]{_YEAR}\b")),
-    ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH},?\s+{_YEAR_WITH_DAY}\b", re.I)),
+    ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}\s?,?\s+{_YEAR_WITH_DAY}\b", re.I)),
     ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\s?,?\s+{_YEAR_WITH_DAY}\b", re.I)),
-    ("my", re.compile(rf"\b{MONTH},?\s+(?:of\s+)?{_YEAR}\b", re.I)),
+    ("my", re.compile(rf"\b{MONTH}\s?,?\s+(?:of\s+)?{_YEAR}\b", re.I)),
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
     (  # "2015-ci il noyabrın 26-da"
         "ymd_az",

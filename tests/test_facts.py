@@ -128,6 +128,9 @@ def test_a_score_is_not_a_range():
         ("в декабре 2022 года", ["2022-12"]),
         ("2015-ci ildə", ["2015"]),
         ("the 13th of January, 2015", ["2015-01-13"]),
+        # tokenised text puts a space before the comma: "June , 2001" is still one date
+        ("born 10th June , 2001 .", ["2001-06-10"]),
+        ("in June , 2001 .", ["2001-06"]),
     ],
 )
 def test_dates_keep_their_precision(text, expected):
