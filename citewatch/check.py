@@ -175,7 +175,8 @@ def judge_value_fact(
         # the sentence's only value of the kind, in a sentence that says nearly all the claim says
         and (o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
              or (o.alone and o.context >= ALONE_CONTRADICTS * context.total)
-             or context.events & o.local_events)  # the claim's event word in the value's own clause
+             or context.events & o.local_events  # the claim's event word in the value's own clause
+             or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun)))  # its noun
         and not o.subgroup
         and (not context.events or context.events & o.local_events)
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
@@ -251,7 +252,12 @@ def _counts_another_thing(claim_noun: str | None, source_noun: str | None) -> bo
 
 
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:
-    return heads_meet(claim_noun, source_noun, GENERIC)
+    """Do both count the same specific thing? A lone participle ("92 based on", "370 killed") is
+    read where a noun would stand, but counts nothing of its own."""
+    return heads_meet(claim_noun, source_noun, GENERIC) and not LONE_PARTICIPLE.fullmatch(claim_noun or "")
+
+
+LONE_PARTICIPLE = re.compile(r"[^\W\d_]+(?:ed|ing)")
 
 
 def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:

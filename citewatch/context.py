@@ -605,8 +605,10 @@ def occurrences(
                     relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
             elif relation is Relation.CONTRADICTS and (
                 (found.year_assumed and not context.year_assumed)  # both without a year: day and month decide
-                or any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
-                or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values)
+                or ((any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
+                     or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values))
+                    # "recoveries reached 281" is the claim's "less than 275 recoveries", not its "2,550 cases"
+                    and not heads_meet(context.noun, found.noun, GENERIC))
             ):  # a value the claim itself states ("trials (2016–2017)") is another of its facts
                 continue
             local_anchors = {s: w for s, w in context.anchors.items() if s not in context.entity_stems}
