@@ -27,6 +27,7 @@ from citewatch.context import (
     GENERIC,
     HEDGE,
     OPEN_BOUNDS,
+    PEOPLE_GENERIC,
     FactContext,
     Occurrence,
     anchor_weight_beside,
@@ -148,7 +149,7 @@ def judge_value_fact(
         and (o.local > 0 or o.alone or not context.total
              or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun)))  # "five fixtures"
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
-        and (not bound or not context.noun or o.alone or heads_meet(context.noun, o.found.noun))
+        and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])
     ]
     if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
@@ -249,6 +250,21 @@ def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundF
 
 def _counts_another_thing(claim_noun: str | None, source_noun: str | None) -> bool:
     return bool(claim_noun and source_noun) and not heads_meet(claim_noun, source_noun)
+
+
+def _counts_the_claims_thing(context: FactContext, source_noun: str | None) -> bool:
+    """The source's noun counts what the claim counts: the same head, or the claim's people told by
+    the event the claim gives them ("4,542 deaths" for "less than 4,600 people had died", "765
+    recoveries" for "less than 770 people had recovered"; "killers" are no victims)."""
+    if heads_meet(context.noun, source_noun):
+        return True
+    if not context.noun or not source_noun or stem(context.noun.split()[-1]) not in PEOPLE_GENERIC:
+        return False
+    head = source_noun.split()[-1]
+    return not AGENT_NOUN.search(head) and stem(head) in context.anchors and stem(head) not in GENERIC
+
+
+AGENT_NOUN = re.compile(r"(?:er|or|ant)s?$", re.IGNORECASE)
 
 
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:
