@@ -510,12 +510,17 @@ def date_bound(text: str, start: int, end: int) -> str | None:
     return "between" if re.match(r"^\s*(?:and|to|until|–|-)\s*\d", after) and "between" in before.lower() else None
 
 
+AS_OF = re.compile(r"\bas of\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def _bounded_date(sentence: Sentence, found: FoundFact, claim_bound: str | None) -> bool:
     """A bound, unless the claim states the same bound ("by 2030" for "by 2030"), or the claim's
     is an open interval ("before 15 March") and the source gives the state at a date ("as of 14 March")."""
     bound = date_bound(sentence.text, found.start - sentence.start, found.end - sentence.start)
     if bound is None or bound == claim_bound:
         return False
+    if claim_bound is None and AS_OF.search(sentence.text[max(0, found.start - sentence.start - 12) : found.start - sentence.start]):
+        return False  # "As of 11 February 2011, Firefox had ..." is the state on that day
     return not (claim_bound in OPEN_BOUNDS and bound == "by")
 
 
