@@ -224,7 +224,7 @@ def claim_contexts(
             if word_stem in GENERIC:
                 weight *= 0.3
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
-        if not near_events:
+        if not near_events and not isinstance(fact, CountFact):
             near_events = {s for s, _, _ in words if s in EVENT_GROUPS and s not in others and s not in entity_stems}
         for word_stem, weight in from_subject.items():
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
