@@ -46,8 +46,24 @@ def interval(value: float, op: Op, unit: str | None = None) -> tuple[float, floa
         return 0.0, value, False, False
     if op is Op.APPROX:
         margin = APPROX_MINUTES if unit == "time of day" else max(1.0, abs(value) * APPROX_MARGIN)
+        if unit != "time of day":
+            margin = min(margin, max(_precision(value) * APPROX_DIGITS, 0.0) or margin)
         return value - margin, value + margin, False, False
     return value, value, False, False
+
+
+APPROX_DIGITS = 10  # "about 99.4%" is 98.4–100.4: a figure written to a tenth is not rounded by more than a point
+
+
+def _precision(value: float) -> float:
+    """The place of a figure's last written digit: 0.1 for 99.4, 1 for 1,019, 1,000 for 12,000."""
+    if value == 0:
+        return 0.0
+    text = f"{abs(value):.6f}".rstrip("0")
+    if not text.endswith("."):
+        return 10.0 ** -len(text.split(".")[1])
+    digits = text[:-1]
+    return 10.0 ** (len(digits) - len(digits.rstrip("0")))
 
 
 def _inside(inner, outer) -> bool:

@@ -209,6 +209,10 @@ def test_aliases():
         (CountFact(value=18), CountFact(value=17), Relation.CONTRADICTS),
         (CountFact(value=18), CountFact(value=18, unit="years"), Relation.NEUTRAL),
         (CountFact(value=300, op=Op.APPROX), CountFact(value=295), Relation.SUPPORTS),
+        # "about" rounds no further than the figure's own last digit allows
+        (CountFact(value=95, op=Op.LT, unit="%"), CountFact(value=99.4, op=Op.APPROX, unit="%"), Relation.CONTRADICTS),
+        (CountFact(value=95, op=Op.LT, unit="%"), CountFact(value=91.3, op=Op.APPROX, unit="%"), Relation.SUPPORTS),
+        (CountFact(value=95, op=Op.LT, unit="%"), CountFact(value=99, op=Op.APPROX, unit="%"), Relation.NEUTRAL),
         # both approximate: the source's own figure decides, not the overlap of two margins
         (CountFact(value=70, op=Op.APPROX, unit="%"), CountFact(value=60, op=Op.APPROX, unit="%"), Relation.CONTRADICTS),
         (CountFact(value=5, op=Op.APPROX, unit="months"), CountFact(value=3, op=Op.APPROX, unit="months"), Relation.CONTRADICTS),
