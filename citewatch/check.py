@@ -270,7 +270,10 @@ AGENT_NOUN = re.compile(r"(?:er|or|ant)s?$", re.IGNORECASE)
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:
     """Do both count the same specific thing? A lone participle ("92 based on", "370 killed") is
     read where a noun would stand, but counts nothing of its own."""
-    return heads_meet(claim_noun, source_noun, GENERIC) and not LONE_PARTICIPLE.fullmatch(claim_noun or "")
+    return heads_meet(claim_noun, source_noun, VAGUE_NOUNS) and not LONE_PARTICIPLE.fullmatch(claim_noun or "")
+
+
+VAGUE_NOUNS = GENERIC - {stem("cases")}  # "50 new cases" count what "30 COVID-19 cases" count
 
 
 LONE_PARTICIPLE = re.compile(r"[^\W\d_]+(?:ed|ing)")
