@@ -852,6 +852,26 @@ def _find_ratings(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     return found
 
 
+_ONE_SPAN = re.compile(r"\b(?:an?|one)\s+(week|month|year|decade|day|hour|century)\b(?!-)", re.IGNORECASE)
+_SPAN_TIED = re.compile(r"\s+(?:ago|before|after|earlier|later)\b", re.IGNORECASE)
+
+
+def _find_one_span(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    """ "less than a week after", "a year before the settlement": one unit of time, where a
+    qualifier or a tie to another time ("ago", "after") says it is a span ("twice a year" is none)."""
+    found: list[FoundFact] = []
+    for match in _ONE_SPAN.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        op, qualifier_start = _qualifier_before(text, match.start())
+        if op is Op.EQ and not _SPAN_TIED.match(text, match.end()):
+            continue
+        taken.append((qualifier_start, match.end()))
+        found.append(FoundFact(CountFact(value=1, op=op, unit=UNITS[match.group(1).lower()]), qualifier_start,
+                               match.end(), text[qualifier_start : match.end()]))
+    return found
+
+
 def _find_dozens(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found: list[FoundFact] = []
     if "dozen" not in text.lower():
@@ -1055,6 +1075,7 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     if vocabulary.digit or vocabulary.ordinal_word:
         values += _find_ordinals(text, taken)
     values += _find_dozens(text, taken)
+    values += _find_one_span(text, taken)
     counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
     facts = quotes + dates + ranges + counts + entities

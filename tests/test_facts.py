@@ -77,6 +77,12 @@ def test_founded_and_led_by_gives_a_date_and_a_name():
         ("2.4 million crowns", [(2_400_000, Op.EQ)]),
         ("1.5 млн манатов", [(1_500_000, Op.EQ)]),
         ("two were wounded and one was killed", [(2, Op.EQ), (1, Op.EQ)]),
+        # one unit of time, when a qualifier or a tie to another time makes it a span
+        ("comes less than a week after the breach", [(1, Op.LT)]),
+        ("the lawsuit we filed a year ago", [(1, Op.EQ)]),
+        ("it took more than a decade to build", [(1, Op.GT)]),
+        ("the fair is held twice a year", []),
+        ("once a week the market opens", []),
     ],
 )
 def test_numbers_and_qualifiers(text, expected):
