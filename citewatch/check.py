@@ -477,7 +477,10 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
             return Verdict.CONTRADICTED, notes
         if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread and not wording.date_bounds:
             return Verdict.SUPPORTED, notes
-        if wording.best >= WORDING_PARTIAL:
+        if wording.best >= WORDING_PARTIAL and wording.off_page:
+            # a page that never names what the claim names says nothing of it, however close its wording
+            notes.append("nowhere on the page: " + ", ".join(wording.off_page))
+        elif wording.best >= WORDING_PARTIAL:
             return Verdict.PARTIALLY_SUPPORTED, notes
         return Verdict.NOT_FOUND, notes
     found = [o for o in key if o.outcome is FactOutcome.FOUND]
@@ -545,6 +548,7 @@ class _Wording:
     best: float = 0.0  # in the best pair of neighbouring sentences
     near: float = 0.0  # around the sentences where its key facts were found
     missing_names: list[str] = field(default_factory=list)
+    off_page: list[str] = field(default_factory=list)  # the claim's names nowhere on the page
     opposite: str | None = None  # the best passage negates the claim or says the opposite
     best_without_opposite: float = 0.0  # ``best`` not counting the claim's words the passage turns around
     opposite_near: str | None = None  # the same, in the passages of the claim's facts
@@ -805,6 +809,11 @@ def check_claim(
         # names of a claim with facts are looked for on the whole page, the others in the passage
         names_text = " ".join(s.text for s in sentences if not s.boilerplate) if key_sentences else window_text
         wording.missing_names = missing_facts + names_missing(claim_text, names_text, _found_name_words(outcomes, text))
+        wording.off_page = missing_facts + [
+            name for name in (names_missing(claim_text, " ".join(s.text for s in sentences if not s.boilerplate),
+                                            _found_name_words(outcomes, text))
+                              if not key_sentences and wording.missing_names and coverage >= WORDING_PARTIAL else [])
+            if stems_of(name) - label_stems]  # "Cause:" names nothing
         if key_sentences and claim_stems:
             # a name is an anchor found on the whole page ("according to Detroit Metro Times"),
             # not content the passage around the figures must repeat
