@@ -108,6 +108,8 @@ def test_labels_and_codes_are_not_counts(text):
         ("от 10 до 20 лет", 10, 20, "years"),
         ("10 ildən 20 ilədək həbs", 10, 20, "years"),
         ("between 40 and 50 protesters", 40, 50, None),
+        ("an error rate of 2.5-3.5%", 2.5, 3.5, "%"),
+        ("errors range from 3.5–5% body fat", 3.5, 5, "%"),
     ],
 )
 def test_ranges(text, low, high, unit):
