@@ -40,10 +40,11 @@ def interval(value: float, op: Op, unit: str | None = None) -> tuple[float, floa
         return value, math.inf, True, True
     if op is Op.GE:
         return value, math.inf, False, True
+    floor = 0.0 if value > 0 else -math.inf  # "under minus 5 degrees" has no floor at zero
     if op is Op.LT:
-        return 0.0, value, False, True
+        return floor, value, False, True
     if op is Op.LE:
-        return 0.0, value, False, False
+        return floor, value, False, False
     if op is Op.APPROX:
         margin = APPROX_MINUTES if unit == "time of day" else max(1.0, abs(value) * APPROX_MARGIN)
         if unit != "time of day":

@@ -610,6 +610,9 @@ MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "mln": 1e6, "bn"
 MULTIPLIER = re.compile(r"\s+(thousand|million|billion|mln\.?|bn|тыс\.?|млн\.?|млрд\.?|milyon|milyard)(?![\w])", re.I)
 
 
+_BELOW_ZERO = re.compile(r"\b(?:minus|negative)\s+$", re.IGNORECASE)
+
+
 def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabulary) -> list[FoundFact]:
     found: list[FoundFact] = []
     if not (vocabulary.digit or vocabulary.number_word or vocabulary.vague_word):
@@ -660,8 +663,11 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         if noun is None and unit is None:
             noun = _noun_before(text, start)
         qualifier_start = start
+        below_zero = _BELOW_ZERO.search(text, max(0, start - 10), start) if unit and unit.startswith("°") else None
+        if below_zero:  # "minus 8.6 degrees" is not 8.6 degrees
+            value, qualifier_start = -value, below_zero.start()
         if op is Op.EQ:
-            op, qualifier_start, end = _qualified(text, start, end)
+            op, qualifier_start, end = _qualified(text, qualifier_start, end)
         found.append(
             FoundFact(
                 CountFact(value=value, op=op, unit=unit),

@@ -77,6 +77,7 @@ def test_founded_and_led_by_gives_a_date_and_a_name():
         ("2.4 million crowns", [(2_400_000, Op.EQ)]),
         ("1.5 млн манатов", [(1_500_000, Op.EQ)]),
         ("two were wounded and one was killed", [(2, Op.EQ), (1, Op.EQ)]),
+        ("the lowest temperature, minus 8.6 degrees Celsius", [(-8.6, Op.EQ)]),
         # one unit of time, when a qualifier or a tie to another time makes it a span
         ("comes less than a week after the breach", [(1, Op.LT)]),
         ("the lawsuit we filed a year ago", [(1, Op.EQ)]),
@@ -217,6 +218,9 @@ def test_aliases():
         (CountFact(value=18), CountFact(value=17), Relation.CONTRADICTS),
         (CountFact(value=18), CountFact(value=18, unit="years"), Relation.NEUTRAL),
         (CountFact(value=300, op=Op.APPROX), CountFact(value=295), Relation.SUPPORTS),
+        # below zero: "under minus 5 degrees" has no floor at zero
+        (CountFact(value=-5, op=Op.LT, unit="°"), CountFact(value=-8.6, unit="°"), Relation.SUPPORTS),
+        (CountFact(value=-8.6, unit="°"), CountFact(value=8.6, unit="°"), Relation.CONTRADICTS),
         # "about" rounds no further than the figure's own last digit allows
         (CountFact(value=95, op=Op.LT, unit="%"), CountFact(value=99.4, op=Op.APPROX, unit="%"), Relation.CONTRADICTS),
         (CountFact(value=95, op=Op.LT, unit="%"), CountFact(value=91.3, op=Op.APPROX, unit="%"), Relation.SUPPORTS),
