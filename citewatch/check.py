@@ -398,6 +398,50 @@ def _contradicted_where_aligned(
         return
 
 
+def _aligned_lists(
+    outcomes: list[_Outcome], claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
+    claim_hedged: bool,
+) -> None:
+    """A claim that lists figures of one unit ("$159.85 million in the United States and Canada,
+    $356.8 million in other territories and ... $516.8 million worldwide") against the sentence that
+    says what the claim says with as many figures of that unit, in the same order: each figure is
+    its partner's, and the figures the context rules left missing are found or contradicted by it."""
+    counts = [o for o in outcomes if isinstance(o.fact, CountFact)]
+    if len(claim_stems) < 3:
+        return
+    default_year = int(published[:4]) if published else None
+    for unit in dict.fromkeys(o.fact.unit for o in counts):
+        listed = [o for o in counts if o.fact.unit == unit]
+        if len(listed) < 2 or all(o.outcome is not FactOutcome.MISSING for o in listed):
+            continue
+        for sentence in candidates:
+            if sentence.boilerplate:
+                continue
+            share = len(claim_stems & stems_of(sentence.text)) / len(claim_stems)
+            if share < ALIGNED_WORDING:
+                continue
+            values = [f for f in found_facts(sentence.text, default_year)
+                      if isinstance(f.fact, CountFact) and f.fact.unit == unit and not f.negated]
+            runs = [values[i : i + len(listed)] for i in range(len(values) - len(listed) + 1)]
+            # the run of as many figures, in order, that relates to the claim's figure by figure
+            paired = [(run, [compare(o.fact, f.fact) for o, f in zip(listed, run)]) for run in runs]
+            paired = [(run, relations) for run, relations in paired if len(set(relations)) == 1
+                      and relations[0] is not Relation.NEUTRAL]  # every figure backed, or every one not
+            if len(paired) != 1:
+                continue
+            partners, relations = paired[0]
+            if Relation.CONTRADICTS in relations and share < ALIGNED_CONTRADICTION:
+                continue
+            if not claim_hedged and HEDGE.search(sentence.text):
+                continue
+            for outcome, found, relation in zip(listed, partners, relations):
+                if outcome.outcome is FactOutcome.MISSING:
+                    found = moved(found, sentence.start)
+                    outcome.outcome = FactOutcome.FOUND if relation is Relation.SUPPORTS else FactOutcome.CONTRADICTED
+                    outcome.sentence, outcome.span = sentence, (found.start, found.end)
+            break
+
+
 def _same_measure(claim: Fact, source: Fact) -> bool:
     if isinstance(claim, CountFact) and isinstance(source, CountFact):
         return claim.unit == source.unit and claim.op == source.op
@@ -786,6 +830,7 @@ def check_claim(
         _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)),
                                     [other.fact for other in outcomes if other is not outcome])
+    _aligned_lists(outcomes, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
     notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
