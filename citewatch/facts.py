@@ -942,6 +942,7 @@ class _Vocabulary:
     vague_word: bool
     ordinal_word: bool = True  # "second", "first" (before "round", "day", ...)
     share_word: bool = True  # "half", "a third", "three quarters"
+    span_word: bool = True  # "less than a week", "a year ago"
 
     @property
     def digit(self) -> bool:
@@ -971,10 +972,12 @@ def _vocabulary(text: str) -> _Vocabulary:
     digits = tuple(m.start() for m in _DIGIT_RUN.finditer(text))
     words = {w.lower() for w in _LETTER_RUN.findall(text)}
     return _Vocabulary(digits, months, number_word, vague_word, not words.isdisjoint(_ORDINAL_WORDS_WHOLE),
-                       not words.isdisjoint(_SHARE_WORDS_WHOLE))
+                       not words.isdisjoint(_SHARE_WORDS_WHOLE),
+                       not words.isdisjoint(_SPAN_WORDS) and _ONE_SPAN.search(text) is not None)
 
 
 _ORDINAL_WORDS_WHOLE = frozenset(ORDINAL_WORDS) | {"first", "no", "number"}
+_SPAN_WORDS = frozenset(("week", "month", "year", "decade", "day", "hour", "century"))
 _SHARE_WORDS_WHOLE = frozenset(w for phrase in SHARE_WORDS for w in re.split(r"[\s-]", phrase)) - {"a", "one", "two", "three"}
 
 
@@ -1044,7 +1047,7 @@ def may_state_values(text: str) -> bool:
     ordinal word)? Most sentences of a page cannot, and need no reading for the value rules."""
     vocabulary = _vocabulary(text)
     return bool(vocabulary.digits or vocabulary.months or vocabulary.number_word or vocabulary.vague_word
-                or vocabulary.ordinal_word or vocabulary.share_word)
+                or vocabulary.ordinal_word or vocabulary.share_word or vocabulary.span_word)
 
 
 @lru_cache(maxsize=8192)
@@ -1081,7 +1084,8 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     if vocabulary.digit or vocabulary.ordinal_word:
         values += _find_ordinals(text, taken)
     values += _find_dozens(text, taken)
-    values += _find_one_span(text, taken)
+    if vocabulary.span_word:
+        values += _find_one_span(text, taken)
     counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
     facts = quotes + dates + ranges + counts + entities

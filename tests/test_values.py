@@ -423,3 +423,15 @@ def test_a_total_that_pairs_with_no_other_name_belongs_to_the_subject_of_the_sen
             "territories, for a worldwide total of $84.2 million.")
     assert check_claim("Book Club earned a worldwide total of $84.2 million.", page).verdict is Verdict.SUPPORTED
     assert check_claim("Book Club earned a worldwide total of $90 million.", page).verdict is not Verdict.SUPPORTED
+
+
+def test_a_sentence_with_one_span_of_time_is_read_for_values():
+    from citewatch.facts import may_state_values
+
+    assert may_state_values("The lawsuit we filed a year ago aimed to end the program.")
+    assert not may_state_values("The lawsuit aimed to end the program.")
+    result = check_claim(
+        "The lawsuit was filed a year before the settlement.",
+        "The settlement was announced on Tuesday by the county.\nThe lawsuit we filed a year ago aimed to end the program.",
+    )
+    assert [f.outcome.value for f in result.facts if isinstance(f.fact, CountFact)] == ["found"]
