@@ -965,12 +965,13 @@ def _word_kinds(word: str) -> tuple[bool, bool, bool]:
 @lru_cache(maxsize=8192)  # asked once to skip a sentence, once more to read it
 def _vocabulary(text: str) -> _Vocabulary:
     month = number_word = vague_word = False
-    for word in set(_LETTER_RUN.findall(text)):
+    written = set(_LETTER_RUN.findall(text))
+    for word in written:
         is_month, is_number, is_vague = _word_kinds(word)
         month, number_word, vague_word = month or is_month, number_word or is_number, vague_word or is_vague
     months = tuple(m.start() for m in _LETTER_RUN.finditer(text) if _word_kinds(m.group())[0]) if month else ()
     digits = tuple(m.start() for m in _DIGIT_RUN.finditer(text))
-    words = {w.lower() for w in _LETTER_RUN.findall(text)}
+    words = {w.lower() for w in written}
     return _Vocabulary(digits, months, number_word, vague_word, not words.isdisjoint(_ORDINAL_WORDS_WHOLE),
                        not words.isdisjoint(_SHARE_WORDS_WHOLE),
                        not words.isdisjoint(_SPAN_WORDS) and _ONE_SPAN.search(text) is not None)

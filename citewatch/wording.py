@@ -295,11 +295,10 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
     if not wanted and not _SYMBOL_NAME.search(claim_text):
         return []
     present = stems_of(text) | names_in(text)
-    squeezed = _SPACES_AND_HYPHENS.sub("", text).lower()  # "GoFundMe" is "Go Fund Me"
     missing = []
     for word, word_stem in claim_names:
         if word_stem in wanted - present and word not in missing and not find_name(word, text) \
-                and not (_CAMEL_CASE.search(word) and word.lower() in squeezed) \
+                and not (_CAMEL_CASE.search(word) and word.lower() in _squeezed(text)) \
                 and not re.search(rf"\b{re.escape(word)}['’]s?(?!\w)", text):  # "Aisha’s" holds "Aisha"
             if not (word.isupper() and spelled_by_initials(word, text)):
                 missing.append(word)
@@ -308,6 +307,11 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
         if not written.search(text) and match.group() not in missing:
             missing.append(match.group())
     return missing
+
+
+def _squeezed(text: str) -> str:
+    """The text without spaces and hyphens, lower case: "GoFundMe" is "Go Fund Me"."""
+    return _SPACES_AND_HYPHENS.sub("", text).lower()
 
 
 _SYMBOL_NAME = re.compile(r"(?<![\w#+])[A-Z][A-Za-z]?(?:#|\+\+)(?![\w#+])")
