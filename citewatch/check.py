@@ -854,11 +854,10 @@ def check_claim(
         # names of a claim with facts are looked for on the whole page, the others in the passage
         names_text = " ".join(s.text for s in sentences if not s.boilerplate) if key_sentences else window_text
         wording.missing_names = missing_facts + names_missing(claim_text, names_text, _found_name_words(outcomes, text))
-        wording.off_page = missing_facts + [
-            name for name in (names_missing(claim_text, " ".join(s.text for s in sentences if not s.boilerplate),
-                                            _found_name_words(outcomes, text))
-                              if not key_sentences and wording.missing_names and coverage >= WORDING_PARTIAL else [])
-            if stems_of(name) - label_stems]  # "Cause:" names nothing
+        if not key_sentences and wording.missing_names and coverage >= WORDING_PARTIAL:
+            page_text = " ".join(s.text for s in sentences if not s.boilerplate)
+            off_page = names_missing(claim_text, page_text, _found_name_words(outcomes, text))
+            wording.off_page = missing_facts + [name for name in off_page if stems_of(name) - label_stems]  # "Cause:"
         if key_sentences and claim_stems:
             # a name is an anchor found on the whole page ("according to Detroit Metro Times"),
             # not content the passage around the figures must repeat

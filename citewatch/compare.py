@@ -47,8 +47,8 @@ def interval(value: float, op: Op, unit: str | None = None) -> tuple[float, floa
         return floor, value, False, False
     if op is Op.APPROX:
         margin = APPROX_MINUTES if unit == "time of day" else max(1.0, abs(value) * APPROX_MARGIN)
-        if unit != "time of day":
-            margin = min(margin, max(_precision(value) * APPROX_DIGITS, 0.0) or margin)
+        if unit != "time of day" and value:
+            margin = min(margin, _precision(value) * APPROX_DIGITS)
         return value - margin, value + margin, False, False
     return value, value, False, False
 
@@ -58,8 +58,6 @@ APPROX_DIGITS = 10  # "about 99.4%" is 98.4–100.4: a figure written to a tenth
 
 def _precision(value: float) -> float:
     """The place of a figure's last written digit: 0.1 for 99.4, 1 for 1,019, 1,000 for 12,000."""
-    if value == 0:
-        return 0.0
     text = f"{abs(value):.6f}".rstrip("0")
     if not text.endswith("."):
         return 10.0 ** -len(text.split(".")[1])

@@ -269,8 +269,8 @@ def _noun_phrase(rest: str) -> list[str]:
         if words and _PARTICIPLE.search(word) and not _plural_ahead(matches[position + 1 :]):
             break  # "370 killed"; but "4 new confirmed cases" goes on to its head
         words.append(word)
-        if len(words) == NOUN_PHRASE_WORDS + (_PARTICIPLE.search(words[0]) is None) * any(
-                _PARTICIPLE.search(w) for w in words[1:]) or _PLURAL.search(word) or word == "people":
+        participle_inside = any(_PARTICIPLE.search(w) for w in words[1:])  # one word more for it
+        if len(words) == NOUN_PHRASE_WORDS + participle_inside or _PLURAL.search(word) or word == "people":
             break
         if rest[match.end() : match.end() + 1] not in (" ", "-"):
             break
