@@ -542,10 +542,10 @@ def occurrences(
     published: str | None,
 ) -> list[Occurrence]:
     occurrences = []
-    for sentence, found_facts, sentence_stems in sentences:
+    for sentence, sentence_facts, sentence_stems in sentences:
         if sentence.boilerplate:
             continue
-        for found in found_facts:
+        for found in sentence_facts:
             if type(found.fact) is not type(context.fact):
                 continue
             if isinstance(found.fact, CountFact) and not _nouns_compatible(
@@ -562,8 +562,8 @@ def occurrences(
                     continue
                 if _bounded_date(sentence, found, context.date_bound):
                     continue
-            region = _local_region(sentence, found, found_facts)
-            words = _region_words(sentence, region, found_facts)
+            region = _local_region(sentence, found, sentence_facts)
+            words = _region_words(sentence, region, sentence_facts)
             local = {w for w, _ in words}
             local_events = frozenset(local & EVENT_GROUPS)
             event_at = None
@@ -573,10 +573,10 @@ def occurrences(
                 event, distance, event_at = _nearest_event(words, found)
                 if event is None and isinstance(found.fact, DateFact):
                     # "A Baku court on January 25, 2017, convicted 18 men": the verb after the comma
-                    wider = _next_segment_end(sentence, region, found_facts)
-                    event, distance, event_at = _nearest_event(_region_words(sentence, (region[0], wider), found_facts), found)
+                    wider = _next_segment_end(sentence, region, sentence_facts)
+                    event, distance, event_at = _nearest_event(_region_words(sentence, (region[0], wider), sentence_facts), found)
                 if event is None:
-                    event, distance = _event_of_enumeration(sentence, region, found_facts)
+                    event, distance = _event_of_enumeration(sentence, region, sentence_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
                 if event is None and heads_meet(context.noun, found.noun, PEOPLE_GENERIC):
                     # no event beside it, but it names the specific thing the claim counts: "after 22
@@ -588,7 +588,7 @@ def occurrences(
                   and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
                   # the only value of its unit in a sentence that says most of what the claim says is the
                   # claim's ("Vardy signed for Leicester City ... for a record transfer fee of £1 million")
-                  and not (_only_value_of_its_unit(found, found_facts)
+                  and not (_only_value_of_its_unit(found, sentence_facts)
                            and _score(sentence_stems, context.anchors) >= ALONE_IN_ITS_SENTENCE * context.total)):
                 continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
@@ -627,7 +627,7 @@ def occurrences(
                     local_events,
                     bool(SUBGROUP.search(region_text)) and _counts_a_group(found.fact),
                     _score(local, local_anchors),
-                    sum(1 for f in found_facts if type(f.fact) is type(found.fact)) == 1,
+                    sum(1 for f in sentence_facts if type(f.fact) is type(found.fact)) == 1,
                 )
             )
     return occurrences

@@ -541,8 +541,8 @@ _RANGE_PATTERNS = (
     re.compile(rf"\bbetween\s+(?P<low>{NUMBER})\s+and\s+(?P<high>{NUMBER})", re.I),
     re.compile(rf"\bfrom\s+(?P<low>{NUMBER})\s+(?:to|until|till|through)\s+(?P<high>{NUMBER})", re.I),
     re.compile(rf"(?<![\w.,])(?P<low>{NUMBER})\s+(?:to|-|–|—)\s+(?P<high>{NUMBER})(?![\w.,]\d)", re.I),
-    re.compile(rf"(?<![\w.,/-])(?P<low>\d+(?:\.\d+)?)\s*[–—-]\s*(?P<high>\d+(?:\.\d+)?)(?![\d/.,]\d)"),  # "2.5–3.5%"
-    re.compile(rf"\bот\s+(?P<low>\d+)\s+до\s+(?P<high>\d+)", re.I),
+    re.compile(r"(?<![\w.,/-])(?P<low>\d+(?:\.\d+)?)\s*[–—-]\s*(?P<high>\d+(?:\.\d+)?)(?![\d/.,]\d)"),  # "2.5–3.5%"
+    re.compile(r"\bот\s+(?P<low>\d+)\s+до\s+(?P<high>\d+)", re.I),
     re.compile(
         r"(?P<low>\d+)(?:\s+il)?[-‐]?(?:dən|dan|ndən|ndan)\s+(?P<high>\d+)(?=(?:\s+il)?[-‐]?(?:dək|ədək|yədək|ə|a)\b)",
         re.I,
