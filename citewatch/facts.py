@@ -76,7 +76,7 @@ NUMBER_WORDS = (
     "hundred thousand million"
 ).split()
 _NUMBER_WORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+|\s+and\s+){_NUMBER_WORD})*"
+_WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+|\s+and\s+|[\s-]point[\s-]){_NUMBER_WORD})*"  # "six-point-six"
 _DIGIT_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)?"
 NUMBER = rf"(?:{_DIGIT_NUMBER}|{_WORD_NUMBER})"
 

@@ -78,6 +78,8 @@ def test_founded_and_led_by_gives_a_date_and_a_name():
         ("1.5 млн манатов", [(1_500_000, Op.EQ)]),
         ("two were wounded and one was killed", [(2, Op.EQ), (1, Op.EQ)]),
         ("the lowest temperature, minus 8.6 degrees Celsius", [(-8.6, Op.EQ)]),
+        ("the coldest, at negative six-point-six degrees Celsius", [(-6.6, Op.EQ)]),
+        ("twenty point five percent", [(20.5, Op.EQ)]),
         # one unit of time, when a qualifier or a tie to another time makes it a span
         ("comes less than a week after the breach", [(1, Op.LT)]),
         ("the lawsuit we filed a year ago", [(1, Op.EQ)]),
