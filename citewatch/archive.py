@@ -504,7 +504,8 @@ class WarcArchive:
         if plan["revisit_of"] is None:
             if result.http_status == 304:
                 http_headers.replace_header("Content-Length", "0")
-            warc_headers["WARC-Payload-Digest"] = payload_digest(body)
+            # the plan's digest is of these very bytes (a 304 without a copy to refer to has none)
+            warc_headers["WARC-Payload-Digest"] = plan["payload_digest"] or payload_digest(body)
             return writer.create_warc_record(result.final_url, "response", payload=BytesIO(body),
                                              length=len(body), http_headers=http_headers,
                                              warc_headers_dict=warc_headers)
