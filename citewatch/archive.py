@@ -449,7 +449,7 @@ class WarcArchive:
                             etag=plan["etag"] or original.etag,
                             last_modified=plan["last_modified"] or original.last_modified)
             return plan, original
-        digest = payload_digest(result.body)
+        digest = result.payload_digest()
         plan.update(payload_digest=digest, payload_length=len(result.body))
         if result.body and dedup:
             # Only a copy this archive can read may stand in for the payload (another worker's
