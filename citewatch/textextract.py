@@ -33,8 +33,14 @@ class ExtractedText:
     text: str
     title: str | None = None
     published: str | None = None  # YYYY-MM-DD (or YYYY-MM / YYYY) when the page says
-    language: str | None = None
     kind: Literal["html", "pdf", "text"] = "text"
+    declared_language: str | None = None  # the page's own ``<html lang>``
+
+    @property
+    def language(self) -> str | None:
+        """The declared language, else one guessed from the text when asked (a run never asks:
+        guessing scans the text's letters, ~1 ms for an article)."""
+        return self.declared_language or guess_language(self.text)
 
 
 def extract_text(body: bytes, content_type: str, url: str = "", encoding: str | None = None) -> ExtractedText:
@@ -47,7 +53,7 @@ def extract_text(body: bytes, content_type: str, url: str = "", encoding: str | 
     if kind == "html":
         return _from_html(decoded, url)
     text = _tidy(decoded)[:MAX_TEXT_CHARS]
-    return ExtractedText(text=text, language=guess_language(text), kind="text")
+    return ExtractedText(text=text, kind="text")
 
 
 def detect_kind(body: bytes, content_type: str, url: str = "") -> Literal["html", "pdf", "text"]:
@@ -148,8 +154,8 @@ def _from_html(html: str, url: str) -> ExtractedText:
         text=text,
         title=title,
         published=_partial_date(published),
-        language=_html_language(html) or guess_language(text),
         kind="html",
+        declared_language=_html_language(html),
     )
 
 
@@ -260,7 +266,7 @@ def _from_pdf(body: bytes) -> ExtractedText:
         if match:
             published = "-".join(part for part in match.groups() if part)
     return ExtractedText(
-        text=text, title=str(title) if title else None, published=published, language=guess_language(text), kind="pdf"
+        text=text, title=str(title) if title else None, published=published, kind="pdf"
     )
 
 

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from dataclasses import replace
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -112,6 +112,29 @@ class CpuPool:
         except BrokenProcessPool:
             self._give_up("a worker process died")
             return function(*args)
+
+    def submit(self, function: Callable[..., T], *args) -> "Future[T] | None":
+        """Start ``function(*args)`` in a worker process now and take its answer later with
+        :meth:`answer`; None when there is no worker to start it in (the caller then uses
+        :meth:`call` when it needs the answer)."""
+        pool = self._executor()
+        if pool is None:
+            return None
+        try:
+            return pool.submit(function, *args)
+        except (BrokenProcessPool, RuntimeError, OSError):
+            return None  # the later call() finds out and says why
+
+    def answer(self, future: "Future[T]", function: Callable[..., T], *args) -> T:
+        """The answer of a :meth:`submit` of ``function(*args)``; made by :meth:`call` instead when
+        the pool broke or was closed meanwhile."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._give_up("a worker process died")
+        except CancelledError:
+            pass
+        return self.call(function, *args)
 
     def map(self, function: Callable[..., T], calls: list[tuple]) -> list[T]:
         """``[function(*args) for args in calls]``, spread over the workers."""

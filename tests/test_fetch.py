@@ -13,7 +13,7 @@ import pytest
 from webfixtures import PATHS, STORY
 
 from citewatch.fetch import Fetcher, Validators, backoff_delay, make_session, parse_retry_after
-from citewatch.models import SourceStatus
+from citewatch.models import FetchResult, SourceStatus
 from citewatch.testing.fixture_web import Route, html_page, redirect, text
 
 
@@ -413,3 +413,16 @@ def test_session_seam_is_used(herald, fast_settings):
     session.headers["X-Test"] = "seam"
     Fetcher(fast_settings, session=session).fetch(herald.url(PATHS["ok"]))
     assert page_requests(herald, "ok")[0].header("X-Test") == "seam"
+
+
+def test_a_results_payload_digest_is_of_the_body_it_holds_now():
+    """The digest is computed once per body (the fetcher and the archive share it), and a body set
+    later (dropped once archived, or another) is never described by the old one."""
+    from citewatch.digests import payload_digest
+
+    result = FetchResult(url="http://a.example/", final_url="http://a.example/", status=SourceStatus.LIVE,
+                         body=b"page one", fetched_at=datetime.now(timezone.utc))
+    assert result.payload_digest() == payload_digest(b"page one")
+    result.body = b"page two"
+    assert result.payload_digest() == payload_digest(b"page two")
+    assert result.model_copy(update={"body": b""}).payload_digest() == payload_digest(b"")

@@ -169,3 +169,22 @@ def test_an_unchanged_batch_holds_no_bodies_once_fetched_with_or_without_validat
     finally:
         pipeline.close()
     assert records_of(settings, strike) == [("response", None), ("revisit", IDENTICAL_PAYLOAD)]
+
+
+def test_the_text_hash_ignores_every_kind_of_whitespace_the_same_way_as_before():
+    """text_hash folds whitespace with str.split: the same characters, and the same digest, as the
+    ``\\s+`` regex it replaced (history rows of earlier runs compare equal)."""
+    import hashlib
+    import re
+    import sys
+
+    from citewatch.results import text_hash
+
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert spaces == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"\s", c))
+    text = f"{spaces}Qadın{spaces}hüquqları\u00a0 2015\u2028\u3000— 18 nəfər.{spaces}"
+
+    def by_regex(value: str) -> str:
+        return hashlib.sha256(re.sub(r"\s+", " ", value).strip().encode("utf-8")).hexdigest()
+
+    assert text_hash(text) == by_regex(text) == text_hash("Qadın hüquqları 2015 — 18 nəfər.")

@@ -56,6 +56,10 @@ class CountingPool(CpuPool):
         self.sent.append(function.__name__)
         return super().call(function, *args)
 
+    def submit(self, function, *args):
+        self.sent.append(function.__name__)
+        return super().submit(function, *args)
+
     def map(self, function, calls):
         self.sent += [function.__name__] * len(calls)
         return super().map(function, calls)
@@ -88,6 +92,33 @@ def test_a_run_with_worker_processes_gives_the_same_results(tmp_path):
     assert {c.id: c.verdict for c in spread.claims} == {c.id: c.verdict for c in alone.claims}
     assert any(s.evidence for c in spread.claims for s in c.sources)  # checks did run
     assert {"extract_cached", "check_text"} <= set(pools[2].sent)  # through the worker processes
+
+
+def test_pages_are_extracted_in_the_workers_while_the_batch_is_still_fetched(tmp_path):
+    """Each readable page goes to a worker as soon as it is archived (the same bytes once), not
+    when its batch is read; reading takes that answer, and nothing is held once read."""
+    settings = load_settings(archive_dir=tmp_path / "archive", max_retries=0, connect_timeout=2,
+                             read_timeout=5, total_deadline=10)
+    pool = CountingPool(2)
+    pipeline = pl.Pipeline(settings, fetcher=Fetcher(settings), clock=lambda: DAY0, cpu=pool,
+                           archive=WarcArchive(settings.archive_dir, pl.open_state(settings)))
+    try:
+        with FixtureWeb(hosts=2) as web:
+            serve_pages(web)
+            loaded = load_registry(write_registry(tmp_path / "claims", web))
+            jobs = pl.plan_sources(loaded.registry)
+            fetched = pipeline.fetch_sources(jobs)
+            early = [f for f in fetched if f.extraction is not None]
+            bodies = {f.result.payload_digest() for f in fetched if f.result.body and f.result.status.readable}
+            assert early and len({id(f.extraction) for f in early}) == len(bodies)  # one per distinct body
+            assert pool.sent.count("extract_cached") == len(bodies)  # sent before any reading
+            copies = pipeline.read_sources(fetched)
+        assert all(f.extraction is None for f in fetched) and not pipeline._extracting
+        assert pool.sent.count("extract_cached") == len(bodies)  # reading sent no page again
+        assert pipeline.work["extracted"] + pipeline.work["texts_reused"] >= len(bodies)
+        assert sum(c.readable for c in copies) >= len(early)
+    finally:
+        pipeline.close()
 
 
 def test_workers_that_cannot_start_leave_the_work_to_this_process(monkeypatch, caplog):
