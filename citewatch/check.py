@@ -578,6 +578,9 @@ def _listed_names_verdict(outcomes: list[_Outcome], wording: "_Wording", notes: 
 
 
 LISTED_NAMES_WORDING = 0.6
+# Verbs that carry a sentence's grammar more than its content: around a claim's figures they need
+# not be repeated ("sanctions were imposed" is told as "placed under sanctions")
+LIGHT_VERBS = frozenset(stem(w) for w in "impose result get make give take".split())
 SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
 WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
@@ -863,6 +866,7 @@ def check_claim(
             # not content the passage around the figures must repeat
             on_page = (names_in(claim_text) & claim_stems) - stems_of(" ".join(wording.missing_names))
             on_page |= claim_stems & heading  # the page's heading says what every sentence is about
+            on_page |= claim_stems & LIGHT_VERBS  # "imposed", "made", "took" fit any event: not its content
             rest = claim_stems - on_page
             wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text, page_year)
