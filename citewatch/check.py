@@ -471,6 +471,11 @@ def _year_from_dateline(outcome: _Outcome, published: str) -> bool:
     )
 
 
+def _readable_text(sentences: list[Sentence]) -> str:
+    """The page's text without its boilerplate lines."""
+    return " ".join(s.text for s in sentences if not s.boilerplate)
+
+
 def _window(sentences: list[Sentence], first: int, last: int) -> list[Sentence]:
     return [s for s in sentences[max(0, first) : last + 1] if not s.boilerplate]
 
@@ -827,13 +832,14 @@ def check_claim(
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
+    claim_hedged = bool(HEDGE.search(claim_text))
     for context, outcome in zip(contexts, outcomes):
         if isinstance(context.fact, DateFact) and context.date_bound:
             continue  # "before 1982" is not found where the page writes "1982"
-        _found_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
-        _contradicted_where_aligned(outcome, claim_stems, candidates, published, bool(HEDGE.search(claim_text)),
+        _found_where_aligned(outcome, claim_stems, candidates, published, claim_hedged)
+        _contradicted_where_aligned(outcome, claim_stems, candidates, published, claim_hedged,
                                     [other.fact for other in outcomes if other is not outcome])
-    _aligned_lists(outcomes, claim_stems, candidates, published, bool(HEDGE.search(claim_text)))
+    _aligned_lists(outcomes, claim_stems, candidates, published, claim_hedged)
     notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
@@ -855,12 +861,15 @@ def check_claim(
     wording = _Wording(best=coverage, near=coverage_near(claim_stems, sentences, key_sentences), missing_names=missing_facts)
     if inferred:
         # names of a claim with facts are looked for on the whole page, the others in the passage
-        names_text = " ".join(s.text for s in sentences if not s.boilerplate) if key_sentences else window_text
-        wording.missing_names = missing_facts + names_missing(claim_text, names_text, _found_name_words(outcomes, text))
-        if not key_sentences and wording.missing_names and coverage >= WORDING_PARTIAL:
-            page_text = " ".join(s.text for s in sentences if not s.boilerplate)
-            off_page = names_missing(claim_text, page_text, _found_name_words(outcomes, text))
-            wording.off_page = missing_facts + [name for name in off_page if stems_of(name) - label_stems]  # "Cause:"
+        # (and then, for the verdict of a claim without facts, on the whole page)
+        found_names = _found_name_words(outcomes, text)
+        if key_sentences:
+            wording.missing_names = missing_facts + names_missing(claim_text, _readable_text(sentences), found_names)
+        else:
+            wording.missing_names = missing_facts + names_missing(claim_text, window_text, found_names)
+            if wording.missing_names and coverage >= WORDING_PARTIAL:
+                off_page = names_missing(claim_text, _readable_text(sentences), found_names)
+                wording.off_page = missing_facts + [name for name in off_page if stems_of(name) - label_stems]  # "Cause:"
         if key_sentences and claim_stems:
             # a name is an anchor found on the whole page ("according to Detroit Metro Times"),
             # not content the passage around the figures must repeat

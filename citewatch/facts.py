@@ -243,13 +243,13 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if more:  # "four more new cases" counts cases
         after = rest[more.end() :]
         next_word = WORD.match(after)
-        if next_word and next_word.group().lower() not in _NOUN_STOP | _NO_NOUN_AFTER:
+        if next_word and next_word.group().lower() not in _NO_COUNTED_NOUN:
             return None, " ".join(_noun_phrase(after)), end
         return None, None, end
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
-    if word in _NOUN_STOP or word in _NO_NOUN_AFTER:
+    if word in _NO_COUNTED_NOUN:
         return None, None, end  # "160,000 as of 2014", "370 being in ...": no counted noun
     return None, " ".join(_noun_phrase(rest)), end
 
@@ -324,6 +324,7 @@ _NO_NOUN_AFTER = frozenset(  # function words right after a number ("new", "othe
     "either neither there here up down out off via among between against within without through including "
     "according said says say told reported reportedly however although though just only very".split()
 )
+_NO_COUNTED_NOUN = _NOUN_STOP | _NO_NOUN_AFTER  # a number followed by one of these counts no noun
 _ONE_COUNTS = re.compile(
     r"^\s+(?:was|were|has|had|died|person|man|woman|child|police|policeman|officer|resident|civilian|protester|"
     r"detainee|defendant|journalist|activist)\b",
