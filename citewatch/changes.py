@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,12 +124,6 @@ class _Survey:
     claims: dict[str, tuple[int, str]]  # id -> (position, text) of its last claim
 
 
-@dataclass(frozen=True)
-class _IdText:
-    id: str
-    text: str
-
-
 def _survey(run: RunResult) -> _Survey:
     sources: dict[str, SourceResult] = {}
     citing: dict[str, list[str]] = {}
@@ -243,10 +238,10 @@ def _claim_refs(run: RunResult, claims: dict[str, tuple[int, str]],
                 other: dict[str, tuple[int, str]]) -> list[ClaimRef]:
     """The claims of ``run`` that ``other`` lacks, in ``run``'s order (every claim of a run, even
     one id given twice)."""
-    return [ClaimRef(id=c.id, text=c.text) for c in _claims_of(run, claims) if c.id not in other]
+    return [ClaimRef(id=claim_id, text=text) for claim_id, text in _ids_and_texts(run, claims) if claim_id not in other]
 
 
-def _claims_of(run: RunResult, claims: dict[str, tuple[int, str]]):
+def _ids_and_texts(run: RunResult, claims: dict[str, tuple[int, str]]) -> Iterator[tuple[str, str]]:
     if len(claims) == len(run.claims):  # ids are unique: no need to read the claims again
-        return (_IdText(id=claim_id, text=text) for claim_id, (_, text) in claims.items())
-    return iter(run.claims)
+        return ((claim_id, text) for claim_id, (_, text) in claims.items())
+    return ((claim.id, claim.text) for claim in run.claims)

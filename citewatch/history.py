@@ -43,7 +43,7 @@ from citewatch.config import Settings, load_settings
 from citewatch.db import Base
 from citewatch.errors import StateError
 from citewatch.models import SourceStatus
-from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims
+from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims, map_claims
 from citewatch.review import (  # noqa: F401 - re-exported: the review tables live in the same database
     Flag,
     Override,
@@ -360,12 +360,9 @@ def _record_claims(session: Session, run: RunResult, now: datetime, history: dic
         rows.add(annotated)
         return annotated
 
-    if isinstance(run.claims, StoredClaims):  # changed one at a time, the others kept as stored
-        stored = run.model_copy(update={"claims": run.claims.map(record)})
-    else:
-        claims = [record(c) for c in run.claims]
-        unchanged = all(new is old for new, old in zip(claims, run.claims))
-        stored = run if unchanged else run.model_copy(update={"claims": claims})
+    claims = map_claims(run.claims, record)  # stored claims changed one at a time, the others kept as stored
+    unchanged = not isinstance(claims, StoredClaims) and all(new is old for new, old in zip(claims, run.claims))
+    stored = run if unchanged else run.model_copy(update={"claims": claims})
     rows.flush()
     _store_texts(session, rows.texts)
     return stored
