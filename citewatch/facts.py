@@ -352,7 +352,23 @@ def _is_year(value: float, text: str, start: int, end: int, noun: str | None, un
         return True  # "2022 года", "2015-ci ildə": the year, not 2022 years
     if unit is None and _POSSESSIVE_BEFORE.search(text[max(0, start - 3) : start]):
         return True  # "Hillary Clinton's 2016 supporters": the year they supported her
-    return unit is None and not (noun and noun.split()[0] in _COUNTED_NOUNS)
+    return unit is None and not (noun and _counts_people_or_cases(noun, text[max(0, start - 12) : start]))
+
+
+def _counts_people_or_cases(noun: str, before: str) -> bool:
+    """ "2016 supporters", "has 1986 confirmed cases": a counted noun, or one after participles only
+    ("confirmed", "new"), unless a word of time stands before the number ("in 2020 new cases")."""
+    words = noun.split()
+    if words[0] in _COUNTED_NOUNS:
+        return True
+    return (
+        words[-1] in _COUNTED_NOUNS
+        and all(_PARTICIPLE.search(word) or word == "new" for word in words[:-1])
+        and not _TIME_WORD_BEFORE.search(before)
+    )
+
+
+_TIME_WORD_BEFORE = re.compile(r"\b(?:in|since|by|from|until|till|to|during|of|the|and|between|year)\s+$", re.I)
 
 
 _POSSESSIVE_BEFORE = re.compile(r"['’]s\s$")

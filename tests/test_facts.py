@@ -321,6 +321,20 @@ def test_a_year_after_a_possessive_is_a_year_whatever_noun_follows():
     assert isinstance(counted[0].fact, CountFact) and counted[0].fact.value == 2016
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("As of 27 April 2020 , the state has 1986 confirmed cases .", ("CountFact", 1986)),
+        ("there were 2040 new cases on Monday", ("CountFact", 2040)),
+        ("In 2020 confirmed cases rose", ("DateFact", "2020")),
+        ("the 2020 coronavirus pandemic", ("DateFact", "2020")),
+    ],
+)
+def test_a_four_digit_number_before_participles_and_a_counted_noun_is_a_count(text, expected):
+    found = [f.fact for f in find_facts(text) if not isinstance(f.fact, EntityFact) and f.text[:2] in ("19", "20")]
+    assert (type(found[-1]).__name__, found[-1].value) == expected
+
+
 @pytest.mark.parametrize("text", ["25 different desktop 3-D printers", "a 3D printer", "5G networks"])
 def test_3d_and_5g_are_kinds_not_counts(text):
     counts = [f.fact.value for f in find_facts(text) if isinstance(f.fact, CountFact)]
