@@ -856,13 +856,19 @@ def _find_shares(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     return found
 
 
-RATING = re.compile(r"(?<![\w.,/])(?P<score>\d{1,3}(?:\.\d+)?)\s?/\s?(?P<scale>5|10|20|100)\b(?![.,/]\d)")
+RATING = re.compile(
+    r"(?<![\w.,/])(?P<score>\d{1,3}(?:\.\d+)?)"
+    r"(?:\s?/\s?|\s+out\s+of\s+(?=\d+\b(?!\s+(?!stars?\b|points?\b)[^\W\d_])))"  # "3 out of 5 people": a share
+    r"(?P<scale>5|10|20|100)\b(?![.,/]\d)",
+    re.I,
+)
 
 
 def _find_ratings(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
-    """ "4.7/10", "92/100": a score on a scale, compared only with scores on the same scale."""
+    """ "4.7/10", "92/100", "8.2 out of 10": a score on a scale, compared only with scores on the
+    same scale (and a score out of 100 with a percentage)."""
     found: list[FoundFact] = []
-    if "/" not in text:
+    if "/" not in text and "out of" not in text.lower():
         return found
     for match in RATING.finditer(text):
         score, scale = float(match.group("score")), match.group("scale")

@@ -81,7 +81,9 @@ def test_shares_are_percentages(text, value):
     "text, expected",
     [("14 kilos of cocaine", (14, Op.EQ, "kg")), ("0.4°C warmer", (0.4, Op.EQ, "°C")),
      ("a 24cm tin", (24, Op.EQ, "cm")), ("two dozen people", (24, Op.EQ, None)),
-     ("a rating of 4.7/10", (4.7, Op.EQ, "/10")), ("a rating of 30 % based on reviews", (30, Op.EQ, "%"))],
+     ("a rating of 4.7/10", (4.7, Op.EQ, "/10")), ("a rating of 30 % based on reviews", (30, Op.EQ, "%")),
+     ("a rating average of 8.2 out of 10", (8.2, Op.EQ, "/10")), ("a score of 34 out of 100 ,", (34, Op.EQ, "/100")),
+     ("rated it 4 out of 5 stars", (4, Op.EQ, "/5")), ("3 out of 5 people agree", (60, Op.EQ, "%"))],
 )
 def test_units_dozens_and_ratings(text, expected):
     assert _values(text)[0] == expected
@@ -96,7 +98,9 @@ def test_units_dozens_and_ratings(text, expected):
       Relation.CONTRADICTS),
      (CountFact(value=33, unit="age"), CountFact(value=33), Relation.SUPPORTS),
      (CountFact(value=33, unit="age"), CountFact(value=34), Relation.NEUTRAL),
-     (CountFact(value=5, unit="USD"), CountFact(value=5, unit="EUR"), Relation.NEUTRAL)],
+     (CountFact(value=5, unit="USD"), CountFact(value=5, unit="EUR"), Relation.NEUTRAL),
+     (CountFact(value=84.5, op=Op.LT, unit="%"), CountFact(value=84, unit="/100"), Relation.SUPPORTS),
+     (CountFact(value=7.5, op=Op.LT, unit="/10"), CountFact(value=84, unit="/100"), Relation.NEUTRAL)],
 )
 def test_units_convert_or_stay_apart(claim, source, relation):
     assert compare(claim, source) is relation
