@@ -758,6 +758,25 @@ def _heading_year(text: str, sentences: list[Sentence]) -> int | None:
     return int(years[0]) if len(years) == 1 else None
 
 
+def _year_of_its_months(claim_text: str, sentences: list[Sentence]) -> int | None:
+    """For a page without a year of its own: the one year in which the page writes dates of the
+    months of the claim's dates without a year ("born after November 4" on a page that says "born
+    November 5, 1987"), as a reader would take it."""
+    months = {f.fact.value[5:7] for f in found_facts(claim_text, LEAP_YEAR) if f.year_assumed}
+    if not months:
+        return None
+    years = {
+        found.fact.value[:4]
+        for sentence in sentences if not sentence.boilerplate
+        for found in found_facts(sentence.text)
+        if isinstance(found.fact, DateFact) and found.fact.value[5:7] in months
+    }
+    return int(years.pop()) if len(years) == 1 else None
+
+
+LEAP_YEAR = 2000  # reads "February 29" too
+
+
 def _normalised_page(text: str) -> tuple[str, list[int]]:
     # kept, like the page's sentences, while the claims that cite the page are checked; not for huge
     # pages, whose offset map (an int per character) would stay in memory
@@ -796,10 +815,12 @@ def check_claim(
     inferred = facts is None
     sentences = split_sentences(text)
     page_year = int(published[:4]) if published else _heading_year(text, sentences)
-    facts = list(infer_facts(claim_text, page_year) if facts is None else facts)
-    contexts = claim_contexts(claim_text, facts, subject, page_year)
-    notes.extend(f"the claim gives no year for “{date}”: the page's own year, {page_year}, is assumed"
-                 for date in dict.fromkeys(yearless_dates(claim_text, page_year)))
+    claim_year = page_year or _year_of_its_months(claim_text, sentences)
+    facts = list(infer_facts(claim_text, claim_year) if facts is None else facts)
+    contexts = claim_contexts(claim_text, facts, subject, claim_year)
+    whose_year = "the page's own year" if page_year else "the year of the page's dates in that month"
+    notes.extend(f"the claim gives no year for “{date}”: {whose_year}, {claim_year}, is assumed"
+                 for date in dict.fromkeys(yearless_dates(claim_text, claim_year)))
     ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text, subject))
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
     default_year = page_year
@@ -878,7 +899,7 @@ def check_claim(
             on_page |= claim_stems & LIGHT_VERBS  # "imposed", "made", "took" fit any event: not its content
             rest = claim_stems - on_page
             wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
-        wording.unread = unread_values(claim_text, window_text if not key_sentences else text, page_year)
+        wording.unread = unread_values(claim_text, window_text if not key_sentences else text, claim_year)
         bounds_judged = any(isinstance(c.fact, DateFact) and c.date_bound in OPEN_BOUNDS and o.outcome is not FactOutcome.MISSING
                             for c, o in zip(contexts, outcomes))  # "before 1982" judged as the interval it is
         wording.date_bounds = [] if bounds_judged else [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]

@@ -472,6 +472,14 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
     return False  # a specific group: the source must name it (the heads would have met)
 
 
+def _only_the_year_differs(claimed: Fact, stated: Fact) -> bool:
+    """Does the stated date differ from the claimed one in its year alone ("1998" or "1998-04" against
+    "2019-04-10"), not in a month or day both give?"""
+    if not (isinstance(claimed, DateFact) and isinstance(stated, DateFact)) or claimed.value[:4] == stated.value[:4]:
+        return False
+    return all(a == b for a, b in zip(claimed.value[5:].split("-"), stated.value[5:].split("-")) if a and b)
+
+
 def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) -> bool:
     if not isinstance(found.fact, DateFact):
         return False
@@ -610,6 +618,7 @@ def occurrences(
                     relation = Relation.CONTRADICTS if relation is Relation.SUPPORTS else Relation.NEUTRAL
             elif relation is Relation.CONTRADICTS and (
                 (found.year_assumed and not context.year_assumed)  # both without a year: day and month decide
+                or (context.year_assumed and _only_the_year_differs(context.fact, found.fact))  # the year is ours
                 or ((any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
                      or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values))
                     # "recoveries reached 281" is the claim's "less than 275 recoveries", not its "2,550 cases"
