@@ -1,7 +1,8 @@
 """Finding a name in text across scripts and spellings (Bağırzadə / Bagirzade / Багирзаде).
 
 A name is found when its distinctive words appear, folded, as a run of words in the text: the last
-word of a person's name is enough ("Alimardanov" finds "Kerim Alimardanov"); for longer names of
+word of a person's name is enough ("Alimardanov" finds "Kerim Alimardanov"), and an initial between its
+words is skipped ("Carissa F. Etienne"); for longer names of
 organisations at least half of the words, including the last, must appear together ("State
 Department" finds "United States State Department").
 """
@@ -118,10 +119,13 @@ def _find_spelling(spelling: str, text_keys: _TextKeys) -> tuple[int, int] | Non
     keys = text_keys.keys
     if len(wanted) == 1:
         return next(((s, e) for k, s, e in keys if _close(k, wanted[0]) or (len(k) <= 6 and k == wanted[0])), None)
+    # the text's words, then the same without one-letter words: "Carissa F. Etienne" is "Carissa Etienne"
+    runs = (keys, tuple(key for key in keys if len(key[0]) > 1)) if any(len(k) == 1 for k, _, _ in keys) else (keys,)
     # the whole name in a row
-    for i in range(len(keys) - len(wanted) + 1):
-        if all(_close(keys[i + j][0], wanted[j]) for j in range(len(wanted))):
-            return keys[i][1], keys[i + len(wanted) - 1][2]
+    for words in runs:
+        span = _run(words, wanted)
+        if span:
+            return span
     last = wanted[-1]
     if len(wanted) <= 3 and last not in _GENERIC and len(last) >= 4:
         # a person: the surname alone
@@ -129,8 +133,17 @@ def _find_spelling(spelling: str, text_keys: _TextKeys) -> tuple[int, int] | Non
     # an organisation: a run of at least half the words ending with the last one
     need = max(2, (len(wanted) + 1) // 2)
     for size in range(len(wanted) - 1, need - 1, -1):
-        tail = wanted[-size:]
-        for i in range(len(keys) - size + 1):
-            if all(_close(keys[i + j][0], tail[j]) for j in range(size)):
-                return keys[i][1], keys[i + size - 1][2]
+        for words in runs:
+            span = _run(words, wanted[-size:])
+            if span:
+                return span
+    return None
+
+
+def _run(keys: tuple[tuple[str, int, int], ...], wanted: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where ``wanted`` stands word for word in ``keys``."""
+    size = len(wanted)
+    for i in range(len(keys) - size + 1):
+        if all(_close(keys[i + j][0], wanted[j]) for j in range(size)):
+            return keys[i][1], keys[i + size - 1][2]
     return None

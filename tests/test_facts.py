@@ -190,6 +190,7 @@ def test_negation():
         ("Taleh Bagirzade", "Taleh Bagirzadeh"),
         ("Baku Serious Crimes Court", "the Serious Crimes Court in Baku"),
         ("United States State Department", "the State Department said"),
+        ("PAHO Director Carissa Etienne", "the Pan American Health Organization (PAHO) Director Carissa F. Etienne"),
     ],
 )
 def test_names_across_spellings(name, text):
@@ -199,7 +200,7 @@ def test_names_across_spellings(name, text):
 @pytest.mark.parametrize(
     "name, text",
     [("Taleh Bagirzade", "Taleh Bagirov"), ("Kerim Alimardanov", "Kerim Huseynov"),
-     ("Baku Serious Crimes Court", "the Court of Appeal")],
+     ("Baku Serious Crimes Court", "the Court of Appeal"), ("PAHO Director Carissa Etienne", "Director Carissa F. Smith")],
 )
 def test_other_names_are_not_found(name, text):
     assert find_name(name, text) is None
