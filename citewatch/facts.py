@@ -508,6 +508,25 @@ def _entity_words_ok(words: list[str]) -> bool:
 
 
 POSSESSIVE = re.compile(r"['’]s?$")  # "Gbedey's", "Mekhi’s"
+_TITLES = frozenset(
+    "premier president director governor minister chancellor senator secretary mayor chairman chairwoman "
+    "ambassador commissioner spokesman spokeswoman judge".split()
+)
+
+
+def _around_title(text: str, start: int, words: list[str]) -> list[tuple[int, list[str]]]:
+    """A name run through a title ("British Virgin Islands Premier Andrew Fahie") is two names, the
+    title's owner and the person ("British Virgin Islands", "Andrew Fahie"): pages write the person
+    with a middle name or without the owner. Each part with where it starts."""
+    titled = [i for i, word in enumerate(words) if word.lower() in _TITLES]
+    if len(titled) != 1 or not 0 < titled[0] < len(words) - 2:
+        return [(start, words)]
+    title = titled[0]
+    person_start = start + len(" ".join(words[: title + 1])) + 1
+    parts = [(person_start, words[title + 1 :])]
+    if title >= 2 or ACRONYM.fullmatch(words[0]):
+        parts.insert(0, (start, words[:title]))
+    return parts
 
 
 def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
@@ -525,11 +544,12 @@ def _find_entities(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
             words[-1] = POSSESSIVE.sub("", words[-1])  # "Mekhi Gbedey's page": the name is "Mekhi Gbedey"
         if len(words) < 2 or not _entity_words_ok(words):
             continue
-        name = " ".join(words)
         end = start + len(" ".join(match.group()[start - match.start() :].split()[: len(words)]))
         if _overlaps(start, end, taken):
             continue
-        found.append(FoundFact(EntityFact(name=name), start, end, text[start:end]))
+        for part_start, part in _around_title(text, start, words):
+            part_end = part_start + len(" ".join(part))
+            found.append(FoundFact(EntityFact(name=" ".join(part)), part_start, part_end, text[part_start:part_end]))
     for match in ACRONYM.finditer(text):
         if _ROMAN.match(match.group()) or _overlaps(match.start(), match.end(), taken):
             continue

@@ -198,6 +198,19 @@ def test_names_across_spellings(name, text):
 
 
 @pytest.mark.parametrize(
+    "text, names",
+    [
+        ("arrested British Virgin Islands Premier Andrew Fahie, 51,", ["British Virgin Islands", "Andrew Fahie"]),
+        ("PAHO Director Carissa Etienne said", ["PAHO", "Carissa Etienne"]),
+        ("Prime Minister Boris Johnson said", ["Boris Johnson"]),
+        ("President Joe Biden said", ["President Joe Biden"]),
+    ],
+)
+def test_a_name_run_through_a_title_is_its_owner_and_the_person(text, names):
+    assert [f.fact.name for f in find_facts(text) if isinstance(f.fact, EntityFact)] == names
+
+
+@pytest.mark.parametrize(
     "name, text",
     [("Taleh Bagirzade", "Taleh Bagirov"), ("Kerim Alimardanov", "Kerim Huseynov"),
      ("Baku Serious Crimes Court", "the Court of Appeal"), ("PAHO Director Carissa Etienne", "Director Carissa F. Smith")],
