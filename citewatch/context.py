@@ -465,11 +465,23 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
         return True
     if claim_stems & THINGS:
         return False
+    if people_told_by_the_event(claim_noun, source_noun, sentence_stems):
+        return True
     if claim_stems & PEOPLE_GENERIC:
         return True
     if not source_stems:
         return claim_stems <= sentence_stems
     return False  # a specific group: the source must name it (the heads would have met)
+
+
+def people_told_by_the_event(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:
+    """The claim counts an event's victims by the event ("8,000 lives", "deaths"), the source counts
+    people in a sentence that tells the event ("7,978 people ... have died")."""
+    if not claim_noun or not source_noun:
+        return False
+    claim_event = _counted_as(stem(claim_noun.split()[-1]))
+    return (claim_event in EVENT_GROUPS and claim_event in sentence_stems
+            and any(stem(word) in PEOPLE_GENERIC for word in source_noun.split()))
 
 
 def _only_the_year_differs(claimed: Fact, stated: Fact) -> bool:
