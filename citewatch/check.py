@@ -898,7 +898,9 @@ def check_claim(
             on_page |= claim_stems & heading  # the page's heading says what every sentence is about
             on_page |= claim_stems & LIGHT_VERBS  # "imposed", "made", "took" fit any event: not its content
             rest = claim_stems - on_page
-            wording.near = (len(on_page) + len(rest) * coverage_near(rest, sentences, key_sentences)) / len(claim_stems)
+            # the figures bind the claim to the passage: the rest of its words may be paraphrased
+            near = coverage_near(rest, sentences, key_sentences, synonyms=True)
+            wording.near = (len(on_page) + len(rest) * near) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text, claim_year)
         bounds_judged = any(isinstance(c.fact, DateFact) and c.date_bound in OPEN_BOUNDS and o.outcome is not FactOutcome.MISSING
                             for c, o in zip(contexts, outcomes))  # "before 1982" judged as the interval it is

@@ -348,8 +348,10 @@ def opposite_reason(claim_text: str, claim_stems: frozenset[str], passage: str, 
     return None
 
 
-def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int]) -> float:
-    """The share of the claim's words in the sentences of its facts and their neighbours."""
+def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexes: list[int],
+                  synonyms: bool = False) -> float:
+    """The share of the claim's words in the sentences of its facts and their neighbours; with
+    ``synonyms``, a word of the same WordNet synset stands for the claim's ("grossed" for "earned")."""
     if not claim_stems:
         return 1.0
     if not indexes:
@@ -358,7 +360,22 @@ def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexe
     for sentence in sentences[max(0, min(indexes) - 1) : max(indexes) + 2]:
         if not sentence.boilerplate:
             stems |= stems_of(sentence.text)
-    return len(claim_stems & stems) / len(claim_stems)
+    covered = claim_stems & stems
+    if synonyms and covered != claim_stems:
+        senses = _first_senses()
+        named_by_near = set().union(*(senses.get(word, ()) for word in stems))
+        covered |= {word for word in claim_stems - covered if senses.get(word, frozenset()) & stems or word in named_by_near}
+    return len(covered) / len(claim_stems)
+
+
+@lru_cache(maxsize=1)
+def _first_senses() -> dict[str, frozenset[str]]:
+    text = resources.files("citewatch").joinpath("data", "first_senses.txt").read_text(encoding="utf-8")
+    table: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        word, *others = line.split()
+        table.setdefault(stem(word), set()).update(stem(other) for other in others)
+    return {word: frozenset(others - {word}) for word, others in table.items()}
 
 
 def substituted_word(claim_text: str, passage: str, around: str) -> tuple[str, str] | None:

@@ -8,6 +8,8 @@ from citewatch.compare import Relation, compare
 from citewatch.facts import fact_label, find_facts, found_facts, infer_facts, number_value
 from citewatch.models import CountFact, DateFact, EntityFact, Op, QuoteFact, RangeFact
 from citewatch.names import find_name
+from citewatch.passages import split_sentences, stems_of
+from citewatch.wording import coverage_near
 
 
 def _counts(text):
@@ -367,3 +369,17 @@ def test_a_name_written_with_a_possessive_on_the_page_is_there():
     text = "Aisha’s Salon and Spa was founded 30 years ago to create a safe space for women."
     assert "Aisha" not in names_missing("Aisha's Salon and Spa barred men from its salons.", text)
     assert "Fatima" in names_missing("Fatima's Salon and Spa barred men from its salons.", text)
+
+
+@pytest.mark.parametrize(
+    "claim_words, sentence, covered",
+    [
+        ("people isolated county", "In the county, 187 people were quarantined at home.", 1.0),
+        ("people looking shelter", "In the county, 187 people were expected to need shelter.", 2 / 3),  # a rarer sense
+        ("people housed barracks", "In the county, 187 people were held in the old barracks.", 2 / 3),
+    ],
+)
+def test_words_near_the_figures_are_met_by_their_most_frequent_sense_only(claim_words, sentence, covered):
+    claim_stems = stems_of(claim_words)
+    assert coverage_near(claim_stems, split_sentences(sentence), [0], synonyms=True) == pytest.approx(covered)
+    assert coverage_near(claim_stems, split_sentences(sentence), [0]) == pytest.approx(2 / 3)

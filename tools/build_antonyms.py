@@ -1,4 +1,4 @@
-"""Build ``citewatch/data/antonyms.tsv``, ``irregular.tsv`` and ``synonyms.txt`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
+"""Build ``citewatch/data/antonyms.tsv``, ``irregular.tsv``, ``synonyms.txt`` and ``first_senses.txt`` from WordNet 3.0 (Debian's ``wordnet-base`` package).
 
     apt-get install wordnet-base && python tools/build_antonyms.py
 
@@ -17,6 +17,7 @@ WORDNET = Path("/usr/share/wordnet")
 OUT = Path(__file__).resolve().parent.parent / "citewatch" / "data" / "antonyms.tsv"
 IRREGULAR = OUT.with_name("irregular.tsv")  # "won" -> "win", "fell" -> "fall"
 SYNONYMS = OUT.with_name("synonyms.txt")  # one synset of single words per line: "rise increase"
+FIRST_SENSES = OUT.with_name("first_senses.txt")  # a word, then the words of its most frequent sense
 
 
 def synsets(part: str) -> dict[str, tuple[list[str], list[tuple[str, str, str, str]]]]:
@@ -78,8 +79,33 @@ def main() -> int:
             if len(single) >= 2:
                 synonym_lines.add(" ".join(single))
     SYNONYMS.write_text("".join(f"{line}\n" for line in sorted(synonym_lines)), encoding="utf-8")
-    print(f"{len(pairs)} pairs -> {OUT}; {len(synonym_lines)} synsets -> {SYNONYMS}")
+    first = first_senses(tables)
+    FIRST_SENSES.write_text("".join(f"{word} {' '.join(sorted(others))}\n" for word, others in sorted(first.items())),
+                            encoding="utf-8")
+    print(f"{len(pairs)} pairs -> {OUT}; {len(synonym_lines)} synsets -> {SYNONYMS}; {len(first)} words -> {FIRST_SENSES}")
     return 0
+
+
+def first_senses(tables: dict) -> dict[str, set[str]]:
+    """Each single word with the other words of its most frequent sense, per part of speech
+    (WordNet's index files list a word's synsets most frequent first): "earn" with "gain", "make",
+    "realize"; not "look" with "expect" (a rarer sense)."""
+    found: dict[str, set[str]] = {}
+    for part, tag in (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r")):
+        for line in (WORDNET / f"index.{part}").read_text(encoding="latin-1").splitlines():
+            if line.startswith(" "):
+                continue
+            fields = line.split()
+            lemma, pointer_count = fields[0], int(fields[3])
+            offsets = fields[4 + pointer_count + 2 :]
+            if "_" in lemma or "-" in lemma or not offsets:
+                continue
+            words, _ = tables[tag][offsets[0]]
+            others = {w.split("(")[0] for w in words} - {lemma}
+            others = {w for w in others if "_" not in w and "-" not in w}
+            if others:
+                found.setdefault(lemma, set()).update(others)
+    return found
 
 
 if __name__ == "__main__":
