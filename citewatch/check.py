@@ -37,6 +37,7 @@ from citewatch.context import (
     names_beside,
     occurrences,
     ranking_weights,
+    same_figure,
     subject_anchors,
     today_dates,
     yearless_dates,
@@ -122,6 +123,12 @@ def judge_value_fact(
     published: str | None,
 ) -> _Outcome:
     found_here = occurrences(context, sentences, claim_facts, published)
+    # a sentence that writes the claim's very figure backs the claim there or nowhere, not with its
+    # other values ("grossed $78.2 million ..., for a worldwide total of $250.2 million" against
+    # "more than $78.2 million")
+    own_figure = {o.sentence.index for o in found_here if same_figure(context.fact, o.found.fact)}
+    found_here = [o for o in found_here if o.sentence.index not in own_figure or o.relation is not Relation.SUPPORTS
+                  or same_figure(context.fact, o.found.fact)]
     read_facts = {sentence.index: found for sentence, found, _ in sentences}
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
     bound = isinstance(context.fact, CountFact) and context.fact.op not in (Op.EQ, Op.APPROX)  # "about 350" is no bound

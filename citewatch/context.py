@@ -484,6 +484,12 @@ def people_told_by_the_event(claim_noun: str | None, source_noun: str | None, se
             and any(stem(word) in PEOPLE_GENERIC for word in source_noun.split()))
 
 
+def same_figure(claimed: Fact, stated: Fact) -> bool:
+    """Does the source write the claim's very figure ("$78.2 million" for "more than $78.2 million")?"""
+    return (isinstance(claimed, CountFact) and isinstance(stated, CountFact)
+            and claimed.value == stated.value and (claimed.unit or None) == (stated.unit or None))
+
+
 def _only_the_year_differs(claimed: Fact, stated: Fact) -> bool:
     """Does the stated date differ from the claimed one in its year alone ("1998" or "1998-04" against
     "2019-04-10"), not in a month or day both give?"""
@@ -634,7 +640,8 @@ def occurrences(
                 or ((any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
                      or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values))
                     # "recoveries reached 281" is the claim's "less than 275 recoveries", not its "2,550 cases"
-                    and not heads_meet(context.noun, found.noun, GENERIC))
+                    and not heads_meet(context.noun, found.noun, GENERIC)
+                    and not same_figure(context.fact, found.fact))  # "$78.2 million" is "more than $78.2 million"'s own
             ):  # a value the claim itself states ("trials (2016–2017)") is another of its facts
                 continue
             local_anchors = {s: w for s, w in context.anchors.items() if s not in context.entity_stems}
