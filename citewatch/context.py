@@ -12,6 +12,7 @@ from these occurrences.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -98,6 +99,7 @@ class FactContext:
     claim_values: tuple[Fact, ...] = ()  # the claim's other numbers and dates ("trials (2016–2017)")
     date_bound: str | None = None  # the claim's date is a bound too ("by 2030")
     year_assumed: bool = False  # the claim writes the date without a year ("on April 24")
+    parts: frozenset[str] = frozenset()  # the claim's own words for a part or a time ("in its first week")
 
     @property
     def total(self) -> float:
@@ -250,6 +252,7 @@ def claim_contexts(
                 if occurrence is not None and isinstance(fact, DateFact)
                 else None,
                 occurrence is not None and occurrence.year_assumed,
+                frozenset(_part_words(claim_text)),
             )
         )
     return contexts
@@ -484,6 +487,17 @@ def people_told_by_the_event(claim_noun: str | None, source_noun: str | None, se
             and any(stem(word) in PEOPLE_GENERIC for word in source_noun.split()))
 
 
+def _part_words(text: str) -> Iterator[str]:
+    """Each word that makes a value a part of a whole or of a time ("remaining", "first"), with the
+    word after it: "first week" is not "first month"."""
+    for match in SUBGROUP.finditer(text):
+        after = _NEXT_WORD.match(text, match.end())
+        yield f"{match.group().lower()} {after.group(1).lower() if after else ''}"
+
+
+_NEXT_WORD = re.compile(r"\s+(\w+)")
+
+
 def same_figure(claimed: Fact, stated: Fact) -> bool:
     """Does the source write the claim's very figure ("$78.2 million" for "more than $78.2 million")?"""
     return (isinstance(claimed, CountFact) and isinstance(stated, CountFact)
@@ -653,7 +667,9 @@ def occurrences(
                     _score(sentence_stems, context.anchors),
                     _score(local, context.anchors),
                     local_events,
-                    bool(SUBGROUP.search(region_text)) and _counts_a_group(found.fact),
+                    # "in its first week" is no part of a claim about the first week
+                    any(part not in context.parts for part in _part_words(region_text))
+                    and _counts_a_group(found.fact),
                     _score(local, local_anchors),
                     sum(1 for f in sentence_facts if type(f.fact) is type(found.fact)) == 1,
                 )
