@@ -308,7 +308,7 @@ _LINKING_WORDS = frozenset(
 )
 NOUN_PHRASE_WORDS = 3
 NOUN_PHRASE_CHARS = 80
-_PHRASE_WORD = re.compile(r"[^\W\d_]+")
+_PHRASE_WORD = re.compile(r"[^\W\d_]+(?:\d+[^\W\d_]*)*")  # "A330" is one word of a phrase
 _PARTICIPLE = re.compile(r"(?:ed|ing)$")
 _PLURAL = re.compile(r"(?<![su])s$")
 
