@@ -671,7 +671,7 @@ def occurrences(
                     any(part not in context.parts for part in _part_words(region_text))
                     and _counts_a_group(found.fact),
                     _score(local, local_anchors),
-                    sum(1 for f in sentence_facts if type(f.fact) is type(found.fact)) == 1,
+                    _only_value_of_its_unit(found, sentence_facts),
                 )
             )
     return occurrences
