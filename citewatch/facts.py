@@ -644,7 +644,7 @@ _WORD_FOLLOWS = re.compile(r"^\s+(?:of\s+)?\w")
 
 MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "mln": 1e6, "bn": 1e9, "тыс": 1e3, "млн": 1e6,
                "млрд": 1e9, "milyon": 1e6, "milyard": 1e9}
-MULTIPLIER = re.compile(r"\s+(thousand|million|billion|mln\.?|bn|тыс\.?|млн\.?|млрд\.?|milyon|milyard)(?![\w])", re.I)
+MULTIPLIER = re.compile(r"\s*(thousand|million|billion|mln\.?|bn|тыс\.?|млн\.?|млрд\.?|milyon|milyard)(?![\w])", re.I)
 
 
 _BELOW_ZERO = re.compile(r"\b(?:minus|negative)\s+$", re.IGNORECASE)

@@ -82,7 +82,7 @@ def test_shares_are_percentages(text, value):
     [("14 kilos of cocaine", (14, Op.EQ, "kg")), ("0.4°C warmer", (0.4, Op.EQ, "°C")),
      ("a 24cm tin", (24, Op.EQ, "cm")), ("two dozen people", (24, Op.EQ, None)),
      ("a rating of 4.7/10", (4.7, Op.EQ, "/10")), ("a rating of 30 % based on reviews", (30, Op.EQ, "%")),
-     ("a rating average of 8.2 out of 10", (8.2, Op.EQ, "/10")), ("a score of 34 out of 100 ,", (34, Op.EQ, "/100")),
+     ("a rating average of 8.2 out of 10", (8.2, Op.EQ, "/10")), ("sold less than 2million copies", (2e6, Op.LT, None)), ("a score of 34 out of 100 ,", (34, Op.EQ, "/100")),
      ("rated it 4 out of 5 stars", (4, Op.EQ, "/5")), ("3 out of 5 people agree", (60, Op.EQ, "%"))],
 )
 def test_units_dozens_and_ratings(text, expected):
