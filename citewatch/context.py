@@ -436,7 +436,7 @@ COUNTED_THE_SAME = (
 _COUNTED_AS = {member: group[0] for group in COUNTED_THE_SAME for member in group}
 
 
-def _counted_as(word_stem: str) -> str:
+def counted_as(word_stem: str) -> str:
     return _COUNTED_AS.get(word_stem, word_stem)
 
 
@@ -445,8 +445,8 @@ def heads_meet(claim_noun: str | None, source_noun: str | None, ignored: frozens
     in the other: "coronavirus cases" and "new cases" meet, "new cases" and "new deaths" do not."""
     if not claim_noun or not source_noun:
         return False
-    claim_stems = [_counted_as(stem(w)) for w in claim_noun.split()]
-    source_stems = [_counted_as(stem(w)) for w in source_noun.split()]
+    claim_stems = [counted_as(stem(w)) for w in claim_noun.split()]
+    source_stems = [counted_as(stem(w)) for w in source_noun.split()]
     return (claim_stems[-1] in source_stems and claim_stems[-1] not in ignored) or (
         source_stems[-1] in claim_stems and source_stems[-1] not in ignored)
 
@@ -482,7 +482,7 @@ def people_told_by_the_event(claim_noun: str | None, source_noun: str | None, se
     people in a sentence that tells the event ("7,978 people ... have died")."""
     if not claim_noun or not source_noun:
         return False
-    claim_event = _counted_as(stem(claim_noun.split()[-1]))
+    claim_event = counted_as(stem(claim_noun.split()[-1]))
     return (claim_event in EVENT_GROUPS and claim_event in sentence_stems
             and any(stem(word) in PEOPLE_GENERIC for word in source_noun.split()))
 

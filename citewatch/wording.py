@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
 
-from citewatch.context import GENERIC, PEOPLE_GENERIC
+from citewatch.context import GENERIC, PEOPLE_GENERIC, counted_as
 from citewatch.facts import MONTHS, POSSESSIVE, found_facts
 from citewatch.models import EntityFact
 from citewatch.names import find_name
@@ -364,7 +364,9 @@ def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexe
     if synonyms and covered != claim_stems:
         senses = _first_senses()
         named_by_near = set().union(*(senses.get(word, ()) for word in stems))
-        covered |= {word for word in claim_stems - covered if senses.get(word, frozenset()) & stems or word in named_by_near}
+        counted_near = {counted_as(word) for word in stems}
+        covered |= {word for word in claim_stems - covered
+                    if senses.get(word, frozenset()) & stems or word in named_by_near or counted_as(word) in counted_near}
     return len(covered) / len(claim_stems)
 
 

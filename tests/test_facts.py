@@ -377,6 +377,7 @@ def test_a_name_written_with_a_possessive_on_the_page_is_there():
         ("people isolated county", "In the county, 187 people were quarantined at home.", 1.0),
         ("people looking shelter", "In the county, 187 people were expected to need shelter.", 2 / 3),  # a rarer sense
         ("people housed barracks", "In the county, 187 people were held in the old barracks.", 2 / 3),
+        ("album units sold", "The album has sold 2.99 million copies.", 1.0),  # nouns that count the same thing
     ],
 )
 def test_words_near_the_figures_are_met_by_their_most_frequent_sense_only(claim_words, sentence, covered):
