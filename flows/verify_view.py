@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from citewatch.pipeline import ProgressEvent, RunOutcome
+from citewatch.pipeline import ProgressEvent
+from citewatch.publish import RunOutcome
 from citewatch.counting import counted
 from flows.terminal import printable
 
@@ -82,10 +83,11 @@ class ProgressDisplay:
             self.progress.console.print(printable(event.message), markup=False, highlight=False)
 
 
-def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archive_dir) -> str:
-    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written."""
+def interrupted_line(counts: tuple[int, int], finished: list[str], archive_dir) -> str:
+    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written
+    (``finished``: the documents whose reports were written)."""
     done, total = counts
-    reports = (f"reports of {', '.join(o.document_id for o in finished)} written; " if finished else "")
+    reports = (f"reports of {', '.join(finished)} written; " if finished else "")
     return (f"Interrupted: {done} of {counted(total, 'source')} checked; every page fetched so far is "
             f"kept in the archive ({archive_dir}); {reports}no report was written for an unfinished "
             "run (an earlier report stays as it was).")

@@ -347,7 +347,7 @@ def test_the_next_run_report_lists_the_desk_actions(desk_state, accounts):
 
     from report_samples import sample_runs
 
-    from citewatch.pipeline import publish_run
+    from citewatch.publish import publish_run
 
     settings, sf, _ = desk_state
     client = _client(desk_state)

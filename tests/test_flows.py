@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from citewatch import pipeline as pl
+from citewatch.publish import RunOutcome
 from citewatch.config import load_settings
 from citewatch.errors import ConfigError
 from citewatch.history import list_runs, source_history
@@ -278,6 +279,10 @@ def test_a_run_whose_fetches_could_not_be_archived_ends_failed_with_its_reports_
     assert {c["id"]: c["verdict"] for c in report_of(workdir)["claims"]} == EXPECTED_FIRST_RUN
     assert any("citewatch.pipeline: could not archive" in line for line in logs), logs
     assert any("INCOMPLETE" in line for line in logs)
+    from flows.verify import published_summaries  # what `citewatch verify` prints of a failed run
+
+    [summary] = published_summaries(state.result(raise_on_failure=False))
+    assert summary["not_archived"] == 5 and summary["reports"]["json"].endswith("latest.json")
 
 
 def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_and_summary(site, monkeypatch):
@@ -293,7 +298,7 @@ def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_
     assert state.is_completed() and "5 of 5 sources could not be archived" in state.message
     summary = state.result()
     assert summary["not_archived"] == 5 and summary["source_count"] == 5
-    outcome = pl.RunOutcome.model_validate(summary)
+    outcome = RunOutcome.model_validate(summary)
     assert "INCOMPLETE" in outcome.one_line() and "**Incomplete:**" in outcome.markdown_summary()
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from report_samples import T0, sample_runs
 
 from citewatch import pipeline as pl
+from citewatch.publish import publish_run
 from citewatch.changes import what_changed
 from citewatch.models import Evidence, FactResult, Verdict
 from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims
@@ -92,7 +93,7 @@ def test_a_run_keeps_its_results_stored_and_leaves_no_result_objects_alive(web, 
         assert _alive(*result_types) <= before  # every claim's results are held as JSON only
     finally:
         pipeline.close()
-    outcome = pl.publish_run(pl.open_state(settings), run, settings, DAY0)
+    outcome = publish_run(pl.open_state(settings), run, settings, DAY0)
     assert {c["id"]: c["verdict"] for c in outcome.claims} == EXPECTED_FIRST_RUN
     report = json.loads((settings.reports_dir / "aldane-harbour" / "latest.json").read_text(encoding="utf-8"))
     read = {s["url"] for c in report["claims"] for s in c["sources"] if s["checked_copy"]}
@@ -176,13 +177,13 @@ def test_publishing_reads_each_stored_claim_of_the_run_a_few_times_not_once_per_
     def stored(run: RunResult) -> RunResult:
         return RunResult.with_claims(StoredClaims(run.claims), **run.model_dump(exclude={"claims"}))
 
-    pl.publish_run(sf, stored(earlier), settings, T0 - timedelta(days=3))
+    publish_run(sf, stored(earlier), settings, T0 - timedelta(days=3))
     set_override(sf, latest.document_id, "arrests", latest.claims[0].sources[0].url, True,
                  "read the full text", "amina", T0 - timedelta(days=1))
     reads = []
     parse = StoredClaims._claim
     monkeypatch.setattr(StoredClaims, "_claim", lambda self, row: reads.append(row) or parse(self, row))
-    outcome = pl.publish_run(sf, stored(latest), settings, T0)
+    outcome = publish_run(sf, stored(latest), settings, T0)
 
     renderers = 5  # Markdown: one needing attention, one citation needed, one table row; HTML: two
     assert len(reads) <= 5 * len(latest.claims) + 2 * len(earlier.claims) + renderers  # was 11 × + 2 × + 5

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from rich.console import Console
 
-from citewatch.pipeline import RunOutcome
+from citewatch.publish import RunOutcome
 from flows.verify_view import print_summary
 
 
