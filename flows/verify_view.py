@@ -11,14 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from citewatch.pipeline import ProgressEvent
 from citewatch.publish import RunOutcome
 from citewatch.counting import counted
+from flows.colours import verdict_style
 from flows.terminal import printable
 
 MAX_CHANGE_LINES = 8
 
-VERDICT_STYLE = {
-    "supported": "green", "partially_supported": "yellow", "contradicted": "bold red",
-    "not_found": "red", "unverifiable": "magenta", "unsourced": "cyan",
-}
 
 
 class ProgressDisplay:
@@ -102,7 +99,7 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
                       "dead, claims were checked against archived copies where there were any.")
     if outcome.archive_shortfall:
         console.print(f"  [bold yellow]INCOMPLETE:[/] {escape(outcome.archive_shortfall)}.", highlight=False)
-    counts = "  ".join(f"[{VERDICT_STYLE.get(v, '')}]{v}[/] {n}" for v, n in outcome.verdicts.items())
+    counts = "  ".join(f"[{verdict_style(v)}]{v}[/] {n}" for v, n in outcome.verdicts.items())
     console.print(f"  claims {len(outcome.claims)}:  {counts or 'none'}", highlight=False)
     statuses = outcome.sources.get("statuses") or {}
     if statuses:
