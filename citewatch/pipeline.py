@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
 from citewatch import wallclock
-from citewatch.archive import WarcArchive, validators_of
+from citewatch.archive import Capture, WarcArchive, validators_of
 from citewatch.bodybudget import BodyBudget, Reservation
 from citewatch.check import combine_source_verdicts
 from citewatch.config import BATCHES_AT_ONCE, FETCHING_BATCHES_AT_ONCE, Settings
@@ -141,7 +141,7 @@ class Fetched:
 
     job: SourceJob
     result: FetchResult
-    capture: object | None = None  # archive.Capture of this fetch (None when not stored)
+    capture: Capture | None = None  # this fetch in the archive (None when not stored)
     archive_error: str | None = None
     reservation: Reservation | None = None  # the body's place in the run's BodyBudget, until read
     extraction: Future | None = None  # the body's text, being extracted in a worker since it was archived
@@ -700,7 +700,7 @@ def batch_label(jobs: Sequence[SourceJob]) -> str:
 
 
 def assemble_run(registry: Registry, claims: Sequence[ClaimResult], offline: bool, started: datetime,
-                 finished: datetime, run_id: str | None = None, not_archived: list[str] = ()) -> RunResult:
+                 finished: datetime, run_id: str | None = None, not_archived: Sequence[str] = ()) -> RunResult:
     return RunResult.with_claims(claims, document_id=registry.document.id, document_title=registry.document.title,
                                  run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
                                  offline=offline, not_archived=list(not_archived))
@@ -723,7 +723,7 @@ def check_request(claim: Claim, copy: SourceCopy, registry_published: str | None
     keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
     # keyed by the text, not the payload: a page whose bytes changed around the same main text
     # (an advert, a timestamp, a token) is not checked again
-    key = check_key(copy.text_digest, keyed_text, claim.facts, published, facts_json)
+    key = check_key(copy.text_digest or "", keyed_text, claim.facts, published, facts_json)  # used when it has one
     return key, (claim.text, copy.text, claim.facts, published, subject)
 
 
@@ -735,8 +735,8 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
     base = copy.result_fields()
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
-    key, arguments = check_request(claim, copy, registry_published, subject, facts_json)
-    key = key if copy.text_digest else None
+    request_key, arguments = check_request(claim, copy, registry_published, subject, facts_json)
+    key = request_key if copy.text_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:
         checked = check_text(*arguments)
