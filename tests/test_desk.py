@@ -24,6 +24,9 @@ from citewatch.audit import audit_entries
 from citewatch.review import active_flags, overrides
 from flows.desk import create_app
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 BIN = Path(sys.executable).parent
 
 

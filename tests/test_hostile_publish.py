@@ -34,6 +34,7 @@ def block_reports(reports_dir, document_id="aldane-harbour"):
     return blocker
 
 
+@pytest.mark.slow
 def test_a_run_whose_reports_cannot_be_written_is_not_recorded_and_publishing_again_works(site):
     loaded, settings, _ = site
     session_factory = pl.open_state(settings)

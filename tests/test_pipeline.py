@@ -169,6 +169,7 @@ def test_unchanged_pages_cost_a_304_and_no_new_extraction_or_check(site, monkeyp
     assert outcome.changes == []
 
 
+@pytest.mark.slow
 def test_confirmed_dead_after_three_failures_spread_over_three_days(site):
     web, loaded, settings = site
     gone = web[0].url("/gone")
@@ -279,6 +280,7 @@ def pipeline_with_wayback(settings, wayback_client) -> pl.Pipeline:
                        wayback=wayback_client, clock=fixed_clock(DAY0))
 
 
+@pytest.mark.slow
 def test_dead_source_without_local_copy_is_checked_from_wayback_and_captures_are_requested(site):
     from citewatch.testing.fake_wayback import FakeWayback
     from citewatch.wayback import WaybackClient
@@ -386,6 +388,7 @@ def test_a_worker_that_cannot_read_another_workers_copies_fetches_in_full_and_re
     assert copy.record_type == "response" and b"12 million euros" in archive.read_payload(copy)
 
 
+@pytest.mark.slow
 def test_a_304_for_a_copy_that_cannot_be_read_is_fetched_again_without_validators(site):
     """The copy looked readable (its file is there) but is damaged, and its text is not cached:
     the 304 cannot be checked, so the page is fetched again in full."""
@@ -415,6 +418,7 @@ def test_a_304_for_a_copy_that_cannot_be_read_is_fetched_again_without_validator
     assert fresh.record_type == "response" and b"12 million euros" in archive.read_payload(fresh)
 
 
+@pytest.mark.slow
 def test_a_dead_source_whose_only_copy_is_on_another_worker_is_checked_from_the_wayback_machine(site, tmp_path):
     """The archive index names a copy this worker cannot read: that is a note, and the Wayback
     Machine is still asked."""

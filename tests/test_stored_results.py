@@ -8,6 +8,7 @@ import gc
 import json
 from datetime import timedelta
 
+import pytest
 from report_samples import T0, sample_runs
 
 from citewatch import pipeline as pl
@@ -81,6 +82,7 @@ def _alive(*types) -> int:
     return sum(1 for o in gc.get_objects() if isinstance(o, types))
 
 
+@pytest.mark.slow
 def test_a_run_keeps_its_results_stored_and_leaves_no_result_objects_alive(web, tmp_path):
     loaded, settings = fresh_site(web, tmp_path)
     result_types = (ClaimResult, SourceResult, Evidence, FactResult)
@@ -100,6 +102,7 @@ def test_a_run_keeps_its_results_stored_and_leaves_no_result_objects_alive(web, 
     assert read and all(s.text for c in run.claims for s in c.sources if s.url in read)
 
 
+@pytest.mark.slow
 def test_the_alert_reads_the_report_as_a_stream_and_says_what_reading_it_whole_says(web, tmp_path):
     """A source newly confirmed dead (no other change): the alert built from the streamed report
     and the lean run compared with is the one built from the whole report and the whole run."""

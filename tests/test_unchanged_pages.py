@@ -15,6 +15,9 @@ from citewatch.publish import publish_run
 from citewatch.testing.fixture_web import html_page
 from verify_fixtures import DAY0, EXPECTED_FIRST_RUN, fresh_site, strike_page
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
 NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
 READABLE_URLS = 4  # /budget, /strike, /weather, /report (/gone is a 404)
