@@ -117,7 +117,7 @@ def verify(
             finished.append(event.document_id)
 
     error: Exception | None = None
-    summaries: list[dict | None] = []  # the flows' return values
+    summaries: list = []  # the flows' return values (a skipped run's is None)
     display = ProgressDisplay(console, verbose)
 
     def kept() -> str:

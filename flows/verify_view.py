@@ -6,7 +6,7 @@ import threading
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from citewatch.pipeline import ProgressEvent
 from citewatch.publish import RunOutcome
@@ -30,11 +30,11 @@ class ProgressDisplay:
             TextColumn("pending {task.fields[pending]}"), TimeElapsedColumn(),
             console=console, transient=True, disable=not console.is_terminal,
         )
-        self._tasks: dict[str, int] = {}
-        self._starting: int | None = None
-        self._totals: dict[int, int] = {}
-        self._done: dict[int, int] = {}
-        self._failed: dict[int, int] = {}
+        self._tasks: dict[str, TaskID] = {}
+        self._starting: TaskID | None = None
+        self._totals: dict[TaskID, int] = {}
+        self._done: dict[TaskID, int] = {}
+        self._failed: dict[TaskID, int] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> "ProgressDisplay":
@@ -68,14 +68,14 @@ class ProgressDisplay:
                 return
             if event.kind != "source":
                 return
-            task_id = self._tasks.get(event.document_id)
-            if task_id is None:
+            task = self._tasks.get(event.document_id)
+            if task is None:
                 return
-            self._failed[task_id] = failed = self._failed.get(task_id, 0) + (1 if event.failed else 0)
-            self._done[task_id] = done = self._done.get(task_id, 0) + 1
-            pending = max(0, self._totals[task_id] - done)
+            self._failed[task] = failed = self._failed.get(task, 0) + (1 if event.failed else 0)
+            self._done[task] = done = self._done.get(task, 0) + 1
+            pending = max(0, self._totals[task] - done)
             description = f"{event.document_id} (checking, writing reports)" if pending == 0 else event.document_id
-            self.progress.update(task_id, advance=1, failed=failed, pending=pending, description=description)
+            self.progress.update(task, advance=1, failed=failed, pending=pending, description=description)
         if self.verbose and event.message:
             self.progress.console.print(printable(event.message), markup=False, highlight=False)
 
