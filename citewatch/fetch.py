@@ -64,7 +64,7 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_MAX_REDIRECTS = 5
 CRAWL_DELAY_MAX = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
-CHUNK = 64 * 1024
+READ_CHUNK_BYTES = 64 * 1024  # a body is read from the socket this much at a time
 
 
 @dataclass(frozen=True)
@@ -518,7 +518,7 @@ def _read_body(response: requests.Response, limit: int, deadline: "Deadline | wa
     """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
     gzip bomb costs only what it took to inflate ``limit`` bytes."""
     chunks, size = [], 0
-    for chunk in response.raw.stream(CHUNK, decode_content=True):
+    for chunk in response.raw.stream(READ_CHUNK_BYTES, decode_content=True):
         if deadline.remaining() <= 0:
             raise _DeadlineExceeded()
         room = limit - size
