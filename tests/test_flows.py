@@ -302,6 +302,24 @@ def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_
     assert "INCOMPLETE" in outcome.one_line() and "**Incomplete:**" in outcome.markdown_summary()
 
 
+def test_verify_of_two_documents_that_both_end_incomplete_prints_both_outcomes_and_fails(site):
+    """`verify` prints the outcomes the flows return; runs that failed after publishing (too few
+    fetches archived) travel in the error, and are printed all the same."""
+    from flows.cli import app
+    from flows.verify import DocumentRunsFailed
+
+    web, registry, workdir = site
+    other = write_registry(workdir / "claims-b", web, document_id="harbour-b")
+    (workdir / "archive").mkdir()
+    (workdir / "archive" / "warcs").write_text("a file where the WARC folder should be")
+
+    result = CliRunner().invoke(app, ["verify", str(registry), str(other)])
+
+    assert isinstance(result.exception, DocumentRunsFailed), result.output
+    assert [s["document_id"] for s in result.exception.summaries] == ["aldane-harbour", "harbour-b"]
+    assert result.stdout.count("INCOMPLETE") == 2 and result.stdout.count("latest.json") == 2, result.stdout
+
+
 def test_a_run_of_a_document_already_in_progress_is_skipped_when_the_operator_says_skip(site, monkeypatch):
     """Another run (on any worker) holds the document's slot: with CITEWATCH_SAME_DOCUMENT=skip
     this run ends at once as Skipped, writes nothing, and a multi-registry run goes on."""
