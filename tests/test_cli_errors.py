@@ -191,3 +191,24 @@ def test_a_run_that_fails_inside_the_flow_shows_no_traceback_and_ends_with_the_c
     assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "Not a directory" in last and "the run was not recorded" in last
+
+
+def test_prefects_housekeeping_at_exit_is_not_shown_but_its_warnings_are():
+    """A failed run ends with one line: what Prefect's services say while they still send their
+    queue at exit ("Still processing items") is not shown unless --verbose."""
+    import logging
+
+    from flows.prefect_env import one_line_errors
+
+    handler = logging.StreamHandler()
+    logging.getLogger().addHandler(handler)
+    try:
+        one_line_errors(verbose=False)
+
+        def shown(name, level, message):
+            return bool(handler.filter(logging.LogRecord(name, level, __file__, 1, message, None, None)))
+        assert not shown("EventsWorker", logging.WARNING, "Still processing items: 3 items remaining...")
+        assert shown("EventsWorker", logging.WARNING, "the events could not be sent")
+        assert shown("prefect.flow_runs", logging.WARNING, "a warning of the run")
+    finally:
+        logging.getLogger().removeHandler(handler)
