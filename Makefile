@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make verify   creates .venv, installs citewatch, verifies claims/nardaran-case.yaml
 #   make test     creates .venv, installs citewatch with its test tools, runs the whole suite
+#   make check    the same set-up, then the quick lane: every test not marked slow, browser or postgres
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 
-.PHONY: verify test install demo bench clean
+.PHONY: verify test check install demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The quick lane while working: the pure core and the fixture web, no process started, no Prefect
+# server, no whole run of the CLI (well under a minute); `make test` runs everything before a commit.
+check: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser and not postgres"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

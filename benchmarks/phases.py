@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     with phase("imports", rows):
         from citewatch import pipeline as pl
         from citewatch.config import load_settings
+        from citewatch.publish import publish_run
         from citewatch.registry import load_registry
     settings = load_settings(archive_dir=archive_dir, reports_dir=reports_dir)
     with phase("load registry", rows):
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         claims = pipeline.check_claims(loaded.registry, copies)
     run = pl.assemble_run(loaded.registry, claims, offline, pl.utcnow(), pl.utcnow())
     with phase("record history + write reports", rows):
-        outcome = pl.publish_run(session_factory, run, settings, pl.utcnow())
+        outcome = publish_run(session_factory, run, settings, pl.utcnow())
     pipeline.close()
     print(outcome.one_line())
     total_wall, total_cpu = sum(r[1] for r in rows), sum(r[2] for r in rows)

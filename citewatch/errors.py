@@ -1,4 +1,6 @@
-"""Every exception citewatch raises on purpose.
+"""Every exception citewatch raises on purpose (a class nothing raises is removed: a body past the
+size limit, a URL robots.txt forbids and a Wayback Machine that fails are statuses and notes of the
+source, never exceptions).
 
 Callers catch by meaning, not by library::
 
@@ -8,12 +10,9 @@ Callers catch by meaning, not by library::
     ├── DocumentError            a document that cannot be read or parsed
     ├── FetchError               a source could not be fetched (the status says why)
     │   ├── ForbiddenAddress     the address guard refused the URL (SSRF)
-    │   ├── TooLarge             the body went past the size limit
-    │   ├── RobotsDisallowed     robots.txt forbids the URL
     │   └── HostNotFound         the host name does not resolve
     ├── ExtractError             a fetched body whose text cannot be read (broken PDF)
     ├── ArchiveError             the local WARC archive or its index cannot be used
-    ├── WaybackError             the Wayback service failed or answered nonsense
     ├── StateError               the state database cannot be used
     └── Stopped                  the run was stopped (SIGTERM, Ctrl-C) before it ended
 """
@@ -65,14 +64,6 @@ class ForbiddenAddress(FetchError):
     pass
 
 
-class TooLarge(FetchError):
-    pass
-
-
-class RobotsDisallowed(FetchError):
-    pass
-
-
 class HostNotFound(FetchError):
     """The host name does not resolve; ``name_gone`` when DNS answered "no such name"."""
 
@@ -86,10 +77,6 @@ class ExtractError(CitewatchError):
 
 
 class ArchiveError(CitewatchError):
-    pass
-
-
-class WaybackError(CitewatchError):
     pass
 
 

@@ -53,7 +53,7 @@ from citewatch.config import FETCHING_BATCHES_AT_ONCE, Settings
 from citewatch.errors import ForbiddenAddress, HostNotFound, Stopped
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.net import PinnedAdapter, Resolver, check_scheme, is_forbidden_ip
-from citewatch.politeness import Politeness, SharedLimits
+from citewatch.politeness import Politeness, SharedLimits, host_of
 from citewatch.robots import RobotsCache
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_MAX_REDIRECTS = 5
 CRAWL_DELAY_MAX = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
-CHUNK = 64 * 1024
+READ_CHUNK_BYTES = 64 * 1024  # a body is read from the socket this much at a time
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class Fetcher:
         instead of being reopened for nearly every request."""
         queues: dict[str, deque[tuple[str, Validators | None]]] = {}
         for url, validators in items:
-            queues.setdefault(_host_key(url), deque()).append((url, validators))
+            queues.setdefault(host_of(url), deque()).append((url, validators))
         # hosts not started yet, the busiest first: the run cannot end before its busiest host does
         waiting = deque(sorted(queues, key=lambda host: -len(queues[host])))
         in_flight: dict[str, int] = {}  # the hosts being worked on: requests running for each
@@ -344,7 +344,7 @@ class Fetcher:
                    max_bytes: int | None = None) -> _Answer:
         headers = validators.headers() if validators else {}
         try:
-            with self.politeness.gate(_politeness_key(url)).slot() as waited:
+            with self.politeness.gate(host_of(url)).slot() as waited:
                 deadline.extend(waited)  # waiting for our own politeness is not the site's slowness
                 remaining = deadline.remaining()
                 if remaining <= 0:
@@ -422,7 +422,7 @@ class Fetcher:
         rules = self.robots.rules_for(url)
         delay = rules.crawl_delay(self.robots.agent) if rules is not None else None
         if delay:
-            self.politeness.gate(_politeness_key(url)).slow_down(min(float(delay), CRAWL_DELAY_MAX))
+            self.politeness.gate(host_of(url)).slow_down(min(float(delay), CRAWL_DELAY_MAX))
 
     def _fetch_robots(self, robots_url: str) -> tuple[int | None, str]:
         """One try at robots.txt, following up to 5 redirects (RFC 9309), each hop guarded."""
@@ -446,7 +446,7 @@ class Fetcher:
         """The host's answer to a page that cannot exist (once per host), for the soft-404 test."""
         if not self.settings.soft404_probe or not liveness.needs_probe(result):
             return None
-        key = _host_key(result.final_url)
+        key = _origin_of(result.final_url)
         with self._lock:
             lock = self._probe_locks.setdefault(key, threading.Lock())
         with lock:
@@ -489,11 +489,8 @@ def _same_live_bytes(result: FetchResult, validators: Validators | None) -> bool
             and result.final_url == result.url and result.payload_digest() == validators.digest)
 
 
-def _politeness_key(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
-def _host_key(url: str) -> str:
+def _origin_of(url: str) -> str:
+    """scheme://host:port: one site, whose unknown pages answer alike (the soft-404 probe's key)."""
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
@@ -521,7 +518,7 @@ def _read_body(response: requests.Response, limit: int, deadline: "Deadline | wa
     """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
     gzip bomb costs only what it took to inflate ``limit`` bytes."""
     chunks, size = [], 0
-    for chunk in response.raw.stream(CHUNK, decode_content=True):
+    for chunk in response.raw.stream(READ_CHUNK_BYTES, decode_content=True):
         if deadline.remaining() <= 0:
             raise _DeadlineExceeded()
         room = limit - size

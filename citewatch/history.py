@@ -60,7 +60,7 @@ from citewatch.sqltypes import UTCDateTime
 NEVER_CONFIRMED_DEAD = frozenset({SourceStatus.BLOCKED, SourceStatus.FORBIDDEN_ADDRESS})
 # Refused by citewatch itself before a byte was sent: neither a failure nor a success of the source.
 NOT_A_CHECK = frozenset({SourceStatus.FORBIDDEN_ADDRESS})
-CHUNK = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
+ROWS_PER_STATEMENT = 400  # rows or parameters per statement: well under SQLite's limit on bound variables
 ROWS_PER_INSERT = 1000  # rows of a run per executemany
 
 
@@ -235,7 +235,7 @@ def _lock_document(session: Session, document_id: str, run_id: str, now: datetim
                                                set_={"run_id": run_id, "locked_at": now}))
 
 
-def _chunks(items: list, size: int = CHUNK) -> list[list]:
+def _chunks(items: list, size: int = ROWS_PER_STATEMENT) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 

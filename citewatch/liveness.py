@@ -24,6 +24,7 @@ from lxml.etree import ParserError
 
 from citewatch.charset import decode, is_text_type
 from citewatch.models import FetchResult, SourceStatus
+from citewatch.politeness import host_of
 
 Probe = Union[FetchResult, None, Callable[[], Union[FetchResult, None]]]
 
@@ -185,7 +186,7 @@ def run_is_offline(results: Iterable[FetchResult]) -> bool:
     for result in results:
         if result.status is SourceStatus.FORBIDDEN_ADDRESS:
             continue
-        host = (urlsplit(result.url).hostname or "").lower()
+        host = host_of(result.url)
         failed = result.http_status is None and (
             result.status.connection_level or result.status is SourceStatus.DEAD
         )

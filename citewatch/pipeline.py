@@ -1,19 +1,23 @@
-"""One verification run of one registry, end to end, without Prefect.
+"""One verification run of one registry, end to end, written once: in this process, or with its
+steps as Prefect tasks (flows/verify.py passes its :class:`Way` and adds nothing else).
 
     plan_sources(registry)           each cited URL once, with what its claims need
+    batch_by_host(jobs)              batches of whole hosts (politeness.host_of)
     Pipeline.fetch_sources(jobs)     fetch (conditional) → archive store          (hosts in parallel)
-    run_is_offline(...)              every host failed at the connection level → offline
+    run_offline(...)                 every host failed at the connection level → offline
     Pipeline.read_sources(...)       a readable copy: live, else local archive, else Wayback → text
     Pipeline.prepare_checks(...)     each (claim, source) check not cached yet, on every core
     Pipeline.check_claims(...)       each claim against the text of each of its sources
     Pipeline.fetch_and_read(...)     one batch of hosts: fetch, then read and check at once when
                                      a host answered (else once every batch is fetched and the
                                      run knows whether it is offline)
-    Pipeline.run(loaded)             all of the above → RunResult
+    Pipeline.run(loaded, way)        all of the above → RunResult
+    verify_registry(loaded, ...)     open, run, publish (citewatch.publish) → RunOutcome
 
-The flows in ``flows/verify.py`` call the same steps as tasks, one task per batch of hosts, so
-that a registry of thousands of sources does not spend its time in orchestration, and so that
-one batch is read and checked while the next is still being fetched.
+How the steps are carried out is the :class:`Way`: :class:`InThreads` (the default) maps a step over
+the batches with threads of this process; the flows' way submits each batch as a Prefect task.
+Either way the extraction and the checks of a batch go to worker processes (``CpuPool``) when the
+run has sources enough (``cpu_workers``). One batch is read and checked while the next is fetched.
 """
 
 from __future__ import annotations
@@ -24,22 +28,27 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
-
-from citewatch.digests import payload_digest
+from citewatch import wallclock
+from citewatch.archive import Capture, WarcArchive, validators_of
 from citewatch.bodybudget import BodyBudget, Reservation
+from citewatch.check import combine_source_verdicts
 from citewatch.config import BATCHES_AT_ONCE, FETCHING_BATCHES_AT_ONCE, Settings
-from citewatch.errors import ArchiveError, ConfigError
+from citewatch.db import open_database
+from citewatch.digests import payload_digest
+from citewatch.errors import ArchiveError
+from citewatch.fetch import Fetcher, Validators
+from citewatch.liveness import run_is_offline
 from citewatch.models import CheckedCopy, Claim, FetchResult, Registry, SourceStatus, Verdict
+from citewatch.politeness import host_of
+from citewatch.publish import RunOutcome, publish_run
 from citewatch.results import ArchiveRef, ClaimResult, RunResult, SourceResult, StoredClaims
 from citewatch.textcache import CachedText, TextCache, check_key, code_fingerprint, facts_key
+from citewatch.wayback import client_from_settings
 from citewatch.workers import CpuPool, check_text, default_workers, described, extract_cached
-from citewatch.counting import counted
 
 log = logging.getLogger("citewatch.pipeline")
 
@@ -60,7 +69,7 @@ def utcnow() -> datetime:
 class ProgressEvent:
     """What the pipeline tells whoever watches (the CLI's progress bar, the flow's logs)."""
 
-    kind: str  # "planned" (total known), "source" (one URL done), "finished" (document published)
+    kind: str  # "planned" (total known), "source" (one URL done), "finished" (its reports written)
     document_id: str = ""
     total: int = 0
     url: str = ""
@@ -68,7 +77,6 @@ class ProgressEvent:
     checked_copy: CheckedCopy | None = None
     failed: bool = False
     message: str = ""
-    outcome: dict | None = None  # "finished": the RunOutcome as JSON-ready data
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -104,10 +112,6 @@ def plan_sources(registry: Registry) -> list[SourceJob]:
     return list(jobs.values())
 
 
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
 def batch_by_host(jobs: Iterable[SourceJob], max_sources: int = DEFAULT_BATCH_SOURCES) -> list[list[SourceJob]]:
     """Batches of whole hosts (a host never spans two batches, so its politeness stays in one
     place), each up to ``max_sources`` sources unless one host alone has more."""
@@ -137,7 +141,7 @@ class Fetched:
 
     job: SourceJob
     result: FetchResult
-    capture: object | None = None  # archive.Capture of this fetch (None when not stored)
+    capture: Capture | None = None  # this fetch in the archive (None when not stored)
     archive_error: str | None = None
     reservation: Reservation | None = None  # the body's place in the run's BodyBudget, until read
     extraction: Future | None = None  # the body's text, being extracted in a worker since it was archived
@@ -167,6 +171,18 @@ class SourceCopy:
     @property
     def readable(self) -> bool:
         return self.text is not None
+
+    def result_fields(self) -> dict[str, Any]:
+        """What a :class:`SourceResult` of this copy carries of it: its URL and every field the two
+        types share (read from the types themselves, so a field added to both is carried)."""
+        return {"url": self.job.url, **{name: getattr(self, name) for name in CARRIED_FIELDS},
+                "notes": list(self.notes)}
+
+
+# The fields of a SourceCopy that only the run uses (the job stands for its URL); every other field
+# goes into the source's results as it is (tests/test_pipeline.py holds the two types to this).
+RUN_ONLY_FIELDS = frozenset({"job", "text_digest", "archive_error"})
+CARRIED_FIELDS = tuple(f.name for f in fields(SourceCopy) if f.name in SourceResult.model_fields)
 
 
 class WorkDone:
@@ -241,10 +257,6 @@ class Pipeline:
         """Everything a run needs, from settings: fetcher, archive (+ state DB), Wayback client,
         and worker processes for extraction and checks when the run has ``sources`` enough.
         ``shared_limits`` (a politeness.SharedLimits) holds per-host limits across runs."""
-        from citewatch.archive import WarcArchive
-        from citewatch.fetch import Fetcher
-        from citewatch.wayback import client_from_settings
-
         if session_factory is None:
             session_factory = open_state(settings)
         return cls(settings, fetcher=Fetcher(settings, shared_limits=shared_limits),
@@ -336,9 +348,6 @@ class Pipeline:
         """What the request says of the newest readable copy: its validators (a conditional
         request) and, when it was live at its own URL, its digest (the same bytes again are not
         assessed again)."""
-        from citewatch.archive import validators_of
-        from citewatch.fetch import Validators
-
         found = validators_of(capture) or (None, None)
         same_url = capture is not None and capture.final_url == capture.url and capture.status == "live"
         digest = capture.payload_digest if same_url else None
@@ -583,8 +592,6 @@ class Pipeline:
         return StoredClaims(self.check_claim(claim, by_url, registry.document.title) for claim in registry.claims)
 
     def check_claim(self, claim: Claim, copies: dict[str, SourceCopy], subject: str | None = None) -> ClaimResult:
-        from citewatch.check import combine_source_verdicts
-
         facts_json = facts_key(claim.facts) if claim.sources else None
         sources = [source_result(claim, copies[s.url], s.published, self.text_cache, subject, facts_json)
                    for s in claim.sources]
@@ -614,28 +621,86 @@ class Pipeline:
         finally:
             reservation.close()  # an offline batch holds no bodies; a failed one none worth a place
 
-    def run(self, loaded, run_id: str | None = None) -> RunResult:
-        """One whole run of a loaded registry, in this process (no Prefect), in batches of hosts
-        as the flow does: one batch read and checked while the next is fetched."""
+    def run(self, loaded, run_id: str | None = None, *, way: "Way | None" = None,
+            batch_sources: int = DEFAULT_BATCH_SOURCES) -> RunResult:
+        """One whole run of a loaded registry, in batches of hosts: fetch every batch (reading and
+        checking a batch at once when one of its hosts answered), then read the batches that could
+        not tell whether the run is offline, then every claim's results. ``way`` carries out each
+        step (:class:`InThreads` by default; the flows' way makes each a Prefect task)."""
+        way = way or InThreads()
         registry = loaded.registry
         started = self.clock()
         jobs = plan_sources(registry)
         self.progress(ProgressEvent("planned", document_id=registry.document.id, total=len(jobs)))
-        batches = batch_by_host(jobs)
-        with ThreadPoolExecutor(max_workers=FETCHING_BATCHES_AT_ONCE, thread_name_prefix="citewatch-batch") as pool:
-            done = list(pool.map(lambda batch: self.fetch_and_read(registry, batch), batches))
+        way.log.info("%s: %d claims, %d distinct sources", registry.document.id, len(registry.claims), len(jobs))
+        batches = batch_by_host(jobs, batch_sources)
+        done = way.map(FETCH_AND_READ, self.fetch_and_read, [(registry, batch) for batch in batches],
+                       [batch_label(batch) for batch in batches])
         offline = run_offline([item for fetched, _ in done for item in fetched])
-        copies: list[SourceCopy] = []
-        for fetched, read in done:
-            copies += read if read is not None else self.read_and_check(registry, fetched, offline)
-        claims = self.check_claims(registry, copies)
+        if offline:
+            way.log.warning("every host failed at the connection level: the run is offline, no source is called dead")
+        unread = [(fetched, batch) for (fetched, read), batch in zip(done, batches) if read is None]
+        late = way.map(READ_AND_CHECK, self.read_and_check, [(registry, fetched, offline) for fetched, _ in unread],
+                       [batch_label(batch) for _, batch in unread])
+        copies = [copy for _, read in done if read is not None for copy in read]
+        copies += [copy for read in late for copy in read]
+        for copy in copies:
+            way.log.info(describe_copy(copy))
+        claims = way.call(CHECK_CLAIMS, self.check_claims, registry, copies)
         self.cpu.close()  # the worker processes' memory is not needed for publishing
         return assemble_run(registry, claims, offline, started, self.clock(), run_id,
                             not_archived=not_archived(copies))
 
 
+# --- how the steps are carried out -----------------------------------------------------------
+
+# The steps a Way is asked to carry out (the flows name their Prefect tasks after them).
+FETCH_AND_READ = "fetch-and-read"  # Pipeline.fetch_and_read, mapped over the batches
+READ_AND_CHECK = "read-sources"  # Pipeline.read_and_check, mapped over the batches not read yet
+CHECK_CLAIMS = "check-claims"  # Pipeline.check_claims, once
+PUBLISH = "record-and-report"  # citewatch.publish.publish_run, once
+
+T = TypeVar("T")
+
+
+class Way(Protocol):
+    """How a run carries out its steps. ``map`` runs ``work(*arguments)`` for each arguments of
+    ``calls`` (side by side or not) and returns the answers in their order; ``labels`` name each
+    call (a batch's hosts). ``call`` runs one. ``log`` takes the run's log lines."""
+
+    log: logging.Logger | logging.LoggerAdapter
+
+    def map(self, step: str, work: Callable[..., T], calls: Sequence[tuple], labels: Sequence[str]) -> list[T]: ...
+
+    def call(self, step: str, work: Callable[..., T], *arguments: Any) -> T: ...
+
+
+class InThreads:
+    """Steps in this process: the batches of a step in up to ``FETCHING_BATCHES_AT_ONCE`` threads
+    (the pipeline's BodyBudget keeps the bodies of about ``BATCHES_AT_ONCE`` of them at a time)."""
+
+    def __init__(self, logger: logging.Logger | logging.LoggerAdapter = log):
+        self.log = logger
+
+    def map(self, step: str, work: Callable[..., T], calls: Sequence[tuple], labels: Sequence[str]) -> list[T]:
+        if not calls:
+            return []
+        with ThreadPoolExecutor(max_workers=FETCHING_BATCHES_AT_ONCE, thread_name_prefix="citewatch-batch") as pool:
+            return list(pool.map(lambda arguments: work(*arguments), calls))
+
+    def call(self, step: str, work: Callable[..., T], *arguments: Any) -> T:
+        return work(*arguments)
+
+
+def batch_label(jobs: Sequence[SourceJob]) -> str:
+    """A batch's name in logs and task runs: its host, or its first host and how many more."""
+    hosts = sorted({host_of(job.url) for job in jobs})
+    head = hosts[0] if hosts else "none"
+    return head if len(hosts) <= 1 else f"{head}+{len(hosts) - 1}-hosts"
+
+
 def assemble_run(registry: Registry, claims: Sequence[ClaimResult], offline: bool, started: datetime,
-                 finished: datetime, run_id: str | None = None, not_archived: list[str] = ()) -> RunResult:
+                 finished: datetime, run_id: str | None = None, not_archived: Sequence[str] = ()) -> RunResult:
     return RunResult.with_claims(claims, document_id=registry.document.id, document_title=registry.document.title,
                                  run_id=run_id or new_run_id(started), started_at=started, finished_at=finished,
                                  offline=offline, not_archived=list(not_archived))
@@ -658,7 +723,7 @@ def check_request(claim: Claim, copy: SourceCopy, registry_published: str | None
     keyed_text = f"{subject}\n{claim.text}" if subject else claim.text  # the subject is context of the check
     # keyed by the text, not the payload: a page whose bytes changed around the same main text
     # (an advert, a timestamp, a token) is not checked again
-    key = check_key(copy.text_digest, keyed_text, claim.facts, published, facts_json)
+    key = check_key(copy.text_digest or "", keyed_text, claim.facts, published, facts_json)  # used when it has one
     return key, (claim.text, copy.text, claim.facts, published, subject)
 
 
@@ -667,22 +732,18 @@ def source_result(claim: Claim, copy: SourceCopy, registry_published: str | None
                   facts_json: str | None = None) -> SourceResult:
     """Check one claim against the copy of one of its sources (reusing a cached check of the
     same text, claim and code when there is one)."""
-    base = dict(url=copy.job.url, status=copy.status, http_status=copy.http_status,
-                final_url=copy.final_url, checked_copy=copy.checked_copy, archive=copy.archive,
-                content_digest=copy.content_digest, title=copy.title, published=copy.published,
-                error=copy.error, attempts=copy.attempts, notes=list(copy.notes))
+    base = copy.result_fields()
     if not copy.readable:
         return SourceResult(verdict=Verdict.UNVERIFIABLE, **base)
-    key, arguments = check_request(claim, copy, registry_published, subject, facts_json)
-    key = key if copy.text_digest else None
+    request_key, arguments = check_request(claim, copy, registry_published, subject, facts_json)
+    key = request_key if copy.text_digest else None
     checked = cache.get_check(key) if cache and key else None
     if checked is None:
         checked = check_text(*arguments)
         if cache and key:
             cache.put_check(key, checked)
     return SourceResult(verdict=checked.verdict, evidence=checked.evidence, facts=checked.facts,
-                        confidence=checked.confidence, text=copy.text, text_hash=copy.text_hash,
-                        **{**base, "notes": base["notes"] + list(checked.notes)})
+                        confidence=checked.confidence, **{**base, "notes": base["notes"] + list(checked.notes)})
 
 
 def _inferred_facts(text: str) -> list:
@@ -716,9 +777,6 @@ def describe_copy(copy: SourceCopy) -> str:
 
 def open_state(settings: Settings):
     """The session factory of the state database (archive index, history, review notes)."""
-    import citewatch.history  # noqa: F401 - registers the history and review tables
-    from citewatch.db import open_database
-
     _engine, session_factory = open_database(settings.effective_database_url)
     return session_factory
 
@@ -738,163 +796,29 @@ def proves_online(fetched: list[Fetched]) -> bool:
 
 def run_offline(fetched: list[Fetched]) -> bool:
     """Every host failed at the connection level (and there was something to fetch)."""
-    from citewatch.liveness import run_is_offline
-
     return bool(fetched) and run_is_offline([f.result for f in fetched])
 
 
-# --- publishing: history, what changed, reports -------------------------------------------------
-
-
-class RunOutcome(BaseModel):
-    """What a published run tells its caller (the CLI's summary, the flow's artifacts)."""
-
-    document_id: str
-    document_title: str
-    run_id: str
-    offline: bool
-    started_at: datetime
-    finished_at: datetime | None = None
-    verdicts: dict[str, int] = Field(default_factory=dict)
-    sources: dict[str, Any] = Field(default_factory=dict)
-    claims: list[dict[str, Any]] = Field(default_factory=list)  # id, verdict, sources, flagged
-    changes: list[str] = Field(default_factory=list)  # one line per change
-    first_run: bool = True
-    flags: list[str] = Field(default_factory=list)
-    reports: dict[str, str] = Field(default_factory=dict)  # json / md / html → path
-    not_archived: int = 0  # sources whose fetch of this run could not be archived
-    source_count: int = 0  # distinct sources of the run
-
-    @property
-    def archive_shortfall(self) -> str | None:
-        """'3 of 100 sources were not archived' when some were; None otherwise."""
-        if not self.not_archived:
-            return None
-        return (f"{self.not_archived} of {counted(self.source_count, 'source')} could not be archived "
-                "(their checks were made; see each source's notes)")
-
-    def claims_with(self, verdicts: Iterable[str]) -> list[str]:
-        wanted = set(verdicts)
-        return [c["id"] for c in self.claims if c["verdict"] in wanted]
-
-    def one_line(self) -> str:
-        counts = ", ".join(f"{n} {v}" for v, n in self.verdicts.items() if n)
-        state = " (OFFLINE: no source was called dead)" if self.offline else ""
-        if self.archive_shortfall:
-            state += f" (INCOMPLETE: {self.archive_shortfall})"
-        return f"{self.document_id}: {counted(len(self.claims), 'claim')}: {counts or 'none'}{state}"
-
-    def markdown_summary(self) -> str:
-        lines = [f"# {self.document_title}", "",
-                 f"Run `{self.run_id}`" + (" — **offline**: no host could be reached, "
-                                          "no source is called dead" if self.offline else ""), "",
-                 "| verdict | claims |", "|---|---:|"]
-        if self.archive_shortfall:
-            lines[3:3] = [f"**Incomplete:** {self.archive_shortfall}.", ""]
-        lines += [f"| {v} | {n} |" for v, n in self.verdicts.items() if n]
-        if self.flags:
-            lines += ["", "## Flagged for review", ""] + [f"- {f}" for f in self.flags]
-        lines += ["", "## What changed", ""]
-        if self.first_run:
-            lines.append("First run of this document.")
-        else:
-            lines += [f"- {c}" for c in self.changes] or ["Nothing changed since the last run."]
-        if self.reports:
-            lines += ["", "## Reports", ""] + [f"- {k}: `{p}`" for k, p in self.reports.items()]
-        return "\n".join(lines)
-
-    def claims_table(self) -> list[dict[str, Any]]:
-        return [{"claim": c["id"], "verdict": c["verdict"], "sources": c["sources"],
-                 "flagged": "yes" if c.get("flagged") else ""} for c in self.claims]
-
-
-def change_lines(report: dict) -> list[str]:
-    """The report's "what changed" section as short lines for a terminal or an artifact."""
-    changes = report.get("changes") or {}
-    lines = [f"started failing: {c['url']} ({c['after']})" for c in changes.get("started_failing", [])]
-    lines += [f"recovered: {c['url']}" for c in changes.get("recovered", [])]
-    lines += [f"content changed: {c['url']}" for c in changes.get("content_changed", [])]
-    lines += [f"verdict of {f['claim_id']}" + (f" for {f['url']}" if f.get("url") else "")
-              + f": {f['before']} → {f['after']}" for f in changes.get("verdict_flips", [])]
-    lines += [f"claim added: {c['id']}" for c in changes.get("claims_added", [])]
-    lines += [f"claim removed: {c['id']}" for c in changes.get("claims_removed", [])]
-    return lines
-
-
-def _claim_line(marks) -> dict[str, Any]:
-    """A claim as the outcome lists it, from its report.build.ClaimMarks."""
-    return {"id": marks.id, "verdict": marks.verdict,
-            "sources": f"{marks.readable}/{marks.sources} read" if marks.sources else "none",
-            "flagged": marks.flagged}
-
-
-def outcome_from_report(report: dict, run: RunResult, paths: dict[str, str]) -> RunOutcome:
-    from citewatch.report.build import LazyClaims, claim_marks
-
-    changes = report.get("changes") or {}
-    if isinstance(report["claims"], LazyClaims):  # marked as the report was built: no claim read again
-        claims = [_claim_line(marks) for marks in report["claims"].marks()]
-        source_count = report["summary"]["sources"]["total"]
-    else:
-        claims = [_claim_line(claim_marks(claim)) for claim in report["claims"]]
-        source_count = len({source["url"] for claim in report["claims"] for source in claim.get("sources", [])})
-    return RunOutcome(
-        document_id=run.document_id, document_title=run.document_title, run_id=run.run_id,
-        offline=run.offline, started_at=run.started_at, finished_at=run.finished_at,
-        verdicts={k: v for k, v in report["summary"]["verdicts"].items() if v},
-        sources=report["summary"].get("sources", {}),
-        claims=claims,
-        changes=change_lines(report), first_run=bool(changes.get("first_run", True)),
-        flags=[f"{f['claim_id']}: {f['reason']} ({f['who']})" for f in report.get("flags", [])],
-        reports=paths, not_archived=len(run.not_archived), source_count=source_count)
-
-
-def _report_paths(written) -> dict[str, str]:
-    """The latest.* paths of a report.ReportPaths, and the run's folder."""
-    return {"json": str(written.latest_json), "md": str(written.latest_markdown),
-            "html": str(written.latest_html), "run": str(written.run_dir)}
-
-
-def publish_run(session_factory, run: RunResult, settings: Settings, now: datetime) -> RunOutcome:
-    """Apply editors' overrides, record the run in the history, compare it with the previous
-    run, and write the reports. Returns what the caller shows.
-
-    The reports are written inside the transaction that records the run: a report that cannot be
-    written (read-only folder, full disk, a name too long) leaves the run unrecorded and raises
-    the real cause, and publishing again repeats all of it."""
-    from citewatch.audit import actions_for_report
-    from citewatch.changes import what_changed
-    from citewatch.history import active_flags, overrides, record_run
-    from citewatch.report import build_report, write_reports
-    from citewatch.review import overrides_applied
-
-    active = overrides(session_factory, run.document_id)
-    flags = active_flags(session_factory, run.document_id)
-    published: dict = {}
-
-    def write(recorded) -> None:
-        report = build_report(recorded.run, what_changed(recorded.previous, recorded.run), flags,
-                              recorded, overrides=active, lazy_claims=True)  # written claim by claim
-        report["audit"] = actions_for_report(session_factory, run.document_id,  # the review desk's actions
-                                             recorded.previous.started_at if recorded.previous else None)
-        published.update(report=report, written=write_reports(report, settings.reports_dir))
-
-    try:
-        recorded = record_run(session_factory, run, now, settings, before_commit=write,
-                              change=overrides_applied(active))  # applied as each claim is recorded
-    except ConfigError as exc:  # the reports could not be written: the message is the OS's reason
-        raise ConfigError(f"{exc}; the run was not recorded: run it again once this is fixed") from exc
-    return outcome_from_report(published["report"], recorded.run, _report_paths(published["written"]))
-
-
 def verify_registry(loaded, settings: Settings, *, progress: ProgressCallback | None = None,
-                    clock: Callable[[], datetime] = utcnow) -> RunOutcome:
-    """One whole run without Prefect: verify, record, report."""
-    session_factory = open_state(settings)
+                    clock: Callable[[], datetime] = utcnow, way: Way | None = None,
+                    batch_sources: int = DEFAULT_BATCH_SOURCES, session_factory=None,
+                    shared_limits=None) -> RunOutcome:
+    """One whole run: open what it needs, fetch → read → check (:meth:`Pipeline.run`), publish
+    (records, reports: :func:`citewatch.publish.publish_run`), and tell ``progress`` it finished.
+    ``way`` carries out the steps (:class:`InThreads` by default; the flows pass Prefect's);
+    ``shared_limits`` (a politeness.SharedLimits) holds per-host limits across runs."""
+    way = way or InThreads()
+    session_factory = session_factory or open_state(settings)
     pipeline = Pipeline.open(settings, progress=progress, clock=clock, session_factory=session_factory,
-                             sources=len(plan_sources(loaded.registry)))
+                             sources=len(plan_sources(loaded.registry)), shared_limits=shared_limits)
     try:
-        run = pipeline.run(loaded)
+        run = pipeline.run(loaded, way=way, batch_sources=batch_sources)
+        outcome = way.call(PUBLISH, publish_run, session_factory, run, settings, clock())
+    except BaseException as exc:
+        if not isinstance(exc, Exception):  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C, raised here
+            wallclock.stop_all()  # cut the fetches in flight: the threads of a step are waited for
+        raise
     finally:
         pipeline.close()
-    return publish_run(session_factory, run, settings, clock())
+    pipeline.progress(ProgressEvent("finished", document_id=run.document_id, message=outcome.one_line()))
+    return outcome

@@ -14,8 +14,16 @@ import threading
 import time
 from contextlib import contextmanager, nullcontext
 from typing import ContextManager, Iterator, Protocol
+from urllib.parse import urlsplit
 
 from citewatch.wallclock import pause
+
+
+def host_of(url: str) -> str:
+    """The host a URL's requests count against, lower-cased: the key of its politeness gate, of the
+    fetcher's queues, of a run's batches (a host never spans two) and of the offline test. Every
+    port and scheme of a name is one host."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 class SharedLimits(Protocol):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from citewatch.models import CheckedCopy, Evidence, Fact, FactResult, SourceStatus, Verdict
 
-MAX_TEXT_CHARS = 200_000  # extracted text kept per source for diffs between runs
+KEPT_TEXT_CHARS = 200_000  # extracted text kept per source in its results, for diffs between runs
 
 
 def text_hash(text: str) -> str:
@@ -62,7 +62,7 @@ class SourceResult(BaseModel):
     archive: ArchiveRef = Field(default_factory=ArchiveRef)
     content_digest: str | None = None  # digest of the fetched payload (WARC-Payload-Digest)
     text_hash: str | None = None  # filled from `text` when left out
-    text: str | None = None  # the extracted text that was checked, capped at MAX_TEXT_CHARS
+    text: str | None = None  # the extracted text that was checked, capped at KEPT_TEXT_CHARS
     title: str | None = None
     published: str | None = None
     error: str | None = None
@@ -77,7 +77,7 @@ class SourceResult(BaseModel):
     @field_validator("text")
     @classmethod
     def _cap_text(cls, v: str | None) -> str | None:
-        return v[:MAX_TEXT_CHARS] if v is not None else None
+        return v[:KEPT_TEXT_CHARS] if v is not None else None
 
     @model_validator(mode="after")
     def _hash_text(self):

@@ -23,7 +23,7 @@ from citewatch.errors import ExtractError
 
 MAX_INPUT_BYTES = 15 * 1024 * 1024
 MAX_PDF_PAGES = 500
-MAX_TEXT_CHARS = 3_000_000
+MAX_EXTRACTED_CHARS = 3_000_000  # text extracted from one page (the checker has its own cap, check.MAX_TEXT_CHARS)
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def extract_text(body: bytes, content_type: str, url: str = "", encoding: str | 
     decoded = decode(body, encoding or charset_of(content_type))
     if kind == "html":
         return _from_html(decoded, url)
-    text = _tidy(decoded)[:MAX_TEXT_CHARS]
+    text = _tidy(decoded)[:MAX_EXTRACTED_CHARS]
     return ExtractedText(text=text, kind="text")
 
 
@@ -149,7 +149,7 @@ def _from_html(html: str, url: str) -> ExtractedText:
         text = _soup_text(soup)
     elif _paragraphs_lost(text):
         text = _with_paragraphs(text, _soup_text(soup))
-    text = _tidy(text)[:MAX_TEXT_CHARS]
+    text = _tidy(text)[:MAX_EXTRACTED_CHARS]
     return ExtractedText(
         text=text,
         title=title,
@@ -254,7 +254,7 @@ def _from_pdf(body: bytes) -> ExtractedText:
         metadata = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as exc:
         raise ExtractError(f"the PDF cannot be read ({exc}); check the copy in the archive by hand") from exc
-    text = _tidy("\n\n".join(pages))[:MAX_TEXT_CHARS]
+    text = _tidy("\n\n".join(pages))[:MAX_EXTRACTED_CHARS]
     if not text.strip():
         raise ExtractError(f"the PDF has no text layer on its {counted(len(pages), 'page')} (a scan? its "
                            "pages are images); check the copy in the archive by hand, or cite a copy with text")

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult
-from citewatch.results import MAX_TEXT_CHARS, text_digest, text_hash
+from citewatch.results import KEPT_TEXT_CHARS, text_digest, text_hash
 from citewatch.textcache import CachedText
 
 log = logging.getLogger("citewatch.workers")
@@ -56,7 +56,7 @@ def described(cached: CachedText) -> CachedText:
     """``cached`` with the digests of its text (computed here, in the worker, once per text)."""
     if cached.text_hash and cached.digest:
         return cached
-    return replace(cached, text_hash=text_hash(cached.text[:MAX_TEXT_CHARS]), digest=text_digest(cached.text))
+    return replace(cached, text_hash=text_hash(cached.text[:KEPT_TEXT_CHARS]), digest=text_digest(cached.text))
 
 
 def check_text(claim_text: str, text: str, facts, published: str | None, subject: str | None) -> CheckResult:

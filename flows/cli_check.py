@@ -20,15 +20,9 @@ from rich.text import Text
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
 from citewatch.counting import counted
+from flows.colours import verdict_style
 from flows.terminal import printable
 
-VERDICT_STYLE = {
-    Verdict.SUPPORTED: "bold green",
-    Verdict.PARTIALLY_SUPPORTED: "bold yellow",
-    Verdict.CONTRADICTED: "bold red",
-    Verdict.NOT_FOUND: "bold magenta",
-    Verdict.UNVERIFIABLE: "bold blue",
-}
 OUTCOME_STYLE = {FactOutcome.FOUND: "green", FactOutcome.MISSING: "magenta", FactOutcome.CONTRADICTED: "red"}
 FACTS = TypeAdapter(list[Fact])
 MAX_TEXT_FILE_BYTES = 50 * 1024 * 1024
@@ -143,7 +137,7 @@ def print_result(claim: str, result: CheckResult, source: dict[str, Any] | None 
         console.print(Text(printable(f"Source: {source.get('url')}  title: {source.get('title') or '—'}  "
                                      f"published: {source.get('published') or '—'}")))
     verdict = Text("Verdict: ", style="bold")
-    verdict.append(result.verdict.value, style=VERDICT_STYLE.get(result.verdict, "bold"))
+    verdict.append(result.verdict.value, style=f"bold {verdict_style(result.verdict)}".strip())
     verdict.append(f"  (confidence {result.confidence:.2f})")
     console.print(verdict)
     if result.facts:

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from citewatch import demo as sample
 from citewatch.errors import ConfigError
+from flows.colours import verdict_style
 from flows.preflight import ensure_prefect_api_answers, ensure_writable_folder
 
 STATE_FILE = "demo-state.json"
@@ -195,12 +196,6 @@ def _verify(registry: Path, out: Path, wayback_url: str, *, verbose: bool, conso
 
 # --- the one-screen summary ----------------------------------------------------------------------
 
-VERDICT_STYLE = {
-    "supported": "green", "partially_supported": "yellow", "contradicted": "bold red",
-    "not_found": "magenta", "unverifiable": "dim", "unsourced": "cyan",
-}
-
-
 def print_summary(console: Console, run: DemoRun) -> None:
     report, outcome = run.report, run.outcome
     title = report.get("document", {}).get("title", sample.DOCUMENT_ID)
@@ -213,7 +208,7 @@ def print_summary(console: Console, run: DemoRun) -> None:
     table.add_column("sources: status (copy checked)")
     for claim in report.get("claims", []):
         verdict = claim.get("verdict", "")
-        table.add_row(claim.get("id", ""), f"[{VERDICT_STYLE.get(verdict, '')}]{verdict}[/]",
+        table.add_row(claim.get("id", ""), f"[{verdict_style(verdict)}]{verdict}[/]",
                       _sources_cell(claim.get("sources") or []))
     console.print(table)
     console.print("\n[bold]What changed since the last run[/bold]")

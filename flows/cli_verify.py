@@ -77,7 +77,7 @@ def verify(
 
     Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight are abandoned, the archive keeps what was fetched).
     """
-    from citewatch.pipeline import RunOutcome
+    from citewatch.publish import RunOutcome
     from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.early_api import start_early
     from flows.prefect_env import configure_prefect, configured_api_url
@@ -99,7 +99,7 @@ def verify(
     warm = None if api_url else _warm_api(settings.prefect_server_idle_minutes, verbose)
     early_api = None if warm else start_early(api_url)  # Prefect's server starts while Prefect is imported
     from flows.prefect_env import one_line_errors
-    from flows.verify import verify_document, verify_registries, watch_progress  # imports Prefect
+    from flows.verify import published_summaries, verify_document, verify_registries, watch_progress  # imports Prefect
 
     one_line_errors(verbose)  # Prefect's console handler exists now
     if warm is not None:  # a warm API started by this run came up while Prefect was imported
@@ -109,18 +109,19 @@ def verify(
         early_api.adopt()
 
     console = Console(stderr=True)
-    outcomes: list[RunOutcome] = []
+    finished: list[str] = []  # the documents whose reports are written, for the line of a Ctrl-C
 
     def on_event(event) -> None:
         display.on_event(event)
-        if event.kind == "finished" and event.outcome:
-            outcomes.append(RunOutcome.model_validate(event.outcome))
+        if event.kind == "finished":
+            finished.append(event.document_id)
 
     error: Exception | None = None
+    summaries: list = []  # the flows' return values (a skipped run's is None)
     display = ProgressDisplay(console, verbose)
 
     def kept() -> str:
-        return interrupted_line(display.counts(), outcomes, settings.archive_dir)
+        return interrupted_line(display.counts(), finished, settings.archive_dir)
 
     interrupted_runs: list = []
     try:
@@ -133,13 +134,15 @@ def verify(
                      "no_wayback": no_wayback}
             with _without_heartbeats():
                 if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
-                    verify_document(paths[0], **where)
+                    summaries = [verify_document(paths[0], **where)]
                 else:
-                    verify_registries(paths, **where)
+                    summaries = verify_registries(paths, **where)
     except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
         if verbose and not isinstance(exc, CitewatchError):
             raise
         error = exc
+        summaries = published_summaries(exc)
+    outcomes = [RunOutcome.model_validate(summary) for summary in summaries if summary is not None]
     if warm and not verbose:  # the next run forks a process that has all of this imported
         from flows.warm_runner import start_runner
 

@@ -69,17 +69,28 @@ def _not_repeated_by_the_command(record: logging.LogRecord) -> bool:
     return not any(text in record.getMessage() for text in REPEATED_BY_THE_COMMAND)
 
 
+# What Prefect's background services (its EventsWorker, its log worker) say while they still send
+# what was queued as the process exits: housekeeping, nothing for the user to do or to read.
+HOUSEKEEPING = "Still processing items"
+
+
+def _not_housekeeping(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.ERROR or not record.getMessage().startswith(HOUSEKEEPING)
+
+
 def one_line_errors(verbose: bool) -> None:
     """Unless ``verbose``, the console shows Prefect's errors without their tracebacks, and not the
-    engine's lines about the exception that ends a run, which the command's last line states (call
-    it once Prefect is imported: its console handler exists from then on)."""
+    engine's lines about the exception that ends a run, which the command's last line states, nor
+    its services' housekeeping at exit (call it once Prefect is imported: its console handler
+    exists from then on)."""
     if verbose:
         return
     for handler in logging.getLogger().handlers:
         if not isinstance(handler.formatter, _WithoutTraceback):
             handler.setFormatter(_WithoutTraceback(handler.formatter))
-        if _not_repeated_by_the_command not in handler.filters:
-            handler.addFilter(_not_repeated_by_the_command)
+        for keep in (_not_repeated_by_the_command, _not_housekeeping):
+            if keep not in handler.filters:
+                handler.addFilter(keep)
 
 
 def configured_api_url() -> str | None:

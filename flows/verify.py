@@ -6,13 +6,15 @@ A run from a deployment holds its document's slot (flows/document_limit.py) and,
 whose fetches were not archived never ends as a plain Completed (``_final_state``); citewatch's
 warnings go to the run's log (``warnings_to_run_log``).
 
-Tasks are thin wrappers around :mod:`citewatch.pipeline`; the work and its rules live there.
+The run itself is :func:`citewatch.pipeline.verify_registry`, written once in the library; the
+flow passes its way of carrying out the steps (:class:`PrefectTasks`) and adds only what a flow
+alone does: the Prefect artifacts, the alerts and the run's final state. It returns the run's
+outcome (``RunOutcome`` as JSON-ready data), which `citewatch verify` prints.
 Granularity was chosen by measurement: a Prefect task costs a few milliseconds plus API traffic,
 and thousands of task runs choke the ephemeral server, so one task handles a *batch of hosts*
 (up to ``DEFAULT_BATCH_SOURCES`` sources) and fetches inside it in threads, then reads and checks
 it while the next batch is fetched. Per-host politeness holds across batches because every batch
-of a run shares one Fetcher. Big arguments go in ``quote()``: Prefect would otherwise walk every
-object of them looking for futures (seconds per task on thousands of sources).
+of a run shares one Fetcher.
 """
 
 
@@ -33,10 +35,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from citewatch import pipeline as pl
-from citewatch import wallclock
 from citewatch.config import FETCHING_BATCHES_AT_ONCE, load_settings
 from citewatch.counting import counted
 from citewatch.errors import CitewatchError, ConfigError
+from citewatch.publish import RunOutcome
 from flows.document_limit import DocumentBusy, one_run_per_document
 from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
@@ -99,7 +101,7 @@ def warnings_to_run_log(run_logger):
         source.removeHandler(handler)
 
 
-# --- tasks: one library call each ---------------------------------------------------------------
+# --- the run's steps as Prefect tasks: the flow's way of carrying out citewatch.pipeline's run ---
 
 
 @task(name="load-registry", cache_policy=NO_CACHE)
@@ -107,21 +109,19 @@ def load_registry_task(path: str):
     return load_registry_cached(path)
 
 
-@task(name="fetch-and-read", cache_policy=NO_CACHE, task_run_name="fetch-{label}")
-def fetch_batch(pipeline: pl.Pipeline, registry, jobs: list[pl.SourceJob],
-                label: str) -> tuple[list[pl.Fetched], list[pl.SourceCopy] | None]:
-    return pipeline.fetch_and_read(registry, jobs)
+@task(name=pl.FETCH_AND_READ, cache_policy=NO_CACHE, task_run_name="fetch-{label}")
+def fetch_batch(work: Callable, arguments: tuple, label: str):
+    return work(*arguments)
 
 
-@task(name="read-sources", cache_policy=NO_CACHE, task_run_name="read-{label}")
-def read_batch(pipeline: pl.Pipeline, registry, fetched: list[pl.Fetched], offline: bool,
-               label: str) -> list[pl.SourceCopy]:
-    return pipeline.read_and_check(registry, fetched, offline)
+@task(name=pl.READ_AND_CHECK, cache_policy=NO_CACHE, task_run_name="read-{label}")
+def read_batch(work: Callable, arguments: tuple, label: str):
+    return work(*arguments)
 
 
-@task(name="check-claims", cache_policy=NO_CACHE)
-def check_claims_task(pipeline: pl.Pipeline, registry, copies: list[pl.SourceCopy]):
-    return pipeline.check_claims(registry, copies)
+@task(name=pl.CHECK_CLAIMS, cache_policy=NO_CACHE)
+def check_claims_task(work: Callable, arguments: tuple):
+    return work(*arguments)
 
 
 def _worth_retrying(_task, _task_run, state) -> bool:
@@ -132,14 +132,37 @@ def _worth_retrying(_task, _task_run, state) -> bool:
 # Recording may meet a busy database (another run of the same document holds its lock, or the
 # database restarts): retries after growing pauses (3 + 10 + 30 s) ride that out, and the
 # transaction (reports written inside it) makes a retry safe.
-@task(name="record-and-report", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[3, 10, 30],
+@task(name=pl.PUBLISH, cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[3, 10, 30],
       retry_condition_fn=_worth_retrying)
-def publish_task(session_factory, run, settings, now: datetime) -> pl.RunOutcome:
-    return pl.publish_run(session_factory, run, settings, now)
+def publish_task(work: Callable, arguments: tuple):
+    return work(*arguments)
+
+
+MAPPED_TASKS = {pl.FETCH_AND_READ: fetch_batch, pl.READ_AND_CHECK: read_batch}
+CALLED_TASKS = {pl.CHECK_CLAIMS: check_claims_task, pl.PUBLISH: publish_task}
+
+
+class PrefectTasks:
+    """citewatch.pipeline's Way for a flow: each batch of a step a task run submitted to the flow's
+    task runner (so that one batch is read while the next is fetched), each other step one task
+    run, the run's log lines in the flow run's log. Arguments go in ``quote()``: Prefect would
+    otherwise walk every object of them looking for futures (seconds per task on thousands of
+    sources)."""
+
+    def __init__(self, logger):
+        self.log = logger
+
+    def map(self, step: str, work: Callable, calls, labels) -> list:
+        futures = [MAPPED_TASKS[step].submit(quote(work), quote(arguments), label)
+                   for arguments, label in zip(calls, labels)]
+        return [future.result() for future in futures]
+
+    def call(self, step: str, work: Callable, *arguments):
+        return CALLED_TASKS[step](quote(work), quote(arguments))
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
-def artifacts_task(outcome: pl.RunOutcome) -> None:
+def artifacts_task(outcome: RunOutcome) -> None:
     key = f"citewatch-{outcome.document_id}"
     create_markdown_artifact(markdown=outcome.markdown_summary(), key=key,
                              description=f"citewatch run {outcome.run_id}")
@@ -161,12 +184,6 @@ def _document_run_name() -> str:
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
     return f"{document_id} {when:%Y-%m-%d %H:%M}"
-
-
-def _batch_label(jobs: list[pl.SourceJob]) -> str:
-    hosts = sorted({pl.host_of(j.url) for j in jobs})
-    head = hosts[0] if hosts else "none"
-    return head if len(hosts) == 1 else f"{head}+{len(hosts) - 1}-hosts"
 
 
 # Each batch fetches up to `max_parallel_hosts` hosts at once; several batches at a time overlap one
@@ -210,58 +227,25 @@ def runs_from_a_deployment() -> bool:
     return current_flow_run.parent_deployment_id is not None  # one API call, only for a sub-flow
 
 
-def _verify_document(logger, settings, loaded, now: datetime | None, batch_sources: int):
-    clock: Callable[[], datetime] = (lambda: now) if now else pl.utcnow
-    registry = loaded.registry
-    jobs = pl.plan_sources(registry)
+def _verify_document(logger, settings, loaded, now: datetime | None, batch_sources: int) -> dict:
+    """The run (citewatch.pipeline.verify_registry, its steps as tasks), then what only a flow
+    does: the Prefect artifacts, the alerts, and the flow run's final state."""
     session_factory = pl.open_state(settings)
-    pipeline = pl.Pipeline.open(settings, progress=_document_progress(registry.document.id),
-                                clock=clock, session_factory=session_factory, sources=len(jobs),
-                                shared_limits=shared_host_limits(settings))
-    try:
-        started = clock()
-        pipeline.progress(pl.ProgressEvent("planned", total=len(jobs)))
-        logger.info("%s: %d claims, %d distinct sources", registry.document.id,
-                    len(registry.claims), len(jobs))
-
-        batches = pl.batch_by_host(jobs, batch_sources)
-        fetch_futures = [fetch_batch.submit(quote(pipeline), quote(registry), quote(batch), _batch_label(batch))
-                         for batch in batches]
-        done = [future.result() for future in fetch_futures]
-        offline = pl.run_offline([item for fetched, _ in done for item in fetched])
-        if offline:
-            logger.warning("every host failed at the connection level: the run is offline, "
-                           "no source is called dead")
-        read_futures = [read_batch.submit(quote(pipeline), quote(registry), quote(fetched), offline,
-                                          _batch_label(batch))
-                        for (fetched, copies), batch in zip(done, batches) if copies is None]
-        copies = [copy for _, read in done if read is not None for copy in read]
-        copies += [copy for future in read_futures for copy in future.result()]
-        for copy in copies:
-            logger.info(pl.describe_copy(copy))
-
-        claims = check_claims_task(quote(pipeline), quote(registry), quote(copies))
-        pipeline.cpu.close()  # the worker processes' memory is not needed for publishing
-        run = pl.assemble_run(registry, claims, offline, started, clock(),
-                              run_id=pl.new_run_id(started), not_archived=pl.not_archived(copies))
-        outcome = publish_task(quote(session_factory), quote(run), settings, clock())
-    except BaseException as exc:
-        if not isinstance(exc, Exception):  # SIGTERM (Prefect's TerminationSignal) or Ctrl-C, raised here
-            wallclock.stop_all()  # cut the fetches in flight: the task runner waits for its threads
-        raise
-    finally:
-        pipeline.close()
+    outcome = pl.verify_registry(loaded, settings, progress=_document_progress(loaded.registry.document.id),
+                                 clock=(lambda: now) if now else pl.utcnow, way=PrefectTasks(logger),
+                                 batch_sources=batch_sources, session_factory=session_factory,
+                                 shared_limits=shared_host_limits(settings))
     artifacts_task(outcome)
     alert_after_run(session_factory, settings, outcome)  # Apprise channels + a Prefect event; never raises
+    return _final_state(outcome, settings.max_unarchived_share, logger)
+
+
+def _final_state(outcome: RunOutcome, max_unarchived_share: float, logger):
+    """The run's outcome as JSON-ready data (the flow's return value), as a Completed state, never a
+    plain one when some fetches were not archived: Failed beyond ``max_unarchived_share`` of the
+    sources (CITEWATCH_MAX_UNARCHIVED_SHARE, :class:`RunIncomplete` carries the outcome), else
+    Completed with the shortfall as its message."""
     summary = outcome.model_dump(mode="json")
-    pipeline.progress(pl.ProgressEvent("finished", message=outcome.one_line(), outcome=summary))
-    return _final_state(outcome, summary, settings.max_unarchived_share, logger)
-
-
-def _final_state(outcome: pl.RunOutcome, summary: dict, max_unarchived_share: float, logger):
-    """Completed, never a plain one when some fetches were not archived: Failed beyond
-    ``max_unarchived_share`` of the sources (CITEWATCH_MAX_UNARCHIVED_SHARE), else Completed with
-    the shortfall as its message."""
     shortfall = outcome.archive_shortfall
     if shortfall is None:
         logger.info(outcome.one_line())
@@ -269,12 +253,18 @@ def _final_state(outcome: pl.RunOutcome, summary: dict, max_unarchived_share: fl
     logger.warning(outcome.one_line())
     if outcome.not_archived > max_unarchived_share * max(outcome.source_count, 1):
         raise RunIncomplete(f"{outcome.document_id}: {shortfall}; the reports were written "
-                            f"(more than {max_unarchived_share:.0%} of the sources: CITEWATCH_MAX_UNARCHIVED_SHARE)")
+                            f"(more than {max_unarchived_share:.0%} of the sources: CITEWATCH_MAX_UNARCHIVED_SHARE)",
+                            summary)
     return Completed(message=f"{outcome.document_id}: {shortfall}", data=summary)
 
 
 class RunIncomplete(CitewatchError):
-    """The run's checks and reports were made, but too many of its fetches were not archived."""
+    """The run's checks and reports were made, but too many of its fetches were not archived.
+    ``summary``: the run's outcome as the flow would have returned it."""
+
+    def __init__(self, message: str, summary: dict | None = None):
+        super().__init__(message)
+        self.summary = summary
 
 
 def shared_host_limits(settings):
@@ -310,18 +300,21 @@ def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
         return _dispatch(logger, registry_paths, document_deployment, wait_for_documents,
                          {"reports_dir": reports_dir, "archive_dir": archive_dir, "no_wayback": no_wayback,
                           "now": now.isoformat() if now else None})
-    summaries, failed = [], []
+    summaries, failed, published = [], [], []
     for path in registry_paths:
         state = verify_document(str(path), reports_dir=reports_dir, archive_dir=archive_dir,
                                 no_wayback=no_wayback, now=now, return_state=True)
         if state.is_completed():
             if (summary := state.result()) is not None:  # None: skipped, another run had the document
                 summaries.append(summary)
+                published.append(summary)
         else:
             failed.append(f"{path}: {state.message}")
             logger.error("verifying %s failed: %s", path, state.message)
+            if (summary := getattr(state.result(raise_on_failure=False), "summary", None)) is not None:
+                published.append(summary)  # RunIncomplete: its reports were written all the same
     if failed:
-        raise DocumentRunsFailed(failed)
+        raise DocumentRunsFailed(failed, published)
     return summaries
 
 
@@ -346,6 +339,19 @@ def _dispatch(logger, registry_paths: list[str], deployment: str, wait: bool, co
 
 
 class DocumentRunsFailed(CitewatchError):
-    def __init__(self, failures: list[str]):
+    """Some documents' runs failed. ``summaries``: the outcomes of the runs whose reports were
+    written, in order (those that completed, and those that ended :class:`RunIncomplete`)."""
+
+    def __init__(self, failures: list[str], summaries: list[dict] | None = None):
         self.failures = failures
+        self.summaries = summaries or []
         super().__init__(f"{counted(len(failures), 'document run')} failed: " + "; ".join(failures))
+
+
+def published_summaries(error: BaseException) -> list[dict]:
+    """The outcomes of the runs a failed flow still published (see the two errors above)."""
+    if isinstance(error, DocumentRunsFailed):
+        return error.summaries
+    if isinstance(error, RunIncomplete) and error.summary is not None:
+        return [error.summary]
+    return []

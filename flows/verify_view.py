@@ -6,18 +6,16 @@ import threading
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from citewatch.pipeline import ProgressEvent, RunOutcome
+from citewatch.pipeline import ProgressEvent
+from citewatch.publish import RunOutcome
 from citewatch.counting import counted
+from flows.colours import verdict_style
 from flows.terminal import printable
 
 MAX_CHANGE_LINES = 8
 
-VERDICT_STYLE = {
-    "supported": "green", "partially_supported": "yellow", "contradicted": "bold red",
-    "not_found": "red", "unverifiable": "magenta", "unsourced": "cyan",
-}
 
 
 class ProgressDisplay:
@@ -32,11 +30,11 @@ class ProgressDisplay:
             TextColumn("pending {task.fields[pending]}"), TimeElapsedColumn(),
             console=console, transient=True, disable=not console.is_terminal,
         )
-        self._tasks: dict[str, int] = {}
-        self._starting: int | None = None
-        self._totals: dict[int, int] = {}
-        self._done: dict[int, int] = {}
-        self._failed: dict[int, int] = {}
+        self._tasks: dict[str, TaskID] = {}
+        self._starting: TaskID | None = None
+        self._totals: dict[TaskID, int] = {}
+        self._done: dict[TaskID, int] = {}
+        self._failed: dict[TaskID, int] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> "ProgressDisplay":
@@ -70,22 +68,23 @@ class ProgressDisplay:
                 return
             if event.kind != "source":
                 return
-            task_id = self._tasks.get(event.document_id)
-            if task_id is None:
+            task = self._tasks.get(event.document_id)
+            if task is None:
                 return
-            self._failed[task_id] = failed = self._failed.get(task_id, 0) + (1 if event.failed else 0)
-            self._done[task_id] = done = self._done.get(task_id, 0) + 1
-            pending = max(0, self._totals[task_id] - done)
+            self._failed[task] = failed = self._failed.get(task, 0) + (1 if event.failed else 0)
+            self._done[task] = done = self._done.get(task, 0) + 1
+            pending = max(0, self._totals[task] - done)
             description = f"{event.document_id} (checking, writing reports)" if pending == 0 else event.document_id
-            self.progress.update(task_id, advance=1, failed=failed, pending=pending, description=description)
+            self.progress.update(task, advance=1, failed=failed, pending=pending, description=description)
         if self.verbose and event.message:
             self.progress.console.print(printable(event.message), markup=False, highlight=False)
 
 
-def interrupted_line(counts: tuple[int, int], finished: list[RunOutcome], archive_dir) -> str:
-    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written."""
+def interrupted_line(counts: tuple[int, int], finished: list[str], archive_dir) -> str:
+    """The one line `verify` prints when Ctrl-C stops it: what was kept, what was not written
+    (``finished``: the documents whose reports were written)."""
     done, total = counts
-    reports = (f"reports of {', '.join(o.document_id for o in finished)} written; " if finished else "")
+    reports = (f"reports of {', '.join(finished)} written; " if finished else "")
     return (f"Interrupted: {done} of {counted(total, 'source')} checked; every page fetched so far is "
             f"kept in the archive ({archive_dir}); {reports}no report was written for an unfinished "
             "run (an earlier report stays as it was).")
@@ -100,7 +99,7 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
                       "dead, claims were checked against archived copies where there were any.")
     if outcome.archive_shortfall:
         console.print(f"  [bold yellow]INCOMPLETE:[/] {escape(outcome.archive_shortfall)}.", highlight=False)
-    counts = "  ".join(f"[{VERDICT_STYLE.get(v, '')}]{v}[/] {n}" for v, n in outcome.verdicts.items())
+    counts = "  ".join(f"[{verdict_style(v)}]{v}[/] {n}" for v, n in outcome.verdicts.items())
     console.print(f"  claims {len(outcome.claims)}:  {counts or 'none'}", highlight=False)
     statuses = outcome.sources.get("statuses") or {}
     if statuses:

@@ -35,6 +35,14 @@ REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["webfixtures"]  # fixture_web (loopback sites with real-web behaviours), fast_settings
 
 
+def pytest_collection_modifyitems(items):
+    """A test on the session's Prefect server is slow (``make check`` leaves it out): whichever
+    test comes first starts the server, about ten seconds."""
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One Prefect test harness (ephemeral API on a temporary database) for the whole session."""

@@ -69,6 +69,7 @@ def test_notify_urls_split_on_spaces_and_commas():
     assert notify_urls(None) == []
 
 
+@pytest.mark.slow
 def test_one_channel_down_does_not_stop_the_others():
     alert = build_alert(sample_report(), None, DESK)
     down = "json://" + closed_port_url().removeprefix("http://")

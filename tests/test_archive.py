@@ -339,6 +339,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_kill_9_while_writing_loses_no_completed_record(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(CHILD)
@@ -423,6 +424,7 @@ def test_archive_cli_lists_and_writes_back_the_original_bytes(tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
+@pytest.mark.slow
 def test_processes_that_open_a_fresh_database_at_once_all_succeed(tmp_path):
     # Before schema creation took SQLite's write lock, most rounds of this failed with
     # "table archive_captures already exists" in all but one process.
@@ -435,6 +437,7 @@ def test_processes_that_open_a_fresh_database_at_once_all_succeed(tmp_path):
         assert [p.returncode for p in openers] == [0, 0, 0, 0], errors
 
 
+@pytest.mark.slow
 def test_two_processes_write_one_archive_at_once(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(CHILD)

@@ -26,6 +26,9 @@ from citewatch.errors import ArchiveError
 from citewatch.objectstore import S3WarcStore
 from test_archive import fetched
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 BUCKET = "citewatch-test"
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pypdf
+import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -116,6 +117,7 @@ def test_the_memory_benchmark_writes_a_valid_registry_of_any_size(tmp_path):
     assert {s.url for c in registry.claims for s in c.sources} == {s.url for c in generated for s in c.sources}
 
 
+@pytest.mark.slow
 def test_the_peak_rss_counts_the_run_the_warm_runner_forked(tmp_path):
     """A run handed to the warm runner happens in the runner's fork, outside the command's process
     tree: the benchmarks' peak RSS must count that fork (and not the idle runner itself)."""

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from citewatch.testing.fixture_web import closed_port_url
 
 CITEWATCH = str(Path(sys.executable).parent / "citewatch")
@@ -79,6 +81,7 @@ def test_demo_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tmp_
                        "prefect server start", "unset PREFECT_API_URL")
 
 
+@pytest.mark.slow
 def test_verify_into_an_archive_folder_it_cannot_write_says_how_to_choose_another(tmp_path):
     write_registry(tmp_path)
     (tmp_path / "a-file").write_text("not a folder")
@@ -90,6 +93,7 @@ def test_verify_into_an_archive_folder_it_cannot_write_says_how_to_choose_anothe
                        "--reports-dir or CITEWATCH_REPORTS_DIR")
 
 
+@pytest.mark.slow
 def test_verify_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tmp_path):
     write_registry(tmp_path)
     api = closed_port_url(path="/api")
@@ -98,6 +102,7 @@ def test_verify_with_a_prefect_server_that_does_not_answer_says_how_to_fix_it(tm
     assert not (tmp_path / "reports" / "harbour-fire").exists()
 
 
+@pytest.mark.slow
 def test_flagging_a_document_with_no_run_here_says_where_it_looked(tmp_path):
     # a typo in the id, or the wrong archive folder: the flag would never show in any report
     done = run("flag", "harbour-fir", "warehouses", "--reason", "check", cwd=tmp_path,
@@ -107,6 +112,7 @@ def test_flagging_a_document_with_no_run_here_says_where_it_looked(tmp_path):
     assert not (tmp_path / "archive").exists()  # no empty state database left behind
 
 
+@pytest.mark.slow
 def test_a_bad_setting_in_the_environment_names_the_variable_not_a_traceback(tmp_path):
     done = run("archive", "list", "http://site.test/", cwd=tmp_path, CITEWATCH_READ_TIMEOUT="thirty")
     assert_clean_error(done, "CITEWATCH_READ_TIMEOUT='thirty'", "valid number", "fix or unset it")
@@ -123,6 +129,7 @@ def unwritable_folder(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_flag_with_an_archive_folder_it_cannot_write_says_how_to_choose_another(tmp_path):
     write_registry(tmp_path)
     folder = unwritable_folder(tmp_path)
@@ -133,6 +140,7 @@ def test_flag_with_an_archive_folder_it_cannot_write_says_how_to_choose_another(
     assert "sqlalche" not in done.stderr.lower()
 
 
+@pytest.mark.slow
 def test_a_state_database_that_cannot_be_opened_says_what_to_do(tmp_path):
     import pytest
 
@@ -148,6 +156,7 @@ def test_a_state_database_that_cannot_be_opened_says_what_to_do(tmp_path):
     assert "sqlalche.me" not in message and "\n" not in message
 
 
+@pytest.mark.slow
 def test_override_refuses_supports_and_does_not_support_together(tmp_path):
     write_registry(tmp_path)
     done = run("override", "claims/harbour-fire.yaml", "warehouses", "--source", "https://a.example/",
@@ -157,6 +166,7 @@ def test_override_refuses_supports_and_does_not_support_together(tmp_path):
     assert not (tmp_path / "archive").exists()
 
 
+@pytest.mark.slow
 def test_verify_with_a_corrupt_or_empty_state_database_says_so_in_one_line_and_changes_nothing(tmp_path):
     write_registry(tmp_path)
     database = tmp_path / "archive" / "citewatch.sqlite"
@@ -170,6 +180,7 @@ def test_verify_with_a_corrupt_or_empty_state_database_says_so_in_one_line_and_c
         assert len(done.stderr.strip().splitlines()) == 1 and database.read_bytes() == content
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_inside_the_flow_shows_no_traceback_and_ends_with_the_cause(tmp_path):
     # the registry has no sources (no network); the reports cannot be written: a file stands
     # where the document's report folder belongs
@@ -180,3 +191,24 @@ def test_a_run_that_fails_inside_the_flow_shows_no_traceback_and_ends_with_the_c
     assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "Not a directory" in last and "the run was not recorded" in last
+
+
+def test_prefects_housekeeping_at_exit_is_not_shown_but_its_warnings_are():
+    """A failed run ends with one line: what Prefect's services say while they still send their
+    queue at exit ("Still processing items") is not shown unless --verbose."""
+    import logging
+
+    from flows.prefect_env import one_line_errors
+
+    handler = logging.StreamHandler()
+    logging.getLogger().addHandler(handler)
+    try:
+        one_line_errors(verbose=False)
+
+        def shown(name, level, message):
+            return bool(handler.filter(logging.LogRecord(name, level, __file__, 1, message, None, None)))
+        assert not shown("EventsWorker", logging.WARNING, "Still processing items: 3 items remaining...")
+        assert shown("EventsWorker", logging.WARNING, "the events could not be sent")
+        assert shown("prefect.flow_runs", logging.WARNING, "a warning of the run")
+    finally:
+        logging.getLogger().removeHandler(handler)

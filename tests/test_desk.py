@@ -24,6 +24,9 @@ from citewatch.audit import audit_entries
 from citewatch.review import active_flags, overrides
 from flows.desk import create_app
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 BIN = Path(sys.executable).parent
 
 
@@ -347,7 +350,7 @@ def test_the_next_run_report_lists_the_desk_actions(desk_state, accounts):
 
     from report_samples import sample_runs
 
-    from citewatch.pipeline import publish_run
+    from citewatch.publish import publish_run
 
     settings, sf, _ = desk_state
     client = _client(desk_state)
@@ -426,7 +429,7 @@ def test_an_editor_starts_a_rerun_and_follows_its_progress(workdir, monkeypatch,
                 if 'http-equiv="refresh"' not in status.text:
                     break
                 assert time.monotonic() < deadline, status.text
-                time.sleep(1)
+                time.sleep(0.2)  # the page is read again within a fifth of a second of the run's end
     assert "State: <strong>finished</strong>" in status.text, status.text
     assert "aldane-harbour" in status.text  # the log's last lines: the run's summary
     [run] = list_runs(sf, "aldane-harbour")

@@ -6,6 +6,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
 
 def test_waiting_for_document_runs_gives_a_crashed_run_time_to_be_retried(prefect_harness):
     """flows/dispatch.py: a Crashed run is final only once it has stayed Crashed a while (the

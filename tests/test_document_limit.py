@@ -12,6 +12,7 @@ import pytest
 from flows.document_limit import DocumentBusy, one_run_per_document
 
 
+@pytest.mark.slow
 def test_a_second_run_of_the_same_document_waits_for_the_first(prefect_harness):
     document = f"doc-{uuid.uuid4().hex[:6]}"
     spans: dict[str, tuple[float, float]] = {}

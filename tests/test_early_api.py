@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -114,12 +114,14 @@ def test_a_503_challenge_is_not_retried(herald, fetcher):
     assert result.status is SourceStatus.BLOCKED and result.attempts == 1
 
 
+@pytest.mark.slow
 def test_slow_page_past_the_read_timeout(herald, fetcher, fast_settings):
     result = fetcher.fetch(herald.url(PATHS["slow"]))
     assert result.status is SourceStatus.TIMEOUT and "0.3 s" in result.error
     assert result.attempts == fast_settings.max_retries + 1 == len(page_requests(herald, "slow"))
 
 
+@pytest.mark.slow
 def test_total_deadline_stops_a_page_that_drips(herald, fast_settings):
     # every chunk arrives within the read timeout, but the whole page would take 4 s
     settings = fast_settings.model_copy(update={"total_deadline": 0.6, "read_timeout": 0.5})
@@ -249,6 +251,7 @@ def test_unknown_domain_is_dead_and_dns_failure_unreachable(fast_settings):
 # --- politeness ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_per_host_concurrency_is_never_exceeded(fixture_web, fast_settings):
     herald, daily, plain = fixture_web
     for host in (herald, plain):
@@ -269,6 +272,7 @@ def test_per_host_concurrency_is_never_exceeded(fixture_web, fast_settings):
     assert herald.max_in_flight == settings.per_host_concurrency
 
 
+@pytest.mark.slow
 def test_minimum_delay_between_requests_to_one_host(herald, fast_settings):
     settings = fast_settings.model_copy(update={"per_host_delay": 0.2, "per_host_concurrency": 3,
                                                 "obey_robots": False, "soft404_probe": False})
@@ -282,6 +286,7 @@ def test_minimum_delay_between_requests_to_one_host(herald, fast_settings):
     assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.1
 
 
+@pytest.mark.slow
 def test_robots_crawl_delay_spaces_requests(fixture_web, fast_settings):
     plain = fixture_web[2]
     plain.route("/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"))
@@ -293,6 +298,7 @@ def test_robots_crawl_delay_spaces_requests(fixture_web, fast_settings):
     assert starts[-1] - starts[0] >= 2 * 0.25 - 0.1
 
 
+@pytest.mark.slow
 def test_waiting_for_a_busy_host_does_not_eat_the_deadline(herald, fast_settings):
     # one slot, four pages of 0.4 s each and a 1 s deadline: queued fetches still succeed
     herald.route("/q", html_page("Queued", "<p>text</p>" * 20, delay=0.4))
@@ -305,6 +311,7 @@ def test_waiting_for_a_busy_host_does_not_eat_the_deadline(herald, fast_settings
     assert herald.max_in_flight == 1
 
 
+@pytest.mark.slow
 def test_fetch_many_finishes_a_host_before_taking_more_hosts_than_it_has_threads(fixture_web, fast_settings,
                                                                                 monkeypatch):
     # the old round robin over every host made the pool manager (a pool per host, a few pools)
@@ -354,6 +361,7 @@ def test_fetch_many_runs_then_in_the_fetching_threads_with_every_slot_busy(heral
     assert herald.max_in_flight == 3  # a thread for every request the host may have in flight
 
 
+@pytest.mark.slow
 def test_fetch_many_sends_a_hosts_next_request_while_then_still_runs(herald, fast_settings):
     """Archiving an answer does not hold the host's slot: with one request in flight per host,
     the next pages are asked for while ``then`` of the first is still at work."""

@@ -70,6 +70,22 @@ def test_reset_and_closed_port():
         requests.get(closed_port_url("127.0.0.2"), timeout=1)
 
 
+def test_a_closed_port_stays_closed_while_the_process_runs():
+    """No server started later (the fixture web binds with SO_REUSEADDR) can take the port of a
+    closed_port_url, so the URL is refused whenever the test uses it."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = closed_port_url("127.0.0.3")
+    port = urlsplit(url).port
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with server, pytest.raises(OSError):
+        server.bind(("127.0.0.3", port))
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=1)
+
+
 def test_gzip_bomb_is_a_valid_gzip_stream():
     size = 3 * (1 << 20) + 12345
     assert gzip.decompress(b"".join(_gzip_bomb(size))) == bytes(size)

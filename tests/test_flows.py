@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from citewatch import pipeline as pl
+from citewatch.publish import RunOutcome
 from citewatch.config import load_settings
 from citewatch.errors import ConfigError
 from citewatch.history import list_runs, source_history
@@ -278,6 +279,10 @@ def test_a_run_whose_fetches_could_not_be_archived_ends_failed_with_its_reports_
     assert {c["id"]: c["verdict"] for c in report_of(workdir)["claims"]} == EXPECTED_FIRST_RUN
     assert any("citewatch.pipeline: could not archive" in line for line in logs), logs
     assert any("INCOMPLETE" in line for line in logs)
+    from flows.verify import published_summaries  # what `citewatch verify` prints of a failed run
+
+    [summary] = published_summaries(state.result(raise_on_failure=False))
+    assert summary["not_archived"] == 5 and summary["reports"]["json"].endswith("latest.json")
 
 
 def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_and_summary(site, monkeypatch):
@@ -293,8 +298,26 @@ def test_a_small_share_not_archived_completes_with_the_shortfall_in_its_message_
     assert state.is_completed() and "5 of 5 sources could not be archived" in state.message
     summary = state.result()
     assert summary["not_archived"] == 5 and summary["source_count"] == 5
-    outcome = pl.RunOutcome.model_validate(summary)
+    outcome = RunOutcome.model_validate(summary)
     assert "INCOMPLETE" in outcome.one_line() and "**Incomplete:**" in outcome.markdown_summary()
+
+
+def test_verify_of_two_documents_that_both_end_incomplete_prints_both_outcomes_and_fails(site):
+    """`verify` prints the outcomes the flows return; runs that failed after publishing (too few
+    fetches archived) travel in the error, and are printed all the same."""
+    from flows.cli import app
+    from flows.verify import DocumentRunsFailed
+
+    web, registry, workdir = site
+    other = write_registry(workdir / "claims-b", web, document_id="harbour-b")
+    (workdir / "archive").mkdir()
+    (workdir / "archive" / "warcs").write_text("a file where the WARC folder should be")
+
+    result = CliRunner().invoke(app, ["verify", str(registry), str(other)])
+
+    assert isinstance(result.exception, DocumentRunsFailed), result.output
+    assert [s["document_id"] for s in result.exception.summaries] == ["aldane-harbour", "harbour-b"]
+    assert result.stdout.count("INCOMPLETE") == 2 and result.stdout.count("latest.json") == 2, result.stdout
 
 
 def test_a_run_of_a_document_already_in_progress_is_skipped_when_the_operator_says_skip(site, monkeypatch):

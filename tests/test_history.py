@@ -151,6 +151,7 @@ def test_a_blocked_source_fails_but_is_never_confirmed_dead(sf):
     assert (s.failures, s.confirmed_dead) == (5, False)
 
 
+@pytest.mark.slow
 def test_an_address_the_guard_refused_is_not_counted_as_a_failure(sf):
     record_run(sf, dead_run("r0", DAY0), DAY0, SETTINGS)  # one real failure of A
     for i in range(1, 5):  # then runs without CITEWATCH_ALLOW_PRIVATE_HOSTS: the guard refuses
@@ -480,6 +481,7 @@ def test_an_empty_state_database_is_refused_not_taken_for_a_new_one(tmp_path):
     assert path.stat().st_size == 0  # nothing was written into it
 
 
+@pytest.mark.slow
 def test_a_state_database_that_is_not_one_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "state.sqlite"
     path.write_bytes(b"these are not the bytes of a database " * 100)

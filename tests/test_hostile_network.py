@@ -21,6 +21,9 @@ from citewatch.testing.fake_wayback import FakeWayback
 from citewatch.testing.fixture_web import Route
 from citewatch.wayback import Snapshot, WaybackClient
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 DEADLINE = 1.0
 SLACK = 1.0  # the stated bound: a cut request ends within its deadline plus this
 BODY = "<html><body><p>" + "More than seventy people were arrested. " * 5 + "</p></body></html>"

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from citewatch import pipeline as pl
+from citewatch.publish import publish_run
 from citewatch.errors import ConfigError, RegistryError
 from citewatch.history import list_runs
 from citewatch.models import DOCUMENT_ID_MAX
@@ -33,6 +34,7 @@ def block_reports(reports_dir, document_id="aldane-harbour"):
     return blocker
 
 
+@pytest.mark.slow
 def test_a_run_whose_reports_cannot_be_written_is_not_recorded_and_publishing_again_works(site):
     loaded, settings, _ = site
     session_factory = pl.open_state(settings)
@@ -44,12 +46,12 @@ def test_a_run_whose_reports_cannot_be_written_is_not_recorded_and_publishing_ag
     blocker = block_reports(settings.reports_dir)
 
     with pytest.raises(ConfigError) as caught:
-        pl.publish_run(session_factory, run, settings, DAY0)
+        publish_run(session_factory, run, settings, DAY0)
     assert "Not a directory" in str(caught.value) and "the run was not recorded" in str(caught.value)
     assert list_runs(session_factory, "aldane-harbour") == []
 
     blocker.unlink()
-    outcome = pl.publish_run(session_factory, run, settings, DAY0)  # the same run, published again
+    outcome = publish_run(session_factory, run, settings, DAY0)  # the same run, published again
     assert [r.run_id for r in list_runs(session_factory, "aldane-harbour")] == [run.run_id]
     assert (settings.reports_dir / "aldane-harbour" / "latest.json").exists() and outcome.run_id == run.run_id
 

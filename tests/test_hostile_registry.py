@@ -165,6 +165,7 @@ def test_a_document_that_is_not_utf8_says_on_which_of_its_lines(tmp_path):
                                       "continuation byte on its line 3); save it as UTF-8")
 
 
+@pytest.mark.slow
 def test_validate_prints_one_line_per_hostile_registry_and_no_traceback(tmp_path):
     laughs = write(tmp_path / "a", LAUGHS)
     deep = write(tmp_path / "b", "claims: " + "[" * 300 + "]" * 300 + "\n")

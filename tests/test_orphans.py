@@ -12,6 +12,9 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 BOUND = 5.0  # seconds after the kill (measured: about 0.5 s for workers, at once for the server)
 
 

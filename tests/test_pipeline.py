@@ -69,6 +69,34 @@ def test_offline_status_never_calls_an_unresolved_name_dead():
     assert pl.offline_status(SourceStatus.DEAD, 404) is SourceStatus.DEAD
 
 
+def test_a_source_copy_carries_every_field_it_shares_with_its_results():
+    """The run's SourceCopy and the published SourceResult may not drift apart: every field of a
+    copy is either one the run alone uses, or one the results take as it is."""
+    from dataclasses import fields
+
+    from citewatch.models import CheckedCopy
+    from citewatch.results import ArchiveRef, SourceResult
+
+    copy_fields = {f.name for f in fields(pl.SourceCopy)}
+    assert copy_fields - set(SourceResult.model_fields) == pl.RUN_ONLY_FIELDS
+    copy = pl.SourceCopy(job=pl.SourceJob("https://x.org/a"), status=SourceStatus.LIVE, http_status=200,
+                         final_url="https://x.org/b", attempts=2, checked_copy=CheckedCopy.LOCAL_ARCHIVE,
+                         title="T", published="2020-01-02", content_digest="sha1:X", error="e",
+                         archive=ArchiveRef(warc="w.warc.gz", offset=7), notes=["n"], archive_error="not archived")
+    result = pl.source_result(None, copy)  # not readable: no check is made
+    carried = result.model_dump(include=set(pl.CARRIED_FIELDS))
+    assert carried == {name: getattr(copy, name) for name in pl.CARRIED_FIELDS} | {"archive": copy.archive.model_dump()}
+    assert result.url == "https://x.org/a" and result.verdict.value == "unverifiable"
+    assert result.notes is not copy.notes  # the results' notes grow apart from the copy's
+
+
+def test_a_batch_is_named_after_its_hosts():
+    assert pl.batch_label([pl.SourceJob("https://B.org/1"), pl.SourceJob("http://b.org:8080/2")]) == "b.org"
+    assert pl.batch_label([pl.SourceJob("https://b.org/1"), pl.SourceJob("https://a.org/2"),
+                           pl.SourceJob("https://c.org/3")]) == "a.org+2-hosts"
+    assert pl.batch_label([]) == "none"
+
+
 # --- runs on the fixture web -------------------------------------------------------------------
 
 
@@ -141,6 +169,7 @@ def test_unchanged_pages_cost_a_304_and_no_new_extraction_or_check(site, monkeyp
     assert outcome.changes == []
 
 
+@pytest.mark.slow
 def test_confirmed_dead_after_three_failures_spread_over_three_days(site):
     web, loaded, settings = site
     gone = web[0].url("/gone")
@@ -199,6 +228,35 @@ def test_offline_run_where_no_name_resolves_calls_nothing_dead(site, tmp_path):
         assert "the run was offline" in (settings.reports_dir / "dns-doc" / page).read_text(encoding="utf-8")
 
 
+def test_a_way_carries_out_every_step_of_the_one_composition(site):
+    """Pipeline.run and verify_registry ask their Way for each step, in order: the flows' Prefect
+    way is this same composition (tests/test_flows.py runs it)."""
+    web, loaded, settings = site
+    asked: list[tuple[str, list[str]]] = []
+
+    class Recording(pl.InThreads):
+        def map(self, step, work, calls, labels):
+            asked.append((step, list(labels)))
+            return super().map(step, work, calls, labels)
+
+        def call(self, step, work, *arguments):
+            asked.append((step, []))
+            return super().call(step, work, *arguments)
+
+    events: list[pl.ProgressEvent] = []
+    outcome = pl.verify_registry(loaded, settings, clock=fixed_clock(DAY0), way=Recording(), batch_sources=1,
+                                 progress=events.append)
+
+    assert {c["id"]: c["verdict"] for c in outcome.claims} == EXPECTED_FIRST_RUN
+    steps = [step for step, _ in asked]
+    assert steps == [pl.FETCH_AND_READ, pl.READ_AND_CHECK, pl.CHECK_CLAIMS, pl.PUBLISH]
+    hosts = sorted({pl.host_of(job.url) for job in pl.plan_sources(loaded.registry)})
+    assert sorted(asked[0][1]) == hosts  # one batch per host (batch_sources=1), named after it
+    assert asked[1][1] == []  # a host answered: every batch was read as soon as it was fetched
+    assert [e.kind for e in events if e.kind != "source"] == ["planned", "finished"]
+    assert events[-1].document_id == "aldane-harbour" and events[-1].message == outcome.one_line()
+
+
 def test_progress_reports_every_source_once(site):
     web, loaded, settings = site
     events = []
@@ -222,6 +280,7 @@ def pipeline_with_wayback(settings, wayback_client) -> pl.Pipeline:
                        wayback=wayback_client, clock=fixed_clock(DAY0))
 
 
+@pytest.mark.slow
 def test_dead_source_without_local_copy_is_checked_from_wayback_and_captures_are_requested(site):
     from citewatch.testing.fake_wayback import FakeWayback
     from citewatch.wayback import WaybackClient
@@ -329,6 +388,7 @@ def test_a_worker_that_cannot_read_another_workers_copies_fetches_in_full_and_re
     assert copy.record_type == "response" and b"12 million euros" in archive.read_payload(copy)
 
 
+@pytest.mark.slow
 def test_a_304_for_a_copy_that_cannot_be_read_is_fetched_again_without_validators(site):
     """The copy looked readable (its file is there) but is damaged, and its text is not cached:
     the 304 cannot be checked, so the page is fetched again in full."""
@@ -358,6 +418,7 @@ def test_a_304_for_a_copy_that_cannot_be_read_is_fetched_again_without_validator
     assert fresh.record_type == "response" and b"12 million euros" in archive.read_payload(fresh)
 
 
+@pytest.mark.slow
 def test_a_dead_source_whose_only_copy_is_on_another_worker_is_checked_from_the_wayback_machine(site, tmp_path):
     """The archive index names a copy this worker cannot read: that is a note, and the Wayback
     Machine is still asked."""

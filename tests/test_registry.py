@@ -219,6 +219,7 @@ def test_console_script_exits_2_without_traceback():
         f"{DATA / 'no-such-registry.yaml'}: no such registry file; check the path"]
 
 
+@pytest.mark.slow
 def test_console_script_validates_the_nardaran_registry():
     good = subprocess.run([str(CITEWATCH), "validate", "claims/nardaran-case.yaml"], cwd=REPO,
                           capture_output=True, text=True, timeout=60)

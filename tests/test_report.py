@@ -361,6 +361,7 @@ def test_markdown_leaves_nothing_of_a_page_live_links_images_html_mentions(repor
     assert "[report.az/en/incident/" in text  # the report's own links stay links
 
 
+@pytest.mark.slow
 def test_a_very_large_report_shows_the_first_claims_whole_lists_the_next_and_counts_the_rest(report):
     from citewatch.report.html import MAX_DETAILED_CLAIMS, MAX_LISTED_CLAIMS
 

@@ -46,6 +46,7 @@ def _inputs(copies: int):
     return latest, what_changed(earlier, latest), flags, overrides
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("copies", [1, 260])  # 260 × 5 claims: more than the HTML shows whole
 def test_the_streamed_report_files_are_those_of_the_report_built_whole(copies, tmp_path):
     run, changes, flags, overrides = _inputs(copies)

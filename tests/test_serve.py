@@ -59,7 +59,7 @@ def wait_for_deployment(api_url: str, name: str, timeout: float) -> None:
         answer = requests.get(f"{api_url}/deployments/name/{flow_name}/{deployment}", timeout=5)
         if answer.status_code == 200:
             return
-        time.sleep(1)
+        time.sleep(0.2)
     raise AssertionError(f"deployment {name} did not appear")
 
 

@@ -8,9 +8,11 @@ import gc
 import json
 from datetime import timedelta
 
+import pytest
 from report_samples import T0, sample_runs
 
 from citewatch import pipeline as pl
+from citewatch.publish import publish_run
 from citewatch.changes import what_changed
 from citewatch.models import Evidence, FactResult, Verdict
 from citewatch.results import ClaimResult, RunResult, SourceResult, StoredClaims
@@ -80,6 +82,7 @@ def _alive(*types) -> int:
     return sum(1 for o in gc.get_objects() if isinstance(o, types))
 
 
+@pytest.mark.slow
 def test_a_run_keeps_its_results_stored_and_leaves_no_result_objects_alive(web, tmp_path):
     loaded, settings = fresh_site(web, tmp_path)
     result_types = (ClaimResult, SourceResult, Evidence, FactResult)
@@ -92,13 +95,14 @@ def test_a_run_keeps_its_results_stored_and_leaves_no_result_objects_alive(web, 
         assert _alive(*result_types) <= before  # every claim's results are held as JSON only
     finally:
         pipeline.close()
-    outcome = pl.publish_run(pl.open_state(settings), run, settings, DAY0)
+    outcome = publish_run(pl.open_state(settings), run, settings, DAY0)
     assert {c["id"]: c["verdict"] for c in outcome.claims} == EXPECTED_FIRST_RUN
     report = json.loads((settings.reports_dir / "aldane-harbour" / "latest.json").read_text(encoding="utf-8"))
     read = {s["url"] for c in report["claims"] for s in c["sources"] if s["checked_copy"]}
     assert read and all(s.text for c in run.claims for s in c.sources if s.url in read)
 
 
+@pytest.mark.slow
 def test_the_alert_reads_the_report_as_a_stream_and_says_what_reading_it_whole_says(web, tmp_path):
     """A source newly confirmed dead (no other change): the alert built from the streamed report
     and the lean run compared with is the one built from the whole report and the whole run."""
@@ -176,13 +180,13 @@ def test_publishing_reads_each_stored_claim_of_the_run_a_few_times_not_once_per_
     def stored(run: RunResult) -> RunResult:
         return RunResult.with_claims(StoredClaims(run.claims), **run.model_dump(exclude={"claims"}))
 
-    pl.publish_run(sf, stored(earlier), settings, T0 - timedelta(days=3))
+    publish_run(sf, stored(earlier), settings, T0 - timedelta(days=3))
     set_override(sf, latest.document_id, "arrests", latest.claims[0].sources[0].url, True,
                  "read the full text", "amina", T0 - timedelta(days=1))
     reads = []
     parse = StoredClaims._claim
     monkeypatch.setattr(StoredClaims, "_claim", lambda self, row: reads.append(row) or parse(self, row))
-    outcome = pl.publish_run(sf, stored(latest), settings, T0)
+    outcome = publish_run(sf, stored(latest), settings, T0)
 
     renderers = 5  # Markdown: one needing attention, one citation needed, one table row; HTML: two
     assert len(reads) <= 5 * len(latest.claims) + 2 * len(earlier.claims) + renderers  # was 11 × + 2 × + 5

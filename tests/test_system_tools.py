@@ -12,6 +12,9 @@ import pytest
 
 from system_tools import REQUIRE_VARIABLE, need_system_tool
 
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 

@@ -11,8 +11,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from citewatch import pipeline as pl
+from citewatch.publish import publish_run
 from citewatch.testing.fixture_web import html_page
 from verify_fixtures import DAY0, EXPECTED_FIRST_RUN, fresh_site, strike_page
+
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
+
 
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
 NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
@@ -33,7 +37,7 @@ def run_once(loaded, settings, when: datetime):
         run = pipeline.run(loaded)
     finally:
         pipeline.close()
-    pl.publish_run(session_factory, run, settings, when)
+    publish_run(session_factory, run, settings, when)
     return run, pipeline.work
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from rich.console import Console
 
-from citewatch.pipeline import RunOutcome
+from citewatch.publish import RunOutcome
 from flows.verify_view import print_summary
 
 
@@ -39,3 +39,12 @@ def test_no_explanation_when_nothing_was_refused():
 
 def test_one_claim_is_counted_in_the_singular():
     assert outcome().one_line() == "t: 1 claim: 1 unverifiable"
+
+
+def test_every_verdict_has_one_colour_for_every_command():
+    from citewatch.models import Verdict
+    from flows.colours import VERDICT_STYLE, verdict_style
+
+    assert set(VERDICT_STYLE) == {v.value for v in Verdict}
+    assert all(verdict_style(v) == verdict_style(v.value) == VERDICT_STYLE[v.value] for v in Verdict)
+    assert verdict_style("no-such-verdict") == ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from citewatch import pipeline as pl
 from citewatch.archive import WarcArchive
 from citewatch.config import load_settings
@@ -13,6 +15,9 @@ from citewatch.registry import load_registry
 from citewatch.testing.fixture_web import FixtureWeb
 from citewatch.workers import CpuPool
 from verify_fixtures import DAY0, serve_pages, write_registry
+
+
+pytestmark = pytest.mark.slow  # every test here takes about half a second or more
 
 
 def die_outside(parent_pid: int) -> str:

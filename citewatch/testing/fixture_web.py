@@ -370,12 +370,18 @@ class FixtureWeb:
             host.clear()
 
 
+_HELD_PORTS: list[socket.socket] = []  # the sockets that keep closed ports closed, until the process ends
+
+
 def closed_port_url(ip: str = "127.0.0.1", path: str = "/") -> str:
-    """A URL on a loopback port where nothing listens: connecting is refused ("network down")."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((ip, 0))
-        port = sock.getsockname()[1]
-    return f"http://{ip}:{port}{path}"
+    """A URL on a loopback port where nothing listens: connecting is refused ("network down").
+
+    The port stays bound (never listening) for the rest of the process: a port given back at once
+    could be taken by a server another test starts before this URL is used, and then it answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((ip, 0))
+    _HELD_PORTS.append(sock)
+    return f"http://{ip}:{sock.getsockname()[1]}{path}"
 
 
 # --- the server ----------------------------------------------------------------------------
