@@ -487,6 +487,7 @@ def test_benchmark_prints_accuracy_precision_recall_and_time(tmp_path, capsys):
     assert set(figures["per_verdict"]) == {"supported", "partially_supported", "contradicted", "not_found"}
 
 
+@pytest.mark.slow
 def test_the_public_sets_are_in_the_repository_and_scored_per_set(tmp_path, capsys):
     sys.path.insert(0, str(REPO))
     from benchmarks import check_accuracy
@@ -505,16 +506,19 @@ def test_the_public_sets_are_in_the_repository_and_scored_per_set(tmp_path, caps
             n for key, n in summary["confusion"].items() if key.endswith("->supported") and not key.startswith("supported"))
 
 
+@pytest.mark.slow
 def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     """The floors reached on the public sets (benchmarks/README.md): a rule change that makes the
-    checker say "supported" wrongly on real pages, or above 5 % on VitaminC, fails here."""
+    checker say "supported" wrongly on real pages, or above 5 % on VitaminC, or loses much of what
+    was gained on either, fails here."""
     sys.path.insert(0, str(REPO))
     from benchmarks.check_accuracy import run_public
 
     realpages = run_public("realpages-dev")
     assert realpages["wrong_supported"] == 0 and realpages["contradicted_called_supported"] == 0
-    assert realpages["correct"] >= 145
+    assert realpages["correct"] >= 185
     vitaminc = run_public("vitaminc-numeric")
+    assert vitaminc["correct"] >= 1900
     assert vitaminc["wrong_supported_share"] <= 0.05
     assert vitaminc["contradicted_called_supported_share"] <= 0.02
 
