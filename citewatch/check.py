@@ -118,7 +118,7 @@ class _Outcome:
 
 def judge_value_fact(
     context: FactContext,
-    sentences: list[tuple[Sentence, list[FoundFact], set[str]]],
+    sentences: list[tuple[Sentence, list[FoundFact], frozenset[str]]],
     claim_facts: list[Fact],
     published: str | None,
 ) -> _Outcome:
@@ -245,6 +245,8 @@ def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundF
     value closer to them decides ("over 85%": "a rating of 80% ... and an audience score of 87%"),
     unless its clause names what the claim does not."""
     fact = context.fact
+    if not isinstance(fact, CountFact):
+        return False
     excluded = [found for found in facts if isinstance(found.fact, CountFact) and found.fact.unit == fact.unit
                 and compare(fact, found.fact) is Relation.CONTRADICTS and not _counts_another_thing(context.noun, found.noun)]
     if not excluded:
@@ -417,8 +419,8 @@ def _aligned_lists(
     if len(claim_stems) < 3:
         return
     default_year = int(published[:4]) if published else None
-    for unit in dict.fromkeys(o.fact.unit for o in counts):
-        listed = [o for o in counts if o.fact.unit == unit]
+    for unit in dict.fromkeys(_unit_of(o.fact) for o in counts):
+        listed = [o for o in counts if _unit_of(o.fact) == unit]
         if len(listed) < 2 or all(o.outcome is not FactOutcome.MISSING for o in listed):
             continue
         for sentence in candidates:
@@ -447,6 +449,10 @@ def _aligned_lists(
                     outcome.outcome = FactOutcome.FOUND if relation is Relation.SUPPORTS else FactOutcome.CONTRADICTED
                     outcome.sentence, outcome.span = sentence, (found.start, found.end)
             break
+
+
+def _unit_of(fact: Fact) -> str | None:
+    return fact.unit if isinstance(fact, (CountFact, RangeFact)) else None
 
 
 def _same_measure(claim: Fact, source: Fact) -> bool:
@@ -769,7 +775,7 @@ def _year_of_its_months(claim_text: str, sentences: list[Sentence]) -> int | Non
     """For a page without a year of its own: the one year in which the page writes dates of the
     months of the claim's dates without a year ("born after November 4" on a page that says "born
     November 5, 1987"), as a reader would take it."""
-    months = {f.fact.value[5:7] for f in found_facts(claim_text, LEAP_YEAR) if f.year_assumed}
+    months = {f.fact.value[5:7] for f in found_facts(claim_text, LEAP_YEAR) if f.year_assumed and isinstance(f.fact, DateFact)}
     if not months:
         return None
     years = {
@@ -945,10 +951,10 @@ def check_claim(
             verdict_notes.append("the source hedges (" + ", ".join(f"“{h}”" for h in hedges) + "): at most partially supported")
     if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
         entity_stems = (contexts[0].entity_stems if contexts else frozenset()) | label_stems
-        item, sentence = _list_item_stated(claim_text, candidates, entity_stems, subject)
-        if sentence is not None:
-            verdict, best_sentence = Verdict.PARTIALLY_SUPPORTED, sentence
-            verdict_notes = [f"one item of the row's list is stated (“{item}”), not the others"]
+        listed_item, listing = _list_item_stated(claim_text, candidates, entity_stems, subject)
+        if listing is not None:
+            verdict, best_sentence = Verdict.PARTIALLY_SUPPORTED, listing
+            verdict_notes = [f"one item of the row's list is stated (“{listed_item}”), not the others"]
     notes.extend(verdict_notes)
     evidence, fact_results = _evidence(outcomes, ranked, best_sentence, verdict)
     return CheckResult(
@@ -997,7 +1003,7 @@ def _evidence(
     for outcome, key in results:
         start, end = outcome.span if outcome.span else (None, None)
         found_words = outcome.occurrence.found.text if outcome.occurrence else None
-        if found_words is None and outcome.sentence is not None and outcome.span:
+        if found_words is None and outcome.sentence is not None and start is not None and end is not None:
             found_words = outcome.sentence.text[start - outcome.sentence.start : end - outcome.sentence.start]
         fact_results.append(
             FactResult(

@@ -577,7 +577,7 @@ def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
 
 def occurrences(
     context: FactContext,
-    sentences: list[tuple[Sentence, list[FoundFact], set[str]]],
+    sentences: list[tuple[Sentence, list[FoundFact], frozenset[str]]],
     claim_facts: list[Fact],
     published: str | None,
 ) -> list[Occurrence]:
@@ -637,7 +637,7 @@ def occurrences(
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
             negated_after = _negated_after(sentence, found, words, context)
-            if isinstance(context.fact, DateFact) and context.date_bound in OPEN_BOUNDS:
+            if isinstance(context.fact, DateFact) and isinstance(found.fact, DateFact) and context.date_bound in OPEN_BOUNDS:
                 relation = compare_date_with_bound(context.fact, found.fact, context.date_bound)
             else:
                 relation = compare(context.fact, found.fact)

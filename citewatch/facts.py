@@ -454,8 +454,9 @@ def _find_dates(
                     taken.append((match.start(), match.end()))  # "25 January": a date, not a count of 25
                 continue
             days = [groups.get("day"), groups.get("day2")] if kind != "my" else [None]
-            values = [_date_value(year, month, int(d) if d else None) for d in days if d or kind == "my"]
-            if not values or any(v is None for v in values):
+            dated = [_date_value(year, month, int(d) if d else None) for d in days if d or kind == "my"]
+            values = [value for value in dated if value is not None]
+            if not values or len(values) < len(dated):
                 continue
             taken.append((match.start(), match.end()))
             for value in values:
@@ -470,8 +471,8 @@ def _find_dates(
         if not int(y1) < int(y2) <= int(y1) + 30:
             continue
         taken.append((match.start(), match.end()))
-        for year in (y1, y2):
-            found.append(FoundFact(DateFact(value=year), match.start(), match.end(), match.group()))
+        for written in (y1, y2):
+            found.append(FoundFact(DateFact(value=written), match.start(), match.end(), match.group()))
     return found
 
 
@@ -668,6 +669,7 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
             continue
         if match.group("digits") and _inside_a_name(text, start) and not _COUNTED_AFTER.match(text[end : end + 20]):
             continue  # "Resident Evil 5", "Route 29", "RTX 3080": part of a name
+        value: float | None
         if match.group("dozen"):
             key = _SPACES.sub(" ", match.group("dozen").lower())
             value, op = _VAGUE[key]
@@ -846,9 +848,9 @@ def _find_ordinals(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
         taken.append((match.start(), match.end()))
         _, noun, _ = _unit_after(text, match.end())
         if noun == "anniversary":  # "the 30th anniversary" is "the 30-year anniversary"
-            found.append(FoundFact(CountFact(value=value, unit="years"), match.start(), match.end(), match.group()))
+            found.append(FoundFact(CountFact(value=value, op=Op.EQ, unit="years"), match.start(), match.end(), match.group()))
             continue
-        found.append(FoundFact(CountFact(value=value, unit="rank"), match.start(), match.end(), match.group(),
+        found.append(FoundFact(CountFact(value=value, op=Op.EQ, unit="rank"), match.start(), match.end(), match.group(),
                                noun=noun))
     return found
 

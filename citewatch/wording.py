@@ -71,8 +71,8 @@ def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]
     is in Germany"): asked of a passage case-blind, a common word there costs nothing."""
     found = []
     for match in _DOTTED.finditer(text):
-        acronym = match.group().replace(".", "")
-        found.append((acronym, stem(acronym)))
+        dotted = match.group().replace(".", "")
+        found.append((dotted, stem(dotted)))
     for match in WORD.finditer(text):
         word = POSSESSIVE.sub("", match.group())
         if text[match.end() : match.end() + 1] == "." and len(word) == 1:
