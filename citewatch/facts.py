@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -123,9 +123,10 @@ _LABEL_AFTER = re.compile(
 )  # "18-page", "47347/18", "10:30", "3-D", "5G" — but Azerbaijani "70-dən çox" is a number with a case ending
 
 
-@dataclass
+@dataclass(frozen=True)
 class FoundFact:
-    """One fact at its place in a text. ``noun`` is the word a number counts ("people")."""
+    """One fact at its place in a text. ``noun`` is the word a number counts ("people"). Frozen:
+    the readings of a text are shared (cached) by every claim checked against it."""
 
     fact: Fact
     start: int
@@ -1134,10 +1135,11 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
         values += _find_one_span(text, taken)
     counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
-    facts = quotes + dates + ranges + counts + entities
-    for found in facts:
-        if not isinstance(found.fact, (EntityFact, QuoteFact)):
-            found.negated, found.negates = negation_before(text, found.start)
+    facts = [
+        found if isinstance(found.fact, (EntityFact, QuoteFact))
+        else replace(found, **dict(zip(("negated", "negates"), negation_before(text, found.start))))
+        for found in quotes + dates + ranges + counts + entities
+    ]
     return sorted(facts, key=lambda f: (f.start, f.end))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 
 from citewatch.compare import Relation, compare
@@ -281,10 +283,11 @@ def test_found_facts_are_the_callers_own_though_texts_are_read_once():
     text = "On 25 January 2017 more than 70 people were arrested in Nardaran, Kerim Alimardanov said."
     first = find_facts(text)
     expected = repr(first)
-    for found in first:  # a caller moving offsets (as the checker does per sentence) or editing a fact
-        found.start += 1000
+    for found in first:  # a reading is frozen (offsets move by copy, as the checker does per sentence) ...
+        with pytest.raises(FrozenInstanceError):
+            found.start += 1000  # type: ignore[misc]
         if isinstance(found.fact, CountFact):
-            found.fact.value = 1
+            found.fact.value = 1  # ... and a caller's edit of a fact stays in its own copy
     assert repr(find_facts(text)) == expected
     facts = infer_facts(text)
     facts.clear()
