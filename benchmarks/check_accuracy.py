@@ -30,7 +30,7 @@ from check_cases.load import load_cases  # noqa: E402
 
 from citewatch.check import check_claim  # noqa: E402
 from citewatch.models import Fact  # noqa: E402
-from citewatch.passages import clear_caches  # noqa: E402
+from citewatch.memo import clear as clear_caches  # noqa: E402
 
 VERDICTS = ("supported", "partially_supported", "contradicted", "not_found")
 FACTS = TypeAdapter(list[Fact])

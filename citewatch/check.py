@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from citewatch import memo
 from citewatch.compare import Relation, compare
 from citewatch.context import (
     DATE_BOUND,
@@ -799,7 +799,7 @@ def _normalised_page(text: str) -> tuple[str, list[int]]:
 MAX_KEPT_NORMALISED = 200_000
 
 
-@lru_cache(maxsize=8)
+@memo.reading(maxsize=8)
 def _normalised_kept(text: str) -> tuple[str, list[int]]:
     return normalize_with_map(text)
 

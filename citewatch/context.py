@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
+from citewatch import memo
 from citewatch.compare import Relation, compare, compare_date_with_bound
 from citewatch.facts import FoundFact, found_facts
 from citewatch.models import CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
@@ -132,7 +132,7 @@ def _same_fact(a: Fact, b: Fact) -> bool:
     return a == b
 
 
-@lru_cache(maxsize=4096)
+@memo.reading(maxsize=4096)
 def generic_row_label(claim_text: str) -> int:
     """The end of a generic infobox key ("Date: ", "Cause: ") at the start of the claim, or 0."""
     match = ROW_LABEL.match(claim_text)
@@ -163,7 +163,7 @@ class _ClaimReading:
     disputes: bool
 
 
-@lru_cache(maxsize=4096)
+@memo.reading(maxsize=4096)
 def _read_claim(claim_text: str, default_year: int | None = None) -> _ClaimReading:
     found = found_facts(claim_text, default_year)
     fact_spans = [(f.start, f.end) for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))]

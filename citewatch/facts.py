@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from text_to_num import alpha2digit
 
+from citewatch import memo
 from citewatch.models import CountFact, DateFact, EntityFact, Fact, Op, QuoteFact, RangeFact
 from citewatch.normalize import STOPWORDS, WORD
 
@@ -1008,7 +1009,7 @@ def _word_kinds(word: str) -> tuple[bool, bool, bool]:
     )
 
 
-@lru_cache(maxsize=8192)  # asked once to skip a sentence, once more to read it
+@memo.reading(maxsize=8192)  # asked once to skip a sentence, once more to read it
 def _vocabulary(text: str) -> _Vocabulary:
     month = number_word = vague_word = False
     written = set(_LETTER_RUN.findall(text))
@@ -1065,12 +1066,6 @@ def found_facts(text: str, default_year: int | None = None) -> tuple[FoundFact, 
 MEMO_MAX_CHARS = 4000  # sentences and claims; a sentence is at most passages.MAX_SENTENCE
 
 
-def clear_caches() -> None:
-    """Forget the texts read so far (see :func:`citewatch.passages.clear_caches`)."""
-    _found_facts.cache_clear()
-    _vocabulary.cache_clear()
-
-
 def moved(found: FoundFact, offset: int) -> FoundFact:
     """A copy of ``found`` with its offsets moved by ``offset`` (a sentence's facts in its page)."""
     return _copy(found, shift=offset)
@@ -1097,7 +1092,7 @@ def may_state_values(text: str) -> bool:
                 or vocabulary.ordinal_word or vocabulary.share_word or vocabulary.span_word)
 
 
-@lru_cache(maxsize=8192)
+@memo.reading(maxsize=8192)
 def _found_facts(text: str, default_year: int | None) -> tuple[FoundFact, ...]:
     return tuple(_find_facts(text, default_year))
 
@@ -1135,12 +1130,14 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
         values += _find_one_span(text, taken)
     counts = values + _find_counts(text, taken, vocabulary)
     entities = _find_entities(text, [(f.start, f.end) for f in dates + ranges + counts])
-    facts = [
-        found if isinstance(found.fact, (EntityFact, QuoteFact))
-        else replace(found, **dict(zip(("negated", "negates"), negation_before(text, found.start))))
-        for found in quotes + dates + ranges + counts + entities
-    ]
+    facts = [found if isinstance(found.fact, (EntityFact, QuoteFact)) else _with_negation(found, text)
+             for found in quotes + dates + ranges + counts + entities]
     return sorted(facts, key=lambda f: (f.start, f.end))
+
+
+def _with_negation(found: FoundFact, text: str) -> FoundFact:
+    negated, negates = negation_before(text, found.start)
+    return replace(found, negated=negated, negates=negates)
 
 
 def infer_facts(claim_text: str, default_year: int | None = None) -> list[Fact]:

@@ -10,9 +10,9 @@ Department" finds "United States State Department").
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
+from citewatch import memo
 from citewatch.normalize import WORD, name_key
 
 _GENERIC = frozenset(
@@ -26,7 +26,7 @@ class _TextKeys(NamedTuple):
     by_length: dict[int, frozenset[str]]
 
 
-@lru_cache(maxsize=8192)  # a sentence is searched for each of the claim's names, twice per check
+@memo.reading(maxsize=8192)  # a sentence is searched for each of the claim's names, twice per check
 def _text_keys(text: str) -> _TextKeys:
     keys = tuple((name_key(m.group()), m.start(), m.end()) for m in WORD.finditer(text))
     by_length: dict[int, set[str]] = {}
@@ -35,7 +35,7 @@ def _text_keys(text: str) -> _TextKeys:
     return _TextKeys(keys, {length: frozenset(found) for length, found in by_length.items()})
 
 
-@lru_cache(maxsize=4096)
+@memo.reading(maxsize=4096)
 def _spelling_keys(spelling: str) -> tuple[str, ...]:
     return tuple(k for k in (name_key(m.group()) for m in WORD.finditer(spelling)) if k)
 
@@ -49,12 +49,6 @@ def _may_hold(text_keys: _TextKeys, word: str) -> bool:
     if len(word) < 6:
         return False
     return any(_close(key, word) for length in (len(word) - 1, len(word), len(word) + 1) for key in by_length.get(length, ()))
-
-
-def clear_caches() -> None:
-    """Forget the texts searched so far (see :func:`citewatch.passages.clear_caches`)."""
-    _text_keys.cache_clear()
-    _find_name.cache_clear()
 
 
 def _close(a: str, b: str) -> bool:
@@ -79,7 +73,7 @@ _HEAD_LAST = re.compile(r"^(?P<what>.+?)\s+(?P<head>Department|Ministry|Agency|C
 _HEAD_FIRST = re.compile(r"^(?P<head>Department|Ministry|Agency|Commission)\s+of\s+(?:the\s+)?(?P<what>.+)$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
+@memo.reading(maxsize=4096)
 def name_variants(name: str) -> tuple[str, ...]:
     """Other ways a page writes an institution's name: without its country ("United States State
     Department" → "State Department") and with its head word first or last ("State Department" ↔
@@ -102,7 +96,7 @@ def name_variants(name: str) -> tuple[str, ...]:
 _SAME_THING = {"covid": ("coronavirus",), "covid-19": ("coronavirus",), "sars-cov-2": ("coronavirus",)}
 
 
-@lru_cache(maxsize=16384)
+@memo.reading(maxsize=16384)
 def _find_name(name: str, text: str, aliases: tuple[str, ...]) -> tuple[int, int] | None:
     text_keys = _text_keys(text)
     for spelling in (name, *aliases, *name_variants(name)):

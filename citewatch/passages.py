@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from citewatch import memo
 from citewatch.normalize import content_stems, content_words, stem
 
 # Abbreviations after which a full stop does not end a sentence.
@@ -46,7 +46,7 @@ def split_sentences(text: str) -> list[Sentence]:
     return list(_split_cached(text))
 
 
-@lru_cache(maxsize=8)  # a page is checked against each of the claims that cite it
+@memo.reading(maxsize=8)  # a page is checked against each of the claims that cite it
 def _split_cached(text: str) -> tuple[Sentence, ...]:
     return tuple(_split(text))
 
@@ -161,18 +161,7 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
         sentences.append(Sentence(len(sentences), start, end, text[start:end]))
 
 
-def clear_caches() -> None:
-    """Forget the pages and sentences seen so far (benchmarks measure a page read for the first time)."""
-    from citewatch import facts, names  # here: fact finding loads dateparser, sentence splitting does not
-
-    _split_cached.cache_clear()
-    stems_of.cache_clear()
-    _stem_positions.cache_clear()
-    facts.clear_caches()
-    names.clear_caches()
-
-
-@lru_cache(maxsize=16384)
+@memo.reading(maxsize=16384)
 def stems_of(text: str) -> frozenset[str]:
     return frozenset(content_stems(text))
 
@@ -181,7 +170,7 @@ def stem_positions(text: str) -> list[tuple[str, int, int]]:
     return list(_stem_positions(text))
 
 
-@lru_cache(maxsize=16384)  # claims, and the clauses of the sentences read for each of a claim's facts
+@memo.reading(maxsize=16384)  # claims, and the clauses of the sentences read for each of a claim's facts
 def _stem_positions(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((stem(word), start, end) for word, start, end in content_words(text))
 

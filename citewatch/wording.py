@@ -20,6 +20,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
 
+from citewatch import memo
 from citewatch.context import GENERIC, PEOPLE_GENERIC, counted_as
 from citewatch.facts import MONTHS, POSSESSIVE, found_facts
 from citewatch.models import EntityFact
@@ -54,7 +55,7 @@ def antonyms() -> dict[str, frozenset[str]]:
     return {word: frozenset(others) for word, others in table.items()}
 
 
-@lru_cache(maxsize=4096)
+@memo.reading(maxsize=4096)
 def names_in(text: str) -> frozenset[str]:
     """Stems of the capitalised words of ``text`` that are names: not the first word of a sentence
     (unless it is an acronym), not a stopword, a day or a month."""
@@ -294,7 +295,9 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
     wanted = {word_stem for _, word_stem in claim_names} - value_stems(claim_text) - found_names
     if not wanted and not _SYMBOL_NAME.search(claim_text):
         return []
-    present = stems_of(text) | names_in(text)
+    present = stems_of(text)
+    if wanted - present:  # only then the names of the whole text: an acronym ("U.S."), a possessive
+        present = present | names_in(text)
     missing = []
     for word, word_stem in claim_names:
         if word_stem in wanted - present and word not in missing and not find_name(word, text) \

@@ -387,3 +387,16 @@ def test_words_near_the_figures_are_met_by_their_most_frequent_sense_only(claim_
     claim_stems = stems_of(claim_words)
     assert coverage_near(claim_stems, split_sentences(sentence), [0], synonyms=True) == pytest.approx(covered)
     assert coverage_near(claim_stems, split_sentences(sentence), [0]) == pytest.approx(2 / 3)
+
+
+def test_one_clear_forgets_every_reading_of_a_text():
+    from citewatch import check, context, facts, memo, names, passages, wording
+
+    page = "On 25 January 2017 more than 70 people were arrested in Nardaran, Kerim Alimardanov said."
+    check.check_claim("More than 70 people were arrested in Nardaran in January 2017", page)
+    readings = [check._normalised_kept, context._read_claim, facts._found_facts, facts._vocabulary,
+                names._text_keys, names._find_name, passages._split_cached, passages.stems_of, wording.names_in]
+    assert sum(cached.cache_info().currsize for cached in readings) > 0
+    memo.clear()
+    assert all(cached.cache_info().currsize == 0 for cached in readings)
+    assert all(cached in memo._READINGS for cached in readings)
