@@ -161,7 +161,8 @@ def judge_value_fact(
     ]
     if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
-        measured = [o for o in found_here if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
+        measured = [o for o in found_here
+                    if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
                     and o.sentence.index in {s.sentence.index for s in supporting} and not o.subgroup]
         if measured:
             return _decided(context.fact, FactOutcome.CONTRADICTED, measured[0])
@@ -248,13 +249,15 @@ def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundF
     if not isinstance(fact, CountFact):
         return False
     excluded = [found for found in facts if isinstance(found.fact, CountFact) and found.fact.unit == fact.unit
-                and compare(fact, found.fact) is Relation.CONTRADICTS and not _counts_another_thing(context.noun, found.noun)]
+                and compare(fact, found.fact) is Relation.CONTRADICTS
+                and not _counts_another_thing(context.noun, found.noun)]
     if not excluded:
         return False
     if any(anchor_weight_beside(context, occurrence.sentence, found, facts) >= occurrence.local for found in excluded):
         return True
     # "$156.1 million in the United States and Canada" is a part of what "less than $285 million globally" bounds
-    return bool(names_beside(occurrence.sentence, occurrence.found, facts) - context.entity_stems - set(context.anchors))
+    names = names_beside(occurrence.sentence, occurrence.found, facts)
+    return bool(names - context.entity_stems - set(context.anchors))
 
 
 def _counts_another_thing(claim_noun: str | None, source_noun: str | None) -> bool:
@@ -300,9 +303,12 @@ def judge_entity(fact: EntityFact, candidates: list[Sentence]) -> _Outcome:
 
 
 # a crowd without a number backs a bound ("hundreds" for "more than 70") but contradicts no figure
-VAGUE_CROWD = re.compile(r"\b(?:dozens|scores|hundreds|thousands|millions|десятки|сотни|тысячи|onlarla|yüzlərlə|minlərlə)\b", re.IGNORECASE)
+VAGUE_CROWD = re.compile(
+    r"\b(?:dozens|scores|hundreds|thousands|millions|десятки|сотни|тысячи|onlarla|yüzlərlə|minlərlə)\b", re.IGNORECASE
+)
 PARAPHRASE_SHARE = 0.7
-ONE = re.compile(r"\bone\b(?![\s-]+(?:third|quarter|half|fifth|tenth|in\b))", re.IGNORECASE)  # not "one-third", "one in five"
+# not "one-third", "one in five"
+ONE = re.compile(r"\bone\b(?![\s-]+(?:third|quarter|half|fifth|tenth|in\b))", re.IGNORECASE)
 
 
 def judge_quote(
@@ -347,7 +353,8 @@ ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of t
 
 
 def _found_where_aligned(
-    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None, claim_hedged: bool
+    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
+    claim_hedged: bool,
 ) -> None:
     """A key fact the context rules left missing, found in the sentence that says what the claim
     says, written the same way: the same value, unit and precision, a value that is no small bare
@@ -378,8 +385,8 @@ ALIGNED_CONTRADICTION = 0.7  # a sentence holding this share of the claim's word
 
 
 def _contradicted_where_aligned(
-    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None, claim_hedged: bool,
-    other_facts: list[Fact] | None = None,
+    outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
+    claim_hedged: bool, other_facts: list[Fact] | None = None,
 ) -> None:
     """A key fact the context rules left missing, contradicted by the sentence that says what the
     claim says with one value where the claim has another: the one value of the same measure there
@@ -537,7 +544,8 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
         if wording.turned:
             notes.append(wording.turned)
             return Verdict.CONTRADICTED, notes
-        if wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread and not wording.date_bounds:
+        if (wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread
+                and not wording.date_bounds):
             return Verdict.SUPPORTED, notes
         if wording.best >= WORDING_PARTIAL and wording.off_page:
             # a page that never names what the claim names says nothing of it, however close its wording
@@ -775,7 +783,8 @@ def _year_of_its_months(claim_text: str, sentences: list[Sentence]) -> int | Non
     """For a page without a year of its own: the one year in which the page writes dates of the
     months of the claim's dates without a year ("born after November 4" on a page that says "born
     November 5, 1987"), as a reader would take it."""
-    months = {f.fact.value[5:7] for f in found_facts(claim_text, LEAP_YEAR) if f.year_assumed and isinstance(f.fact, DateFact)}
+    months = {f.fact.value[5:7] for f in found_facts(claim_text, LEAP_YEAR)
+              if f.year_assumed and isinstance(f.fact, DateFact)}
     if not months:
         return None
     years = {
@@ -891,8 +900,10 @@ def check_claim(
     else:
         window = []
     window_text = " ".join(s.text for s in window)
-    missing_facts = [o.fact.name for o in outcomes if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
-    wording = _Wording(best=coverage, near=coverage_near(claim_stems, sentences, key_sentences), missing_names=missing_facts)
+    missing_facts = [o.fact.name for o in outcomes
+                     if isinstance(o.fact, EntityFact) and o.outcome is FactOutcome.MISSING]
+    wording = _Wording(best=coverage, near=coverage_near(claim_stems, sentences, key_sentences),
+                       missing_names=missing_facts)
     if inferred:
         # names of a claim with facts are looked for on the whole page, the others in the passage
         # (and then, for the verdict of a claim without facts, on the whole page)
@@ -903,7 +914,8 @@ def check_claim(
             wording.missing_names = missing_facts + names_missing(claim_text, window_text, found_names)
             if wording.missing_names and coverage >= WORDING_PARTIAL:
                 off_page = names_missing(claim_text, _readable_text(sentences), found_names)
-                wording.off_page = missing_facts + [name for name in off_page if stems_of(name) - label_stems]  # "Cause:"
+                # a row's generic label ("Cause:") is no name to find
+                wording.off_page = missing_facts + [name for name in off_page if stems_of(name) - label_stems]
         if key_sentences and claim_stems:
             # a name is an anchor found on the whole page ("according to Detroit Metro Times"),
             # not content the passage around the figures must repeat
@@ -915,9 +927,11 @@ def check_claim(
             near = coverage_near(rest, sentences, key_sentences, synonyms=True)
             wording.near = (len(on_page) + len(rest) * near) / len(claim_stems)
         wording.unread = unread_values(claim_text, window_text if not key_sentences else text, claim_year)
-        bounds_judged = any(isinstance(c.fact, DateFact) and c.date_bound in OPEN_BOUNDS and o.outcome is not FactOutcome.MISSING
-                            for c, o in zip(contexts, outcomes))  # "before 1982" judged as the interval it is
-        wording.date_bounds = [] if bounds_judged else [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)]
+        # "before 1982" judged as the interval it is
+        bounds_judged = any(isinstance(c.fact, DateFact) and c.date_bound in OPEN_BOUNDS
+                            and o.outcome is not FactOutcome.MISSING for c, o in zip(contexts, outcomes))
+        wording.date_bounds = ([] if bounds_judged
+                               else [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)])
     else:
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
     wording.judged = (
@@ -933,22 +947,26 @@ def check_claim(
         turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]
-    if key_sentences and is_negated(claim_text) and not is_negated(" ".join(sentences[i].text for i in set(key_sentences))):
+    around_figures = " ".join(sentences[i].text for i in set(key_sentences))
+    if key_sentences and is_negated(claim_text) and not is_negated(around_figures):
         wording.negation_near = "the claim is negated, the passage around its figures is not"
     for index in sorted(set(key_sentences)):
-        wording.opposite_near = wording.opposite_near or opposite_reason(claim_text, claim_stems, sentences[index].text, negation=False)
+        wording.opposite_near = wording.opposite_near or opposite_reason(
+            claim_text, claim_stems, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
     deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
     if verdict is Verdict.SUPPORTED and inferred:
         exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text) for s in deciding)), None)
         if exchanged:
             verdict = Verdict.PARTIALLY_SUPPORTED
-            verdict_notes.append(f"the passage says “{exchanged[1]}” where the claim says “{exchanged[0]}”: not checked")
+            verdict_notes.append(
+                f"the passage says “{exchanged[1]}” where the claim says “{exchanged[0]}”: not checked")
     if verdict is Verdict.SUPPORTED:
         hedges = hedges_added(claim_text, " ".join(s.text for s in deciding))
         if hedges:
             verdict = Verdict.PARTIALLY_SUPPORTED
-            verdict_notes.append("the source hedges (" + ", ".join(f"“{h}”" for h in hedges) + "): at most partially supported")
+            named = ", ".join(f"“{h}”" for h in hedges)
+            verdict_notes.append(f"the source hedges ({named}): at most partially supported")
     if verdict is Verdict.NOT_FOUND and outcomes == [o for o in outcomes if o.outcome is FactOutcome.MISSING]:
         entity_stems = (contexts[0].entity_stems if contexts else frozenset()) | label_stems
         listed_item, listing = _list_item_stated(claim_text, candidates, entity_stems, subject)
@@ -978,7 +996,8 @@ def _evidence(
     def passage_for(sentence: Sentence) -> int:
         if sentence.index not in passages:
             passages[sentence.index] = Evidence(
-                text=sentence.text, start=sentence.start, end=sentence.end, score=round(scores.get(sentence.index, 0.0), 2)
+                text=sentence.text, start=sentence.start, end=sentence.end,
+                score=round(scores.get(sentence.index, 0.0), 2),
             )
         return sentence.index
 

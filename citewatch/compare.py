@@ -20,9 +20,11 @@ from citewatch.models import CountFact, DateFact, Fact, Op, RangeFact
 APPROX_MARGIN = 0.1  # "about 70" is 63–77
 APPROX_MINUTES = 15  # "about 10:41 a.m." is 10:26–10:56
 # One unit in another, for units a claim and its source write differently ("24 months", "two years").
-IN_OTHER_UNIT: dict[tuple[str | None, str | None], float] = {("years", "months"): 12, ("decades", "years"): 10, ("centuries", "years"): 100,
-                 ("weeks", "days"): 7, ("days", "hours"): 24, ("hours", "minutes"): 60, ("minutes", "seconds"): 60,
-                 ("t", "kg"): 1000, ("kg", "g"): 1000, ("/100", "%"): 1}
+IN_OTHER_UNIT: dict[tuple[str | None, str | None], float] = {
+    ("years", "months"): 12, ("decades", "years"): 10, ("centuries", "years"): 100, ("weeks", "days"): 7,
+    ("days", "hours"): 24, ("hours", "minutes"): 60, ("minutes", "seconds"): 60, ("t", "kg"): 1000, ("kg", "g"): 1000,
+    ("/100", "%"): 1,
+}
 
 
 ROUNDED = (Op.APPROX, Op.GT, Op.LT)  # qualifiers that mostly round a known figure

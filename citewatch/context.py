@@ -221,7 +221,8 @@ def claim_contexts(
             else:
                 distance = position - index if index < position else index - position + 1
                 weight = 1.0 if distance <= NEAR_WORDS else 0.5
-            if word_stem in EVENT_GROUPS and weight == 1.0 and word_stem not in others and word_stem not in entity_stems:
+            if (word_stem in EVENT_GROUPS and weight == 1.0 and word_stem not in others
+                    and word_stem not in entity_stems):
                 near_events.add(word_stem)  # not the "Death" of "Death Valley"
             if word_stem in GENERIC:
                 weight *= 0.3
@@ -528,7 +529,8 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
 
 
 DATE_BOUND = re.compile(
-    r"\b(before|after|until|till|since|by|prior to|earlier than|later than|between|from|no later than|as of|as early as|"
+    r"\b(before|after|until|till|since|by|prior to|earlier than|later than|between|from|no later than|as of|"
+    r"as early as|"
     r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
     re.IGNORECASE,
 )
@@ -559,7 +561,8 @@ def _bounded_date(sentence: Sentence, found: FoundFact, claim_bound: str | None)
     bound = date_bound(sentence.text, found.start - sentence.start, found.end - sentence.start)
     if bound is None or bound == claim_bound:
         return False
-    if claim_bound is None and AS_OF.search(sentence.text[max(0, found.start - sentence.start - 12) : found.start - sentence.start]):
+    lead = sentence.text[max(0, found.start - sentence.start - 12) : found.start - sentence.start]
+    if claim_bound is None and AS_OF.search(lead):
         return False  # "As of 11 February 2011, Firefox had ..." is the state on that day
     return not (claim_bound in OPEN_BOUNDS and bound == "by")
 
@@ -614,7 +617,8 @@ def occurrences(
                 if event is None and isinstance(found.fact, DateFact):
                     # "A Baku court on January 25, 2017, convicted 18 men": the verb after the comma
                     wider = _next_segment_end(sentence, region, sentence_facts)
-                    event, distance, event_at = _nearest_event(_region_words(sentence, (region[0], wider), sentence_facts), found)
+                    wider_words = _region_words(sentence, (region[0], wider), sentence_facts)
+                    event, distance, event_at = _nearest_event(wider_words, found)
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, sentence_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
@@ -637,7 +641,8 @@ def occurrences(
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
             negated_after = _negated_after(sentence, found, words, context)
-            if isinstance(context.fact, DateFact) and isinstance(found.fact, DateFact) and context.date_bound in OPEN_BOUNDS:
+            if (isinstance(context.fact, DateFact) and isinstance(found.fact, DateFact)
+                    and context.date_bound in OPEN_BOUNDS):
                 relation = compare_date_with_bound(context.fact, found.fact, context.date_bound)
             else:
                 relation = compare(context.fact, found.fact)
@@ -651,7 +656,8 @@ def occurrences(
             elif relation is Relation.CONTRADICTS and (
                 (found.year_assumed and not context.year_assumed)  # both without a year: day and month decide
                 or (context.year_assumed and _only_the_year_differs(context.fact, found.fact))  # the year is ours
-                or ((any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS for other in claim_facts)
+                or ((any(other is not context.fact and compare(other, found.fact) is Relation.SUPPORTS
+                         for other in claim_facts)
                      or any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values))
                     # "recoveries reached 281" is the claim's "less than 275 recoveries", not its "2,550 cases"
                     and not heads_meet(context.noun, found.noun, GENERIC)
@@ -677,7 +683,9 @@ def occurrences(
     return occurrences
 
 
-def anchor_weight_beside(context: FactContext, sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]) -> float:
+def anchor_weight_beside(
+    context: FactContext, sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]
+) -> float:
     """How much of the claim's wording stands in the value's own clause (an occurrence's ``local``)."""
     region = _local_region(sentence, found, found_facts)
     return _score({w for w, _ in _region_words(sentence, region, found_facts)}, context.anchors)
@@ -691,7 +699,8 @@ def names_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFa
 
 def _only_value_of_its_unit(found: FoundFact, found_facts: list[FoundFact]) -> bool:
     unit = getattr(found.fact, "unit", None)
-    return sum(1 for f in found_facts if type(f.fact) is type(found.fact) and getattr(f.fact, "unit", None) == unit) == 1
+    return sum(1 for f in found_facts
+               if type(f.fact) is type(found.fact) and getattr(f.fact, "unit", None) == unit) == 1
 
 
 def _counts_a_group(fact) -> bool:

@@ -315,7 +315,9 @@ _PARTICIPLE = re.compile(r"(?:ed|ing)$")
 _PLURAL = re.compile(r"(?<![su])s$")
 
 
-_MORE_OF_THE_SAME = re.compile(r"[ \u00a0]+(?:more|additional|further)[ \u00a0]+(?!than\b|of\b|or\b|and\b)(?=[^\W\d_])", re.IGNORECASE)
+_MORE_OF_THE_SAME = re.compile(
+    r"[ \u00a0]+(?:more|additional|further)[ \u00a0]+(?!than\b|of\b|or\b|and\b)(?=[^\W\d_])", re.IGNORECASE
+)
 _NOUN_STOP = frozenset(
     "and or to of in on at by for from with than the a an was were is are had have has who which that "
     "more less each per times".split()
@@ -395,7 +397,10 @@ DATE_PATTERNS = (
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
     (  # "2015-ci il noyabrın 26-da"
         "ymd_az",
-        re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{MONTH}(?:ın|in|un|ün)?\s+{_DAY}(?:-?(?:da|də|dək|ə|a))?\b", re.I),
+        re.compile(
+            rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{MONTH}(?:ın|in|un|ün)?\s+{_DAY}(?:-?(?:da|də|dək|ə|a))?\b",
+            re.I,
+        ),
     ),
     ("dm", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}(?![\w-])(?!,?\s+(?:of\s+)?\d)", re.I)),
     ("md", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\b(?!,?\s+\d)", re.I)),
@@ -696,7 +701,8 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
         unit, noun, unit_end = _unit_after(text, end)
         if match.group("digits") and not multiplier and _is_year(value, text, start, end, noun, unit):
             continue
-        appositive = _APPOSITIVE_AGE.search(text[max(0, start - 30) : start]) and text[end : end + 1] == "," and value < 120
+        appositive = (_APPOSITIVE_AGE.search(text[max(0, start - 30) : start]) and text[end : end + 1] == ","
+                      and value < 120)
         if _AGED.search(text[max(0, start - 12) : start]) or _YEAR_OLD.match(text[end : end + 12]) or appositive:
             unit, noun = "age", None  # "aged 75", "a 15-year-old": an age, never a count of people
             old = _YEAR_OLD.match(text[end : end + 12])
@@ -758,7 +764,9 @@ ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "
                  "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
                  "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100}
 # "first" and "last" say too little on their own ("the first time"): an ordinal only before these
-_FIRST_BEFORE = r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg))"
+_FIRST_BEFORE = (
+    r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg))"
+)
 ORDINAL = re.compile(
     r"(?<![\w.,/-])(?P<digits>\d{1,4})(?:st|nd|rd|th)\b"
     r"|(?:\b(?:No\.|no\.|number)|(?<![\w&#])#)\s?(?P<rank>\d{1,3})\b(?!\s?[/-]\d)"
@@ -805,7 +813,9 @@ def _find_money(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     return found
 
 
-_MONEY_HINT = re.compile(r"[$€£¥₹₦₼]|\b(?:dollars?|euros?|yen|rupees|manat|sterling|USD|EUR|GBP|JPY|CAD|AUD|JMD|TTD|INR|CHF|AZN|Rs)\b", re.I)
+_MONEY_HINT = re.compile(
+    r"[$€£¥₹₦₼]|\b(?:dollars?|euros?|yen|rupees|manat|sterling|USD|EUR|GBP|JPY|CAD|AUD|JMD|TTD|INR|CHF|AZN|Rs)\b", re.I
+)
 
 
 def _find_times(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
@@ -850,7 +860,8 @@ def _find_ordinals(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
         taken.append((match.start(), match.end()))
         _, noun, _ = _unit_after(text, match.end())
         if noun == "anniversary":  # "the 30th anniversary" is "the 30-year anniversary"
-            found.append(FoundFact(CountFact(value=value, op=Op.EQ, unit="years"), match.start(), match.end(), match.group()))
+            found.append(FoundFact(CountFact(value=value, op=Op.EQ, unit="years"), match.start(), match.end(),
+                                   match.group()))
             continue
         found.append(FoundFact(CountFact(value=value, op=Op.EQ, unit="rank"), match.start(), match.end(), match.group(),
                                noun=noun))
@@ -936,8 +947,9 @@ def _find_dozens(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
         op, qualifier_start = _qualifier_before(text, match.start())
         unit, noun, unit_end = _unit_after(text, match.end())
         taken.append((qualifier_start, match.end()))
-        found.append(FoundFact(CountFact(value=12 * value, op=op, unit=unit), qualifier_start, max(match.end(), unit_end),
-                               text[qualifier_start : max(match.end(), unit_end)], noun=noun))
+        end = max(match.end(), unit_end)
+        found.append(FoundFact(CountFact(value=12 * value, op=op, unit=unit), qualifier_start, end,
+                               text[qualifier_start:end], noun=noun))
     return found
 
 
@@ -1026,7 +1038,8 @@ def _vocabulary(text: str) -> _Vocabulary:
 
 _ORDINAL_WORDS_WHOLE = frozenset(ORDINAL_WORDS) | {"first", "no", "number"}
 _SPAN_WORDS = frozenset(("week", "month", "year", "decade", "day", "hour", "century"))
-_SHARE_WORDS_WHOLE = frozenset(w for phrase in SHARE_WORDS for w in re.split(r"[\s-]", phrase)) - {"a", "one", "two", "three"}
+_SHARE_WORDS_WHOLE = (frozenset(w for phrase in SHARE_WORDS for w in re.split(r"[\s-]", phrase))
+                      - {"a", "one", "two", "three"})
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: tuple[int, ...]) -> Iterator[re.Match[str]]:
@@ -1185,4 +1198,6 @@ def fact_label(fact: Fact) -> str:
     return f"“{fact.text}”"
 
 
-__all__ = ["FoundFact", "find_facts", "found_facts", "moved", "infer_facts", "fact_label", "number_value", "negation_before"]
+__all__ = [
+    "FoundFact", "find_facts", "found_facts", "moved", "infer_facts", "fact_label", "number_value", "negation_before",
+]

@@ -48,7 +48,8 @@ def _may_hold(text_keys: _TextKeys, word: str) -> bool:
         return True
     if len(word) < 6:
         return False
-    return any(_close(key, word) for length in (len(word) - 1, len(word), len(word) + 1) for key in by_length.get(length, ()))
+    return any(_close(key, word)
+               for length in (len(word) - 1, len(word), len(word) + 1) for key in by_length.get(length, ()))
 
 
 def _close(a: str, b: str) -> bool:
@@ -70,7 +71,9 @@ def find_name(name: str, text: str, aliases: list[str] | tuple[str, ...] = ()) -
 
 _COUNTRY_PREFIX = re.compile(r"^(?:the\s+)?(?:United States|U\.\s?S\.|US|American)\s+(?=\w)", re.IGNORECASE)
 _HEAD_LAST = re.compile(r"^(?P<what>.+?)\s+(?P<head>Department|Ministry|Agency|Commission)$", re.IGNORECASE)
-_HEAD_FIRST = re.compile(r"^(?P<head>Department|Ministry|Agency|Commission)\s+of\s+(?:the\s+)?(?P<what>.+)$", re.IGNORECASE)
+_HEAD_FIRST = re.compile(
+    r"^(?P<head>Department|Ministry|Agency|Commission)\s+of\s+(?:the\s+)?(?P<what>.+)$", re.IGNORECASE
+)
 
 
 @memo.reading(maxsize=4096)

@@ -101,7 +101,8 @@ SYNONYM_GROUPS = (
     ("arrest", "detain", "detent", "apprehe", "custod", "арест", "задер", "saxla", "tutul"),
     ("sentenc", "convict", "jail", "impris", "prison", "verdict", "приго", "осужд", "hokm", "mahkum",
      "cazas"),
-    ("kill", "dead", "death", "died", "dies", "dying", "fatal", "homicid", "погиб", "убит", "смерт", "olduy", "oldur", "olum", "halak"),
+    ("kill", "dead", "death", "died", "dies", "dying", "fatal", "homicid", "погиб", "убит", "смерт", "olduy", "oldur",
+     "olum", "halak"),
     ("sanction", "designat", "санкц", "sanksiya"),
     ("found", "establish", "creat", "основ", "созда", "yarad", "tasis"),
     ("tortur", "mistreat", "ill-treat", "пытк", "isgan", "ishgan"),
@@ -124,7 +125,8 @@ def _irregular_forms() -> dict[str, str]:
     return dict(line.split("\t") for line in text.splitlines())
 
 
-EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "wound", "sanction", "found", "tortur"))  # outcomes, not settings
+# outcomes, not settings
+EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "wound", "sanction", "found", "tortur"))
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u0259\u018f'’-]+$")
 
 

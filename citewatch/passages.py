@@ -26,7 +26,8 @@ _DOTTED_LETTERS = re.compile(r"(?:[a-z]\.)+[a-z]")
 _LIST_HEADING = re.compile(
     r"^(?:related(?: articles| stories| news| posts)?|read (?:also|more|next)|see also|more (?:from|on|stories|news)"
     r"|popular|most (?:read|popular|viewed)|trending|recommended|you (?:may|might) also like|latest news|top stories"
-    r"|другие новости|читайте также|похожие (?:новости|статьи)|популярное|oxşar xəbərlər|digər xəbərlər|son xəbərlər)\b",
+    r"|другие новости|читайте также|похожие (?:новости|статьи)|популярное"
+    r"|oxşar xəbərlər|digər xəbərlər|son xəbərlər)\b",
     re.IGNORECASE,
 )
 _SEGMENT_BOUNDARY = re.compile(r"[,;:](?=\s)\s*|[()\[\]]\s*|\s[—–-]\s|\s(?:but|whereas|while)\s|\s*\n\s*")
@@ -85,7 +86,8 @@ def _mark_link_lists(text: str, sentences: list[Sentence]) -> list[Sentence]:
             in_list = False
         if in_list and not own_line and marked and not marked[-1].boilerplate:
             in_list = False
-        marked.append(sentence if not in_list else Sentence(sentence.index, sentence.start, sentence.end, sentence.text, True))
+        marked.append(sentence if not in_list
+                      else Sentence(sentence.index, sentence.start, sentence.end, sentence.text, True))
     return marked
 
 

@@ -114,7 +114,8 @@ _SENTENCE_ENDS = frozenset('.!?\n"“”:;|[]()•-–—')
 
 
 HEDGES = re.compile(
-    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects(?= that| an? | \d)|expected to|is expected|"
+    r"\b(?:reportedly|allegedly|alleged|unconfirmed|unverified|projected|projects(?= that| an? | \d)|expected to|"
+    r"is expected|"
     r"forecast(?:ed)? to|predicted to|"
     r"are expected|is said to|are said to|was said to|were said to|rumou?red|purportedly|supposedly|"
     r"believed to|thought to|may have|might have|could have|according to unconfirmed)\b",
@@ -257,7 +258,8 @@ def wording_coverage(claim_stems: frozenset[str], sentences: list[Sentence]) -> 
 
 
 CLAIM_DATE_BOUND = re.compile(
-    rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
+    rf"\b(?:before|after|prior to|earlier than|later than)\s+(?:the\s+)?(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN}|\d{{4}})\b"
+    rf"(?:\s+\d{{1,2}}\b)?(?:\s?,?\s\d{{4}})?",
     re.IGNORECASE,
 )
 _DIGIT_TOKEN = re.compile(r"\d+(?:[.,:/\-–]\d+)*")
@@ -369,7 +371,8 @@ def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexe
         named_by_near = set().union(*(senses.get(word, ()) for word in stems))
         counted_near = {counted_as(word) for word in stems}
         covered |= {word for word in claim_stems - covered
-                    if senses.get(word, frozenset()) & stems or word in named_by_near or counted_as(word) in counted_near}
+                    if senses.get(word, frozenset()) & stems or word in named_by_near
+                    or counted_as(word) in counted_near}
     return len(covered) / len(claim_stems)
 
 
