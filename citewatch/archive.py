@@ -191,7 +191,8 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def archived_http_headers(http_status: int, reason: str, headers: list[tuple[str, str]], body_length: int) -> StatusAndHeaders:
+def archived_http_headers(http_status: int, reason: str, headers: list[tuple[str, str]],
+                          body_length: int) -> StatusAndHeaders:
     """The response headers as stored: the ones that described the encoded transfer are renamed
     ``X-Archive-Orig-*`` and a Content-Length that matches the stored (decoded) body is added."""
     kept = [

@@ -102,7 +102,8 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
         # one pool per host being fetched: fetch_many works on max_parallel_hosts hosts at a time,
         # and a run has up to FETCHING_BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
         # keep-alive connections
-        pool_connections=FETCHING_BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        pool_connections=FETCHING_BATCHES_AT_ONCE * settings.max_parallel_hosts,
+        pool_maxsize=settings.per_host_concurrency + 1,
     )  # a DeadlineAdapter: its connections obey the request's wall clock
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -300,7 +301,8 @@ class Fetcher:
             self._obey_crawl_delay(current)
             answer, attempts = self._with_retries(current, validators, deadline, retries)
             if answer.response is None:
-                return _failure(url, current, answer.status or SourceStatus.UNREACHABLE, answer.error, hops, attempts)
+                status = answer.status or SourceStatus.UNREACHABLE  # (a failed answer always has one)
+                return _failure(url, current, status, answer.error, hops, attempts)
             location = answer.response.headers.get("Location")
             if answer.code in REDIRECT_CODES and location:
                 hops.append((current, answer.code))
@@ -377,7 +379,8 @@ class Fetcher:
         except HostNotFound as exc:
             if exc.name_gone:
                 return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain may no longer exist")
-            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS", retryable=True)
+            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS",
+                           retryable=True)
         except _DeadlineExceeded:
             _raise_if_stopping()
             return _Answer(url, status=SourceStatus.TIMEOUT,
@@ -393,7 +396,8 @@ class Fetcher:
             return _Answer(url, status=SourceStatus.SERVER_ERROR,
                            error=f"the server sent a body that cannot be decoded ({_short(exc)})")
         except (requests.exceptions.SSLError, u3.SSLError) as exc:
-            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"the TLS connection failed ({_describe_tls_error(exc)})")
+            return _Answer(url, status=SourceStatus.UNREACHABLE,
+                           error=f"the TLS connection failed ({_describe_tls_error(exc)})")
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, u3.ProtocolError,
                 u3.NewConnectionError, ConnectionError) as exc:
             return _Answer(url, status=SourceStatus.UNREACHABLE, retryable=True,
@@ -427,7 +431,8 @@ class Fetcher:
 
     def _fetch_robots(self, robots_url: str) -> tuple[int | None, str]:
         """One try at robots.txt, following up to 5 redirects (RFC 9309), each hop guarded."""
-        deadline = Deadline(min(self.settings.total_deadline, self.settings.connect_timeout + self.settings.read_timeout))
+        settings = self.settings
+        deadline = Deadline(min(settings.total_deadline, settings.connect_timeout + settings.read_timeout))
         url = robots_url
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
             try:
@@ -520,7 +525,8 @@ def _raise_if_stopping() -> None:
         raise Stopped("the run was stopped before this source was fetched")
 
 
-def _read_body(response: requests.Response, limit: int, deadline: "Deadline | wallclock.WallClock") -> tuple[bytes, bool]:
+def _read_body(response: requests.Response, limit: int,
+               deadline: "Deadline | wallclock.WallClock") -> tuple[bytes, bool]:
     """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
     gzip bomb costs only what it took to inflate ``limit`` bytes."""
     chunks, size = [], 0

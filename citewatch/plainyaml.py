@@ -19,12 +19,10 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-try:
-    from yaml.cyaml import CParser
-except ImportError:  # PyYAML built without libyaml
-    CParser = None
 from ruamel.yaml.nodes import ScalarNode as RuamelScalarNode
 from ruamel.yaml.resolver import VersionedResolver
+
+CParser = getattr(yaml, "CParser", None)  # None when PyYAML was built without libyaml
 
 _TAG = "tag:yaml.org,2002:"
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")

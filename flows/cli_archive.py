@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from citewatch.config import load_settings
-from citewatch.errors import CitewatchError
 from citewatch.counting import counted
+from citewatch.errors import CitewatchError
 from flows.terminal import printable
 
 if TYPE_CHECKING:  # the archive module (SQLAlchemy, warcio) loads only when a command needs it

@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from citewatch.counting import counted
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
-from citewatch.counting import counted
 from flows.colours import verdict_style
 from flows.terminal import printable
 
@@ -64,7 +64,8 @@ def check(
             _usage("--batch reads claims and texts from the file: leave out --claim, --text-file and --url")
         bad = run_batch(_open_input(batch), sys.stdout)
         if bad:
-            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
+            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects",
+                  file=sys.stderr)
             raise typer.Exit(2)
         return
     if not claim:

@@ -29,8 +29,11 @@ from citewatch.registry import LoadedRegistry, load_registry
 from flows.registry_cache import load_registry_cached
 
 REGISTRY_ARGS = typer.Argument(..., metavar="REGISTRY...", help="Registry files (claims/<document>.yaml).")
-REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D", help="Report folder \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
-ARCHIVE_DIR = typer.Option(None, "--archive-dir", metavar="D", help="Archive folder (WARC files, state database) \\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
+REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D",
+                           help="Report folder \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
+ARCHIVE_DIR = typer.Option(None, "--archive-dir", metavar="D",
+                           help="Archive folder (WARC files, state database) "
+                                "\\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
 NO_WAYBACK = typer.Option(False, "--no-wayback", help="Do not use the Wayback Machine.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Prefect's logs and one line per source.")
 
@@ -73,18 +76,20 @@ def verify(
 ) -> None:
     """Fetch, archive and check every source of each registry; write the reports.
 
-    Runs the Prefect flow on a local Prefect API kept warm between runs (see `citewatch server status`), unless PREFECT_API_URL points at a server.
+    Runs the Prefect flow on a local Prefect API kept warm between runs (see `citewatch server status`),
+    unless PREFECT_API_URL points at a server.
 
-    Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight are abandoned, the archive keeps what was fetched).
+    Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight
+    are abandoned, the archive keeps what was fetched).
     """
     from citewatch.publish import RunOutcome
-    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.early_api import start_early
-    from flows.prefect_env import configure_prefect, configured_api_url
     from flows.interrupt import StopOnInterrupt
-    from flows.warm_api import KeepWarm
+    from flows.prefect_env import configure_prefect, configured_api_url
+    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.stopping import stop_on_signals
     from flows.verify_view import ProgressDisplay, interrupted_line, print_summary
+    from flows.warm_api import KeepWarm
 
     stop_on_signals()  # SIGTERM and Ctrl-C cut the requests in flight, then unwind
     fail = parse_fail_on(fail_on)
@@ -517,7 +522,7 @@ EXAMPLES = {
 
   citewatch serve claims/nardaran-case.yaml --cron "0 6 * * *"    (every day at 06:00 UTC)
 
-  PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",
+  PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",  # noqa: E501 - an example stays on one line
     "crash_watch": """Example:
 
   PREFECT_API_URL=http://prefect:4200/api citewatch crash-watch --heartbeat 30""",
@@ -533,7 +538,7 @@ EXAMPLES = {
 
   citewatch override nardaran-case arrests --source https://example.org/a --supports --reason "the table on p. 3 gives 72"
 
-  citewatch override nardaran-case arrests --source https://example.org/a --clear""",
+  citewatch override nardaran-case arrests --source https://example.org/a --clear""",  # noqa: E501 - examples stay on one line
 }
 
 

@@ -59,10 +59,10 @@ from citewatch.desk.access import is_loopback
 from citewatch.desk.state import ReportCache, document_claims
 from citewatch.errors import ArchiveError, CitewatchError
 from citewatch.models import SourceStatus, Verdict
-from citewatch.report.html import _claim_view as report_claim_view  # labels, highlighted passages
-from citewatch.report.html import _changes_view as report_changes_view
-from citewatch.report.html import safe_href
 from citewatch.report import write_reports
+from citewatch.report.html import _changes_view as report_changes_view
+from citewatch.report.html import _claim_view as report_claim_view  # labels, highlighted passages
+from citewatch.report.html import safe_href
 from citewatch.report.marks import STATUS_LABELS, VERDICT_LABELS, short_time, short_url
 from citewatch.review import clear_override, flag_claim, set_override, unflag_claim
 from flows.desk_runs import Reruns, registries_by_document
@@ -594,7 +594,8 @@ def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = No
     ``registries`` are the files re-runs may start (by document id); ``deployment`` makes
     re-runs flow runs of that Prefect deployment instead of background processes."""
     if archive is None and Path(settings.archive_dir).exists():
-        archive = WarcArchive(settings.archive_dir, sessions, recover=False, storage_url=settings.archive_url)  # a run may be writing
+        # recover=False: a run may be writing
+        archive = WarcArchive(settings.archive_dir, sessions, recover=False, storage_url=settings.archive_url)
     if local_user is None:
         try:
             local_user = getpass.getuser()
