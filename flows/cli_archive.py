@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
@@ -49,7 +49,7 @@ ARCHIVE_DIR_OPTION = typer.Option(None, "--archive-dir", metavar="DIR",
                                   help="The archive folder (default: CITEWATCH_ARCHIVE_DIR or ./archive).")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     print(printable(f"error: {message}"), file=sys.stderr)
     raise typer.Exit(2)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Optional, TextIO
+from typing import Any, Iterable, NoReturn, Optional, TextIO
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -75,7 +75,7 @@ def check(
     source: dict[str, Any] = {}
     if text_file is not None:
         text = _read_text_file(text_file)
-    else:
+    elif url:  # (exactly one of the two is given)
         text, source = _text_from_url(url)
         published = published or source.get("published")
     from citewatch.check import check_claim
@@ -216,7 +216,7 @@ def _one_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def _usage(message: str) -> None:
+def _usage(message: str) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(2)
 

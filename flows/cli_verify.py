@@ -135,13 +135,14 @@ def verify(
                              before_exit=lambda: _mark_cancelled(interrupted_runs)), \
                 (KeepWarm(warm) if warm else nullcontext()), display, watch_progress(on_event):
             paths = [str(item.path.resolve()) for item in loaded]
-            where = {"reports_dir": str(settings.reports_dir), "archive_dir": str(settings.archive_dir),
-                     "no_wayback": no_wayback}
+            reports_folder, archive_folder = str(settings.reports_dir), str(settings.archive_dir)
             with _without_heartbeats():
                 if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
-                    summaries = [verify_document(paths[0], **where)]
+                    summaries = [verify_document(paths[0], reports_dir=reports_folder, archive_dir=archive_folder,
+                                                 no_wayback=no_wayback)]
                 else:
-                    summaries = verify_registries(paths, **where)
+                    summaries = verify_registries(paths, reports_dir=reports_folder, archive_dir=archive_folder,
+                                                  no_wayback=no_wayback)
     except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
         if verbose and not isinstance(exc, CitewatchError):
             raise
@@ -182,7 +183,9 @@ def _database_name(settings) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(settings.effective_database_url)
-    return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
 
 
 def _without_heartbeats():
@@ -414,7 +417,7 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
     if not named_by_id:
         registry = load_registry(path).registry
         document_id = registry.document.id
-        claims = {c.id: [s.url for s in c.sources] for c in registry.claims}
+        claims: dict[str, list[str]] | None = {c.id: [s.url for s in c.sources] for c in registry.claims}
         where = str(path)
     else:
         from citewatch.history import previous_run
@@ -505,7 +508,8 @@ def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
         print(f"cleared the override of {document_id}/{claim_id} for {source}" if done
               else f"{document_id}/{claim_id} had no override for {source}")
         return
-    note = set_override(session_factory, document_id, claim_id, source, supports, reason.strip(), _who(by), now)
+    note = set_override(session_factory, document_id, claim_id, source, supports, (reason or "").strip(), _who(by),
+                        now)
     says = "supports" if note.supports else "does not support"
     print(f"override: {source} {says} {document_id}/{claim_id} ({note.who}): {note.reason}")
 
