@@ -51,16 +51,24 @@ def __getattr__(name: str):
     return getattr(importlib.import_module(module), name)
 
 
-if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
-    from citewatch.archive import WarcArchive
-    from citewatch.check import check_claim, combine_source_verdicts
-    from citewatch.config import Settings, load_settings
-    from citewatch.db import open_database
-    from citewatch.errors import CitewatchError, RegistryError
-    from citewatch.facts import find_facts, infer_facts
-    from citewatch.fetch import Fetcher
-    from citewatch.models import CheckResult, Registry, SourceStatus, Verdict
-    from citewatch.pipeline import verify_registry
-    from citewatch.registry import LoadedRegistry, load_registry
-    from citewatch.textextract import extract_text
-    from citewatch.wayback import WaybackClient
+if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only ("X as X": a re-export)
+    from citewatch.archive import WarcArchive as WarcArchive
+    from citewatch.check import check_claim as check_claim
+    from citewatch.check import combine_source_verdicts as combine_source_verdicts
+    from citewatch.config import Settings as Settings
+    from citewatch.config import load_settings as load_settings
+    from citewatch.db import open_database as open_database
+    from citewatch.errors import CitewatchError as CitewatchError
+    from citewatch.errors import RegistryError as RegistryError
+    from citewatch.facts import find_facts as find_facts
+    from citewatch.facts import infer_facts as infer_facts
+    from citewatch.fetch import Fetcher as Fetcher
+    from citewatch.models import CheckResult as CheckResult
+    from citewatch.models import Registry as Registry
+    from citewatch.models import SourceStatus as SourceStatus
+    from citewatch.models import Verdict as Verdict
+    from citewatch.pipeline import verify_registry as verify_registry
+    from citewatch.registry import LoadedRegistry as LoadedRegistry
+    from citewatch.registry import load_registry as load_registry
+    from citewatch.textextract import extract_text as extract_text
+    from citewatch.wayback import WaybackClient as WaybackClient

@@ -59,7 +59,8 @@ def newly_dead(previous: RunResult | None, report: Mapping) -> list[dict]:
     for claim in report["claims"]:
         for source in claim["sources"]:
             if source.get("confirmed_dead") and source["url"] not in before:
-                found.setdefault(source["url"], {"url": source["url"], "claim_ids": []})["claim_ids"].append(claim["id"])
+                dead = found.setdefault(source["url"], {"url": source["url"], "claim_ids": []})
+                dead["claim_ids"].append(claim["id"])
     return list(found.values())
 
 
@@ -92,7 +93,8 @@ def build_alert(report: Mapping, previous: RunResult | None, desk_url: str) -> A
     if not lines:
         return None
     link = f"{desk_url.rstrip('/')}/documents/{quote(document_id, safe='')}?changed=yes"
-    title = f"citewatch: {report['document']['title']}: {len(lines)} change{'s' if len(lines) != 1 else ''} at run {report['run']['id']}"
+    title = (f"citewatch: {report['document']['title']}: {len(lines)} change{'s' if len(lines) != 1 else ''} "
+             f"at run {report['run']['id']}")
     body = "\n".join(lines + ["", f"Review: {link}"])
     return Alert(document_id=document_id, title=title, body=body, claim_ids=claims, kinds=kinds, link=link)
 

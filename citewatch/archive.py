@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
@@ -59,6 +60,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy.sql.expression import ColumnElement
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -189,7 +191,8 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def archived_http_headers(http_status: int, reason: str, headers: list[tuple[str, str]], body_length: int) -> StatusAndHeaders:
+def archived_http_headers(http_status: int, reason: str, headers: list[tuple[str, str]],
+                          body_length: int) -> StatusAndHeaders:
     """The response headers as stored: the ones that described the encoded transfer are renamed
     ``X-Archive-Orig-*`` and a Content-Length that matches the stored (decoded) body is added."""
     kept = [
@@ -395,7 +398,7 @@ class WarcArchive:
         file_row = None
         if self._objects is not None:
             # One whole object per store, PUT (all or nothing) before the index row is committed.
-            warc_file, offset, file_row = self._put_object(blobs)
+            warc_file, offset, file_row = self._put_object(self._objects, blobs)
         else:
             with self._lock:  # only the write takes turns: many threads store at once
                 warc = self._writable(sum(map(len, blobs)))
@@ -435,12 +438,13 @@ class WarcArchive:
         if result.http_status is None:
             return plan, None
         if result.not_modified or result.http_status == 304:
-            if confirmed is not None and confirmed.revisit_of is None:
-                original = _row_of(confirmed)  # the copy with the payload, known already
-            elif confirmed is not None:
-                original = _row_by_id(session, confirmed.revisit_of)
-            else:
+            original: _Row | None
+            if confirmed is None:
                 original = _first_row(session, _NEWEST_READABLE_ROW, url=result.url)
+            elif confirmed.revisit_of is None:
+                original = _row_of(confirmed)  # the copy with the payload, known already
+            else:
+                original = _row_by_id(session, confirmed.revisit_of)
             while original is not None and original.revisit_of is not None:  # refer to the stored payload
                 original = _row_by_id(session, original.revisit_of)
             if original is not None:
@@ -473,7 +477,7 @@ class WarcArchive:
         date = datetime_to_iso_date(as_utc(result.fetched_at).replace(tzinfo=None))
         records = []
         if result.http_status is not None:
-            main = self._http_record(writer, result, plan, original, date)
+            main = self._http_record(writer, result, result.http_status, plan, original, date)
             request = writer.create_warc_record(
                 result.final_url, "request",
                 http_headers=request_http_headers(result.final_url, result.request_headers),
@@ -491,10 +495,10 @@ class WarcArchive:
         ))
         return records
 
-    def _http_record(self, writer: WARCWriter, result: FetchResult, plan: dict, original: "_Row | None",
-                     date: str):
+    def _http_record(self, writer: WARCWriter, result: FetchResult, http_status: int, plan: dict,
+                     original: "_Row | None", date: str):
         body = result.body if plan["revisit_of"] is None else b""
-        http_headers = archived_http_headers(result.http_status, result.reason, result.headers,
+        http_headers = archived_http_headers(http_status, result.reason, result.headers,
                                              plan["payload_length"] or len(result.body))
         warc_headers = {"WARC-Date": date}
         if result.remote_ip:
@@ -509,6 +513,8 @@ class WarcArchive:
             return writer.create_warc_record(result.final_url, "response", payload=BytesIO(body),
                                              length=len(body), http_headers=http_headers,
                                              warc_headers_dict=warc_headers)
+        if original is None:  # _plan sets revisit_of only together with the capture it refers to
+            raise ArchiveError(f"the revisit of {result.final_url} has no capture to refer to")
         record = writer.create_revisit_record(
             result.final_url, plan["payload_digest"], original.final_url,
             datetime_to_iso_date(original.fetched_at), http_headers=http_headers,
@@ -558,7 +564,7 @@ class WarcArchive:
             sequence = self._sequence
         return f"citewatch-{now:%Y%m%d%H%M%S%f}-{os.getpid()}-{sequence:05d}{unique}.warc.gz"
 
-    def _put_object(self, blobs: list[bytes]) -> tuple[str, int, dict]:
+    def _put_object(self, objects: S3WarcStore, blobs: list[bytes]) -> tuple[str, int, dict]:
         """Store the records of one fetch as a WARC object of their own; returns its name, the
         offset of the first record and the file row to index with the capture."""
         now = datetime.now(timezone.utc)
@@ -567,7 +573,7 @@ class WarcArchive:
         relative = f"{WARC_SUBDIR}/{name}"
         info = serialize(warcinfo_record(name))
         data = info + b"".join(blobs)
-        self._objects.put(relative, data)
+        objects.put(relative, data)
         naive = now.replace(tzinfo=None)
         return relative, len(info), dict(path=relative, created_at=naive, closed_at=naive, size=len(data))
 
@@ -911,6 +917,8 @@ class _IndexWriter:
     def _outcome(row: _PendingRow) -> int:
         if row.error is not None:
             raise row.error
+        if row.id is None:  # _write gives every row an id or an error: this is never reached
+            raise ArchiveError("the index row was not written")
         return row.id
 
     def _write(self, group: list[_PendingRow]) -> None:
@@ -952,7 +960,27 @@ class _IndexWriter:
 class _Row:
     """An index row as plain attributes (what a Core statement returned or inserted)."""
 
-    def __init__(self, **fields):
+    id: int
+    url: str
+    final_url: str
+    fetched_at: datetime  # naive UTC
+    fetched_epoch: float
+    record_type: str
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+    http_status: int | None
+    status: str
+    payload_digest: str | None
+    payload_length: int | None
+    content_type: str | None
+    revisit_of: int | None
+    etag: str | None
+    last_modified: str | None
+    truncated: bool
+
+    def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
 
 
@@ -999,7 +1027,7 @@ def _newest_per(column, urls: list[str]):
     return select(CaptureRow).where(CaptureRow.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)))
 
 
-def _matches(url: str):
+def _matches(url: str | ColumnElement[Any]):
     return or_(CaptureRow.url == url, CaptureRow.final_url == url)
 
 
@@ -1021,11 +1049,11 @@ def _fsync_dir(folder: Path) -> None:
 
 
 # The statements of a store, built once (building a statement costs more than running it).
-_ROW_COLUMNS = tuple(CaptureRow.__table__.columns)
-_INSERT_ROW = insert(CaptureRow.__table__)
-_INSERT_ROWS_RETURNING = insert(CaptureRow.__table__).returning(CaptureRow.__table__.c.id,
-                                                               sort_by_parameter_order=True)
-_INSERT_FILE_ROW = insert(WarcFileRow.__table__)
+_CAPTURES = Base.metadata.tables[CaptureRow.__tablename__]
+_ROW_COLUMNS = tuple(_CAPTURES.columns)
+_INSERT_ROW = insert(_CAPTURES)
+_INSERT_ROWS_RETURNING = insert(_CAPTURES).returning(_CAPTURES.c.id, sort_by_parameter_order=True)
+_INSERT_FILE_ROW = insert(Base.metadata.tables[WarcFileRow.__tablename__])
 _ROW_BY_ID = select(*_ROW_COLUMNS).where(CaptureRow.id == bindparam("id"))
 _NEWEST_READABLE_ROW = (select(*_ROW_COLUMNS).where(_matches(bindparam("url")), _readable_clause())
                         .order_by(CaptureRow.fetched_epoch.desc()).limit(1))

@@ -175,8 +175,8 @@ def _content_changes(before_run: _Survey, now_run: _Survey) -> list[ContentChang
         before = before_by_url.get(url)
         if before is None or not (_comparable_text(before) and _comparable_text(now)):
             continue
-        if before.text_hash == now.text_hash:
-            continue
+        if before.text_hash is None or now.text_hash is None or before.text_hash == now.text_hash:
+            continue  # (comparable texts have hashes: the first two tests only tell the type checker)
         change = ContentChange(url=url, claim_ids=citing[url], before_hash=before.text_hash,
                                after_hash=now.text_hash)
         if before.text is None or now.text is None:

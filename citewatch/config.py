@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from citewatch import __version__
@@ -105,7 +106,7 @@ def load_settings(**overrides) -> Settings:
         raise ConfigError("; ".join(_setting_problem(error, given) for error in exc.errors())) from None
 
 
-def _setting_problem(error: dict, given: dict) -> str:
+def _setting_problem(error: ErrorDetails, given: dict) -> str:
     name = str(error["loc"][0]) if error.get("loc") else "?"
     where = f"--{name.replace('_', '-')}" if name in given else f"CITEWATCH_{name.upper()}"
     return f"{where}={error.get('input')!r}: {error['msg']}; fix or unset it (see Configuration in the README)"

@@ -259,7 +259,8 @@ def read_document(path: str | Path) -> ParsedDocument:
 
 
 _REGISTRY_TOP = re.compile(r"^(?:document|claims):", re.M)
-_REGISTRY_DOCUMENT = re.compile(r"^document:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+text:[ \t]*['\"]?([^'\"\n#]+?)['\"]?[ \t]*$", re.M)
+_REGISTRY_DOCUMENT = re.compile(r"^document:[ \t]*\n(?:[ \t]+.*\n)*?"
+                                r"[ \t]+text:[ \t]*['\"]?([^'\"\n#]+?)['\"]?[ \t]*$", re.M)
 _DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".csv", ".tsv", ".xml"})
 
 

@@ -32,7 +32,7 @@ def disk_is_full(path: str | os.PathLike) -> bool:
 def causes(exc: BaseException) -> Iterator[BaseException]:
     """The exception, what it was raised from or during, and the driver error SQLAlchemy wraps."""
     seen: set[int] = set()
-    pending = [exc]
+    pending: list[BaseException | None] = [exc]
     while pending and len(seen) < 50:
         current = pending.pop(0)
         if current is None or id(current) in seen:

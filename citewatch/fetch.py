@@ -39,7 +39,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from queue import SimpleQueue
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -102,7 +102,8 @@ def make_session(settings: Settings, resolver: Resolver = socket.getaddrinfo,
         # one pool per host being fetched: fetch_many works on max_parallel_hosts hosts at a time,
         # and a run has up to FETCHING_BATCHES_AT_ONCE of them going side by side; a pool pushed out closes its
         # keep-alive connections
-        pool_connections=FETCHING_BATCHES_AT_ONCE * settings.max_parallel_hosts, pool_maxsize=settings.per_host_concurrency + 1,
+        pool_connections=FETCHING_BATCHES_AT_ONCE * settings.max_parallel_hosts,
+        pool_maxsize=settings.per_host_concurrency + 1,
     )  # a DeadlineAdapter: its connections obey the request's wall clock
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -283,7 +284,8 @@ class Fetcher:
     # --- redirects -----------------------------------------------------------------------
 
     def _follow(self, url: str, validators: Validators | None, deadline: Deadline, retries: int | None) -> FetchResult:
-        current, hops = url, []
+        current = url
+        hops: list[tuple[str, int]] = []
         # a URL seen again is a loop unless the site set a cookie meanwhile (cookie handshakes)
         visited: set[tuple[str, int]] = set()
         cookies_set = 0
@@ -299,7 +301,8 @@ class Fetcher:
             self._obey_crawl_delay(current)
             answer, attempts = self._with_retries(current, validators, deadline, retries)
             if answer.response is None:
-                return _failure(url, current, answer.status, answer.error, hops, attempts)
+                status = answer.status or SourceStatus.UNREACHABLE  # (a failed answer always has one)
+                return _failure(url, current, status, answer.error, hops, attempts)
             location = answer.response.headers.get("Location")
             if answer.code in REDIRECT_CODES and location:
                 hops.append((current, answer.code))
@@ -310,7 +313,7 @@ class Fetcher:
                     return _failure(url, current, SourceStatus.SERVER_ERROR,
                                     f"redirect loop: {' → '.join(h for h, _ in hops)} → {current}", hops, attempts)
                 continue
-            return _result(url, answer, hops, attempts)
+            return _result(url, answer, answer.response, hops, attempts)
         return _failure(url, current, SourceStatus.SERVER_ERROR,
                         f"more than {self.settings.max_redirects} redirects; the site is misconfigured", hops)
 
@@ -368,15 +371,16 @@ class Fetcher:
                         raise
                 if clock.expired:  # a cut can look like the clean end of a body sent without a length
                     raise _DeadlineExceeded()
-                answer = _Answer(url, response, body, truncated, list(request.headers.items()))
-                answer.retryable = _retryable_code(answer.code) and not _is_challenge_answer(answer)
+                answer = _Answer(url, response, body, truncated, _header_pairs(request.headers))
+                answer.retryable = _retryable_code(answer.code) and not _is_challenge_answer(answer, response)
                 return answer
         except ForbiddenAddress as exc:
             return _Answer(url, status=SourceStatus.FORBIDDEN_ADDRESS, error=str(exc))
         except HostNotFound as exc:
             if exc.name_gone:
                 return _Answer(url, status=SourceStatus.DEAD, error=f"{exc}: the domain may no longer exist")
-            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS", retryable=True)
+            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"{exc}; check the network or DNS",
+                           retryable=True)
         except _DeadlineExceeded:
             _raise_if_stopping()
             return _Answer(url, status=SourceStatus.TIMEOUT,
@@ -392,7 +396,8 @@ class Fetcher:
             return _Answer(url, status=SourceStatus.SERVER_ERROR,
                            error=f"the server sent a body that cannot be decoded ({_short(exc)})")
         except (requests.exceptions.SSLError, u3.SSLError) as exc:
-            return _Answer(url, status=SourceStatus.UNREACHABLE, error=f"the TLS connection failed ({_describe_tls_error(exc)})")
+            return _Answer(url, status=SourceStatus.UNREACHABLE,
+                           error=f"the TLS connection failed ({_describe_tls_error(exc)})")
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, u3.ProtocolError,
                 u3.NewConnectionError, ConnectionError) as exc:
             return _Answer(url, status=SourceStatus.UNREACHABLE, retryable=True,
@@ -426,7 +431,8 @@ class Fetcher:
 
     def _fetch_robots(self, robots_url: str) -> tuple[int | None, str]:
         """One try at robots.txt, following up to 5 redirects (RFC 9309), each hop guarded."""
-        deadline = Deadline(min(self.settings.total_deadline, self.settings.connect_timeout + self.settings.read_timeout))
+        settings = self.settings
+        deadline = Deadline(min(settings.total_deadline, settings.connect_timeout + settings.read_timeout))
         url = robots_url
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
             try:
@@ -499,11 +505,16 @@ def _retryable_code(code: int | None) -> bool:
     return code is not None and (code in RETRY_CODES or code >= 500)
 
 
-def _is_challenge_answer(answer: _Answer) -> bool:
+def _header_pairs(headers: Mapping[str, str | bytes]) -> list[tuple[str, str]]:
+    """A request's headers as text (requests lets a caller give a value as bytes; HTTP's own charset)."""
+    return [(name, value if isinstance(value, str) else value.decode("latin-1")) for name, value in headers.items()]
+
+
+def _is_challenge_answer(answer: _Answer, response: requests.Response) -> bool:
     # a bot wall answers the same however often it is asked
     probe = FetchResult(url=answer.url, final_url=answer.url, status=SourceStatus.LIVE,
-                        http_status=answer.code, headers=list(answer.response.raw.headers.items()),
-                        body=answer.body, content_type=answer.response.headers.get("Content-Type", ""),
+                        http_status=answer.code, headers=list(response.raw.headers.items()),
+                        body=answer.body, content_type=response.headers.get("Content-Type", ""),
                         fetched_at=datetime.now(timezone.utc))
     probe.encoding = detect_encoding(probe.content_type, probe.body)
     return liveness.is_challenge(probe)
@@ -514,7 +525,8 @@ def _raise_if_stopping() -> None:
         raise Stopped("the run was stopped before this source was fetched")
 
 
-def _read_body(response: requests.Response, limit: int, deadline: "Deadline | wallclock.WallClock") -> tuple[bytes, bool]:
+def _read_body(response: requests.Response, limit: int,
+               deadline: "Deadline | wallclock.WallClock") -> tuple[bytes, bool]:
     """The decoded body, at most ``limit`` bytes; reading stops as soon as the limit is passed, so a
     gzip bomb costs only what it took to inflate ``limit`` bytes."""
     chunks, size = [], 0
@@ -530,8 +542,8 @@ def _read_body(response: requests.Response, limit: int, deadline: "Deadline | wa
     return b"".join(chunks), False
 
 
-def _result(url: str, answer: _Answer, hops: list[tuple[str, int]], attempts: int) -> FetchResult:
-    response = answer.response
+def _result(url: str, answer: _Answer, response: requests.Response, hops: list[tuple[str, int]],
+            attempts: int) -> FetchResult:
     content_type = response.headers.get("Content-Type", "")
     result = FetchResult(
         url=url,
@@ -593,7 +605,8 @@ def _describe_tls_error(exc: BaseException) -> str:
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and what it wraps (requests wraps urllib3, which wraps the socket error)."""
-    seen, todo = set(), [exc]
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
     while todo:
         current = todo.pop(0)
         if current is None or id(current) in seen:

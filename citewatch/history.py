@@ -33,10 +33,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, insert, select
+from sqlalchemy import Boolean, CursorResult, ForeignKey, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from citewatch.config import Settings, load_settings
@@ -218,12 +218,13 @@ class RecordedRun(BaseModel):
 def _dialect_insert(session: Session, table):
     name = session.get_bind().dialect.name
     if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise StateError(f"the state database must be SQLite or PostgreSQL, not {name}")
-    return insert(table)
+        from sqlalchemy.dialects import sqlite
+        return sqlite.insert(table)
+    if name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+        return postgresql.insert(table)
+    raise StateError(  # pragma: no cover - only SQLite and PostgreSQL are supported
+        f"the state database must be SQLite or PostgreSQL, not {name}")
 
 
 def _lock_document(session: Session, document_id: str, run_id: str, now: datetime) -> None:
@@ -261,11 +262,17 @@ def _history_of(row: SourceStateRow) -> SourceHistory:
                          last_checked_at=row.last_checked_at, last_ok_at=row.last_ok_at)
 
 
+def _state_row(document_id: str, url: str, h: SourceHistory) -> dict:
+    if h.last_status is None:  # every history updated by a run has one
+        raise StateError(f"the history of {url} has no last status to save")
+    return {"document_id": document_id, "url": url, "failures": h.failures,
+            "failing_since": h.failing_since, "confirmed_dead": h.confirmed_dead,
+            "last_status": h.last_status.value, "last_checked_at": h.last_checked_at,
+            "last_ok_at": h.last_ok_at}
+
+
 def _save_states(session: Session, document_id: str, history: dict[str, SourceHistory]) -> None:
-    values = [{"document_id": document_id, "url": url, "failures": h.failures,
-               "failing_since": h.failing_since, "confirmed_dead": h.confirmed_dead,
-               "last_status": h.last_status.value, "last_checked_at": h.last_checked_at,
-               "last_ok_at": h.last_ok_at} for url, h in history.items()]
+    values = [_state_row(document_id, url, h) for url, h in history.items()]
     if not values:
         return
     stmt = _dialect_insert(session, SourceStateRow)
@@ -300,10 +307,14 @@ class _RunRows:
 
     def __init__(self, session: Session, run: RunResult, now: datetime):
         self.session = session
-        self.seq = session.execute(insert(RunRow).values(
+        inserted = cast(CursorResult, session.execute(insert(RunRow).values(  # an INSERT's result is a cursor's
             run_id=run.run_id, document_id=run.document_id, document_title=run.document_title,
             started_at=run.started_at, finished_at=run.finished_at, offline=run.offline, recorded_at=now,
-        )).inserted_primary_key[0]
+        )))
+        key = inserted.inserted_primary_key
+        if key is None:  # never: SQLite and PostgreSQL both give the new row's key
+            raise StateError(f"the database gave no key for the row of run {run.run_id}")
+        self.seq = key[0]
         self.position = 0
         self.claims: list[dict] = []
         self.checks: list[dict] = []
@@ -476,7 +487,8 @@ def _load_run(session: Session, row: RunRow, lean: bool = False) -> RunResult:
     sources_of: dict[str, list[SourceResult]] = {}
     for claim_id, hash_, result_json in checks:
         sources_of.setdefault(claim_id, []).append(_source_of(result_json, texts.get(hash_), lean))
-    claims = (_claim_of(result_json, sources_of.pop(claim_id, [])) for claim_id, result_json in _claim_rows(session, row.seq))
+    claims = (_claim_of(result_json, sources_of.pop(claim_id, []))
+              for claim_id, result_json in _claim_rows(session, row.seq))
     return RunResult.with_claims(StoredClaims(claims) if lean else list(claims), **fields)
 
 

@@ -59,7 +59,8 @@ def error_wording(heading: str) -> bool:
         return False
     if _STRONG_WORDING.search(heading):
         return True
-    return len(words) <= _SHORT_HEADING_WORDS and any(c.isalnum() for c in heading) and bool(_WEAK_WORDING.match(heading))
+    return (len(words) <= _SHORT_HEADING_WORDS and any(c.isalnum() for c in heading)
+            and bool(_WEAK_WORDING.match(heading)))
 
 
 # Titles of challenge pages: anywhere in the title when the status is one walls use, else only as
@@ -133,7 +134,8 @@ def assess(result: FetchResult, probe: Probe = None) -> Assessment:
         return Assessment(SourceStatus.REDIRECTED if moved else SourceStatus.LIVE)
     page = PageView.of(result)
     if is_challenge(result, page):
-        return Assessment(SourceStatus.BLOCKED, f"HTTP {code}: a bot wall / challenge page answered instead of the page")
+        return Assessment(SourceStatus.BLOCKED,
+                          f"HTTP {code}: a bot wall / challenge page answered instead of the page")
     if code in (404, 410):
         return Assessment(SourceStatus.DEAD, f"HTTP {code}: the page is gone")
     if code in (401, 403, 451):

@@ -75,7 +75,8 @@ class DateFact(Strict):
 
     @property
     def precision(self) -> Literal["year", "month", "day"]:
-        return {4: "year", 7: "month", 10: "day"}[len(self.value)]
+        precisions: dict[int, Literal["year", "month", "day"]] = {4: "year", 7: "month", 10: "day"}
+        return precisions[len(self.value)]
 
 
 class EntityFact(Strict):

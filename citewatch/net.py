@@ -77,9 +77,9 @@ def check_url_allowed(url: str, allow_private: bool = False, resolver: Resolver 
     resolve. Nothing is sent anywhere; only ``resolver`` is asked. ``is_forbidden`` is the address
     policy (tests narrow it to treat their loopback servers as public).
     """
-    check_scheme(url)
+    host = check_scheme(url)
     parts = urlsplit(url)
-    scheme, host = parts.scheme.lower(), parts.hostname
+    scheme = parts.scheme.lower()
     try:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError as exc:
@@ -95,14 +95,15 @@ def check_url_allowed(url: str, allow_private: bool = False, resolver: Resolver 
     return Target(scheme=scheme, host=host, port=port, ip=addresses[0], addresses=tuple(addresses))
 
 
-def check_scheme(url: str) -> None:
-    """Raise :class:`ForbiddenAddress` unless ``url`` is http(s) with a host name."""
+def check_scheme(url: str) -> str:
+    """Raise :class:`ForbiddenAddress` unless ``url`` is http(s) with a host name; return the host name."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise ForbiddenAddress(f"{url}: only http and https URLs are fetched, not {scheme or 'no scheme'!r}")
     if not parts.hostname:
         raise ForbiddenAddress(f"{url}: the URL has no host name")
+    return parts.hostname
 
 
 def _resolve(host: str, port: int, resolver: Resolver) -> list[str]:
@@ -171,7 +172,7 @@ class PinnedAdapter(DeadlineAdapter):
                 continue
             finally:
                 self._local.target = self._local.ip = None
-            response.remote_ip = ip
+            response.remote_ip = ip  # type: ignore[attr-defined]  # requests has no field for the peer; read with getattr
             return response
         raise AssertionError("unreachable: the loop returns or raises")
 

@@ -608,7 +608,8 @@ class Pipeline:
         self.prepare_checks(registry, copies)
         return copies
 
-    def fetch_and_read(self, registry: Registry, jobs: list[SourceJob]) -> tuple[list[Fetched], list[SourceCopy] | None]:
+    def fetch_and_read(self, registry: Registry,
+                       jobs: list[SourceJob]) -> tuple[list[Fetched], list[SourceCopy] | None]:
         """Fetch a batch; when one of its hosts answered, the run cannot be offline, so read and
         check the batch at once. Otherwise the copies are None: read them with
         :meth:`read_and_check` once :func:`run_offline` knows about every batch."""

@@ -19,12 +19,14 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-try:
-    from yaml.cyaml import CParser
-except ImportError:  # PyYAML built without libyaml
-    CParser = None
 from ruamel.yaml.nodes import ScalarNode as RuamelScalarNode
 from ruamel.yaml.resolver import VersionedResolver
+
+try:
+    from yaml._yaml import CParser  # libyaml's parser (what yaml.cyaml builds on)
+    HAVE_LIBYAML = True
+except ImportError:  # PyYAML built without libyaml
+    HAVE_LIBYAML = False
 
 _TAG = "tag:yaml.org,2002:"
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
@@ -70,7 +72,7 @@ def read_plain_yaml(text: str) -> Any:
 
     Built straight from libyaml's parse events, without the node graph that PyYAML's composer
     would build first (a node and two marks per scalar: a registry of 30,000 claims took ~1 GB)."""
-    if CParser is None:
+    if not HAVE_LIBYAML:
         raise NotPlain("no libyaml")  # the pure-Python PyYAML parser would be no faster than ruamel
     if _DIRECTIVE.search(text):
         raise NotPlain("directive")  # %YAML 1.1 would change how scalars resolve

@@ -147,7 +147,7 @@ def merge(existing: Sequence[Claim], proposed: Sequence[Claim], document_text: s
     else it is reported as vanished. A proposal is added unless a kept or changed claim covers
     (overlaps) its text; its id never clashes with an existing one."""
     result = MergeResult()
-    gone = []
+    gone: list[Claim] = []
     for claim in existing:
         (result.kept if contains_text(document_text, claim.text) else gone).append(claim)
     candidates = [s for s in sentences if is_claim_sentence(s)]
@@ -219,7 +219,7 @@ def new_registry_yaml(document_id: str, title: str, document_file: str, claims: 
     return data
 
 
-def _claim_items(data: Any) -> list[tuple[CommentedMap, Claim]]:
+def _claim_items(data: Any) -> list[tuple[dict, Claim]]:
     """Each claim mapping of round-trip registry data with its claim, unvalidated (a registry
     being repaired still merges)."""
     claims = data.get("claims") if isinstance(data, dict) else None
@@ -272,7 +272,7 @@ def update_registry_file(registry_path: str | Path, document_path: str | Path,
     return result
 
 
-def facts_as_proposed(item: CommentedMap, text: str, infer: FactFinder) -> bool:
+def facts_as_proposed(item: dict, text: str, infer: FactFinder) -> bool:
     """Whether a claim's written facts are the ones ``extract`` infers from ``text`` (not edited)."""
     written = item.get("facts")
     if not isinstance(written, list):
@@ -281,8 +281,9 @@ def facts_as_proposed(item: CommentedMap, text: str, infer: FactFinder) -> bool:
     return [dict(f) if isinstance(f, dict) else f for f in written] == proposed
 
 
-def follow_change(item: CommentedMap, change: Change, infer: FactFinder) -> Change:
-    """Point a claim's mapping at its edited sentence. Facts that ``extract`` proposed follow the
+def follow_change(item: dict, change: Change, infer: FactFinder) -> Change:
+    """Point a claim's mapping (a CommentedMap: its comments stay) at its edited sentence. Facts
+    that ``extract`` proposed follow the
     new text; facts written by hand are left alone (the returned change says so)."""
     hand_written = "facts" in item and not facts_as_proposed(item, change.old_text, infer)
     if "facts" in item and not hand_written:

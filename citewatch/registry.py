@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -36,15 +37,26 @@ from citewatch.atomicfile import write_atomic
 from citewatch.document import contains_text, longest_matching_prefix
 from citewatch.documentfile import MAX_REGISTRY_BYTES, as_text, read_document, read_regular_file
 from citewatch.errors import DocumentError, Problem, RegistryError
+from citewatch.models import (
+    SLUG,
+    Claim,
+    CountFact,
+    DateFact,
+    Document,
+    EntityFact,
+    QuoteFact,
+    RangeFact,
+    Registry,
+    Source,
+    Verdict,
+)
 from citewatch.plainyaml import read_plain_yaml
 from citewatch.yamlbounds import check_yaml_bounds
-from citewatch.models import (SLUG, Claim, CountFact, DateFact, Document, EntityFact, QuoteFact,
-                              RangeFact, Registry, Source, Verdict)
 
 SCHEMA_TITLE = "citewatch claims registry"
-FACT_MODELS = {"count": CountFact, "range": RangeFact, "date": DateFact, "entity": EntityFact,
-               "quote": QuoteFact}
-_CHILD_MODELS = {"document": Document, "claims": Claim, "sources": Source}
+FACT_MODELS: dict[str, type[BaseModel]] = {"count": CountFact, "range": RangeFact, "date": DateFact,
+                                           "entity": EntityFact, "quote": QuoteFact}
+_CHILD_MODELS: dict[str, type[BaseModel]] = {"document": Document, "claims": Claim, "sources": Source}
 
 # What contradicted_facts said of each claim, by fact_check_key(claim): lets a later load by the
 # same code skip the check of every claim whose text and facts did not change.
@@ -274,7 +286,8 @@ def _line(node: Any, key: Any = None) -> int:
 
 
 def _duplicate_claim_ids(name: str, data: dict) -> list[Problem]:
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for _, claim in _claims(data):
         claim_id = claim.get("id")
         if not isinstance(claim_id, str):
@@ -388,9 +401,11 @@ def describe_fact(fact: Any) -> str:
 # --- pydantic errors to lines --------------------------------------------------------------
 
 
-def _pydantic_problem(name: str, data: dict, error: dict) -> Problem:
+def _pydantic_problem(name: str, data: dict, error: ErrorDetails) -> Problem:
     loc = error["loc"]
-    node, path, line, model = data, "", 1, Registry
+    node: Any = data
+    path, line = "", 1
+    model: type[BaseModel] | str | None = Registry  # "fact": the kind of the fact picks the model
     unresolved: list[Any] = []
     for part in loc:
         if unresolved:
@@ -400,11 +415,11 @@ def _pydantic_problem(name: str, data: dict, error: dict) -> Problem:
             line, node = _line(node, part), node[part]
             path += f"[{part}]"
             if model == "fact":
-                model = FACT_MODELS.get(node.get("kind")) if isinstance(node, dict) else None
+                model = FACT_MODELS.get(str(node.get("kind"))) if isinstance(node, dict) else None
         elif isinstance(node, dict) and part in node:
             line, node = _line(node, part), node[part]
             path += f".{part}" if path else str(part)
-            model = "fact" if part == "facts" else _CHILD_MODELS.get(part, model)
+            model = "fact" if part == "facts" else _CHILD_MODELS.get(str(part), model)
         elif isinstance(node, dict) and isinstance(part, str) and part in FACT_MODELS:
             continue  # the discriminator tag pydantic adds for a fact: not a node of the YAML
         else:
@@ -441,7 +456,7 @@ def _parent(path: str) -> str:
     return head or "registry"
 
 
-def _allowed(model: Any, key: str) -> str:
+def _allowed(model: type[BaseModel] | str | None, key: object) -> str:
     if not isinstance(model, type):
         return ""
     fields = list(model.model_fields)

@@ -26,9 +26,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from citewatch.atomicfile import write_atomic
-from citewatch.models import Registry
 from citewatch.documentfile import read_document_bytes
 from citewatch.errors import DocumentError
+from citewatch.models import Registry
 from citewatch.registry import FactChecks, LoadedRegistry, fact_check_key, load_registry
 from citewatch.textcache import code_fingerprint
 
@@ -132,8 +132,9 @@ class RegistryStore:
             if path.read_bytes() != registry_bytes:
                 return
             document_sha256 = None
-            if loaded.document_path is not None:
-                document_bytes = read_document_bytes(path.parent, loaded.registry.document.text)
+            document_file = loaded.registry.document.text  # a document's file name (loaded from document_path)
+            if loaded.document_path is not None and document_file is not None:
+                document_bytes = read_document_bytes(path.parent, document_file)
                 if _as_read_text(document_bytes) != loaded.document_text:
                     return
                 document_sha256 = _sha256(document_bytes)

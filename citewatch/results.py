@@ -187,9 +187,9 @@ class RunResult(BaseModel):
     def with_claims(cls, claims: Sequence[ClaimResult], **fields: Any) -> "RunResult":
         """A run whose claims may be :class:`StoredClaims` (kept as they are, not validated into a list)."""
         if not isinstance(claims, StoredClaims):
-            return cls(claims=claims, **fields)
+            return cls(claims=list(claims), **fields)
         run = cls(**fields)
-        run.claims = claims  # no validate_assignment: the stored claims stay stored
+        run.claims = claims  # type: ignore[assignment]  # no validate_assignment: the stored claims stay stored
         return run
 
     def sources_by_url(self) -> dict[str, SourceResult]:

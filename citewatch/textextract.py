@@ -14,7 +14,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from charset_normalizer import from_bytes
 
@@ -116,6 +116,7 @@ def _from_html(html: str, url: str) -> ExtractedText:
         import lxml.html
         import trafilatura
         from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+        from trafilatura.settings import Document
 
         # Only the title and the date of trafilatura's metadata are used: taking them the way
         # trafilatura does (meta tags, JSON-LD, then the page) costs a third of with_metadata=True,
@@ -127,7 +128,7 @@ def _from_html(html: str, url: str) -> ExtractedText:
             include_comments=False,
             include_tables=True,
         )
-        if document is not None:
+        if isinstance(document, Document):  # (None when nothing was found; a dict only with as_dict=True)
             text = (document.text or "").strip()
             tree = lxml.html.document_fromstring(html)
             meta = examine_meta(tree)
@@ -251,7 +252,7 @@ def _from_pdf(body: bytes) -> ExtractedText:
             raise ExtractError("the PDF is encrypted and opens only with a password; check the copy in "
                                "the archive by hand, or cite a copy that is not locked")
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
-        metadata = reader.metadata or {}
+        metadata: Mapping[str, Any] = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as exc:
         raise ExtractError(f"the PDF cannot be read ({exc}); check the copy in the archive by hand") from exc
     text = _tidy("\n\n".join(pages))[:MAX_EXTRACTED_CHARS]

@@ -175,7 +175,9 @@ _WATCHDOG = _Watchdog()
 # --- the urllib3 connections that attach themselves to the current clock ------------------------
 
 
-class _AttachingMixin:
+class _AttachingMixin(HTTPConnection):
+    """Put before urllib3's HTTP or HTTPS connection class (a subclass of HTTPConnection)."""
+
     def connect(self) -> None:
         clock = current()
         if clock is not None:

@@ -36,6 +36,7 @@ from waybackpy.cdx_utils import check_for_blocked_site, full_url
 from waybackpy.exceptions import WaybackError as WaybackpyError
 
 from citewatch import wallclock
+from citewatch.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class _BoundedCDX(WaybackMachineCDXServerAPI):
         answer = self._client._call("GET", request_url, max_bytes=4 * 1024 * 1024)
         if answer is None or answer.status != 200:
             raise _Unavailable(f"CDX answered {answer.status if answer else 'nothing'}")
-        check_for_blocked_site(_TextOnly(answer.text), self.url)
+        check_for_blocked_site(_TextOnly(answer.text), self.url)  # type: ignore[arg-type]  # it reads .text only
         yield answer.text.strip()
 
 
@@ -244,7 +245,8 @@ class WaybackClient:
 
     # -- look-ups -------------------------------------------------------------------------
 
-    def closest(self, url: str, accessed: date | datetime | None = None, prefer_text: str | None = None) -> Snapshot | None:
+    def closest(self, url: str, accessed: date | datetime | None = None,
+                prefer_text: str | None = None) -> Snapshot | None:
         """The capture to check a source against: the newest 2xx capture at or before ``accessed``,
         else the oldest after it; without ``accessed``, the newest. Error and redirect captures are
         skipped. With ``prefer_text``, up to ``max_text_checks`` candidates are fetched and the first
@@ -332,7 +334,8 @@ class WaybackClient:
 
     # -- Save Page Now 2 ------------------------------------------------------------------
 
-    def ensure_capture(self, url: str, max_age: timedelta, on_job: Callable[[str, str], None] | None = None) -> SaveOutcome:
+    def ensure_capture(self, url: str, max_age: timedelta,
+                       on_job: Callable[[str, str], None] | None = None) -> SaveOutcome:
         """Make sure a capture of ``url`` newer than ``max_age`` exists, asking Save Page Now 2 for
         one if needed. ``on_job(url, job_id)`` is called as soon as the job exists (its status
         expires after about an hour, so callers may keep it to ask again with :meth:`job_outcome`)."""
@@ -403,6 +406,9 @@ class WaybackClient:
         return SaveOutcome(otherwise, why, None, job_id)
 
     def _auth_headers(self) -> dict[str, str]:
+        if not self.keys:
+            raise ConfigError("Save Page Now needs keys: set CITEWATCH_WAYBACK_ACCESS_KEY and "
+                              "CITEWATCH_WAYBACK_SECRET_KEY")
         access, secret = self.keys
         return {"Authorization": f"LOW {access}:{secret}", "Accept": "application/json"}
 

@@ -26,15 +26,14 @@ from ruamel.yaml.error import YAMLError as RuamelYAMLError
 
 from citewatch.errors import Problem, RegistryError
 
-try:
-    from yaml import CSafeLoader as _EventLoader
-except ImportError:  # PyYAML without libyaml: the pure-Python parser is slower but has no recursion either
-    from yaml import SafeLoader as _EventLoader
+# PyYAML without libyaml has no CSafeLoader: the pure-Python parser is slower but has no recursion either
+_EventLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 64  # nesting levels, aliases expanded
 MAX_ALIAS_NODES = 10_000  # nodes that aliases stand for, counted as if each were written out
 _YAML_12 = re.compile(r"^%YAML 1\.2\b", re.M)
-_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a registry needs about 6 (is a bracket or an indentation wrong?)"
+_TOO_DEEP = (f"nested more than {MAX_DEPTH} levels deep; a registry needs about 6 "
+             "(is a bracket or an indentation wrong?)")
 
 
 def check_yaml_bounds(text: str, name: str) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
 from citewatch.config import load_settings
-from citewatch.errors import CitewatchError
 from citewatch.counting import counted
+from citewatch.errors import CitewatchError
 from flows.terminal import printable
 
 if TYPE_CHECKING:  # the archive module (SQLAlchemy, warcio) loads only when a command needs it
@@ -49,7 +49,7 @@ ARCHIVE_DIR_OPTION = typer.Option(None, "--archive-dir", metavar="DIR",
                                   help="The archive folder (default: CITEWATCH_ARCHIVE_DIR or ./archive).")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     print(printable(f"error: {message}"), file=sys.stderr)
     raise typer.Exit(2)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Optional, TextIO
+from typing import Any, Iterable, NoReturn, Optional, TextIO
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from citewatch.counting import counted
 from citewatch.errors import CitewatchError
 from citewatch.models import CheckResult, Fact, FactOutcome, Verdict
-from citewatch.counting import counted
 from flows.colours import verdict_style
 from flows.terminal import printable
 
@@ -64,7 +64,8 @@ def check(
             _usage("--batch reads claims and texts from the file: leave out --claim, --text-file and --url")
         bad = run_batch(_open_input(batch), sys.stdout)
         if bad:
-            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects", file=sys.stderr)
+            print(f"{counted(bad, 'line')} of {batch} could not be checked: see their \"error\" objects",
+                  file=sys.stderr)
             raise typer.Exit(2)
         return
     if not claim:
@@ -74,7 +75,7 @@ def check(
     source: dict[str, Any] = {}
     if text_file is not None:
         text = _read_text_file(text_file)
-    else:
+    elif url:  # (exactly one of the two is given)
         text, source = _text_from_url(url)
         published = published or source.get("published")
     from citewatch.check import check_claim
@@ -215,7 +216,7 @@ def _one_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def _usage(message: str) -> None:
+def _usage(message: str) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(2)
 

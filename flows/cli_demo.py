@@ -137,10 +137,10 @@ def _wayback_with_copy(addresses: sample.Addresses, previous: str | None) -> Ite
 
 
 def _start_fake_wayback(factory, previous: str | None):
-    candidates = []
+    candidates: list[tuple[str, int]] = []
     if previous:
-        ip, port = previous.rsplit(":", 1)
-        candidates.append((ip, int(port)))
+        ip, port_text = previous.rsplit(":", 1)
+        candidates.append((ip, int(port_text)))
     candidates += [("127.0.0.7", 0), ("127.0.0.1", 0)]
     error: OSError | None = None
     for ip, port in candidates:
@@ -183,7 +183,7 @@ def _verify(registry: Path, out: Path, wayback_url: str, *, verbose: bool, conso
         archive_dir.mkdir(parents=True, exist_ok=True)
         if console is None:
             return verify_document(str(registry), reports_dir=str(reports_dir), archive_dir=str(archive_dir))
-        done = Counter()
+        done: Counter[str] = Counter()
         with console.status("Verifying the sample claims against the sample web...") as status:
             def progress(event) -> None:
                 if event.kind == "source":

@@ -16,9 +16,11 @@ from citewatch.config import load_settings
 from citewatch.errors import ConfigError
 
 ARCHIVE_DIR = typer.Option(None, "--archive-dir", metavar="D",
-                           help="Archive folder (WARC files, state database) \\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
+                           help="Archive folder (WARC files, state database) "
+                                "\\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
 REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D",
-                           help="Report folder, written again after each action \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
+                           help="Report folder, written again after each action "
+                                "\\[env CITEWATCH_REPORTS_DIR, default ./reports].")
 PASSWORD_STDIN = typer.Option(False, "--password-stdin", help="Read the password from standard input (for scripts).")
 
 
@@ -47,7 +49,8 @@ def web(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen 
                                                       help="Registries editors may re-run (default: claims/*.yaml)."),
         deployment: Optional[str] = typer.Option(None, "--deployment", metavar="FLOW/NAME",
                                                  help="Re-run through this Prefect deployment (e.g. "
-                                                      "verify-registries/served of citewatch serve) instead of a background process.")) -> None:
+                                                      "verify-registries/served of citewatch serve) instead of "
+                                                      "a background process.")) -> None:
     """Serve the review desk: documents, claims, archived copies, and editors' actions.
 
     Reads the same state database and archive folder as `citewatch verify`. With no account
@@ -97,7 +100,8 @@ def _password(from_stdin: bool) -> str:
     return check_password(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-@users_app.command("add", epilog="Examples:\n\n  citewatch users add ann --role editor\n\n  echo \"$PASSWORD\" | citewatch users add ci-bot --role viewer --password-stdin")
+@users_app.command("add", epilog="Examples:\n\n  citewatch users add ann --role editor\n\n"
+                                 "  echo \"$PASSWORD\" | citewatch users add ci-bot --role viewer --password-stdin")
 def users_add(name: str = typer.Argument(..., metavar="NAME"),
               role: str = typer.Option(..., "--role", metavar="ROLE", help="viewer, editor or admin."),
               password_stdin: bool = PASSWORD_STDIN, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
@@ -125,7 +129,8 @@ def users_list(archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:
         print(f"{user.name}\t{user.role.value}\tsince {user.created_at:%Y-%m-%d}")
 
 
-@users_app.command("passwd", epilog="Examples:\n\n  citewatch users passwd ann\n\n  citewatch users passwd ann --role viewer")
+@users_app.command("passwd", epilog="Examples:\n\n  citewatch users passwd ann\n\n"
+                                    "  citewatch users passwd ann --role viewer")
 def users_passwd(name: str = typer.Argument(..., metavar="NAME"),
                  role: Optional[str] = typer.Option(None, "--role", metavar="ROLE", help="Also change the role."),
                  password_stdin: bool = PASSWORD_STDIN, archive_dir: Optional[Path] = ARCHIVE_DIR) -> None:

@@ -13,11 +13,10 @@ from typing import Optional
 
 import typer
 
+from citewatch.counting import counted
 from citewatch.document import read_document
 from citewatch.errors import CitewatchError, RegistryError
-from citewatch.counting import counted
-from citewatch.propose import (Change, document_slug, new_registry_yaml, propose_claims,
-                               update_registry_file)
+from citewatch.propose import Change, document_slug, new_registry_yaml, propose_claims, update_registry_file
 from citewatch.registry import dump_yaml, load_registry, registry_json_schema
 from flows.terminal import printable
 

@@ -60,9 +60,7 @@ def _runner_line() -> str:
 @server_app.command("stop", epilog="Example:\n\n  citewatch server stop\n")
 def stop_server() -> None:
     """Stop the warm Prefect API and the warm runner now (the next `citewatch verify` starts them again)."""
-    from flows.warm_api import read_state, state_file, stop
-
-    from flows.warm_api import prefect_home
+    from flows.warm_api import prefect_home, read_state, state_file, stop
     from flows.warm_runner import stop_runner
 
     runner = stop_runner(prefect_home())  # it would end with the API anyway, a second later

@@ -29,8 +29,11 @@ from citewatch.registry import LoadedRegistry, load_registry
 from flows.registry_cache import load_registry_cached
 
 REGISTRY_ARGS = typer.Argument(..., metavar="REGISTRY...", help="Registry files (claims/<document>.yaml).")
-REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D", help="Report folder \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
-ARCHIVE_DIR = typer.Option(None, "--archive-dir", metavar="D", help="Archive folder (WARC files, state database) \\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
+REPORTS_DIR = typer.Option(None, "--reports-dir", metavar="D",
+                           help="Report folder \\[env CITEWATCH_REPORTS_DIR, default ./reports].")
+ARCHIVE_DIR = typer.Option(None, "--archive-dir", metavar="D",
+                           help="Archive folder (WARC files, state database) "
+                                "\\[env CITEWATCH_ARCHIVE_DIR, default ./archive].")
 NO_WAYBACK = typer.Option(False, "--no-wayback", help="Do not use the Wayback Machine.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Prefect's logs and one line per source.")
 
@@ -73,18 +76,20 @@ def verify(
 ) -> None:
     """Fetch, archive and check every source of each registry; write the reports.
 
-    Runs the Prefect flow on a local Prefect API kept warm between runs (see `citewatch server status`), unless PREFECT_API_URL points at a server.
+    Runs the Prefect flow on a local Prefect API kept warm between runs (see `citewatch server status`),
+    unless PREFECT_API_URL points at a server.
 
-    Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight are abandoned, the archive keeps what was fetched).
+    Exit 0; 1 when a claim matches --fail-on; 2 on bad input; 130 on Ctrl-C (at once: fetches in flight
+    are abandoned, the archive keeps what was fetched).
     """
     from citewatch.publish import RunOutcome
-    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.early_api import start_early
-    from flows.prefect_env import configure_prefect, configured_api_url
     from flows.interrupt import StopOnInterrupt
-    from flows.warm_api import KeepWarm
+    from flows.prefect_env import configure_prefect, configured_api_url
+    from flows.preflight import ensure_prefect_api_answers, ensure_state_database, ensure_writable_folder
     from flows.stopping import stop_on_signals
     from flows.verify_view import ProgressDisplay, interrupted_line, print_summary
+    from flows.warm_api import KeepWarm
 
     stop_on_signals()  # SIGTERM and Ctrl-C cut the requests in flight, then unwind
     fail = parse_fail_on(fail_on)
@@ -130,13 +135,14 @@ def verify(
                              before_exit=lambda: _mark_cancelled(interrupted_runs)), \
                 (KeepWarm(warm) if warm else nullcontext()), display, watch_progress(on_event):
             paths = [str(item.path.resolve()) for item in loaded]
-            where = {"reports_dir": str(settings.reports_dir), "archive_dir": str(settings.archive_dir),
-                     "no_wayback": no_wayback}
+            reports_folder, archive_folder = str(settings.reports_dir), str(settings.archive_dir)
             with _without_heartbeats():
                 if len(paths) == 1:  # one flow run, not a parent run around a single sub-flow run
-                    summaries = [verify_document(paths[0], **where)]
+                    summaries = [verify_document(paths[0], reports_dir=reports_folder, archive_dir=archive_folder,
+                                                 no_wayback=no_wayback)]
                 else:
-                    summaries = verify_registries(paths, **where)
+                    summaries = verify_registries(paths, reports_dir=reports_folder, archive_dir=archive_folder,
+                                                  no_wayback=no_wayback)
     except Exception as exc:  # noqa: BLE001 - summaries of the documents that did finish first
         if verbose and not isinstance(exc, CitewatchError):
             raise
@@ -177,7 +183,9 @@ def _database_name(settings) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(settings.effective_database_url)
-    return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
 
 
 def _without_heartbeats():
@@ -409,7 +417,7 @@ def _review_target(document: str, claim_id: str, url: str | None, settings):
     if not named_by_id:
         registry = load_registry(path).registry
         document_id = registry.document.id
-        claims = {c.id: [s.url for s in c.sources] for c in registry.claims}
+        claims: dict[str, list[str]] | None = {c.id: [s.url for s in c.sources] for c in registry.claims}
         where = str(path)
     else:
         from citewatch.history import previous_run
@@ -500,7 +508,8 @@ def override(document: str = DOCUMENT_ARG, claim_id: str = CLAIM_ARG,
         print(f"cleared the override of {document_id}/{claim_id} for {source}" if done
               else f"{document_id}/{claim_id} had no override for {source}")
         return
-    note = set_override(session_factory, document_id, claim_id, source, supports, reason.strip(), _who(by), now)
+    note = set_override(session_factory, document_id, claim_id, source, supports, (reason or "").strip(), _who(by),
+                        now)
     says = "supports" if note.supports else "does not support"
     print(f"override: {source} {says} {document_id}/{claim_id} ({note.who}): {note.reason}")
 
@@ -517,7 +526,7 @@ EXAMPLES = {
 
   citewatch serve claims/nardaran-case.yaml --cron "0 6 * * *"    (every day at 06:00 UTC)
 
-  PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",
+  PREFECT_API_URL=http://prefect:4200/api citewatch serve --cron "0 */6 * * *"   (all of claims/, on a shared server)""",  # noqa: E501 - an example stays on one line
     "crash_watch": """Example:
 
   PREFECT_API_URL=http://prefect:4200/api citewatch crash-watch --heartbeat 30""",
@@ -533,7 +542,7 @@ EXAMPLES = {
 
   citewatch override nardaran-case arrests --source https://example.org/a --supports --reason "the table on p. 3 gives 72"
 
-  citewatch override nardaran-case arrests --source https://example.org/a --clear""",
+  citewatch override nardaran-case arrests --source https://example.org/a --clear""",  # noqa: E501 - examples stay on one line
 }
 
 

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
+from typing import Callable, Sequence
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader
+from sqlalchemy.orm import sessionmaker
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -59,10 +61,10 @@ from citewatch.desk.access import is_loopback
 from citewatch.desk.state import ReportCache, document_claims
 from citewatch.errors import ArchiveError, CitewatchError
 from citewatch.models import SourceStatus, Verdict
-from citewatch.report.html import _claim_view as report_claim_view  # labels, highlighted passages
-from citewatch.report.html import _changes_view as report_changes_view
-from citewatch.report.html import safe_href
 from citewatch.report import write_reports
+from citewatch.report.html import _changes_view as report_changes_view
+from citewatch.report.html import _claim_view as report_claim_view  # labels, highlighted passages
+from citewatch.report.html import safe_href
 from citewatch.report.marks import STATUS_LABELS, VERDICT_LABELS, short_time, short_url
 from citewatch.review import clear_override, flag_claim, set_override, unflag_claim
 from flows.desk_runs import Reruns, registries_by_document
@@ -88,14 +90,14 @@ class Desk:
     """What every request of one desk shares."""
 
     settings: Settings
-    sessions: object  # the state database's sessionmaker
+    sessions: sessionmaker  # of the state database
     archive: WarcArchive | None
+    reruns: Reruns
+    reports: ReportCache
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     secure_cookies: bool = False
-    clock: object = utcnow
+    clock: Callable[[], datetime] = utcnow
     local_user: str = "local"
-    reruns: Reruns | None = None
-    reports: ReportCache | None = None
 
     def open_mode(self) -> bool:
         """No account yet: the desk (on loopback only, see check_can_serve) lets this machine in."""
@@ -120,9 +122,11 @@ def _when(value) -> str:
     return short_time(value)
 
 
+TEMPLATES = PackageLoader("citewatch", "templates")
+
+
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("citewatch", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=TEMPLATES, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(when=_when, short_url=short_url, quote=lambda v: quote(str(v), safe=""),
                        verdict_label=lambda v: VERDICT_LABELS.get(v, v),
                        status_label=lambda v: STATUS_LABELS.get(v, v))
@@ -250,10 +254,10 @@ async def login(request: Request) -> Response:
                      problem="Wrong user name or password.", name=name)
     desk.throttle.succeeded(keys[0])
     started = await run_in_threadpool(start_session, desk.sessions, user, desk.clock())
-    response = RedirectResponse(_next_path(str(form.get("next", ""))), status_code=303)
-    response.set_cookie(SESSION_COOKIE, started.token, max_age=int((started.expires_at - desk.clock()).total_seconds()),
+    redirect = RedirectResponse(_next_path(str(form.get("next", ""))), status_code=303)
+    redirect.set_cookie(SESSION_COOKIE, started.token, max_age=int((started.expires_at - desk.clock()).total_seconds()),
                         httponly=True, samesite="lax", secure=_secure(request), path="/")
-    return response
+    return redirect
 
 
 async def logout(request: Request) -> Response:
@@ -378,7 +382,7 @@ async def copy_raw(request: Request) -> Response:
 
 
 async def stylesheet(request: Request) -> Response:
-    css = "\n".join(ENV.loader.get_source(ENV, name)[0] for name in ("report.css", "desk.css"))
+    css = "\n".join(TEMPLATES.get_source(ENV, name)[0] for name in ("report.css", "desk.css"))
     return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=300",
                                                          "X-Content-Type-Options": "nosniff"})
 
@@ -396,7 +400,9 @@ async def _claim_action(request: Request, act) -> Response:
     run. ``act(desk, who, report, claim, form, now)`` returns an error message or None; then the
     reports are written again and the browser goes back to the claim page."""
     desk = _desk(request)
-    visitor = await _visitor(request)
+    visitor = await _reader(request)  # (what _form_of answers a visitor who is not logged in)
+    if isinstance(visitor, Response):
+        return visitor
     form = await _form_of(request, visitor, Role.EDITOR)
     if isinstance(form, Response):
         return form
@@ -414,7 +420,8 @@ async def _claim_action(request: Request, act) -> Response:
     notice = "Saved; the reports were written again."
     try:
         fresh = await run_in_threadpool(desk.reports.get, document_id)  # built once, for the files and the page
-        await run_in_threadpool(write_reports, fresh, desk.settings.reports_dir)
+        if fresh is not None:  # (the run was there a moment ago: only a database reset removes it)
+            await run_in_threadpool(write_reports, fresh, desk.settings.reports_dir)
     except CitewatchError as exc:
         log.error("reports of %s not written again: %s", document_id, exc)
         notice = f"Saved, but the reports could not be written again: {exc}"
@@ -493,7 +500,9 @@ def _do_not_dead(desk: Desk, who: str, report: dict, claim: dict, form, now: dat
 
 async def rerun_start(request: Request) -> Response:
     desk = _desk(request)
-    visitor = await _visitor(request)
+    visitor = await _reader(request)  # (what _form_of answers a visitor who is not logged in)
+    if isinstance(visitor, Response):
+        return visitor
     form = await _form_of(request, visitor, Role.EDITOR)
     if isinstance(form, Response):
         return form
@@ -538,7 +547,9 @@ async def users_page(request: Request) -> Response:
 async def users_action(request: Request) -> Response:
     """Add an account, change its role, set its password or remove it (admins only)."""
     desk = _desk(request)
-    visitor = await _visitor(request)
+    visitor = await _reader(request)  # (what _form_of answers a visitor who is not logged in)
+    if isinstance(visitor, Response):
+        return visitor
     form = await _form_of(request, visitor, Role.ADMIN)
     if isinstance(form, Response):
         return form
@@ -588,13 +599,14 @@ class _CsrfCookie:
 
 def create_app(settings: Settings, sessions, *, archive: WarcArchive | None = None,
                throttle: LoginThrottle | None = None, secure_cookies: bool = False,
-               clock=utcnow, local_user: str | None = None, registries: list[Path] = (),
+               clock=utcnow, local_user: str | None = None, registries: Sequence[Path] = (),
                deployment: str | None = None) -> Starlette:
     """The desk as an ASGI application over one state database (and archive folder).
     ``registries`` are the files re-runs may start (by document id); ``deployment`` makes
     re-runs flow runs of that Prefect deployment instead of background processes."""
     if archive is None and Path(settings.archive_dir).exists():
-        archive = WarcArchive(settings.archive_dir, sessions, recover=False, storage_url=settings.archive_url)  # a run may be writing
+        # recover=False: a run may be writing
+        archive = WarcArchive(settings.archive_dir, sessions, recover=False, storage_url=settings.archive_url)
     if local_user is None:
         try:
             local_user = getpass.getuser()

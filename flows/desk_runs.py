@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from uuid import UUID
 
 from citewatch.config import Settings
 from citewatch.errors import ConfigError
@@ -70,8 +71,8 @@ def _flow_run_state(flow_run_id: str) -> str:
 
     try:
         with get_client(sync_client=True) as client:
-            state = client.read_flow_run(flow_run_id).state
-        return state.name if state is not None else "unknown"
+            state = client.read_flow_run(UUID(flow_run_id)).state
+        return state.name if state is not None and state.name is not None else "unknown"
     except Exception as exc:  # noqa: BLE001 - the page says so instead of failing
         return f"unknown ({exc})"
 
@@ -100,22 +101,25 @@ class Reruns:
             job = Rerun(document_id=document_id, started_at=now, started_by=who)
             if self.deployment:
                 job.deployment = self.deployment
-                job.flow_run_id = self._run_deployment(path)
+                job.flow_run_id = self._run_deployment(self.deployment, path)
             else:
                 job.log_path, job.process = self._run_process(document_id, path, now)
             self.jobs[document_id] = job
             return job
 
-    def _run_deployment(self, path: Path) -> str:
+    def _run_deployment(self, deployment: str, path: Path) -> str:
+        from prefect.client.schemas.objects import FlowRun
         from prefect.deployments import run_deployment
 
         flow_run = run_deployment(
-            name=self.deployment, timeout=0,
+            name=deployment, timeout=0,
             parameters={"registry_paths": [str(path)], "reports_dir": str(Path(self.settings.reports_dir).resolve()),
                         "archive_dir": str(Path(self.settings.archive_dir).resolve()),
                         # a deployment that dispatches documents (prefect.yaml's) waits for this
                         # one, so the desk follows the document's run, not only its dispatch
                         "wait_for_documents": True})
+        if not isinstance(flow_run, FlowRun):  # called from a thread, not a coroutine: never a coroutine here
+            raise ConfigError(f"Prefect did not start a flow run of {deployment} ({flow_run!r})")
         return str(flow_run.id)
 
     def _run_process(self, document_id: str, path: Path, now: datetime) -> tuple[Path, subprocess.Popen]:

@@ -34,7 +34,10 @@ class EarlyEphemeralApi:
         except OSError:
             pass  # Prefect migrates a new database itself
         self.port = free_loopback_port()
-        prefect_dir = Path(importlib.util.find_spec("prefect").origin).parent  # no import of Prefect
+        spec = importlib.util.find_spec("prefect")  # where Prefect is, without importing it
+        if spec is None or spec.origin is None:
+            raise RuntimeError("Prefect is not installed: pip install -e . installs it with citewatch")
+        prefect_dir = Path(spec.origin).parent
         # The same command and environment as Prefect's SubprocessASGIServer._run_uvicorn_command.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
+from typing import Any, Literal
 
 EXIT_INTERRUPTED = 130
 GRACE_SECONDS = 0.8  # for the flow engine to unwind by itself
@@ -47,7 +49,7 @@ class StopOnInterrupt:
         self.before_exit = before_exit
         self.grace = grace
         self.interrupted = False
-        self._previous = None
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
         self._exiting = threading.Lock()
 
     def __enter__(self) -> "StopOnInterrupt":
@@ -55,7 +57,7 @@ class StopOnInterrupt:
             self._previous = signal.signal(signal.SIGINT, self._on_sigint)
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
         if self.interrupted or (exc_type is not None and issubclass(exc_type, KeyboardInterrupt)):

@@ -67,7 +67,10 @@ def make_template() -> Path:
         if (existing := template_for(version)) is not None:
             existing.unlink()  # else the new home would be seeded from it
         ensure_warm_api(idle_seconds=600, home=home)
-        stop(read_state(state_file(home)), state_file(home))
+        state = read_state(state_file(home))
+        if state is None:
+            raise RuntimeError(f"the warm Prefect API of {home} left no readable state file")
+        stop(state, state_file(home))
         with sqlite3.connect(home / DATABASE_NAME) as connection:
             if connection.execute("SELECT count(*) FROM flow_run").fetchone()[0]:
                 raise SystemExit("the new database already holds a flow run; not a template")

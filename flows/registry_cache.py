@@ -34,8 +34,9 @@ def _digest(registry_path: Path, loaded: LoadedRegistry) -> str:
     """Of the registry's bytes and its document's (read within the bounds a load keeps)."""
     digest = hashlib.sha256()
     readers = [registry_path.read_bytes]
-    if loaded.registry.document.text:
-        readers.append(lambda: read_document_bytes(registry_path.parent, loaded.registry.document.text))
+    document_file = loaded.registry.document.text
+    if document_file:
+        readers.append(lambda: read_document_bytes(registry_path.parent, document_file))
     for read in readers:
         try:
             digest.update(read())

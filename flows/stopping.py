@@ -16,7 +16,6 @@ import signal
 
 from citewatch import wallclock
 
-
 _exit_prepared = False
 
 

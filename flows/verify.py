@@ -39,6 +39,7 @@ from citewatch.config import FETCHING_BATCHES_AT_ONCE, load_settings
 from citewatch.counting import counted
 from citewatch.errors import CitewatchError, ConfigError
 from citewatch.publish import RunOutcome
+from citewatch.registry import LoadedRegistry
 from flows.document_limit import DocumentBusy, one_run_per_document
 from flows.notify import alert_after_run
 from flows.registry_cache import load_registry_cached
@@ -105,7 +106,7 @@ def warnings_to_run_log(run_logger):
 
 
 @task(name="load-registry", cache_policy=NO_CACHE)
-def load_registry_task(path: str):
+def load_registry_task(path: str) -> LoadedRegistry:
     return load_registry_cached(path)
 
 
@@ -153,12 +154,13 @@ class PrefectTasks:
         self.log = logger
 
     def map(self, step: str, work: Callable, calls, labels) -> list:
-        futures = [MAPPED_TASKS[step].submit(quote(work), quote(arguments), label)
+        # Prefect's overloads want the task's own argument types; quote() wraps them (Prefect unwraps)
+        futures = [MAPPED_TASKS[step].submit(quote(work), quote(arguments), label)  # type: ignore[call-overload]
                    for arguments, label in zip(calls, labels)]
         return [future.result() for future in futures]
 
     def call(self, step: str, work: Callable, *arguments):
-        return CALLED_TASKS[step](quote(work), quote(arguments))
+        return CALLED_TASKS[step](quote(work), quote(arguments))  # type: ignore[call-overload]  # as in map
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
@@ -191,7 +193,7 @@ def _document_run_name() -> str:
 # keeps the bodies of about BATCHES_AT_ONCE batches in memory; batches of unchanged pages hold
 # none, so up to FETCHING_BATCHES_AT_ONCE of them fetch side by side.
 @flow(name="verify-document", flow_run_name=_document_run_name, log_prints=False,
-      task_runner=ThreadPoolTaskRunner(max_workers=FETCHING_BATCHES_AT_ONCE))
+      task_runner=ThreadPoolTaskRunner(max_workers=FETCHING_BATCHES_AT_ONCE))  # type: ignore[arg-type]  # Prefect's generics
 def verify_document(registry_path: str, reports_dir: str | None = None,
                     archive_dir: str | None = None, no_wayback: bool = False,
                     now: datetime | None = None,
@@ -213,7 +215,8 @@ def verify_document(registry_path: str, reports_dir: str | None = None,
                 return _verify_document(logger, settings, loaded, now, batch_sources)
         except DocumentBusy as busy:
             logger.warning(str(busy))
-            return Completed(name="Skipped", message=str(busy))
+            # a flow may return a State: its caller gets the state's result (None: skipped)
+            return Completed(name="Skipped", message=str(busy))  # type: ignore[return-value]
 
 
 def runs_from_a_deployment() -> bool:
@@ -311,8 +314,8 @@ def verify_registries(registry_paths: list[str], reports_dir: str | None = None,
         else:
             failed.append(f"{path}: {state.message}")
             logger.error("verifying %s failed: %s", path, state.message)
-            if (summary := getattr(state.result(raise_on_failure=False), "summary", None)) is not None:
-                published.append(summary)  # RunIncomplete: its reports were written all the same
+            if (incomplete := getattr(state.result(raise_on_failure=False), "summary", None)) is not None:
+                published.append(incomplete)  # RunIncomplete: its reports were written all the same
     if failed:
         raise DocumentRunsFailed(failed, published)
     return summaries

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from citewatch.counting import counted
 from citewatch.pipeline import ProgressEvent
 from citewatch.publish import RunOutcome
-from citewatch.counting import counted
 from flows.colours import verdict_style
 from flows.terminal import printable
 

@@ -250,8 +250,8 @@ class Runner:
         _log(f"runner {os.getpid()} ready on {path}")
         try:
             while not self.stopping or self.children:
-                ready, _, _ = select.select([listener, wake_read] if not self.stopping else [wake_read],
-                                            [], [], 1.0)
+                watched: list[socket.socket | int] = [listener, wake_read] if not self.stopping else [wake_read]
+                ready, _, _ = select.select(watched, [], [], 1.0)
                 if self.stopping:
                     self._close(listener, path)  # new commands run by themselves at once, not after a wait
                 if wake_read in ready:
@@ -446,10 +446,11 @@ def _run_command(request: dict, fds: list[int], conn: socket.socket, private_fds
 def _new_standard_streams() -> None:
     """Text streams on the command's descriptors, buffered as the interpreter would for them."""
     encoding = sys.stdout.encoding if sys.stdout else "utf-8"
-    sys.stdin = sys.__stdin__ = open(0, "r", encoding=encoding, closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding=encoding, closefd=False,
+    # typeshed marks sys.__stdin__ & co. Final; this forked interpreter's streams are replaced on purpose
+    sys.stdin = sys.__stdin__ = open(0, "r", encoding=encoding, closefd=False)  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding=encoding, closefd=False,  # type: ignore[misc]
                                        buffering=1 if os.isatty(1) else -1)
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding=encoding, errors="backslashreplace",
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding=encoding, errors="backslashreplace",  # type: ignore[misc]
                                        closefd=False, buffering=1)
     import logging
 
@@ -465,8 +466,9 @@ def _new_standard_streams() -> None:
         stream = {1: sys.stdout, 2: sys.stderr}.get(target)
         if stream is not None:
             handler.setStream(stream)
-            if hasattr(getattr(handler, "console", None), "file"):
-                handler.console.file = stream  # Prefect's console handler writes through rich
+            console = getattr(handler, "console", None)  # Prefect's console handler writes through rich
+            if console is not None and hasattr(console, "file"):
+                console.file = stream
 
 
 def _follow_command(conn: socket.socket) -> None:

@@ -3,10 +3,11 @@
 Additive fields (never in place of a contract field): ``generated_at``; ``summary.sources``,
 ``summary.flagged_claims``, ``summary.citation_needed``, ``summary.changes``; top-level
 ``changes``, ``flags``, ``overrides``, ``audit`` (the review desk's actions since the previous
-run, added by ``publish_run`` and the desk: ``citewatch.audit.actions_for_report``); per claim ``section``, ``machine_verdict``, ``facts``,
-``flags``; per source ``failures``, ``failing_since``, ``confirmed_dead``, ``machine_verdict``,
-``override``, ``confidence``, ``facts``, ``title``, ``published``, ``error``, ``attempts``,
-``content_digest``, ``text_hash``, ``archive.offset``, ``archive.wayback_timestamp``; per
+run, added by ``publish_run`` and the desk: ``citewatch.audit.actions_for_report``); per claim
+``section``, ``machine_verdict``, ``facts``, ``flags``; per source ``failures``, ``failing_since``,
+``confirmed_dead``, ``machine_verdict``, ``override``, ``confidence``, ``facts``, ``title``,
+``published``, ``error``, ``attempts``, ``content_digest``, ``text_hash``, ``archive.offset``,
+``archive.wayback_timestamp``; per
 evidence passage ``score`` and ``marks`` ([{start, end, kind: found|contradicted, fact}], offsets
 into the passage ``text``).
 """
@@ -344,8 +345,8 @@ def needing_attention(claims: Sequence[dict], limit: int) -> tuple[list[dict], i
     """The first ``limit`` sourced claims needing attention, in attention order, and how many more."""
     ordered = attention_order(claims)
     if isinstance(ordered, LazyClaims):
-        chosen = ordered.where(_sourced_and_needing_attention)
-        return list(chosen[:limit]), max(0, len(chosen) - limit)
+        lazy = ordered.where(_sourced_and_needing_attention)
+        return list(lazy[:limit]), max(0, len(lazy) - limit)
     chosen = [c for c in ordered if _sourced_and_needing_attention(claim_marks(c))]
     return chosen[:limit], max(0, len(chosen) - limit)
 

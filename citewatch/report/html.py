@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -41,15 +41,19 @@ _WARN_STATUSES = {"blocked", "timeout", "server_error", "too_large"}
 
 
 @lru_cache(maxsize=1)
+def _loader() -> PackageLoader:
+    return PackageLoader("citewatch", "templates")
+
+
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
     # autoescape=True, not select_autoescape: it must hold whatever the template is named.
-    return Environment(loader=PackageLoader("citewatch", "templates"), autoescape=True,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(loader=_loader(), autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
 @lru_cache(maxsize=None)
 def _asset(name: str) -> str:
-    return _environment().loader.get_source(_environment(), name)[0]
+    return _loader().get_source(_environment(), name)[0]
 
 
 def _csp_hash(text: str) -> str:
@@ -196,17 +200,17 @@ def _short_claim_view(claim: dict) -> dict:
             "sources": f"{sum(1 for s in sources if s['status'] in _OK_STATUSES)}/{len(sources)} live"}
 
 
-def render_html(report: dict) -> str:
+def render_html(report: Mapping) -> str:
     return "".join(_html_pieces(report))
 
 
-def write_html(report: dict, handle: TextIO) -> None:
+def write_html(report: Mapping, handle: TextIO) -> None:
     """:func:`render_html` written to ``handle`` as the template produces it (Jinja2's
     ``generate``): the page is never held whole."""
     handle.writelines(_html_pieces(report))
 
 
-def _html_pieces(report: dict) -> Iterator[str]:
+def _html_pieces(report: Mapping) -> Iterator[str]:
     css, script = _asset("report.css"), _asset("report.js")
     ordered = attention_order(report["claims"])
     citation_needed = with_verdict(report["claims"], Verdict.UNSOURCED.value)

@@ -7,7 +7,9 @@ which an invisible zero-width space after ``:``, ``www``, ``@`` or ``#`` keeps i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+from citewatch.counting import counted
 from citewatch.report.build import needing_attention, with_verdict
 from citewatch.report.marks import (
     COPY_LABELS,
@@ -19,7 +21,6 @@ from citewatch.report.marks import (
     short_url,
     status_label,
 )
-from citewatch.counting import counted
 
 MAX_ATTENTION_CLAIMS = 50  # a pull-request comment holds ~65,000 characters
 MAX_TABLE_ROWS = 200
@@ -97,7 +98,7 @@ def _fence(lines: list[str], info: str = "") -> list[str]:
 # --- sections ------------------------------------------------------------------------------
 
 
-def _header(report: dict) -> list[str]:
+def _header(report: Mapping) -> list[str]:
     run = report["run"]
     lines = [f"# Verification report: {md(report['document']['title'])}", "",
              f"Document {code(report['document']['id'])} · run {code(run['id'])} · "
@@ -109,7 +110,7 @@ def _header(report: dict) -> list[str]:
     return lines
 
 
-def _summary(report: dict) -> list[str]:
+def _summary(report: Mapping) -> list[str]:
     summary = report["summary"]
     lines = ["| Verdict | Claims |", "|---|---:|"]
     for verdict, count in summary["verdicts"].items():
@@ -117,12 +118,12 @@ def _summary(report: dict) -> list[str]:
             lines.append(f"| {_verdict(verdict)} | {count} |")
     lines.append(f"| **Total** | **{summary['claims']}** |")
     sources = summary.get("sources", {})
-    lines += ["", f"Sources: {counted(sources.get('total', 0), 'source')} checked · {sources.get('failing', 0)} failing · "
-                  f"{sources.get('confirmed_dead', 0)} confirmed dead", ""]
+    lines += ["", f"Sources: {counted(sources.get('total', 0), 'source')} checked · "
+                  f"{sources.get('failing', 0)} failing · {sources.get('confirmed_dead', 0)} confirmed dead", ""]
     return lines
 
 
-def _changes(report: dict) -> list[str]:
+def _changes(report: Mapping) -> list[str]:
     changes = report.get("changes")
     if changes is None:
         return []
@@ -163,7 +164,7 @@ def _changes(report: dict) -> list[str]:
     return lines + [""]
 
 
-def _flags(report: dict) -> list[str]:
+def _flags(report: Mapping) -> list[str]:
     if not report.get("flags"):
         return []
     lines = ["## Flagged for review", ""]
@@ -173,7 +174,7 @@ def _flags(report: dict) -> list[str]:
     return lines + [""]
 
 
-def _desk_actions(report: dict) -> list[str]:
+def _desk_actions(report: Mapping) -> list[str]:
     if not report.get("audit"):
         return []
     lines = ["## Review desk actions since the previous run", ""]
@@ -201,7 +202,8 @@ def _source_lines(source: dict, finished_at: str | None = None) -> list[str]:
     if source.get("override"):
         o = source["override"]
         lines.append(f"  - 👤 Override by {md(o['who'])}: {'supports' if o['supports'] else 'does not support'}"
-                     f" — {md(o['reason'])} (machine said {md(VERDICT_LABELS.get(o['machine_verdict'], o['machine_verdict']))})")
+                     f" — {md(o['reason'])} "
+                     f"(machine said {md(VERDICT_LABELS.get(o['machine_verdict'], o['machine_verdict']))})")
     if source.get("error"):
         lines.append(f"  - {md(source['error'])}")
     if source.get("notes"):
@@ -211,7 +213,7 @@ def _source_lines(source: dict, finished_at: str | None = None) -> list[str]:
     return lines
 
 
-def _attention(report: dict) -> list[str]:
+def _attention(report: Mapping) -> list[str]:
     claims, more = needing_attention(report["claims"], MAX_ATTENTION_CLAIMS)  # the others only counted
     if not claims:
         return ["## Claims needing attention", "", "None: every sourced claim is supported.", ""]
@@ -231,7 +233,7 @@ def _attention(report: dict) -> list[str]:
     return lines
 
 
-def _citation_needed(report: dict) -> list[str]:
+def _citation_needed(report: Mapping) -> list[str]:
     claims = with_verdict(report["claims"], "unsourced")
     if not claims:
         return []
@@ -249,7 +251,7 @@ def _live_count(sources: list[dict]) -> str:
     return f"{live}/{len(sources)} live"
 
 
-def _all_claims(report: dict) -> list[str]:
+def _all_claims(report: Mapping) -> list[str]:
     lines = ["## All claims", "", "| Claim | Verdict | Sources |", "|---|---|---|"]
     for claim in report["claims"][:MAX_TABLE_ROWS]:
         lines.append(f"| {code(claim['id'])} | {_verdict(claim['verdict'])} | {_live_count(claim['sources'])} |")
@@ -258,7 +260,7 @@ def _all_claims(report: dict) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(report: dict) -> str:
+def render_markdown(report: Mapping) -> str:
     lines = (_header(report) + _summary(report) + _changes(report) + _flags(report)
              + _desk_actions(report) + _attention(report) + _citation_needed(report) + _all_claims(report))
     lines.append(f"<sub>{md(report.get('generator', 'citewatch'))} · schema {md(report['schema'])}</sub>")

@@ -146,7 +146,8 @@ def short_time(value: str | None) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    zone = " UTC" if moment.utcoffset() is not None and moment.utcoffset().total_seconds() == 0 else ""
+    offset = moment.utcoffset()
+    zone = " UTC" if offset is not None and offset.total_seconds() == 0 else ""
     return moment.strftime("%Y-%m-%d %H:%M") + zone
 
 

@@ -143,7 +143,7 @@ class FakeWayback:
         self._stop = threading.Event()
         self._server = _Server((host, port), _Handler)
         self._server.fake = self
-        self.host, self.port = self._server.server_address[:2]
+        self.host, self.port = host, self._server.server_address[1]  # the port bound, if 0 was asked
         self._thread: threading.Thread | None = None
 
     @property
@@ -244,7 +244,10 @@ class FakeWayback:
         low, high = (_one(query, "from") or "").ljust(14, "0"), (_one(query, "to") or "").ljust(14, "9")
         rows = [r for r in rows if low <= r["timestamp"] <= high]
         for expression in query.get("filter", []):
-            negate, name, pattern = re.fullmatch(r"(!?)(\w+):(.*)", expression).groups()
+            match = re.fullmatch(r"(!?)(\w+):(.*)", expression)
+            if match is None:
+                raise ValueError(f"filter {expression!r} is not [!]field:regex")
+            negate, name, pattern = match.groups()
             rows = [r for r in rows if bool(re.fullmatch(pattern, r.get(name, ""))) != bool(negate)]
         for collapse in query.get("collapse", []):
             name, _, width = collapse.partition(":")
@@ -262,7 +265,7 @@ class FakeWayback:
     def _authorized(self, request: LoggedRequest) -> bool:
         header = request.headers.get("Authorization", "")
         match = re.fullmatch(r"LOW ([^:\s]+):(\S+)", header)
-        return bool(match) and (self.keys is None or match.groups() == tuple(self.keys))
+        return match is not None and (self.keys is None or match.groups() == tuple(self.keys))
 
     def _save(self, request: LoggedRequest):
         if not self._authorized(request):
@@ -368,6 +371,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeWayback/1.0"
     sys_version = ""
     timeout = 10
+    server: _Server
+    _headers_buffer: list[bytes]  # BaseHTTPRequestHandler's header lines not yet sent (typeshed omits it)
 
     def log_message(self, format, *args):  # quiet
         pass

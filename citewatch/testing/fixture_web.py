@@ -36,7 +36,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator, Union
+from typing import Callable, Iterator, Sequence, Union
 from urllib.parse import urlsplit
 
 # --- what a route answers -----------------------------------------------------------------
@@ -427,6 +427,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx/1.24.0"
     sys_version = ""
     timeout = 10  # an idle keep-alive connection does not hold a thread for ever
+    server: _Server
+    _headers_buffer: list[bytes]  # BaseHTTPRequestHandler's header lines not yet sent (typeshed omits it)
 
     def log_message(self, format, *args):  # quiet
         pass
@@ -496,7 +498,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             self._write(payload)
 
-    def _head_lines(self, status: int, headers: list[tuple[str, str | None]], length: int | None) -> None:
+    def _head_lines(self, status: int, headers: Sequence[tuple[str, str | None]], length: int | None) -> None:
         self.send_response_only(status)
         self.send_header("Date", self.date_time_string())
         self.send_header("Server", self.server_version)
