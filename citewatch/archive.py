@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -957,31 +958,9 @@ class _IndexWriter:
         return ids
 
 
-class _Row:
-    """An index row as plain attributes (what a Core statement returned or inserted)."""
-
-    id: int
-    url: str
-    final_url: str
-    fetched_at: datetime  # naive UTC
-    fetched_epoch: float
-    record_type: str
-    record_id: str
-    warc_file: str
-    offset: int
-    length: int
-    http_status: int | None
-    status: str
-    payload_digest: str | None
-    payload_length: int | None
-    content_type: str | None
-    revisit_of: int | None
-    etag: str | None
-    last_modified: str | None
-    truncated: bool
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
+class _Row(SimpleNamespace):
+    """An index row as plain attributes (what a Core statement returned or inserted): the columns
+    of ``CaptureRow``, with ``fetched_at`` naive UTC."""
 
 
 def _first_row(session, statement, **parameters) -> _Row | None:
