@@ -85,6 +85,7 @@ from citewatch.wording import (
     names_in,
     names_missing,
     opposite_reason,
+    paraphrased,
     same_language,
     substituted_word,
     turned_words,
@@ -951,8 +952,12 @@ def check_claim(
     if key_sentences and is_negated(claim_text) and not is_negated(around_figures):
         wording.negation_near = "the claim is negated, the passage around its figures is not"
     for index in sorted(set(key_sentences)):
+        # a claim word the sentence says in other words ("started" / "began") is not turned round
+        # by an opposite of it elsewhere in the sentence
+        sentence_stems = stems_of(sentences[index].text)
+        in_other_words = paraphrased(claim_stems, sentence_stems) - sentence_stems
         wording.opposite_near = wording.opposite_near or opposite_reason(
-            claim_text, claim_stems, sentences[index].text, negation=False)
+            claim_text, claim_stems - in_other_words, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
     deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
     if verdict is Verdict.SUPPORTED and inferred:

@@ -365,15 +365,22 @@ def coverage_near(claim_stems: frozenset[str], sentences: list[Sentence], indexe
     for sentence in sentences[max(0, min(indexes) - 1) : max(indexes) + 2]:
         if not sentence.boilerplate:
             stems |= stems_of(sentence.text)
-    covered = claim_stems & stems
-    if synonyms and covered != claim_stems:
-        senses = _first_senses()
-        named_by_near = set().union(*(senses.get(word, ()) for word in stems))
-        counted_near = {counted_as(word) for word in stems}
-        covered |= {word for word in claim_stems - covered
-                    if senses.get(word, frozenset()) & stems or word in named_by_near
-                    or counted_as(word) in counted_near}
+    covered = paraphrased(claim_stems, frozenset(stems)) if synonyms else claim_stems & stems
     return len(covered) / len(claim_stems)
+
+
+def paraphrased(claim_stems: frozenset[str], stems: frozenset[str]) -> frozenset[str]:
+    """The claim's words that ``stems`` hold, as they are, in another word of their most frequent
+    WordNet sense (either way round), or as another noun counting the same thing."""
+    covered = claim_stems & stems
+    if covered == claim_stems:
+        return covered
+    senses = _first_senses()
+    named_by_near = set().union(*(senses.get(word, ()) for word in stems))
+    counted_near = {counted_as(word) for word in stems}
+    return covered | {word for word in claim_stems - covered
+                      if senses.get(word, frozenset()) & stems or word in named_by_near
+                      or counted_as(word) in counted_near}
 
 
 @lru_cache(maxsize=1)
