@@ -948,8 +948,8 @@ def check_claim(
         turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]
-    around_figures = " ".join(sentences[i].text for i in set(key_sentences))
-    if key_sentences and is_negated(claim_text) and not is_negated(around_figures):
+    if key_sentences and is_negated(claim_text) and not is_negated(
+            " ".join(sentences[i].text for i in set(key_sentences))):
         wording.negation_near = "the claim is negated, the passage around its figures is not"
     for index in sorted(set(key_sentences)):
         # a claim word the sentence says in other words ("started" / "began") is not turned round

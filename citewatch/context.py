@@ -199,6 +199,7 @@ def claim_contexts(
     """
     reading = _read_claim(claim_text, default_year)
     found, words, values, reporting = reading.found, reading.words, reading.values, reading.reporting
+    parts = frozenset(_part_words(claim_text))
     from_subject = subject_anchors(claim_text, subject)
     entity_stems = reading.named | frozenset(
         s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases]))
@@ -253,7 +254,7 @@ def claim_contexts(
                 if occurrence is not None and isinstance(fact, DateFact)
                 else None,
                 occurrence is not None and occurrence.year_assumed,
-                frozenset(_part_words(claim_text)),
+                parts,
             )
         )
     return contexts

@@ -916,7 +916,8 @@ def _find_ratings(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     return found
 
 
-_ONE_SPAN = re.compile(r"\b(?:an?|one)\s+(week|month|year|decade|day|hour|century)\b(?!-)", re.IGNORECASE)
+_SPAN_WORDS = frozenset(("week", "month", "year", "decade", "day", "hour", "century"))
+_ONE_SPAN = re.compile(rf"\b(?:an?|one)\s+({'|'.join(sorted(_SPAN_WORDS))})\b(?!-)", re.IGNORECASE)
 _SPAN_TIED = re.compile(r"\s+(?:ago|before|after|earlier|later)\b", re.IGNORECASE)
 
 
@@ -1037,7 +1038,6 @@ def _vocabulary(text: str) -> _Vocabulary:
 
 
 _ORDINAL_WORDS_WHOLE = frozenset(ORDINAL_WORDS) | {"first", "no", "number"}
-_SPAN_WORDS = frozenset(("week", "month", "year", "decade", "day", "hour", "century"))
 _SHARE_WORDS_WHOLE = (frozenset(w for phrase in SHARE_WORDS for w in re.split(r"[\s-]", phrase))
                       - {"a", "one", "two", "three"})
 
