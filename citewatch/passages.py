@@ -15,8 +15,12 @@ _ABBREVIATIONS = frozenset(
     u.s u.k u.n e.u ул г гг им т.е т.д""".split()
 )
 # r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*", written to start with one character class: the regex engine
-# then jumps from candidate to candidate instead of trying both branches at every character.
-_BOUNDARY = re.compile(r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*\s+|(?<=\n)\s*)")
+# then jumps from candidate to candidate instead of trying both branches at every character. Its last
+# branch is a full stop with no space after it, between a year or a word and the capital of the next
+# sentence ("in 1573.Around 100 books"), as text joined from separate blocks leaves it.
+_BOUNDARY = re.compile(
+    r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*\s+|(?<=\n)\s*|(?:(?<=[a-z]{2}\.)|(?<=[0-9]{4}\.))(?=[A-Z][a-z]+\b))"
+)
 MAX_SENTENCE = 1500
 _ONE_LETTER = re.compile(r"[a-zа-я]")
 _DOTTED_LETTERS = re.compile(r"(?:[a-z]\.)+[a-z]")

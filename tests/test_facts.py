@@ -400,3 +400,16 @@ def test_one_clear_forgets_every_reading_of_a_text():
     memo.clear()
     assert all(cached.cache_info().currsize == 0 for cached in readings)
     assert all(cached in memo._READINGS for cached in readings)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Barnet in 1573.Around 100 books were dedicated to him.", ["Barnet in 1573.", "Around 100 books were dedicated to him."]),
+        ("a limited release in June 1985.The film was not a hit", ["a limited release in June 1985.", "The film was not a hit"]),
+        ("Mr.Smith moved to St.Louis in 2019.", ["Mr.Smith moved to St.Louis in 2019."]),  # abbreviations
+        ("Visit Amazon.com or version 3.14.Then", ["Visit Amazon.com or version 3.14.Then"]),
+    ],
+)
+def test_a_full_stop_glued_to_the_next_sentence_ends_a_sentence_after_a_word_or_a_year(text, expected):
+    assert [sentence.text for sentence in split_sentences(text)] == expected
