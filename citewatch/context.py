@@ -531,14 +531,15 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
 
 DATE_BOUND = re.compile(
     r"\b(before|after|until|till|since|by|prior to|earlier than|later than|between|from|no later than|as of|"
-    r"as early as|"
+    r"as early as|following|ahead of|"
     r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
     re.IGNORECASE,
 )
 
 
 # one bound in other words: "had 91 cases by 12 March" = "as of 12 March"
-SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before", "earlier than": "before", "later than": "after"}
+SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before", "earlier than": "before", "later than": "after",
+              "following": "after", "ahead of": "before"}
 
 
 def date_bound(text: str, start: int, end: int) -> str | None:
@@ -645,6 +646,9 @@ def occurrences(
             if (isinstance(context.fact, DateFact) and isinstance(found.fact, DateFact)
                     and context.date_bound in OPEN_BOUNDS):
                 relation = compare_date_with_bound(context.fact, found.fact, context.date_bound)
+                if compare(context.fact, found.fact) is Relation.SUPPORTS and date_bound(
+                        sentence.text, found.start - sentence.start, found.end - sentence.start) == context.date_bound:
+                    relation = Relation.SUPPORTS  # "following March 2" says the claim's "after March 2"
             else:
                 relation = compare(context.fact, found.fact)
             if found.negated or negated_after:
