@@ -235,6 +235,8 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
         and found.start != occurrence.found.start
         and getattr(found.fact, "unit", None) == getattr(occurrence.found.fact, "unit", None)
         and (near_names & clause_words(found.start)) - mine
+        # "On 19 September 2016 ... DJ Magazine contest 2016": the other value says the same
+        and compare(occurrence.found.fact, found.fact) is Relation.CONTRADICTS
         # a value the claim itself states elsewhere ("45% of NFL fans and 46% of MLB fans") is that value's
         and not any(compare(value, found.fact) is Relation.SUPPORTS for value in context.claim_values)
         for found in facts
