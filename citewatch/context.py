@@ -570,6 +570,8 @@ def _bounded_date(sentence: Sentence, found: FoundFact, claim_bound: str | None)
 
 
 OPEN_BOUNDS = ("before", "after")
+# a past participle: the clause of a date has a verb of its own ("communicated on 12 September 2022, concerns ...")
+_OWN_VERB = re.compile(r"\b[a-z]{3,}ed\b")
 
 
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
@@ -612,6 +614,7 @@ def occurrences(
             local = {w for w, _ in words}
             local_events = frozenset(local & EVENT_GROUPS)
             event_at = None
+            beyond_its_clause = False
             if context.events:
                 # the figure must be about the claim's event: "18 people attended the hearing where
                 # the court sentenced ..." or "two officers were wounded and one was killed" are not
@@ -621,6 +624,7 @@ def occurrences(
                     wider = _next_segment_end(sentence, region, sentence_facts)
                     wider_words = _region_words(sentence, (region[0], wider), sentence_facts)
                     event, distance, event_at = _nearest_event(wider_words, found)
+                    beyond_its_clause = event is not None
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, sentence_facts)
                 limit = DATE_EVENT_DISTANCE if isinstance(found.fact, DateFact) else EVENT_DISTANCE
@@ -630,6 +634,8 @@ def occurrences(
                     pass
                 elif event not in context.events or distance > limit:
                     continue
+                elif beyond_its_clause and not _OWN_VERB.search(sentence.text[region[0] - sentence.start : region[1] - sentence.start]):
+                    local_events |= {event}  # "That's why in 2019, she created ...": the verb after the comma is the date's
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
                   and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
                   # the only value of its unit in a sentence that says most of what the claim says is the
