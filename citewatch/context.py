@@ -634,8 +634,9 @@ def occurrences(
                     pass
                 elif event not in context.events or distance > limit:
                     continue
-                elif beyond_its_clause and not _OWN_VERB.search(sentence.text[region[0] - sentence.start : region[1] - sentence.start]):
-                    local_events |= {event}  # "That's why in 2019, she created ...": the verb after the comma is the date's
+                elif beyond_its_clause and not _OWN_VERB.search(
+                        sentence.text[region[0] - sentence.start : region[1] - sentence.start]):
+                    local_events |= {event}  # "That's why in 2019, she created ...": the date's verb
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
                   and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
                   # the only value of its unit in a sentence that says most of what the claim says is the
