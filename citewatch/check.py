@@ -78,6 +78,7 @@ from citewatch.passages import (
 from citewatch.wording import (
     CLAIM_DATE_BOUND,
     claim_wording,
+    common_words,
     comparison_turned,
     coverage_near,
     hedges_added,
@@ -85,9 +86,11 @@ from citewatch.wording import (
     names_in,
     names_missing,
     opposite_reason,
+    opposite_stems,
     paraphrased,
     same_language,
     substituted_word,
+    turned_in_place,
     turned_words,
     unread_values,
     with_neighbours,
@@ -961,6 +964,11 @@ def check_claim(
         wording.opposite_near = wording.opposite_near or opposite_reason(
             claim_text, claim_stems - in_other_words, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
+    if verdict is not Verdict.CONTRADICTED:
+        turned_round = _turned_in_place(claim_text, candidates)
+        if turned_round:
+            verdict, best_sentence, claim_word, passage_word = Verdict.CONTRADICTED, *turned_round
+            verdict_notes.append(f"the passage says “{passage_word}” where the claim says “{claim_word}”")
     deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
     if verdict is Verdict.SUPPORTED and inferred:
         exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text) for s in deciding)), None)
@@ -989,6 +997,21 @@ def check_claim(
         confidence=_confidence(verdict, outcomes, coverage),
         notes=notes,
     )
+
+
+def _turned_in_place(claim_text: str, candidates: list[Sentence]) -> tuple[Sentence, str, str] | None:
+    """The candidate sentence that says a sentence of the claim with one word turned into its opposite."""
+    opposites = opposite_stems(claim_text)
+    if not opposites:
+        return None
+    claim_sentences = split_sentences(claim_text)
+    for sentence in candidates:
+        if common_words(sentence.text) & opposites:  # "most" is no content word, but "least" turned round
+            for claim_sentence in claim_sentences:
+                pair = turned_in_place(claim_sentence.text, sentence.text)
+                if pair:
+                    return sentence, pair[0], pair[1]
+    return None
 
 
 def _evidence(

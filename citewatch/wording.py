@@ -428,6 +428,37 @@ def substituted_word(claim_text: str, passage: str, around: str) -> tuple[str, s
     return None
 
 
+def turned_in_place(claim_text: str, passage: str) -> tuple[str, str] | None:
+    """(claim word, passage word) where ``passage`` says the claim's words with one of them turned into
+    its opposite in the same place ("to get the least bang for the billions" / "to get the most bang for
+    the billions"): the words on each side line up, so the two words say opposite things of one thing."""
+    claim_words = [m.group() for m in WORD.finditer(claim_text)]
+    passage_words = [m.group() for m in WORD.finditer(passage)]
+    claim_stems = [stem(w.lower()) for w in claim_words]
+    passage_stems = [stem(w.lower()) for w in passage_words]
+    table = antonyms()
+    blocks = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(blocks[1:-1], start=1):
+        if tag != "replace" or i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
+            continue
+        before, after = blocks[index - 1], blocks[index + 1]
+        if before[0] != "equal" or after[0] != "equal":
+            continue
+        if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_FLANK:
+            continue
+        for claim_word, claim_stem in zip(claim_words[i1:i2], claim_stems[i1:i2]):
+            for passage_word, passage_stem in zip(passage_words[j1:j2], passage_stems[j1:j2]):
+                if claim_word.islower() and passage_word.islower() and passage_stem in table.get(claim_stem, ()):
+                    return claim_word, passage_word
+    return None
+
+
+def opposite_stems(claim_text: str) -> frozenset[str]:
+    """The stems of the antonyms of the claim's common words: what a passage turning it round would hold."""
+    table = antonyms()
+    return frozenset().union(*(table.get(word, frozenset()) for word in common_words(claim_text)))
+
+
 def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:
     """"cliff top" and "clifftop", "hires" and "hired", "rose" and "increased" (one WordNet synset)."""
     if "".join(claim_words).lower() == "".join(passage_words).lower():

@@ -413,3 +413,22 @@ def test_one_clear_forgets_every_reading_of_a_text():
 )
 def test_a_full_stop_glued_to_the_next_sentence_ends_a_sentence_after_a_word_or_a_year(text, expected):
     assert [sentence.text for sentence in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "claim, passage, turned",
+    [
+        ("it will seek to get the least bang for the billions", "it will seek to get the most bang for the billions",
+         ("least", "most")),
+        ("officials executed an uncontrolled burn of vinyl chloride", "officials executed a controlled burn of vinyl chloride",
+         ("uncontrolled", "controlled")),
+        # the opposite stands elsewhere, not in the claim word's place
+        ("it will seek to get the least bang for the billions", "most say it will seek to get bang for the billions", None),
+        # the words around differ: no one thing said both ways
+        ("prices rose in the north last year", "wages fell sharply while rents climbed", None),
+    ],
+)
+def test_a_word_turned_into_its_opposite_in_the_claims_own_words_is_found(claim, passage, turned):
+    from citewatch.wording import turned_in_place
+
+    assert turned_in_place(claim, passage) == turned
