@@ -86,12 +86,12 @@ from citewatch.wording import (
     names_in,
     names_missing,
     opposite_reason,
-    opposite_stems,
     paraphrased,
     same_language,
     substituted_word,
     turned_in_place,
     turned_words,
+    turning_words,
     unread_values,
     with_neighbours,
     wording_coverage,
@@ -1001,12 +1001,10 @@ def check_claim(
 
 def _turned_in_place(claim_text: str, candidates: list[Sentence]) -> tuple[Sentence, str, str] | None:
     """The candidate sentence that says a sentence of the claim with one word turned into its opposite."""
-    opposites = opposite_stems(claim_text)
-    if not opposites:
-        return None
+    turning = turning_words(claim_text)
     claim_sentences = split_sentences(claim_text)
     for sentence in candidates:
-        if common_words(sentence.text) & opposites:  # "most" is no content word, but "least" turned round
+        if turning is None or common_words(sentence.text) & turning:  # "most" is no content word
             for claim_sentence in claim_sentences:
                 pair = turned_in_place(claim_sentence.text, sentence.text)
                 if pair:

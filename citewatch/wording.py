@@ -439,12 +439,17 @@ def turned_in_place(claim_text: str, passage: str) -> tuple[str, str] | None:
     table = antonyms()
     blocks = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False).get_opcodes()
     for index, (tag, i1, i2, j1, j2) in enumerate(blocks[1:-1], start=1):
-        if tag != "replace" or i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
+        if i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
             continue
         before, after = blocks[index - 1], blocks[index + 1]
         if before[0] != "equal" or after[0] != "equal":
             continue
         if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_FLANK:
+            continue
+        if tag in ("insert", "delete") and all(w.lower() in _NEGATORS for w in claim_words[i1:i2] + passage_words[j1:j2]):
+            # "will not be required" / "will be required": the same words, negated on one side only
+            return " ".join(claim_words[i1 - 1 : i2 + 1]), " ".join(passage_words[j1 - 1 : j2 + 1])
+        if tag != "replace":
             continue
         for claim_word, claim_stem in zip(claim_words[i1:i2], claim_stems[i1:i2]):
             for passage_word, passage_stem in zip(passage_words[j1:j2], passage_stems[j1:j2]):
@@ -453,10 +458,17 @@ def turned_in_place(claim_text: str, passage: str) -> tuple[str, str] | None:
     return None
 
 
-def opposite_stems(claim_text: str) -> frozenset[str]:
-    """The stems of the antonyms of the claim's common words: what a passage turning it round would hold."""
+_NEGATORS = frozenset(("not", "never"))
+
+
+def turning_words(claim_text: str) -> frozenset[str] | None:
+    """The stems a sentence turning the claim round in place must hold: the antonyms of its common words,
+    or a negation; None when the claim is negated itself (the sentence may then lack one)."""
+    words = common_words(claim_text)
+    if words & _NEGATORS:
+        return None
     table = antonyms()
-    return frozenset().union(*(table.get(word, frozenset()) for word in common_words(claim_text)))
+    return _NEGATORS.union(*(table.get(word, frozenset()) for word in words))
 
 
 def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:

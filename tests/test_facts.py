@@ -422,6 +422,10 @@ def test_a_full_stop_glued_to_the_next_sentence_ends_a_sentence_after_a_word_or_
          ("least", "most")),
         ("officials executed an uncontrolled burn of vinyl chloride", "officials executed a controlled burn of vinyl chloride",
          ("uncontrolled", "controlled")),
+        ("soon will be required to include a statement", "soon will not be required to include a statement",
+         ("will be", "will not be")),
+        ("the authorities have not found any evidence of it", "the authorities have found any evidence of it",
+         ("have not found", "have found")),
         # the opposite stands elsewhere, not in the claim word's place
         ("it will seek to get the least bang for the billions", "most say it will seek to get bang for the billions", None),
         # the words around differ: no one thing said both ways
