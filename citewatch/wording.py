@@ -62,6 +62,7 @@ def names_in(text: str) -> frozenset[str]:
     return frozenset(word_stem for _, word_stem in name_words(text))
 
 
+_AFTER_A_SENTENCE = re.compile(r"\b[A-Za-z][a-z]{2,}[.!?]\s+$")  # "... this year. " (not "U.S. ", "(")
 _NATIONALITY = re.compile(r"(?:ian|ani|ish|ese)$")  # "Azerbaijani", "Russian": who, not a name to find
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
@@ -69,7 +70,8 @@ _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]]:
     """(word, stem) of each name word of ``text``; "U.S." is the acronym "US". With
     ``sentence_starts``, a capitalised first word of four letters or more counts too ("Mutschelleben
-    is in Germany"): asked of a passage case-blind, a common word there costs nothing."""
+    is in Germany"): asked of a passage case-blind, a common word there costs nothing. Not after a
+    whole sentence: a claim's second sentence starts as often with "Officials" as with a name."""
     found = []
     for match in _DOTTED.finditer(text):
         dotted = match.group().replace(".", "")
@@ -84,7 +86,8 @@ def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]
         if (
             len(word) >= 2
             and word[:1].isupper()
-            and (acronym or not sentence_start or (sentence_starts and len(word) >= 4))
+            and (acronym or not sentence_start
+                 or (sentence_starts and len(word) >= 4 and not _AFTER_A_SENTENCE.search(text, 0, match.start())))
             and word.lower() not in _NOT_NAMES
             and word.lower() not in STOPWORDS
             and not word.isdigit()

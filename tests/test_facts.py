@@ -436,3 +436,10 @@ def test_a_word_turned_into_its_opposite_in_the_claims_own_words_is_found(claim,
     from citewatch.wording import turned_in_place
 
     assert turned_in_place(claim, passage) == turned
+
+
+def test_a_capitalised_word_after_a_whole_sentence_of_the_claim_is_no_name_to_find():
+    from citewatch.wording import names_missing
+
+    claim = "Mutschelleben lies in Thuringia (Germany) near Arnstadt. Officials counted 900 residents there."
+    assert names_missing(claim, "a village") == ["Mutschelleben", "Thuringia", "Germany", "Arnstadt"]
