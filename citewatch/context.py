@@ -412,6 +412,21 @@ def _anchor_beside(words: list[tuple[str, int]], found: FoundFact, context: Fact
     return any(context.anchors.get(w, 0.0) >= 0.5 for w in before + after)
 
 
+def _claims_name_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFact], context: FactContext) -> bool:
+    """A name of the claim stands right beside the figure, at most two words away ("Freddy Mercury at #6")."""
+    for other in found_facts:
+        if not isinstance(other.fact, EntityFact) or not stems_of(other.text) & context.entity_stems:
+            continue
+        gap = (sentence.text[other.end - sentence.start : found.start - sentence.start] if other.end <= found.start
+               else sentence.text[found.end - sentence.start : other.start - sentence.start])
+        if len(gap.split()) <= 2 and not _CLAUSE_BREAK.search(gap):
+            return True
+    return False
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]")
+
+
 def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, event_at: int | None) -> str:
     """Where a hedge ("asked the court to sentence 18", "18 could be sentenced") would bear on the
     fact: from a few words before the fact or its event word to the later of the two."""
@@ -638,6 +653,7 @@ def occurrences(
                         sentence.text[region[0] - sentence.start : region[1] - sentence.start]):
                     local_events |= {event}  # "That's why in 2019, she created ...": the date's verb
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
+                  and not _claims_name_beside(sentence, found, sentence_facts, context)  # "Freddy Mercury at #6"
                   and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
                   # the only value of its unit in a sentence that says most of what the claim says is the
                   # claim's ("Vardy signed for Leicester City ... for a record transfer fee of £1 million")
