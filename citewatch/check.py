@@ -17,7 +17,9 @@ The rules of step 3 live in :mod:`citewatch.context`; this module weighs what th
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from citewatch import memo
@@ -958,11 +960,16 @@ def check_claim(
         wording.negation_near = "the claim is negated, the passage around its figures is not"
     for index in sorted(set(key_sentences)):
         # a claim word the sentence says in other words ("started" / "began") is not turned round
-        # by an opposite of it elsewhere in the sentence
+        # by an opposite of it elsewhere in the sentence, nor a word of a figure found elsewhere
         sentence_stems = stems_of(sentences[index].text)
         in_other_words = paraphrased(claim_stems, sentence_stems) - sentence_stems
+        here = [o.fact for o in outcomes if o.sentence is not None and o.sentence.index == index
+                and o.outcome is FactOutcome.FOUND and not isinstance(o.fact, EntityFact)]
+        elsewhere = [o.fact for o in outcomes if o.outcome is FactOutcome.FOUND and not isinstance(o.fact, EntityFact)
+                     and o.fact not in here]
+        of_other_figures = _words_nearer_to(claim_text, claim_year, elsewhere, here)
         wording.opposite_near = wording.opposite_near or opposite_reason(
-            claim_text, claim_stems - in_other_words, sentences[index].text, negation=False)
+            claim_text, claim_stems - in_other_words - of_other_figures, sentences[index].text, negation=False)
     verdict, verdict_notes = _verdict(outcomes, wording)
     if verdict is not Verdict.CONTRADICTED:
         turned_round = _turned_in_place(claim_text, candidates)
@@ -997,6 +1004,28 @@ def check_claim(
         confidence=_confidence(verdict, outcomes, coverage),
         notes=notes,
     )
+
+
+def _words_nearer_to(
+    claim_text: str, claim_year: int | None, facts: Sequence[Fact], than: Sequence[Fact]
+) -> frozenset[str]:
+    """Stems of the claim's words that stand nearer to one of ``facts`` than to any of ``than``
+    ("left" in "the Putsch of November 8, 1923 ... left four officers ... dead" is the counts' word)."""
+    if not facts or not than:
+        return frozenset()
+    claim_values = [f for f in found_facts(claim_text, claim_year) if not isinstance(f.fact, EntityFact)]
+    wanted = [f.start for f in claim_values if f.fact in facts]
+    others = [f.start for f in claim_values if f.fact in than]
+    if not wanted or not others:
+        return frozenset()
+    words = stem_positions(claim_text)
+    starts = [start for _, start, _ in words]
+
+    def distance(at: int, value_start: int) -> int:
+        return abs(bisect_left(starts, at) - bisect_left(starts, value_start))
+
+    return frozenset(word for word, at, _ in words
+                     if min(distance(at, v) for v in wanted) < min(distance(at, v) for v in others))
 
 
 def _turned_in_place(claim_text: str, candidates: list[Sentence]) -> tuple[Sentence, str, str] | None:

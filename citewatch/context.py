@@ -229,7 +229,12 @@ def claim_contexts(
                 weight *= 0.3
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if not near_events and not isinstance(fact, CountFact):
-            near_events = {s for s, _, _ in words if s in EVENT_GROUPS and s not in others and s not in entity_stems}
+            # the claim's event anywhere ("founded CREW 40:4, a non-profit ..., in 2012"), but not the
+            # word of another of its values ("the Putsch of November 8, 1923 ... left 16 Nazis dead")
+            others_at = [sum(1 for _, start, _ in words if start < f.start) for f in values if f is not occurrence]
+            near_events = {s for index, (s, _, _) in enumerate(words)
+                           if s in EVENT_GROUPS and s not in others and s not in entity_stems
+                           and not any(abs(index - at) <= 1 or at == index + 1 for at in others_at)}
         for word_stem, weight in from_subject.items():
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if isinstance(fact, EntityFact):
@@ -412,7 +417,9 @@ def _anchor_beside(words: list[tuple[str, int]], found: FoundFact, context: Fact
     return any(context.anchors.get(w, 0.0) >= 0.5 for w in before + after)
 
 
-def _claims_name_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFact], context: FactContext) -> bool:
+def _claims_name_beside(
+    sentence: Sentence, found: FoundFact, found_facts: list[FoundFact], context: FactContext
+) -> bool:
     """A name of the claim stands right beside the figure, at most two words away ("Freddy Mercury at #6")."""
     for other in found_facts:
         if not isinstance(other.fact, EntityFact) or not stems_of(other.text) & context.entity_stems:

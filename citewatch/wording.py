@@ -449,7 +449,8 @@ def turned_in_place(claim_text: str, passage: str) -> tuple[str, str] | None:
             continue
         if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_FLANK:
             continue
-        if tag in ("insert", "delete") and all(w.lower() in _NEGATORS for w in claim_words[i1:i2] + passage_words[j1:j2]):
+        one_side = claim_words[i1:i2] + passage_words[j1:j2]
+        if tag in ("insert", "delete") and all(w.lower() in _NEGATORS for w in one_side):
             # "will not be required" / "will be required": the same words, negated on one side only
             return " ".join(claim_words[i1 - 1 : i2 + 1]), " ".join(passage_words[j1 - 1 : j2 + 1])
         if tag != "replace":
