@@ -978,7 +978,8 @@ def check_claim(
             verdict_notes.append(f"the passage says “{passage_word}” where the claim says “{claim_word}”")
     deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
     if verdict is Verdict.SUPPORTED and inferred:
-        exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text) for s in deciding)), None)
+        exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text, heading)
+                                       for s in deciding)), None)
         if exchanged:
             verdict = Verdict.PARTIALLY_SUPPORTED
             verdict_notes.append(

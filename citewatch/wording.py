@@ -400,15 +400,18 @@ def _first_senses() -> dict[str, frozenset[str]]:
     return {word: frozenset(others - {word}) for word, others in table.items()}
 
 
-def substituted_word(claim_text: str, passage: str, around: str) -> tuple[str, str] | None:
+def substituted_word(
+    claim_text: str, passage: str, around: str, heading: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
     """(claim word, passage word) where ``passage`` says the claim's sentence with one content
     word exchanged ("fell from a Sydney beach" / "fell from a Sydney clifftop"): the rest of the
-    claim lines up word for word, and the claim's word is nowhere in ``around``."""
+    claim lines up word for word, and the claim's word is nowhere in ``around`` nor in the page's
+    ``heading`` (the stems of what every sentence of the page is about)."""
     claim_words = [m.group() for m in WORD.finditer(claim_text)]
     passage_words = [m.group() for m in WORD.finditer(passage)]
     claim_stems = [stem(w.lower()) for w in claim_words]
     passage_stems = [stem(w.lower()) for w in passage_words]
-    present = stems_of(around)
+    present = stems_of(around) | heading
     matcher = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False)
     blocks = matcher.get_opcodes()
     for index, (tag, i1, i2, j1, j2) in enumerate(blocks):
@@ -479,6 +482,8 @@ def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:
     """"cliff top" and "clifftop", "hires" and "hired", "rose" and "increased" (one WordNet synset)."""
     if "".join(claim_words).lower() == "".join(passage_words).lower():
         return True
+    if _acronym_of(claim_words, passage_words) or _acronym_of(passage_words, claim_words):
+        return True
     claim_lemmas = {stem(w.lower()) for w in claim_words if w.lower() not in STOPWORDS}
     passage_lemmas = {stem(w.lower()) for w in passage_words if w.lower() not in STOPWORDS}
     if any(_same_word(a, b) for a in claim_lemmas for b in passage_lemmas):
@@ -486,6 +491,13 @@ def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:
     synsets = _synsets()
     claim_sets = set().union(*(synsets.get(lemma, ()) for lemma in claim_lemmas))
     return any(claim_sets & synsets.get(lemma, frozenset()) for lemma in passage_lemmas)
+
+
+def _acronym_of(short: list[str], long: list[str]) -> bool:
+    """ "US" and "United States": one capital word made of the initials of the other's capital words."""
+    capitals = [w for w in long if w[:1].isupper()]
+    return (len(short) == 1 and short[0].isupper() and len(short[0]) == len(capitals) >= 2
+            and spelled_by_initials(short[0], " ".join(capitals)))
 
 
 def _same_word(a: str, b: str) -> bool:

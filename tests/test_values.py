@@ -369,6 +369,18 @@ def test_a_word_exchanged_in_an_otherwise_identical_sentence_is_named_and_caps_t
     assert any("“clifftop” where the claim says “beach”" in note for note in swapped.notes)
 
 
+def test_an_acronym_or_a_word_of_the_pages_heading_is_no_exchange():
+    acronym = check_claim("The film earned $4.2 million in the US and Canada and $0.7 million in other territories.",
+                          "Gloria Bell has grossed $4.2 million in the United States and Canada and $0.7 million in "
+                          "other territories.")
+    assert acronym.verdict is Verdict.SUPPORTED, acronym.notes
+    heading = check_claim("By 24 April 2020, Moldova had 3110 confirmed cases of coronavirus, out of which 755 recovered.",
+                          "2020 coronavirus pandemic in Moldova\nBy 10 April, all regions had cases.\nSchools closed.\n"
+                          "As of 24 April 2020, there have been 3110 confirmed "
+                          "cases in Moldova, out of which 755 recovered.")
+    assert heading.verdict is Verdict.SUPPORTED, heading.notes
+
+
 @pytest.mark.parametrize("claim_word", ["plunged", "dropped", "fell"])
 def test_a_synonym_or_a_kind_of_the_same_event_is_no_exchange(claim_word):
     source = "The American fell from a Sydney clifftop 35 years ago, the court heard on Thursday."
