@@ -300,8 +300,16 @@ def _noun_before(text: str, start: int) -> str | None:
         lowered = word.lower()
         if lowered in _LINKING_WORDS:
             continue
-        return lowered if _PLURAL.search(lowered) and lowered not in STOPWORDS else None
-    return None
+        if _PLURAL.search(lowered) and lowered not in STOPWORDS:
+            return lowered
+        break
+    # "the total number of cases registered in the Sultanate is 484"
+    counted = _NUMBER_OF.search(clause)
+    return counted.group(1).lower() if counted else None
+
+
+_NUMBER_OF = re.compile(r"\bnumber of ([^\W\d_]+s)\b[^.]*\b(?:is|was|stood at|stands at|reached|totall?ed)\s+$",
+                        re.IGNORECASE)
 
 
 _LINKING_WORDS = frozenset(

@@ -321,6 +321,8 @@ def test_a_date_before_1800_is_not_backed_by_another_day():
         ("16 others were hurt", "others"),
         ("and the number of recoveries reached 273, with", "recoveries"),
         ("A330 orders stand at 1,707, of which", "orders"),
+        ("the total number of cases registered in the Sultanate is 484, of which", "cases"),
+        ("the total number of cases registered in the Sultanate rose on Monday after 484", None),
         ("Airbus has less than 1,705 current A330 orders", "current a330 orders"),  # a model name inside the phrase
         ("the company said it was 40, not", None),
         # a participle inside the phrase does not end it before its head
