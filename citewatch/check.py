@@ -615,6 +615,7 @@ LISTED_NAMES_WORDING = 0.6
 # Verbs that carry a sentence's grammar more than its content: around a claim's figures they need
 # not be repeated ("sanctions were imposed" is told as "placed under sanctions")
 LIGHT_VERBS = frozenset(stem(w) for w in "impose result get make give take".split())
+RANK_WORDS = frozenset(stem(w) for w in "rank ranked ranking place placed position".split())
 SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
 WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
@@ -930,6 +931,8 @@ def check_claim(
             on_page = (names_in(claim_text) & claim_stems) - stems_of(" ".join(wording.missing_names))
             on_page |= claim_stems & heading  # the page's heading says what every sentence is about
             on_page |= claim_stems & LIGHT_VERBS  # "imposed", "made", "took" fit any event: not its content
+            if any(getattr(o.fact, "unit", None) == "rank" and o.outcome is FactOutcome.FOUND for o in outcomes):
+                on_page |= claim_stems & RANK_WORDS  # "ranked #13" is said by "the 13th": the rank is the value's
             rest = claim_stems - on_page
             # the figures bind the claim to the passage: the rest of its words may be paraphrased
             near = coverage_near(rest, sentences, key_sentences, synonyms=True)
