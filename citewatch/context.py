@@ -69,10 +69,12 @@ REPORTING_WORDS = frozenset(
 )
 SUBGROUP = re.compile(
     r"\b(?:remaining|rest|others|another|each|among|of whom|of them|some of|most of|остальн|каждый|"
-    r"qalan|digər|first|initially|at first|so far|by then|until then|at the time|early|earlier)\b",
+    r"qalan|digər|first|initially|at first|by then|until then|at the time|early|earlier)\b",
     re.IGNORECASE,
 )
 
+_NEW = re.compile(r"\b(?:new|further|additional|more)\b")
+_RUNNING_TOTAL = re.compile(r"\b(?:so far|to date|a total of|in total|cumulative|overall)\b", re.IGNORECASE)
 BYLINE = re.compile(r"^\s*(?:by|date|дата)\b", re.IGNORECASE)
 DATE_LABEL = re.compile(r"^\s*(?:date|дата)\b", re.IGNORECASE)
 
@@ -709,7 +711,10 @@ def occurrences(
                     _score(local, context.anchors),
                     local_events,
                     # "in its first week" is no part of a claim about the first week
-                    any(part not in context.parts for part in _part_words(region_text))
+                    (any(part not in context.parts for part in _part_words(region_text))
+                     # "a total of 1,019 deaths ... so far" is no count of the claim's "new deaths"
+                     or (_NEW.search(context.noun or "") is not None
+                         and _RUNNING_TOTAL.search(region_text) is not None))
                     and _counts_a_group(found.fact),
                     _score(local, local_anchors),
                     _only_value_of_its_unit(found, sentence_facts),
