@@ -598,6 +598,10 @@ OPEN_BOUNDS = ("before", "after")
 _OWN_VERB = re.compile(r"\b[a-z]{3,}ed\b")
 
 
+_COMPARED_WITH = re.compile(r"\bthan\s+(?:(?:all|any|most|much|that)\s+of\s+|in\s+|during\s+|at\s+)?(?:the\s+)?$",
+                            re.IGNORECASE)
+
+
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
     """ "said on 6 February 2017": the date of a statement, not of the event it is about."""
     before = sentence.text[: found.start - sentence.start]
@@ -631,6 +635,9 @@ def occurrences(
                     continue
                 if not context.reporting and _reported_date(sentence, found):
                     continue
+                if (_COMPARED_WITH.search(sentence.text, 0, found.start - sentence.start)
+                        and compare(context.fact, found.fact) is not Relation.SUPPORTS):
+                    continue  # "more land has burned this year than all of 2019": the other side of a comparison
                 if _bounded_date(sentence, found, context.date_bound):
                     continue
             region = _local_region(sentence, found, sentence_facts)
