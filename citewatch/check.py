@@ -466,6 +466,46 @@ def _aligned_lists(
             break
 
 
+_SPAN_JOIN = re.compile(r"^\s*(?:to|until|till|through|–|—|-)\s*$")
+
+
+def _other_end_of_a_span(
+    outcomes: list[_Outcome], claim_text: str, claim_year: int | None, published: str | None
+) -> None:
+    """Two dates the claim writes as a span ("from November 11 to December 31"): when the passage
+    writes one end as a span too ("from November 11 – December 13"), the other end of that span is
+    the partner of the claim's other end, found or contradicted by it."""
+    claimed = [f for f in found_facts(claim_text, claim_year) if isinstance(f.fact, DateFact)]
+    default_year = int(published[:4]) if published else claim_year
+    for first, second in zip(claimed, claimed[1:]):
+        if not _SPAN_JOIN.match(claim_text[first.end : second.start]):
+            continue
+        start, end = (next((o for o in outcomes if o.fact == date.fact), None) for date in (first, second))
+        if start is None or end is None or start is end:
+            continue
+        for known, wanted in ((start, end), (end, start)):
+            if (known.outcome is not FactOutcome.FOUND or wanted.outcome is not FactOutcome.MISSING
+                    or known.sentence is None or known.span is None):
+                continue
+            sentence, (known_start, known_end) = known.sentence, known.span
+            stated = [moved(f, sentence.start) for f in found_facts(sentence.text, default_year)
+                      if isinstance(f.fact, DateFact)]
+            partner = next((f for f in stated if _SPAN_JOIN.match(
+                _between(sentence, known_end, f.start) if wanted is end else _between(sentence, f.end, known_start))),
+                None)
+            if partner is None:
+                continue
+            relation = compare(wanted.fact, partner.fact)
+            if relation is not Relation.NEUTRAL:
+                wanted.outcome = FactOutcome.FOUND if relation is Relation.SUPPORTS else FactOutcome.CONTRADICTED
+                wanted.sentence, wanted.span = sentence, (partner.start, partner.end)
+
+
+def _between(sentence: Sentence, start: int, end: int) -> str:
+    """The sentence's text between two page offsets ("x", which joins nothing, when they are reversed)."""
+    return sentence.text[start - sentence.start : end - sentence.start] if start <= end else "x"
+
+
 def _unit_of(fact: Fact) -> str | None:
     return fact.unit if isinstance(fact, (CountFact, RangeFact)) else None
 
@@ -892,6 +932,7 @@ def check_claim(
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, claim_hedged,
                                     [other.fact for other in outcomes if other is not outcome])
     _aligned_lists(outcomes, claim_stems, candidates, published, claim_hedged)
+    _other_end_of_a_span(outcomes, claim_text, claim_year, published)
     notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:
