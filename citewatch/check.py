@@ -160,7 +160,9 @@ def judge_value_fact(
         if o.relation is Relation.SUPPORTS
         and o.context >= support_needed
         and (o.local > 0 or o.alone or not context.total
-             or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun)))  # "five fixtures"
+             or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun))  # "five fixtures"
+             # "held in Los Angeles on June 6-10"; a year beside a name is often the name's ("COLING 2020")
+             or (isinstance(context.fact, DateFact) and len(context.fact.value) > 4 and o.name_beside))
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])
@@ -478,7 +480,8 @@ def _other_end_of_a_span(
     claimed = [f for f in found_facts(claim_text, claim_year) if isinstance(f.fact, DateFact)]
     default_year = int(published[:4]) if published else claim_year
     for first, second in zip(claimed, claimed[1:]):
-        if not _SPAN_JOIN.match(claim_text[first.end : second.start]):
+        written_as_one = (first.start, first.end) == (second.start, second.end)  # "June 8-10"
+        if not written_as_one and not _SPAN_JOIN.match(claim_text[first.end : second.start]):
             continue
         start, end = (next((o for o in outcomes if o.fact == date.fact), None) for date in (first, second))
         if start is None or end is None or start is end:
@@ -490,9 +493,10 @@ def _other_end_of_a_span(
             sentence, (known_start, known_end) = known.sentence, known.span
             stated = [moved(f, sentence.start) for f in found_facts(sentence.text, default_year)
                       if isinstance(f.fact, DateFact)]
-            partner = next((f for f in stated if _SPAN_JOIN.match(
-                _between(sentence, known_end, f.start) if wanted is end else _between(sentence, f.end, known_start))),
-                None)
+            one_text = [f for f in stated if (f.start, f.end) == (known_start, known_end)]  # "June 6-10"
+            partner = (one_text[-1] if wanted is end else one_text[0]) if len(one_text) == 2 else next(
+                (f for f in stated if _SPAN_JOIN.match(_between(sentence, known_end, f.start) if wanted is end
+                                                       else _between(sentence, f.end, known_start))), None)
             if partner is None:
                 continue
             relation = compare(wanted.fact, partner.fact)

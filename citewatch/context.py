@@ -119,6 +119,7 @@ class Occurrence:
     subgroup: bool = False
     local_non_entity: float = 0.0
     alone: bool = True  # no other value of the same kind in the sentence
+    name_beside: bool = False  # a name of the claim right beside the value, in its clause
 
 
 # --- the claim ---------------------------------------------------------------------------
@@ -725,6 +726,7 @@ def occurrences(
                     and _counts_a_group(found.fact),
                     _score(local, local_anchors),
                     _only_value_of_its_unit(found, sentence_facts),
+                    _claims_name_beside(sentence, found, sentence_facts, context),
                 )
             )
     return occurrences

@@ -528,3 +528,33 @@ def test_an_approximate_figure_is_no_bound_left_open_by_the_other_end_of_a_range
                          "The options ranged from approximately $350 to $600 an hour, clients paid by text.")
     approx = next(f for f in result.facts if isinstance(f.fact, CountFact) and f.fact.value == 350)
     assert approx.outcome is FactOutcome.FOUND
+
+
+@pytest.mark.parametrize(
+    "claim, sentence_text, known_end, expected",
+    [
+        # one text for both ends on each side: "June 8-10" against "June 6-10"
+        ("The summit was due in Lima on June 8-10, 2022.", "The summit, to be held June 6-10, 2022 in Lima, was set.",
+         1, FactOutcome.CONTRADICTED),
+        ("The summit was due in Lima on June 6-10, 2022.", "The summit, to be held June 6-10, 2022 in Lima, was set.",
+         1, FactOutcome.FOUND),
+        # two texts joined by a dash or "to"
+        ("The show ran from November 11 to December 31, 2023.",
+         "The show ran from November 11, 2023 – December 13, 2023, at the gallery.", 0, FactOutcome.CONTRADICTED),
+    ],
+)
+def test_the_other_end_of_a_span_is_the_partner_of_the_claims_other_end(claim, sentence_text, known_end, expected):
+    from citewatch import check
+    from citewatch.facts import found_facts
+    from citewatch.passages import split_sentences
+
+    sentence = split_sentences(sentence_text)[0]
+    ends = [f.fact for f in found_facts(claim, 2023) if isinstance(f.fact, DateFact)]
+    # the end both sides share is found by the context rules, the other one left missing
+    stated = next(f for f in found_facts(sentence_text, 2023)
+                  if isinstance(f.fact, DateFact) and check.compare(ends[known_end], f.fact) is check.Relation.SUPPORTS)
+    outcomes = [check._Outcome(fact, FactOutcome.MISSING) for fact in ends]
+    known, wanted = outcomes[known_end], outcomes[1 - known_end]
+    known.outcome, known.span, known.sentence = FactOutcome.FOUND, (stated.start, stated.end), sentence
+    check._other_end_of_a_span(outcomes, claim, 2023, None)
+    assert wanted.outcome is expected

@@ -443,3 +443,23 @@ def test_a_capitalised_word_after_a_whole_sentence_of_the_claim_is_no_name_to_fi
 
     claim = "Mutschelleben lies in Thuringia (Germany) near Arnstadt. Officials counted 900 residents there."
     assert names_missing(claim, "a village") == ["Mutschelleben", "Thuringia", "Germany", "Arnstadt"]
+
+
+@pytest.mark.parametrize(
+    "sentence, beside",
+    [
+        ("The ministers met for the Pacific Summit, to be held June 8, 2022 in San Marcos, officials said.", True),
+        ("The ministers met on Monday, June 8, 2022, to plan the agenda of the Pacific Summit.", False),
+    ],
+)
+def test_a_claims_name_right_beside_a_value_is_noted_on_its_occurrence(sentence, beside):
+    from citewatch.context import claim_contexts, occurrences
+    from citewatch.facts import found_facts
+    from citewatch.models import DateFact
+
+    claim = "The Pacific Summit was scheduled to take place in San Marcos on June 8, 2022."
+    facts = [f.fact for f in found_facts(claim, 2022)]
+    context = next(c for c in claim_contexts(claim, facts) if isinstance(c.fact, DateFact))
+    read = [(s, list(found_facts(s.text)), stems_of(s.text)) for s in split_sentences(sentence)]
+    found = [o for o in occurrences(context, read, facts, None) if isinstance(o.found.fact, DateFact)]
+    assert found and found[0].name_beside is beside
