@@ -64,6 +64,7 @@ HEDGE = re.compile(
 )
 REPORTING_WORDS = frozenset(
     "said says told reported announced stated wrote published added noted declared claimed commented "
+    "retrieved accessed "  # "Retrieved on 2010-01-01": when a citation was read
     "tweeted statement interview release заявил заявила сообщил сообщила заявили сообщили bildirib "
     "deyib açıqlayıb".split()
 )
@@ -599,6 +600,10 @@ OPEN_BOUNDS = ("before", "after")
 _OWN_VERB = re.compile(r"\b[a-z]{3,}ed\b")
 
 
+_OPENS_ITS_SENTENCE = re.compile(
+    r"(?:^|[.:;]\s+|\n)\s*(?:[A-Z]\w*\s+){0,6}?(?:[Ii]n|[Oo]n|[Ss]ince|[Bb]y|[Uu]ntil|[Aa]fter|[Bb]efore|[Ff]rom|"
+    r"[Ss]tarting)\s+$"
+)
 _COMPARED_WITH = re.compile(r"\bthan\s+(?:(?:all|any|most|much|that)\s+of\s+|in\s+|during\s+|at\s+)?(?:the\s+)?$",
                             re.IGNORECASE)
 
@@ -644,6 +649,13 @@ def occurrences(
             region = _local_region(sentence, found, sentence_facts)
             words = _region_words(sentence, region, sentence_facts)
             local = {w for w, _ in words}
+            # "Since 2001, the probation department has been funneling ...": a date that opens its sentence
+            # with no word of its own is told by what follows the comma (enough to contradict, not to back)
+            told_after = local
+            if (isinstance(found.fact, DateFact) and not any(context.anchors.get(w, 0.0) for w in local)
+                    and _OPENS_ITS_SENTENCE.search(sentence.text[: found.start - sentence.start])):
+                wider_region = (region[0], _next_segment_end(sentence, region, sentence_facts))
+                told_after = {w for w, _ in _region_words(sentence, wider_region, sentence_facts)}
             local_events = frozenset(local & EVENT_GROUPS)
             event_at = None
             beyond_its_clause = False
@@ -724,7 +736,7 @@ def occurrences(
                      or (_NEW.search(context.noun or "") is not None
                          and _RUNNING_TOTAL.search(region_text) is not None))
                     and _counts_a_group(found.fact),
-                    _score(local, local_anchors),
+                    _score(told_after, local_anchors),
                     _only_value_of_its_unit(found, sentence_facts),
                     _claims_name_beside(sentence, found, sentence_facts, context),
                 )
