@@ -232,6 +232,8 @@ def claim_contexts(
             if word_stem in GENERIC:
                 weight *= 0.3
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
+        if isinstance(fact, CountFact) and fact.unit == "time of day":
+            near_events = set()  # "the crash that killed her happened at 3 p.m.": the time of what happened
         if not near_events and not isinstance(fact, CountFact):
             # the claim's event anywhere ("founded CREW 40:4, a non-profit ..., in 2012"), but not the
             # word of another of its values ("the Putsch of November 8, 1923 ... left 16 Nazis dead")

@@ -762,7 +762,7 @@ MONEY_AFTER = re.compile(
     re.I,
 )
 TIME_OF_DAY = re.compile(
-    r"(?<![\w:.,])(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s?(?P<ampm>a\.\s?m\.?|p\.\s?m\.?|am\b|pm\b)"
+    r"(?<![\w:.,])(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\.?\s?(?P<ampm>a\.\s?m\.?|p\.\s?m\.?|am\b|pm\b)"
     r"|(?<![\w:.,])(?P<h24>[01]\d|2[0-3]):?(?P<m24>[0-5]\d)\s?(?:hrs|hours|h)\b"
     r"|(?<![\w:.,/])(?P<hc>[01]?\d|2[0-3]):(?P<mc>[0-5]\d)(?![\d:])",
     re.I,
@@ -849,7 +849,7 @@ def _find_times(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     return found
 
 
-_TIME_HINT = re.compile(r"\d\s?(?:a\.?\s?m|p\.?\s?m|hrs|hours|h)\b", re.I)
+_TIME_HINT = re.compile(r"\d\.?\s?(?:a\.?\s?m|p\.?\s?m|hrs|hours|h)\b", re.I)  # "1.p.m." too
 
 
 def _find_ordinals(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:

@@ -371,6 +371,15 @@ def test_a_word_exchanged_in_an_otherwise_identical_sentence_is_named_and_caps_t
     assert any("“clifftop” where the claim says “beach”" in note for note in swapped.notes)
 
 
+@pytest.mark.parametrize("text, minutes", [("The crash happened about 1.p.m.", 13 * 60), ("at 10.30pm", 22 * 60 + 30),
+                                          ("at 3 p.m. on Friday", 15 * 60)])
+def test_a_time_of_day_is_read_with_a_stray_full_stop_before_pm(text, minutes):
+    from citewatch.facts import found_facts
+
+    times = [f.fact for f in found_facts(text) if getattr(f.fact, "unit", None) == "time of day"]
+    assert [t.value for t in times] == [minutes]
+
+
 def test_an_acronym_or_a_word_of_the_pages_heading_is_no_exchange():
     acronym = check_claim("The film earned $4.2 million in the US and Canada and $0.7 million in other territories.",
                           "Gloria Bell has grossed $4.2 million in the United States and Canada and $0.7 million in "
