@@ -80,11 +80,11 @@ from citewatch.passages import (
 from citewatch.wording import (
     CLAIM_DATE_BOUND,
     claim_wording,
-    common_words,
     comparison_turned,
     coverage_near,
     hedges_added,
     is_negated,
+    may_turn,
     names_in,
     names_missing,
     opposite_reason,
@@ -1082,7 +1082,7 @@ def _turned_in_place(claim_text: str, candidates: list[Sentence]) -> tuple[Sente
     turning = turning_words(claim_text)
     claim_sentences = split_sentences(claim_text)
     for sentence in candidates:
-        if turning is None or common_words(sentence.text) & turning:  # "most" is no content word
+        if may_turn(turning, sentence.text):
             for claim_sentence in claim_sentences:
                 pair = turned_in_place(claim_sentence.text, sentence.text)
                 if pair:

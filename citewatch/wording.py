@@ -478,6 +478,25 @@ def turning_words(claim_text: str) -> frozenset[str] | None:
     return _NEGATORS.union(*(table.get(word, frozenset()) for word in words))
 
 
+def may_turn(turning: frozenset[str] | None, sentence_text: str) -> bool:
+    """Could the sentence turn the claim round in place: does it hold one of ``turning_words``? Its
+    content stems are read already; the function words among them ("most", "not") are looked for
+    as words."""
+    if turning is None or stems_of(sentence_text) & turning:
+        return True
+    spelled = _spelled(turning & _FUNCTION_STEMS)
+    return spelled is not None and spelled.search(sentence_text) is not None
+
+
+_FUNCTION_STEMS = frozenset(stem(word) for word in STOPWORDS) | _NEGATORS
+
+
+@lru_cache(maxsize=1024)
+def _spelled(words: frozenset[str]) -> re.Pattern[str] | None:
+    # a stem is a word's beginning ("abov" of "above"): a loose test, the alignment decides
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")", re.IGNORECASE) if words else None
+
+
 def _same_meaning(claim_words: list[str], passage_words: list[str]) -> bool:
     """"cliff top" and "clifftop", "hires" and "hired", "rose" and "increased" (one WordNet synset)."""
     if "".join(claim_words).lower() == "".join(passage_words).lower():
