@@ -510,17 +510,19 @@ def test_the_public_sets_are_in_the_repository_and_scored_per_set(tmp_path, caps
 def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     """The floors reached on the public sets (benchmarks/README.md): a rule change that makes the
     checker say "supported" wrongly on real pages, or above 5 % on VitaminC, or loses much of what
-    was gained on either, fails here."""
+    was gained on them or on SummEdits, fails here."""
     sys.path.insert(0, str(REPO))
     from benchmarks.check_accuracy import run_public
 
     realpages = run_public("realpages-dev")
     assert realpages["wrong_supported"] == 0 and realpages["contradicted_called_supported"] == 0
-    assert realpages["correct"] >= 185
+    assert realpages["correct"] >= 195
     vitaminc = run_public("vitaminc-numeric")
-    assert vitaminc["correct"] >= 1900
+    assert vitaminc["correct"] >= 1960
     assert vitaminc["wrong_supported_share"] <= 0.05
     assert vitaminc["contradicted_called_supported_share"] <= 0.02
+    # a sentence of the summary turned round in place ("the least bang" / "the most bang") contradicts it
+    assert run_public("summedits-news")["correct"] >= 80
 
 
 def test_an_approximate_figure_is_no_bound_left_open_by_the_other_end_of_a_range():
