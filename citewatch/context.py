@@ -240,7 +240,7 @@ def claim_contexts(
             others_at = [sum(1 for _, start, _ in words if start < f.start) for f in values if f is not occurrence]
             near_events = {s for index, (s, _, _) in enumerate(words)
                            if s in EVENT_GROUPS and s not in others and s not in entity_stems
-                           and not any(abs(index - at) <= 1 or at == index + 1 for at in others_at)}
+                           and not any(abs(index - at) <= 1 for at in others_at)}
         for word_stem, weight in from_subject.items():
             anchors[word_stem] = max(anchors.get(word_stem, 0.0), weight)
         if isinstance(fact, EntityFact):
@@ -659,6 +659,7 @@ def occurrences(
                 wider_region = (region[0], _next_segment_end(sentence, region, sentence_facts))
                 told_after = {w for w, _ in _region_words(sentence, wider_region, sentence_facts)}
             local_events = frozenset(local & EVENT_GROUPS)
+            name_beside = _claims_name_beside(sentence, found, sentence_facts, context)
             event_at = None
             beyond_its_clause = False
             if context.events:
@@ -684,7 +685,7 @@ def occurrences(
                         sentence.text[region[0] - sentence.start : region[1] - sentence.start]):
                     local_events |= {event}  # "That's why in 2019, she created ...": the date's verb
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
-                  and not _claims_name_beside(sentence, found, sentence_facts, context)  # "Freddy Mercury at #6"
+                  and not name_beside  # "Freddy Mercury at #6"
                   and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
                   # the only value of its unit in a sentence that says most of what the claim says is the
                   # claim's ("Vardy signed for Leicester City ... for a record transfer fee of £1 million")
@@ -740,7 +741,7 @@ def occurrences(
                     and _counts_a_group(found.fact),
                     _score(told_after, local_anchors),
                     _only_value_of_its_unit(found, sentence_facts),
-                    _claims_name_beside(sentence, found, sentence_facts, context),
+                    name_beside,
                 )
             )
     return occurrences
