@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
@@ -407,59 +408,66 @@ def substituted_word(
     word exchanged ("fell from a Sydney beach" / "fell from a Sydney clifftop"): the rest of the
     claim lines up word for word, and the claim's word is nowhere in ``around`` nor in the page's
     ``heading`` (the stems of what every sentence of the page is about)."""
+    present = stems_of(around) | heading
+    for change in _flanked_changes(claim_text, passage):
+        if change.tag != "replace":
+            continue
+        if any(not w.isalpha() for w in change.claim_words + change.passage_words):
+            continue  # a figure: the value rules judge it
+        claim_content = [w for w, s in zip(change.claim_words, change.claim_stems)
+                         if w.lower() not in STOPWORDS and s not in present and s not in PEOPLE_GENERIC]
+        passage_content = [w for w in change.passage_words if w.lower() not in STOPWORDS and w.isalpha()]
+        if claim_content and passage_content and not _same_meaning(change.claim_words, change.passage_words):
+            return " ".join(change.claim_words), " ".join(change.passage_words)
+    return None
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One or two words of the claim that the passage says otherwise, with equal words on each side."""
+
+    tag: str  # "replace", "insert" (the passage adds), "delete" (the passage leaves out)
+    claim_words: list[str]
+    claim_stems: list[str]
+    passage_words: list[str]
+    passage_stems: list[str]
+    claim_around: str  # the change with one word of its flanks, as the claim writes it
+    passage_around: str
+
+
+def _flanked_changes(claim_text: str, passage: str) -> Iterator[_Change]:
+    """The places where ``passage`` says the claim's words but for at most SUBSTITUTION_SPAN words on
+    either side, flanked by at least SUBSTITUTION_FLANK equal words before and after."""
     claim_words = [m.group() for m in WORD.finditer(claim_text)]
     passage_words = [m.group() for m in WORD.finditer(passage)]
     claim_stems = [stem(w.lower()) for w in claim_words]
     passage_stems = [stem(w.lower()) for w in passage_words]
-    present = stems_of(around) | heading
-    matcher = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False)
-    blocks = matcher.get_opcodes()
-    for index, (tag, i1, i2, j1, j2) in enumerate(blocks):
-        if tag != "replace" or i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
-            continue
-        if index == 0 or index == len(blocks) - 1:
+    blocks = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(blocks[1:-1], start=1):
+        if tag == "equal" or i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
             continue
         before, after = blocks[index - 1], blocks[index + 1]
         if before[0] != "equal" or after[0] != "equal":
             continue
         if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_FLANK:
             continue
-        if any(not w.isalpha() for w in claim_words[i1:i2] + passage_words[j1:j2]):
-            continue  # a figure: the value rules judge it
-        claim_content = [w for w, s in zip(claim_words[i1:i2], claim_stems[i1:i2])
-                         if w.lower() not in STOPWORDS and s not in present and s not in PEOPLE_GENERIC]
-        passage_content = [w for w in passage_words[j1:j2] if w.lower() not in STOPWORDS and w.isalpha()]
-        if claim_content and passage_content and not _same_meaning(claim_words[i1:i2], passage_words[j1:j2]):
-            return " ".join(claim_words[i1:i2]), " ".join(passage_words[j1:j2])
-    return None
+        yield _Change(tag, claim_words[i1:i2], claim_stems[i1:i2], passage_words[j1:j2], passage_stems[j1:j2],
+                      " ".join(claim_words[i1 - 1 : i2 + 1]), " ".join(passage_words[j1 - 1 : j2 + 1]))
 
 
 def turned_in_place(claim_text: str, passage: str) -> tuple[str, str] | None:
     """(claim word, passage word) where ``passage`` says the claim's words with one of them turned into
     its opposite in the same place ("to get the least bang for the billions" / "to get the most bang for
     the billions"): the words on each side line up, so the two words say opposite things of one thing."""
-    claim_words = [m.group() for m in WORD.finditer(claim_text)]
-    passage_words = [m.group() for m in WORD.finditer(passage)]
-    claim_stems = [stem(w.lower()) for w in claim_words]
-    passage_stems = [stem(w.lower()) for w in passage_words]
     table = antonyms()
-    blocks = SequenceMatcher(None, claim_stems, passage_stems, autojunk=False).get_opcodes()
-    for index, (tag, i1, i2, j1, j2) in enumerate(blocks[1:-1], start=1):
-        if i2 - i1 > SUBSTITUTION_SPAN or j2 - j1 > SUBSTITUTION_SPAN:
+    for change in _flanked_changes(claim_text, passage):
+        if change.tag != "replace":
+            if all(w.lower() in _NEGATORS for w in change.claim_words + change.passage_words):
+                # "will not be required" / "will be required": the same words, negated on one side only
+                return change.claim_around, change.passage_around
             continue
-        before, after = blocks[index - 1], blocks[index + 1]
-        if before[0] != "equal" or after[0] != "equal":
-            continue
-        if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_FLANK:
-            continue
-        one_side = claim_words[i1:i2] + passage_words[j1:j2]
-        if tag in ("insert", "delete") and all(w.lower() in _NEGATORS for w in one_side):
-            # "will not be required" / "will be required": the same words, negated on one side only
-            return " ".join(claim_words[i1 - 1 : i2 + 1]), " ".join(passage_words[j1 - 1 : j2 + 1])
-        if tag != "replace":
-            continue
-        for claim_word, claim_stem in zip(claim_words[i1:i2], claim_stems[i1:i2]):
-            for passage_word, passage_stem in zip(passage_words[j1:j2], passage_stems[j1:j2]):
+        for claim_word, claim_stem in zip(change.claim_words, change.claim_stems):
+            for passage_word, passage_stem in zip(change.passage_words, change.passage_stems):
                 if claim_word.islower() and passage_word.islower() and passage_stem in table.get(claim_stem, ()):
                     return claim_word, passage_word
     return None
