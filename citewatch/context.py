@@ -430,6 +430,8 @@ def _claims_name_beside(
     for other in found_facts:
         if not isinstance(other.fact, EntityFact) or not stems_of(other.text) & context.entity_stems:
             continue
+        if other.start < found.end and found.start < other.end:
+            continue  # a name that holds the value ("Windows 10") is not beside it
         gap = (sentence.text[other.end - sentence.start : found.start - sentence.start] if other.end <= found.start
                else sentence.text[found.end - sentence.start : other.start - sentence.start])
         if len(gap.split()) <= 2 and not _CLAUSE_BREAK.search(gap):

@@ -463,3 +463,21 @@ def test_a_claims_name_right_beside_a_value_is_noted_on_its_occurrence(sentence,
     read = [(s, list(found_facts(s.text)), stems_of(s.text)) for s in split_sentences(sentence)]
     found = [o for o in occurrences(context, read, facts, None) if isinstance(o.found.fact, DateFact)]
     assert found and found[0].name_beside is beside
+
+
+def test_a_name_that_holds_the_value_is_not_beside_it():
+    from citewatch.context import _claims_name_beside, claim_contexts
+    from citewatch.facts import FoundFact
+    from citewatch.models import CountFact, EntityFact
+
+    claim = "Freddy Mercury was ranked sixth on the list."
+    facts = [f.fact for f in found_facts(claim)]
+    context = next(c for c in claim_contexts(claim, facts) if isinstance(c.fact, CountFact))
+    holding = split_sentences("Freddy Mercury 6 is a record.")[0]
+    name = FoundFact(EntityFact(name="Freddy Mercury 6"), 0, 16, "Freddy Mercury 6")
+    six = FoundFact(CountFact(value=6, unit="rank"), 15, 16, "6")
+    assert not _claims_name_beside(holding, six, [name, six], context)
+    beside = split_sentences("Freddy Mercury at #6? Few would argue.")[0]
+    name = FoundFact(EntityFact(name="Freddy Mercury"), 0, 14, "Freddy Mercury")
+    six = FoundFact(CountFact(value=6, unit="rank"), 18, 20, "#6")
+    assert _claims_name_beside(beside, six, [name, six], context)
