@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-from citewatch.models import CountFact, DateFact, Fact, Op, RangeFact
+from citewatch.models import CALENDAR_YEARS, CountFact, DateFact, Fact, Op, RangeFact
 
 APPROX_MARGIN = 0.1  # "about 70" is 63–77
 APPROX_MINUTES = 15  # "about 10:41 a.m." is 10:26–10:56
@@ -127,6 +127,16 @@ def compare_ranges(claim: RangeFact, source: RangeFact) -> Relation:
     return Relation.CONTRADICTS
 
 
+def _periods(claim: RangeFact, source: RangeFact) -> Relation:
+    """Two periods of the calendar: the source's inside the claim's backs it ("the early 1990s" for
+    "the 1990s"), apart they contradict, a wider one says nothing of the claim's."""
+    if claim.low <= source.low and source.high <= claim.high:
+        return Relation.SUPPORTS
+    if source.high < claim.low or claim.high < source.low:
+        return Relation.CONTRADICTS
+    return Relation.NEUTRAL
+
+
 def compare_dates(claim: DateFact, source: DateFact) -> Relation:
     claimed, stated = claim.value, source.value
     shared = min(len(claimed), len(stated))
@@ -154,7 +164,15 @@ def compare(claim: Fact, source: Fact) -> Relation:
     if isinstance(claim, CountFact) and isinstance(source, CountFact):
         return compare_counts(claim, source)
     if isinstance(claim, RangeFact) and isinstance(source, RangeFact):
+        if claim.unit == source.unit == CALENDAR_YEARS:
+            return _periods(claim, source)
         return compare_ranges(claim, source)
+    if isinstance(claim, RangeFact) and claim.unit == CALENDAR_YEARS and isinstance(source, DateFact):
+        # "in the 16th century" against "in 1583"
+        return Relation.SUPPORTS if claim.low <= int(source.value[:4]) <= claim.high else Relation.CONTRADICTS
+    if isinstance(claim, DateFact) and isinstance(source, RangeFact) and source.unit == CALENDAR_YEARS:
+        # "in 1995" against "in the 1990s": said less precisely, or not at all
+        return Relation.NEUTRAL if source.low <= int(claim.value[:4]) <= source.high else Relation.CONTRADICTS
     if isinstance(claim, DateFact) and isinstance(source, DateFact):
         return compare_dates(claim, source)
     return Relation.NEUTRAL

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from citewatch import memo
 from citewatch.compare import Relation, compare, compare_date_with_bound
 from citewatch.facts import FoundFact, found_facts
-from citewatch.models import CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
+from citewatch.models import CALENDAR_YEARS, CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
 from citewatch.normalize import EVENT_GROUPS, stem
 from citewatch.passages import Sentence, segments, stem_positions, stems_of
 
@@ -423,6 +423,12 @@ def _anchor_beside(words: list[tuple[str, int]], found: FoundFact, context: Fact
     return any(context.anchors.get(w, 0.0) >= 0.5 for w in before + after)
 
 
+def _period_and_date(claimed: Fact, stated: Fact) -> bool:
+    """A period of the calendar and a date meet: "in the 16th century" and "in 1583"."""
+    return any(isinstance(a, RangeFact) and a.unit == CALENDAR_YEARS and isinstance(b, DateFact)
+               for a, b in ((claimed, stated), (stated, claimed)))
+
+
 def _claims_name_beside(
     sentence: Sentence, found: FoundFact, found_facts: list[FoundFact], context: FactContext
 ) -> bool:
@@ -631,7 +637,7 @@ def occurrences(
         if sentence.boilerplate:
             continue
         for found in sentence_facts:
-            if type(found.fact) is not type(context.fact):
+            if type(found.fact) is not type(context.fact) and not _period_and_date(context.fact, found.fact):
                 continue
             if isinstance(found.fact, CountFact) and not _nouns_compatible(
                 context.noun, found.noun, sentence_stems

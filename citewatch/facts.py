@@ -20,7 +20,7 @@ from functools import lru_cache
 from text_to_num import alpha2digit
 
 from citewatch import memo
-from citewatch.models import CountFact, DateFact, EntityFact, Fact, Op, QuoteFact, RangeFact
+from citewatch.models import CALENDAR_YEARS, CountFact, DateFact, EntityFact, Fact, Op, QuoteFact, RangeFact
 from citewatch.normalize import STOPWORDS, WORD
 
 # --- vocabulary --------------------------------------------------------------------------
@@ -1124,7 +1124,7 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     quotes = _find_quotes(text)
     dates = _find_dates(text, taken, default_year, vocabulary)
     values = _find_money(text, taken) + _find_times(text, taken) + _find_ratings(text, taken)
-    ranges = _find_ranges(text, taken, vocabulary)
+    ranges = _find_periods(text, taken) + _find_ranges(text, taken, vocabulary)
     for match in _matches_at(YEAR_ALONE, text, vocabulary.digits):  # a year starts a run of digits
         if _overlaps(match.start(), match.end(), taken):
             continue
@@ -1154,6 +1154,42 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     facts = [found if isinstance(found.fact, (EntityFact, QuoteFact)) else _with_negation(found, text)
              for found in quotes + dates + ranges + counts + entities]
     return sorted(facts, key=lambda f: (f.start, f.end))
+
+
+_PERIOD = re.compile(
+    r"\b(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[- ])?(?:(?P<decade>(?:1[0-9]|20)\d0)['’]?s\b"
+    r"|(?P<century>\d{1,2})(?:st|nd|rd|th)[- ]century\b"  # "21st Century Breakdown" is a title
+    r"|(?P<word>" + "|".join(ORDINAL_WORDS) + r"|first)[- ]century\b)(?P<era>\s*(?:BCE|BC|B\.C\.))?"
+)
+# "since the 1800s", "before the 18th century": an open bound, which no period value states
+_PERIOD_BOUND = re.compile(r"\b(?:since|before|after|until|till|by|from|prior to)\s+(?:the\s+)?$", re.IGNORECASE)
+_PART_OF_PERIOD = {None: (0.0, 1.0), "early": (0.0, 0.4), "mid": (0.3, 0.7), "late": (0.6, 1.0)}
+
+
+def _find_periods(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    """ "the 1990s", "the early 2000s", "the 16th century", "the nineteenth century": the years they
+    span, as a range of calendar years (a century as usage has it: the 16th is 1500–1599)."""
+    found: list[FoundFact] = []
+    if "0s" not in text and "0’s" not in text and "0's" not in text and "entur" not in text:
+        return found
+    for match in _PERIOD.finditer(text):
+        if _overlaps(match.start(), match.end(), taken) or match.group("era"):
+            continue  # a year before the common era is no year of the calendar this reads
+        if _PERIOD_BOUND.search(text[max(0, match.start() - 20) : match.start()]):
+            taken.append((match.start(), match.end()))  # read, as no value: the bound is not checked
+            continue
+        if match.group("decade"):
+            first, length = int(match.group("decade")), 10
+        else:
+            number = int(match.group("century")) if match.group("century") else (
+                1 if match.group("word").lower() == "first" else ORDINAL_WORDS[match.group("word").lower()])
+            first, length = (number - 1) * 100, 100
+        start_share, end_share = _PART_OF_PERIOD[match.group("part") and match.group("part").lower()]
+        low, high = first + round(length * start_share), first + round(length * end_share) - 1
+        taken.append((match.start(), match.end()))
+        found.append(FoundFact(RangeFact(low=low, high=high, unit=CALENDAR_YEARS), match.start(), match.end(),
+                               match.group()))
+    return found
 
 
 def _with_negation(found: FoundFact, text: str) -> FoundFact:

@@ -43,6 +43,9 @@ class CountFact(Strict):
     unit: str | None = Field(None, description="What is counted, e.g. people, years (optional).")
 
 
+CALENDAR_YEARS = "calendar years"  # the unit of a period of the calendar: "the 1990s", "the 16th century"
+
+
 class RangeFact(Strict):
     """A range such as "10 to 20 years"."""
 

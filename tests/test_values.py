@@ -463,3 +463,48 @@ def test_a_sentence_with_one_span_of_time_is_read_for_values():
         "The settlement was announced on Tuesday by the county.\nThe lawsuit we filed a year ago aimed to end the program.",
     )
     assert [f.outcome.value for f in result.facts if isinstance(f.fact, CountFact)] == ["found"]
+
+
+@pytest.mark.parametrize(
+    "text, low, high",
+    [
+        ("Newfoundland was annexed in the 16th century.", 1500, 1599),
+        ("It happened in the nineteenth century.", 1800, 1899),
+        ("The band formed in the 1990s.", 1990, 1999),
+        ("She served there in the early 2000s.", 2000, 2003),
+        ("It peaked in the mid-1980s.", 1983, 1986),
+        ("a late-1960s London", 1966, 1969),
+    ],
+)
+def test_a_decade_or_a_century_is_read_as_the_calendar_years_it_spans(text, low, high):
+    from citewatch.facts import found_facts
+    from citewatch.models import CALENDAR_YEARS, RangeFact
+
+    periods = [f.fact for f in found_facts(text) if isinstance(f.fact, RangeFact)]
+    assert periods == [RangeFact(low=low, high=high, unit=CALENDAR_YEARS)]
+
+
+@pytest.mark.parametrize(
+    "text", ["an album named 21st Century Breakdown", "around the 2nd century BCE", "since the 1800s",
+             "not until the 18th century"],
+)
+def test_a_title_an_era_before_ours_or_a_bound_is_no_period_value(text):
+    from citewatch.facts import found_facts
+    from citewatch.models import RangeFact
+
+    assert not [f for f in found_facts(text) if isinstance(f.fact, RangeFact)]
+
+
+@pytest.mark.parametrize(
+    "claim, source, expected",
+    [
+        ("Great Britain annexed Newfoundland in the 16th century.", "Newfoundland was annexed by Great Britain in 1583.",
+         Verdict.SUPPORTED),
+        ("The band recorded its first album in the 1990s.", "The band recorded its first album in 2004.",
+         Verdict.CONTRADICTED),
+        ("The band recorded its first album in 1995.", "The band recorded its first album in the 1980s.",
+         Verdict.CONTRADICTED),
+    ],
+)
+def test_a_period_of_the_calendar_meets_the_years_a_page_gives(claim, source, expected):
+    assert check_claim(claim, source).verdict is expected
