@@ -12,8 +12,10 @@ answer looks like the page (the classic test: a site that answers 200 to anythin
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable, Union
 from urllib.parse import urlsplit
@@ -221,6 +223,12 @@ class PageView:
     def _html(self) -> str:
         return decode(self.result.body[:_HTML_SCAN_BYTES], self.result.encoding) if self.is_html else ""
 
+    def _parse(self):
+        body = _utf8_as_it_is(self.result)
+        if body is not None:  # libxml2 reads the bytes as they are: the same tree, 0.5 instead of 0.7 ms
+            return lxml.html.document_fromstring(body, parser=_utf8_parser())
+        return lxml.html.document_fromstring(self._html())
+
     @property
     def soup(self) -> BeautifulSoup:
         if self._soup is None:
@@ -232,7 +240,7 @@ class PageView:
         """lxml's tree of the page, or None when lxml cannot build one (the soup then answers)."""
         if self._tree is None and not self._tree_failed:
             try:
-                self._tree = lxml.html.document_fromstring(self._html())
+                self._tree = self._parse()
             except (ParserError, ValueError):  # empty page; str with an XML encoding declaration
                 self._tree_failed = True
         return self._tree
@@ -274,6 +282,34 @@ class PageView:
         if self.tree is None:
             return self.soup.find("input", attrs={"type": re.compile("^password$", re.I)}) is not None
         return any((field.get("type") or "").lower() == "password" for field in self.tree.iter("input"))
+
+
+_PARSERS = threading.local()
+
+
+def _utf8_parser() -> lxml.html.HTMLParser:
+    """An HTML parser told the bytes are UTF-8 (one per thread: a parser parses one page at a time)."""
+    parser = getattr(_PARSERS, "utf8", None)
+    if parser is None:
+        parser = _PARSERS.utf8 = lxml.html.HTMLParser(encoding="utf-8")
+    return parser
+
+
+def _utf8_as_it_is(result: FetchResult) -> bytes | None:
+    """The body, when lxml may parse its bytes instead of their text and build the very same tree:
+    valid UTF-8 (or ASCII) as a whole, within the part liveness reads, without a byte order mark
+    (the text keeps it as a character) and without an XML declaration (lxml refuses one in a text,
+    so such a page is read by the soup)."""
+    body = result.body
+    if (not body or len(body) > _HTML_SCAN_BYTES or result.encoding not in ("utf-8", "ascii")
+            or body.startswith((codecs.BOM_UTF8, b"<?xml"))):
+        return None
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:  # the text has replacement characters where these bytes are broken
+            return None
+    return body
 
 
 def _joined_text(element) -> str:
