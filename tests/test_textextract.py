@@ -141,3 +141,16 @@ def test_html_served_as_octet_stream_is_read_as_html():
     html = site_html("Octet", "<p>More than seventy individuals were arrested after the operation in Nardaran.</p>")
     result = extract_text(html.encode(), "application/octet-stream")
     assert result.kind == "html" and "seventy individuals were arrested" in result.text
+
+
+@pytest.mark.parametrize("text, tidy", [
+    ("a b\tc\u00a0d", "a b c d"),  # a tab or a no-break space alone is a space
+    ("a  b \t\u00a0 c", "a b c"),  # a run of any of them is one space
+    ("one \n  two\n three  \nfour", "one\ntwo\nthree\nfour"),  # no spaces around a line end
+    ("a\r\nb\rc\x00d", "a\nb\ncd"),  # line ends unified, NULs dropped
+    ("a\n\n\n\n b\n \n \n \nc", "a\n\nb\n\nc"),  # at most one blank line, blank lines of spaces too
+    ("x\u2003a\u2003 b", "x\u2003a\u2003 b"),  # other spaces are the text's own
+    ("  clean text\nalready\n\nso  ", "clean text\nalready\n\nso"),
+])
+def test_tidy_folds_spaces_and_blank_lines(text, tidy):
+    assert textextract._tidy(text) == tidy
