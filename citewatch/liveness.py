@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Union
 from urllib.parse import urlsplit
 
-import lxml.html
 from bs4 import BeautifulSoup
 from lxml.etree import ParserError
 
+from citewatch import htmltree
 from citewatch.charset import decode, is_text_type
 from citewatch.models import FetchResult, SourceStatus
 from citewatch.politeness import host_of
@@ -221,6 +221,10 @@ class PageView:
     def _html(self) -> str:
         return decode(self.result.body[:_HTML_SCAN_BYTES], self.result.encoding) if self.is_html else ""
 
+    def _parse(self):
+        utf8 = _utf8_as_it_is(self.result)
+        return htmltree.document(self._html() if utf8 is None else "", utf8)
+
     @property
     def soup(self) -> BeautifulSoup:
         if self._soup is None:
@@ -232,7 +236,7 @@ class PageView:
         """lxml's tree of the page, or None when lxml cannot build one (the soup then answers)."""
         if self._tree is None and not self._tree_failed:
             try:
-                self._tree = lxml.html.document_fromstring(self._html())
+                self._tree = self._parse()
             except (ParserError, ValueError):  # empty page; str with an XML encoding declaration
                 self._tree_failed = True
         return self._tree
@@ -274,6 +278,12 @@ class PageView:
         if self.tree is None:
             return self.soup.find("input", attrs={"type": re.compile("^password$", re.I)}) is not None
         return any((field.get("type") or "").lower() == "password" for field in self.tree.iter("input"))
+
+
+def _utf8_as_it_is(result: FetchResult) -> bytes | None:
+    """The body, when lxml may parse its bytes instead of their text (:mod:`citewatch.htmltree`)
+    and all of it is within the part liveness reads."""
+    return htmltree.utf8_as_it_is(result.body, result.encoding) if len(result.body) <= _HTML_SCAN_BYTES else None
 
 
 def _joined_text(element) -> str:

@@ -18,8 +18,10 @@ from typing import Any, Literal, Mapping
 
 from charset_normalizer import from_bytes
 
+from citewatch import htmltree
 from citewatch.counting import counted
 from citewatch.errors import ExtractError
+from citewatch.htmltree import utf8_as_it_is
 
 MAX_INPUT_BYTES = 15 * 1024 * 1024
 MAX_PDF_PAGES = 500
@@ -49,9 +51,9 @@ def extract_text(body: bytes, content_type: str, url: str = "", encoding: str | 
     kind = detect_kind(body, content_type, url)
     if kind == "pdf":
         return _from_pdf(body)
-    decoded = decode(body, encoding or charset_of(content_type))
+    decoded, codec = _decoded(body, encoding or charset_of(content_type))
     if kind == "html":
-        return _from_html(decoded, url)
+        return _from_html(decoded, url, utf8_as_it_is(body, codec))
     text = _tidy(decoded)[:MAX_EXTRACTED_CHARS]
     return ExtractedText(text=text, kind="text")
 
@@ -77,20 +79,26 @@ def charset_of(content_type: str) -> str | None:
 
 def decode(body: bytes, encoding: str | None = None) -> str:
     """Bytes to text: the declared charset, then a ``<meta charset>``, then detection."""
+    return _decoded(body, encoding)[0]
+
+
+def _decoded(body: bytes, encoding: str | None = None) -> tuple[str, str | None]:
+    """:func:`decode`'s text, and the charset that decoded every byte of it (None when some were
+    replaced)."""
     for candidate in (encoding, _meta_charset(body)):
         if candidate:
             try:
-                return body.decode(candidate)
+                return body.decode(candidate), candidate
             except (LookupError, UnicodeDecodeError):
                 continue
     try:
-        return body.decode("utf-8")
+        return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     best = from_bytes(body[:2_000_000]).best()
     if best is not None and best.encoding:
-        return body.decode(best.encoding, errors="replace")
-    return body.decode("utf-8", errors="replace")
+        return body.decode(best.encoding, errors="replace"), None
+    return body.decode("utf-8", errors="replace"), None
 
 
 def _meta_charset(body: bytes) -> str | None:
@@ -109,11 +117,11 @@ _BOILERPLATE_MARK = re.compile(
 )
 
 
-def _from_html(html: str, url: str) -> ExtractedText:
+def _from_html(html: str, url: str, utf8: bytes | None = None) -> ExtractedText:
+    """``utf8``: the bytes of ``html`` when lxml may read them instead (:mod:`citewatch.htmltree`)."""
     title, published, text = None, None, ""
     try:
         import htmldate
-        import lxml.html
         import trafilatura
         from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
         from trafilatura.settings import Document
@@ -130,7 +138,7 @@ def _from_html(html: str, url: str) -> ExtractedText:
         )
         if isinstance(document, Document):  # (None when nothing was found; a dict only with as_dict=True)
             text = (document.text or "").strip()
-            tree = lxml.html.document_fromstring(html)
+            tree = htmltree.document(html, utf8)
             meta = examine_meta(tree)
             try:
                 meta = extract_meta_json(tree, meta)
@@ -274,12 +282,22 @@ def _from_pdf(body: bytes) -> ExtractedText:
 # --- common ------------------------------------------------------------------------------
 
 
+# what _tidy changes; each pattern runs only over a text that has something for it to change (a
+# regex scan of an article costs ~0.1 ms, a substring test a hundredth of that)
+_SPACE_RUNS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # to one space (a single space stays)
+_SPACES_AT_LINE_ENDS = re.compile(r" +\n *|\n +")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     """Line endings unified, runs of spaces folded, at most one blank line in a row."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
-    text = re.sub(r" *\n *", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _SPACES_AT_LINE_ENDS.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 

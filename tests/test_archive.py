@@ -575,3 +575,27 @@ def _fields_of(archive, url):
 
 def archive_fields():
     return [c.name for c in CaptureRow.__table__.columns if c.name != "id"]
+
+
+def test_every_record_is_a_gzip_member_of_its_own_that_the_standard_zlib_reads(archive):
+    # the members are made by zlib-ng (faster); any gzip reader must still take them one by one
+    import zlib
+
+    body = b"<html><body>" + b"".join(b"<p>Paragraph %d of a long article.</p>" % i for i in range(5000)) + b"</body>"
+    capture = archive.store(fetched(body=body))
+    archive.close()
+    data = capture.warc_path.read_bytes()
+    members, start = [], capture.offset
+    for _ in range(3):  # response, request, metadata
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        members.append(decompressor.decompress(data[start:]))
+        assert decompressor.eof
+        if len(members) == 1:  # the index's offset and length are the response's member
+            assert len(data) - len(decompressor.unused_data) - capture.offset == capture.length
+        start = len(data) - len(decompressor.unused_data)
+    assert start == len(data)
+    kinds = [m.split(b"\r\n\r\n", 1)[0].split(b"\r\n") for m in members]
+    assert [[h for h in headers if h.startswith(b"WARC-Type:")] for headers in kinds] == [
+        [b"WARC-Type: response"], [b"WARC-Type: request"], [b"WARC-Type: metadata"]]
+    assert members[0].endswith(body + b"\r\n\r\n")
+    assert len(data) < len(body) / 5  # compressed, not stored

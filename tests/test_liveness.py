@@ -260,3 +260,49 @@ def test_wall_markers_block_only_on_the_statuses_walls_answer_with(marker):
     page = site_html("Court sentences group leader", STORY + f"<div class='{marker}'></div>")
     assert classify(made(403, page)) is SourceStatus.BLOCKED and "bot wall" in assess(made(403, page)).reason
     assert classify(made(200, page)) is SourceStatus.LIVE
+
+
+# --- the page's tree from its bytes -------------------------------------------------------------------
+
+_TRICKY_PAGES = {
+    # name: (body, content type, parsed from the bytes?)
+    "utf-8 with a wrong meta charset": (
+        '<html><head><meta charset="windows-1251"><title>Страница не найдена — Café</title></head>'
+        '<body><h1>Ошибка <!-- c -->404 ✓ 𝔄 😀</h1><p>x</p></body></html>'.encode(), "text/html; charset=utf-8", True),
+    "entities, comments, a password field": (
+        b'<!DOCTYPE html><title>Just a moment&hellip;</title><h1>a<!--x-->b &amp; &#x41; &eacute;</h1>'
+        b'<h1>Sign in</h1><form><input type=PASSWORD></form>', "text/html", True),
+    "a nul byte and bare carriage returns": (b"<html><body><h1>nul\x00byte\r\nand\rmore</h1></body></html>",
+                                             "text/html", True),
+    "a fragment": ("<p>only a fragment — dash</p><h1>Page not found</h1>".encode(), "text/html; charset=utf-8", True),
+    "a byte order mark": (b"\xef\xbb\xbf<html><title>Error 404</title></html>", "text/html", False),
+    "an XML declaration": (b'<?xml version="1.0" encoding="utf-8"?><html><title>Not Found</title></html>',
+                           "application/xhtml+xml", False),
+    "broken UTF-8": (b"<html><title>Caf\xe9 \xff</title><h1>Error 404</h1></html>", "text/html; charset=utf-8", False),
+    "windows-1251": ("<html><title>Страница не найдена</title></html>".encode("cp1251"),
+                     "text/html; charset=windows-1251", False),
+    "beyond the part liveness reads": (b"<html><title>Long</title><body>" + b"<p>word</p>" * 60_000
+                                       + "<h1>Страница</h1>".encode(), "text/html; charset=utf-8", False),
+}
+
+
+@pytest.mark.parametrize("name", list(_TRICKY_PAGES))
+def test_a_page_parsed_from_its_bytes_reads_as_the_same_page_parsed_from_its_text(name, monkeypatch):
+    import citewatch.liveness as liveness
+    from citewatch.charset import detect_encoding
+
+    body, content_type, from_bytes = _TRICKY_PAGES[name]
+    result = FetchResult(url="https://news.test/a/story", final_url="https://news.test/a/story",
+                         status=SourceStatus.LIVE, http_status=200, body=body, content_type=content_type,
+                         headers=[("Content-Type", content_type)], encoding=detect_encoding(content_type, body),
+                         fetched_at=datetime.now(timezone.utc))
+    assert (liveness._utf8_as_it_is(result) is not None) is from_bytes
+
+    def seen() -> tuple:
+        view = liveness.PageView.of(result)
+        return (view.title(), view.headings(), view.has_password_field(), view.has_error_wording(),
+                assess(result))
+
+    now = seen()
+    monkeypatch.setattr(liveness, "_utf8_as_it_is", lambda result: None)  # every page from its text
+    assert now == seen()

@@ -141,3 +141,48 @@ def test_html_served_as_octet_stream_is_read_as_html():
     html = site_html("Octet", "<p>More than seventy individuals were arrested after the operation in Nardaran.</p>")
     result = extract_text(html.encode(), "application/octet-stream")
     assert result.kind == "html" and "seventy individuals were arrested" in result.text
+
+
+@pytest.mark.parametrize("text, tidy", [
+    ("a b\tc\u00a0d", "a b c d"),  # a tab or a no-break space alone is a space
+    ("a  b \t\u00a0 c", "a b c"),  # a run of any of them is one space
+    ("one \n  two\n three  \nfour", "one\ntwo\nthree\nfour"),  # no spaces around a line end
+    ("a\r\nb\rc\x00d", "a\nb\ncd"),  # line ends unified, NULs dropped
+    ("a\n\n\n\n b\n \n \n \nc", "a\n\nb\n\nc"),  # at most one blank line, blank lines of spaces too
+    ("x\u2003a\u2003 b", "x\u2003a\u2003 b"),  # other spaces are the text's own
+    ("  clean text\nalready\n\nso  ", "clean text\nalready\n\nso"),
+])
+def test_tidy_folds_spaces_and_blank_lines(text, tidy):
+    assert textextract._tidy(text) == tidy
+
+
+_METADATA_PAGES = {
+    "utf-8, a wrong meta charset, JSON-LD date": (
+        site_html("Суд вынес приговор — Café", ARTICLE).replace(
+            "<head>", '<head><meta charset="windows-1251"><script type="application/ld+json">'
+                      '{"@type": "NewsArticle", "datePublished": "2019-03-04"}</script>').encode(),
+        "text/html; charset=utf-8", True),
+    "comments and entities in the title": (
+        site_html("Court &amp; <!-- x -->council &eacute;", ARTICLE).encode(), "text/html", True),
+    "windows-1251": (site_html("Суд вынес приговор", ARTICLE).encode("cp1251"),
+                     "text/html; charset=windows-1251", False),
+    "broken UTF-8": (site_html("Caf\ufffd", ARTICLE).encode().replace("\ufffd".encode(), b"\xe9"),
+                     "text/html; charset=utf-8", False),
+    "a byte order mark": (b"\xef\xbb\xbf" + site_html("With a mark", ARTICLE).encode(), "text/html", False),
+}
+
+
+@pytest.mark.parametrize("name", list(_METADATA_PAGES))
+def test_the_title_and_date_read_from_the_bytes_are_those_read_from_the_text(name, monkeypatch):
+    from citewatch import htmltree
+
+    body, content_type, from_bytes = _METADATA_PAGES[name]
+    parsed = []
+    real_document = htmltree.document
+    monkeypatch.setattr(htmltree, "document", lambda text, utf8=None: parsed.append(utf8 is not None)
+                        or real_document(text, utf8))
+    now = extract_text(body, content_type, "http://127.0.0.1/news/1")
+    assert parsed == [from_bytes]
+    monkeypatch.setattr(textextract, "utf8_as_it_is", lambda body, codec: None)  # every page from its text
+    assert extract_text(body, content_type, "http://127.0.0.1/news/1") == now
+    assert now.title and now.text
