@@ -994,7 +994,8 @@ def check_claim(
         inferred  # a registry that lists the claim's facts has said what there is to check
         and len(claim_stems) >= MIN_JUDGED_WORDS
         and not generic_row_label(claim_text)
-        and same_language(claim_text, window_text)
+        # the passage, or else the page: a title line or a table has few function words of its own
+        and (same_language(claim_text, window_text) or same_language(claim_text, _readable_text(sentences)[:20000]))
     )
     if best_sentence is not None and not key_sentences:
         if comparison_turned(claim_text, window_text):
