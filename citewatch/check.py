@@ -105,6 +105,7 @@ MAX_CANDIDATE_SENTENCES = 80
 SUPPORT_CONTEXT = 1.0
 CONTRADICT_CONTEXT = 1.5
 CONTRADICT_LOCAL = 1.0
+ALONE_SUPPORTS = 0.5  # share of the claim's anchors around a sentence's only date for it to back the claim
 ALONE_CONTRADICTS = 0.9  # share of the claim's anchors around a sentence's only value for it to contradict
 CONTRADICT_SHARE = 0.35  # and this share of the fact's anchors: a long claim offers many, and 1.5 of them is little
 MAX_PASSAGE_SPREAD = 20  # facts found more than this many sentences apart do not make "supported"
@@ -159,7 +160,10 @@ def judge_value_fact(
         for o in found_here
         if o.relation is Relation.SUPPORTS
         and o.context >= support_needed
-        and (o.local > 0 or o.alone or not context.total
+        # a date alone in its sentence speaks for the claim when the sentence says a good share of it
+        and (o.local > 0 or (o.alone and (not isinstance(context.fact, DateFact)
+                                          or o.context >= ALONE_SUPPORTS * context.total))
+             or not context.total
              or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun))  # "five fixtures"
              # "held in Los Angeles on June 6-10"; a year beside a name is often the name's ("COLING 2020")
              or (isinstance(context.fact, DateFact) and len(context.fact.value) > 4 and o.name_beside))

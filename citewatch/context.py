@@ -440,6 +440,8 @@ def _claims_name_beside(
             continue  # a name that holds the value ("Windows 10") is not beside it
         gap = (sentence.text[other.end - sentence.start : found.start - sentence.start] if other.end <= found.start
                else sentence.text[found.end - sentence.start : other.start - sentence.start])
+        if isinstance(found.fact, DateFact) and other.start >= found.end:
+            gap = gap.lstrip().removeprefix(",")  # "November 8, 1923, Beer Hall Putsch": the comma of the date
         if len(gap.split()) <= 2 and not _CLAUSE_BREAK.search(gap):
             return True
     return False
