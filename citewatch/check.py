@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from citewatch import memo
 from citewatch.compare import Relation, compare
 from citewatch.context import (
-    DATE_BOUND,
     GENERIC,
     HEDGE,
     OPEN_BOUNDS,
@@ -45,6 +44,7 @@ from citewatch.context import (
     yearless_dates,
 )
 from citewatch.facts import (
+    DATE_BOUND,
     FoundFact,
     fact_label,
     found_facts,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from citewatch import memo
 from citewatch.compare import Relation, compare, compare_date_with_bound
-from citewatch.facts import FoundFact, found_facts
+from citewatch.facts import DATE_BOUND, FoundFact, found_facts
 from citewatch.models import CALENDAR_YEARS, CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
 from citewatch.normalize import EVENT_GROUPS, stem
 from citewatch.passages import Sentence, segments, stem_positions, stems_of
@@ -567,12 +567,6 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
     return words <= 6 and len(sentence.text) - len(found.text) < 25
 
 
-DATE_BOUND = re.compile(
-    r"\b(before|after|until|till|since|by|prior to|earlier than|later than|between|from|no later than|as of|"
-    r"as early as|following|ahead of|"
-    r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
-    re.IGNORECASE,
-)
 
 
 # one bound in other words: "had 91 cases by 12 March" = "as of 12 March"

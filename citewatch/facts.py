@@ -1161,8 +1161,14 @@ _PERIOD = re.compile(
     r"|(?P<century>\d{1,2})(?:st|nd|rd|th)[- ]century\b"  # "21st Century Breakdown" is a title
     r"|(?P<word>" + "|".join(ORDINAL_WORDS) + r"|first)[- ]century\b)(?P<era>\s*(?:BCE|BC|B\.C\.))?"
 )
-# "since the 1800s", "before the 18th century": an open bound, which no period value states
-_PERIOD_BOUND = re.compile(r"\b(?:since|before|after|until|till|by|from|prior to)\s+(?:the\s+)?$", re.IGNORECASE)
+# the bound word before a date or a period ("before 2015", "since the 1800s"): the value is a bound, not
+# the time of the event
+DATE_BOUND = re.compile(
+    r"\b(before|after|until|till|since|by|prior to|earlier than|later than|between|from|no later than|as of|"
+    r"as early as|following|ahead of|"
+    r"до|после|с|по|sonra|əvvəl|qədər)\s+(?:the\s+)?(?:(?:end|beginning|start|middle) of\s+)?$",
+    re.IGNORECASE,
+)
 _PART_OF_PERIOD = {None: (0.0, 1.0), "early": (0.0, 0.4), "mid": (0.3, 0.7), "late": (0.6, 1.0)}
 
 
@@ -1175,8 +1181,8 @@ def _find_periods(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     for match in _PERIOD.finditer(text):
         if _overlaps(match.start(), match.end(), taken) or match.group("era"):
             continue  # a year before the common era is no year of the calendar this reads
-        if _PERIOD_BOUND.search(text[max(0, match.start() - 20) : match.start()]):
-            taken.append((match.start(), match.end()))  # read, as no value: the bound is not checked
+        if DATE_BOUND.search(text[max(0, match.start() - 40) : match.start()]):
+            taken.append((match.start(), match.end()))  # "since the 1800s": read, as no value (a bound)
             continue
         if match.group("decade"):
             first, length = int(match.group("decade")), 10
