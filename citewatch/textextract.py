@@ -21,7 +21,6 @@ from charset_normalizer import from_bytes
 from citewatch import htmltree
 from citewatch.counting import counted
 from citewatch.errors import ExtractError
-from citewatch.htmltree import utf8_as_it_is
 
 MAX_INPUT_BYTES = 15 * 1024 * 1024
 MAX_PDF_PAGES = 500
@@ -53,7 +52,7 @@ def extract_text(body: bytes, content_type: str, url: str = "", encoding: str | 
         return _from_pdf(body)
     decoded, codec = _decoded(body, encoding or charset_of(content_type))
     if kind == "html":
-        return _from_html(decoded, url, utf8_as_it_is(body, codec))
+        return _from_html(decoded, url, htmltree.utf8_as_it_is(body, codec))
     text = _tidy(decoded)[:MAX_EXTRACTED_CHARS]
     return ExtractedText(text=text, kind="text")
 
