@@ -183,6 +183,6 @@ def test_the_title_and_date_read_from_the_bytes_are_those_read_from_the_text(nam
                         or real_document(text, utf8))
     now = extract_text(body, content_type, "http://127.0.0.1/news/1")
     assert parsed == [from_bytes]
-    monkeypatch.setattr(textextract, "utf8_as_it_is", lambda body, codec: None)  # every page from its text
+    monkeypatch.setattr(htmltree, "utf8_as_it_is", lambda body, codec: None)  # every page from its text
     assert extract_text(body, content_type, "http://127.0.0.1/news/1") == now
     assert now.title and now.text
