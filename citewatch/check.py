@@ -29,6 +29,7 @@ from citewatch.context import (
     HEDGE,
     OPEN_BOUNDS,
     PEOPLE_GENERIC,
+    ROW_LABEL,
     FactContext,
     Occurrence,
     anchor_weight_beside,
@@ -603,10 +604,13 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
         if (wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread
                 and not wording.date_bounds):
             return Verdict.SUPPORTED, notes
-        if wording.best >= WORDING_PARTIAL and wording.off_page:
+        # a sentence's words make one statement, so sharing half of them is sharing a topic; the items
+        # of a row's list ("Charges: Terrorism, murder, weapons possession") are stated one by one
+        partial = WORDING_PARTIAL if wording.list_row else NO_FACT_PARTIAL
+        if wording.best >= partial and wording.off_page:
             # a page that never names what the claim names says nothing of it, however close its wording
             notes.append("nowhere on the page: " + ", ".join(wording.off_page))
-        elif wording.best >= WORDING_PARTIAL:
+        elif wording.best >= partial:
             return Verdict.PARTIALLY_SUPPORTED, notes
         return Verdict.NOT_FOUND, notes
     found = [o for o in key if o.outcome is FactOutcome.FOUND]
@@ -667,6 +671,7 @@ RANK_WORDS = frozenset(stem(w) for w in "rank ranked ranking place placed positi
 SUPPORT_COVERAGE = 0.75  # share of the claim's other words around its facts for "supported"
 WORDING_SUPPORT = 1.0  # a claim without key facts: share of its words in one passage for "supported"
 WORDING_PARTIAL = 0.5
+NO_FACT_PARTIAL = 0.7  # a claim without key facts, written as a sentence: share of its words for "partially supported"
 MIN_JUDGED_WORDS = 3  # fewer of the claim's own words: its facts' context rules have judged them already
 WORDING_CONTRADICT = 0.75  # a passage this close to the claim that negates it or says the opposite
 
@@ -686,6 +691,7 @@ class _Wording:
     date_bounds: list[str] = field(default_factory=list)  # "before March 22", "after 1981"
     judged: bool = True  # enough words, in the claim's language, for ``near`` to mean something
     listed_names: bool = False  # the registry listed the claim's facts, and they are names only
+    list_row: bool = False  # a row that lists items under a key ("Charges: Terrorism, murder")
     turned: str | None = None  # the passage compares the same two things the other way round
     negation_near: str | None = None  # the claim is negated and the passages of its facts are not
 
@@ -735,6 +741,14 @@ def _list_item_stated(
             if wanted <= set(words) and _as_a_phrase(words, wanted, len(stem_positions(item))):
                 return item.strip(), sentence
     return None, None
+
+
+def _a_list_row(claim_text: str) -> bool:
+    """A key and the items it lists ("Charges: Terrorism, murder, weapons possession")."""
+    label = ROW_LABEL.match(claim_text)
+    if label is None:
+        return False
+    return len([item for item in LIST_SEPARATOR.split(claim_text[label.end():]) if item.strip()]) >= 2
 
 
 def _as_a_phrase(words: list[str], wanted: frozenset[str], length: int) -> bool:
@@ -994,6 +1008,7 @@ def check_claim(
                                else [m.group().strip() for m in CLAIM_DATE_BOUND.finditer(claim_text)])
     else:
         wording.listed_names = all(isinstance(f, EntityFact) for f in facts)
+    wording.list_row = _a_list_row(claim_text)
     wording.judged = (
         inferred  # a registry that lists the claim's facts has said what there is to check
         and len(claim_stems) >= MIN_JUDGED_WORDS
