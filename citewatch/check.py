@@ -40,6 +40,7 @@ from citewatch.context import (
     occurrences,
     ranking_weights,
     same_figure,
+    speaks_of_plans,
     subject_anchors,
     today_dates,
     yearless_dates,
@@ -946,7 +947,7 @@ def check_claim(
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
-    claim_hedged = bool(HEDGE.search(claim_text))
+    claim_hedged = speaks_of_plans(claim_text)
     for context, outcome in zip(contexts, outcomes):
         if isinstance(context.fact, DateFact) and context.date_bound:
             continue  # "before 1982" is not found where the page writes "1982"

@@ -62,6 +62,16 @@ HEDGE = re.compile(
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
 )
+# a plan that was changed: the claim's dates include the planned one ("pushed back from October 15"),
+# which a page tells as a plan ("was expected to launch on October 15")
+PLAN_CHANGED = re.compile(r"\b(?:postponed|delayed|pushed back|rescheduled|brought forward|put off)\b", re.IGNORECASE)
+
+
+def speaks_of_plans(claim_text: str) -> bool:
+    """Does the claim itself speak of what was asked, possible or planned ("faces up to", "was postponed")?"""
+    return bool(HEDGE.search(claim_text) or PLAN_CHANGED.search(claim_text))
+
+
 REPORTING_WORDS = frozenset(
     "said says told reported announced stated wrote published added noted declared claimed commented "
     "retrieved accessed "  # "Retrieved on 2010-01-01": when a citation was read
@@ -183,7 +193,7 @@ def _read_claim(claim_text: str, default_year: int | None = None) -> _ClaimReadi
         frozenset(s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)),
         tuple(f for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))),
         any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text)),
-        bool(HEDGE.search(claim_text)),
+        speaks_of_plans(claim_text),
         bool(DISPUTED.search(claim_text)),
     )
 

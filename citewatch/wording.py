@@ -22,7 +22,7 @@ from functools import lru_cache
 from importlib import resources
 
 from citewatch import memo
-from citewatch.context import GENERIC, PEOPLE_GENERIC, counted_as
+from citewatch.context import GENERIC, PEOPLE_GENERIC, PLAN_CHANGED, counted_as
 from citewatch.facts import MONTHS, POSSESSIVE, found_facts
 from citewatch.models import EntityFact
 from citewatch.names import find_name
@@ -130,7 +130,8 @@ HEDGES = re.compile(
 def hedges_added(claim_text: str, passage: str) -> list[str]:
     """Hedges of the passage that the claim does not carry: "reportedly", "is expected to"."""
     claim_hedges = {m.group().lower() for m in HEDGES.finditer(claim_text)}
-    claim_ahead = any(_LOOKS_AHEAD.match(hedge) for hedge in claim_hedges)
+    # a claim that looks ahead, or back at a plan that was changed ("pushed back from October 15")
+    claim_ahead = any(_LOOKS_AHEAD.match(hedge) for hedge in claim_hedges) or bool(PLAN_CHANGED.search(claim_text))
     found = []
     for match in HEDGES.finditer(passage):
         word = match.group().lower()
