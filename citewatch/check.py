@@ -1047,8 +1047,9 @@ def check_claim(
             verdict_notes.append(f"the passage says “{passage_word}” where the claim says “{claim_word}”")
     deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
     if verdict is Verdict.SUPPORTED and inferred:
+        # the sentences whose words the coverage counted: the deciding ones and their neighbours
         exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text, heading)
-                                       for s in deciding)), None)
+                                       for s in window or deciding)), None)
         if exchanged:
             verdict = Verdict.PARTIALLY_SUPPORTED
             verdict_notes.append(

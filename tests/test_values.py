@@ -392,6 +392,24 @@ def test_an_acronym_or_a_word_of_the_pages_heading_is_no_exchange():
     assert heading.verdict is Verdict.SUPPORTED, heading.notes
 
 
+def test_a_word_exchanged_in_the_sentence_beside_the_figures_sentence_is_named_too():
+    source = ("Activists in London dumped gallons of yellow and blue paint in front of the Russian embassy on Thursday. "
+              "The protest comes on the eve of the one-year anniversary of the invasion.")
+    claim = ("On the eve of the one-year anniversary of the invasion, activists dumped gallons of {} and blue paint "
+             "in front of the Russian embassy.")
+    assert check_claim(claim.format("yellow"), source).verdict is Verdict.SUPPORTED
+    swapped = check_claim(claim.format("green"), source)
+    assert swapped.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert any("“yellow” where the claim says “green”" in note for note in swapped.notes)
+
+
+def test_two_colours_are_no_synonyms_though_wordnet_files_both_under_chromatic():
+    from citewatch.wording import _same_meaning
+
+    assert not _same_meaning(["green"], ["yellow"])
+    assert _same_meaning(["greenish"], ["green"])  # a satellite adjective keeps its head
+
+
 @pytest.mark.parametrize("claim_word", ["plunged", "dropped", "fell"])
 def test_a_synonym_or_a_kind_of_the_same_event_is_no_exchange(claim_word):
     source = "The American fell from a Sydney clifftop 35 years ago, the court heard on Thursday."

@@ -37,6 +37,12 @@ def synsets(part: str) -> dict[str, tuple[list[str], list[tuple[str, str, str, s
     return found
 
 
+def satellite_synsets() -> set[str]:
+    """Offsets of the adjective synsets that are satellites of a head ("greenish" of "chromatic")."""
+    lines = (WORDNET / "data.adj").read_text(encoding="latin-1").splitlines()
+    return {fields[0] for fields in (line.split() for line in lines if not line.startswith(" ")) if fields[2] == "s"}
+
+
 def main() -> int:
     parts = {"adj": "a", "verb": "v", "noun": "n", "adv": "r"}
     tables = {tag: synsets(part) for part, tag in parts.items()}
@@ -69,12 +75,15 @@ def main() -> int:
     irregular = sorted((form, lemma) for lemma, found in forms.items() for form in found if "_" not in form + lemma)
     IRREGULAR.write_text("".join(f"{form}\t{lemma}\n" for form, lemma in irregular), encoding="utf-8")
     synonym_lines = set()
+    satellites = satellite_synsets()
     for tag in ("a", "v", "n"):
-        for words, pointers in tables[tag].values():
-            # a verb with its direct hypernym ("plunge" is a way to "fall"), an adjective with its
-            # similar ones: the same event or quality told in another word; nouns only as synonyms
+        for offset, (words, pointers) in tables[tag].items():
+            # a verb with its direct hypernym ("plunge" is a way to "fall"), a satellite adjective with
+            # the head it is similar to ("greenish" with "green"): the same event or quality told in
+            # another word; not a head with all its satellites, which are siblings ("chromatic" with
+            # "green" and "yellow": another colour is no paraphrase); nouns only as synonyms
             related = [tables[part][target][0] for symbol, target, part, _ in pointers
-                       if (tag == "v" and symbol == "@") or (tag == "a" and symbol == "&")]
+                       if (tag == "v" and symbol == "@") or (tag == "a" and symbol == "&" and offset in satellites)]
             single = sorted({w.split("(")[0] for w in words + sum(related, []) if "_" not in w and "-" not in w})
             if len(single) >= 2:
                 synonym_lines.add(" ".join(single))
