@@ -32,6 +32,7 @@ from citewatch.context import (
     ROW_LABEL,
     FactContext,
     Occurrence,
+    anchor_distance,
     anchor_weight_beside,
     claim_contexts,
     generic_row_label,
@@ -172,6 +173,9 @@ def judge_value_fact(
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])
+        # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
+        # on its opening weekend" for "grossed less than $900,000")
+        and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
     ]
     if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
@@ -269,8 +273,17 @@ def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundF
                 and not _counts_another_thing(context.noun, found.noun)]
     if not excluded:
         return False
-    if any(anchor_weight_beside(context, occurrence.sentence, found, facts) >= occurrence.local for found in excluded):
-        return True
+    nearest = anchor_distance(context, occurrence.sentence, occurrence.found, facts)
+    for found in excluded:
+        weight = anchor_weight_beside(context, occurrence.sentence, found, facts)
+        if weight > occurrence.local:
+            return True
+        if weight == occurrence.local:
+            # the same words in one clause: they are the words of the value they stand nearest to
+            # ("grossed $116.5 million worldwide against a $51 million production budget")
+            distance = anchor_distance(context, occurrence.sentence, found, facts)
+            if nearest is None or (distance is not None and distance <= nearest):
+                return True
     # "$156.1 million in the United States and Canada" is a part of what "less than $285 million globally" bounds
     names = names_beside(occurrence.sentence, occurrence.found, facts)
     return bool(names - context.entity_stems - set(context.anchors))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from citewatch import memo
 from citewatch.compare import Relation, compare, compare_date_with_bound
-from citewatch.facts import DATE_BOUND, FoundFact, found_facts
+from citewatch.facts import CURRENCY_SIGNS, CURRENCY_WORDS, DATE_BOUND, FoundFact, found_facts
 from citewatch.models import CALENDAR_YEARS, CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
 from citewatch.normalize import EVENT_GROUPS, stem
 from citewatch.passages import Sentence, segments, stem_positions, stems_of
@@ -80,10 +80,11 @@ REPORTING_WORDS = frozenset(
 )
 SUBGROUP = re.compile(
     r"\b(?:remaining|rest|others|another|each|among|of whom|of them|some of|most of|остальн|каждый|"
-    r"qalan|digər|first|initially|at first|by then|until then|at the time|early|earlier)\b",
+    r"qalan|digər|first|initially|at first|by then|until then|at the time|early|earlier|opening)\b",
     re.IGNORECASE,
 )
 
+CURRENCIES = frozenset(CURRENCY_SIGNS.values()) | frozenset(CURRENCY_WORDS.values())
 _NEW = re.compile(r"\b(?:new|further|additional|more)\b")
 _RUNNING_TOTAL = re.compile(r"\b(?:so far|to date|a total of|in total|cumulative|overall)\b", re.IGNORECASE)
 BYLINE = re.compile(r"^\s*(?:by|date|дата)\b", re.IGNORECASE)
@@ -752,7 +753,7 @@ def occurrences(
                      # "a total of 1,019 deaths ... so far" is no count of the claim's "new deaths"
                      or (_NEW.search(context.noun or "") is not None
                          and _RUNNING_TOTAL.search(region_text) is not None))
-                    and _counts_a_group(found.fact),
+                    and (_counts_a_group(found.fact) or _money_of_a_part(sentence, found)),
                     _score(told_after, local_anchors),
                     _only_value_of_its_unit(found, sentence_facts),
                     name_beside,
@@ -769,6 +770,27 @@ def anchor_weight_beside(
     return _score({w for w, _ in _region_words(sentence, region, found_facts)}, context.anchors)
 
 
+def anchor_distance(
+    context: FactContext, sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]
+) -> int | None:
+    """How many words stand between the value and the nearest of the claim's words in its own clause
+    (0 for "$116.5 million worldwide"), or None when none stands there."""
+    distances = []
+    for word_stem, offset in _region_words(sentence, _local_region(sentence, found, found_facts), found_facts):
+        if context.anchors.get(word_stem, 0.0) <= 0.0:
+            continue
+        if offset >= found.end:
+            after = sentence.text[found.end - sentence.start : offset - sentence.start]
+            distances.append(len(_ANY_WORD.findall(after)))
+        else:
+            before = sentence.text[offset - sentence.start : found.start - sentence.start]
+            distances.append(len(_ANY_WORD.findall(before)) - 1)
+    return min(distances, default=None)
+
+
+_ANY_WORD = re.compile(r"\w+")
+
+
 def names_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]) -> set[str]:
     """The stems of the names in the value's own clause."""
     a, b = _local_region(sentence, found, found_facts)
@@ -779,6 +801,20 @@ def _only_value_of_its_unit(found: FoundFact, found_facts: list[FoundFact]) -> b
     unit = getattr(found.fact, "unit", None)
     return sum(1 for f in found_facts
                if type(f.fact) is type(found.fact) and getattr(f.fact, "unit", None) == unit) == 1
+
+
+def _money_of_a_part(sentence: Sentence, found: FoundFact) -> bool:
+    """Money adds up, so a sum beside a word of a part is a part ("grossed $61,560 on its opening
+    weekend", "its first week"); only right beside it, as a clause may hold the whole too ("$31.8
+    million in its opening weekend and ... $183 million worldwide")."""
+    if not (isinstance(found.fact, CountFact) and found.fact.unit in CURRENCIES):
+        return False
+    before = _ANY_WORD.findall(sentence.text[: found.start - sentence.start])[-PART_BESIDE:]
+    after = _ANY_WORD.findall(sentence.text[found.end - sentence.start :])[:PART_BESIDE]
+    return bool(SUBGROUP.search(" ".join(before + after)))
+
+
+PART_BESIDE = 4  # words on each side of a sum
 
 
 def _counts_a_group(fact) -> bool:

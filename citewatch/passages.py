@@ -16,10 +16,11 @@ _ABBREVIATIONS = frozenset(
 )
 # r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*", written to start with one character class: the regex engine
 # then jumps from candidate to candidate instead of trying both branches at every character. Its last
-# branch is a full stop with no space after it, between a year or a word and the capital of the next
-# sentence ("in 1573.Around 100 books"), as text joined from separate blocks leaves it.
+# branch is a full stop with no space after it, between a year, a figure with a thousands separator or a
+# word and the capital of the next sentence ("in 1573.Around 100 books", "a total of $971,637.The film"),
+# as text joined from separate blocks leaves it.
 _BOUNDARY = re.compile(
-    r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*\s+|(?<=\n)\s*|(?:(?<=[a-z]{2}\.)|(?<=[0-9]{4}\.))(?=[A-Z][a-z]+\b))"
+    r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*\s+|(?<=\n)\s*|(?:(?<=[a-z]{2}\.)|(?<=[0-9]{4}\.)|(?<=[0-9],[0-9]{3}\.))(?=[A-Z][a-z]+\b))"
 )
 MAX_SENTENCE = 1500
 _ONE_LETTER = re.compile(r"[a-zа-я]")

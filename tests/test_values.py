@@ -526,3 +526,29 @@ def test_a_title_an_era_before_ours_or_a_bound_is_no_period_value(text):
 )
 def test_a_period_of_the_calendar_meets_the_years_a_page_gives(claim, source, expected):
     assert check_claim(claim, source).verdict is expected
+
+
+def test_a_claim_word_between_two_values_of_a_bound_is_the_word_of_the_nearer_one():
+    page = "Barnyard is a 2006 film. It grossed $116.5 million worldwide against a $51 million production budget."
+    assert check_claim("Barnyard made over $116.25 million worldwide.", page).verdict is Verdict.SUPPORTED
+    assert check_claim("Barnyard made over $116.25 million worldwide.",
+                       "It had a $51 million production budget and grossed $116.5 million worldwide."
+                       ).verdict is not Verdict.CONTRADICTED
+
+
+def test_a_full_stop_glued_after_a_figure_with_thousands_ends_its_sentence():
+    from citewatch.passages import split_sentences
+
+    sentences = split_sentences("The Little Hours has grossed a total of $971,637.The film opened in two theaters.")
+    assert [s.text for s in sentences] == ["The Little Hours has grossed a total of $971,637.",
+                                           "The film opened in two theaters."]
+    assert [s.text for s in split_sentences("It weighs 3.5 kg.")] == ["It weighs 3.5 kg."]
+
+
+def test_a_sum_of_a_part_says_nothing_of_the_whole_below_a_bound():
+    page = ("The Little Hours has grossed a total of $971,637. The film opened in two theaters on its opening weekend "
+            "and grossed $61,560.")
+    assert check_claim("The Little Hours has grossed less than $900,000.", page).verdict is Verdict.CONTRADICTED
+    assert check_claim("The Little Hours has grossed more than $900,000.", page).verdict is Verdict.SUPPORTED
+    part_only = "The film opened in two theaters on its opening weekend and grossed $61,560."
+    assert check_claim("The Little Hours has grossed less than $900,000.", part_only).verdict is not Verdict.SUPPORTED
