@@ -253,7 +253,7 @@ def _unit_after(text: str, end: int) -> tuple[str | None, str | None, int]:
     if word in UNITS:
         offset = rest.index(first_word.group()) + len(first_word.group())
         return UNITS[word], None, end + offset
-    if word in _NO_COUNTED_NOUN:
+    if word in _NO_COUNTED_NOUN and not _REPORTED_NOUN.match(rest):
         return None, None, end  # "160,000 as of 2014", "370 being in ...": no counted noun
     return None, " ".join(_noun_phrase(rest)), end
 
@@ -339,6 +339,8 @@ _NO_NOUN_AFTER = frozenset(  # function words right after a number ("new", "othe
     "according said says say told reported reportedly however although though just only very".split()
 )
 _NO_COUNTED_NOUN = _NOUN_STOP | _NO_NOUN_AFTER  # a number followed by one of these counts no noun
+# "190 reported cases": the participle stands before the noun it qualifies ("370 reported to police" has none)
+_REPORTED_NOUN = re.compile(r"^[\s-]*reported\s+(?!to\b|by\b|in\b|on\b|at\b|that\b)[a-z]+s\b", re.IGNORECASE)
 _ONE_COUNTS = re.compile(
     r"^\s+(?:was|were|has|had|died|person|man|woman|child|police|policeman|officer|resident|civilian|protester|"
     r"detainee|defendant|journalist|activist)\b",

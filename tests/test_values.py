@@ -329,6 +329,8 @@ def test_a_date_before_1800_is_not_backed_by_another_day():
         ("Assam reported 4 new confirmed coronavirus cases on April 3", "new confirmed coronavirus cases"),
         ("12 wounded soldiers were flown out", "wounded soldiers"),
         ("370 killed in the attack", "killed"),
+        ("there have been more than 190 reported cases", "reported cases"),
+        ("police said 370 reported to the station", None),
         # "more", "additional" between the number and its noun leave the noun counted
         ("three additional deaths were reported", "deaths"),
         ("five more cases were confirmed", "cases"),
