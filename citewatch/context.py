@@ -292,6 +292,10 @@ def ranking_weights(contexts: list[FactContext], claim_text: str, subject: str |
         if isinstance(context.fact, EntityFact):
             for word_stem in stems_of(" ".join([context.fact.name, *context.fact.aliases])):
                 weights[word_stem] = max(weights.get(word_stem, 0.0), 1.0)
+            capitals = [word[0] for word in context.fact.name.split() if word[:1].isupper()]
+            if len(capitals) >= 2:  # "United Kingdom" is written "UK" too
+                acronym = "".join(capitals).lower()
+                weights[acronym] = max(weights.get(acronym, 0.0), 1.0)
     return weights
 
 
@@ -702,6 +706,8 @@ def occurrences(
             elif (not isinstance(found.fact, DateFact) and context.total and not _anchor_beside(words, found, context)
                   and not name_beside  # "Freddy Mercury at #6"
                   and not heads_meet(context.noun, found.noun)  # "2528 cases" counts "2,550 cases" itself
+                  # "7,978 people ... have died" counts the claim's "8,000 lives"
+                  and not people_told_by_the_event(context.noun, found.noun, sentence_stems)
                   # the only value of its unit in a sentence that says most of what the claim says is the
                   # claim's ("Vardy signed for Leicester City ... for a record transfer fee of £1 million")
                   and not (_only_value_of_its_unit(found, sentence_facts)

@@ -554,3 +554,14 @@ def test_a_sum_of_a_part_says_nothing_of_the_whole_below_a_bound():
     assert check_claim("The Little Hours has grossed more than $900,000.", page).verdict is Verdict.SUPPORTED
     part_only = "The film opened in two theaters on its opening weekend and grossed $61,560."
     assert check_claim("The Little Hours has grossed less than $900,000.", part_only).verdict is not Verdict.SUPPORTED
+
+
+def test_people_told_by_the_event_under_the_pages_heading_count_the_claims_lives():
+    """The sentence names the place only as "UK" and counts "people ... have died": the heading says
+    what it is about, the initials rank it, and the people who died are the claim's lives."""
+    page = ("2020 coronavirus pandemic in the United Kingdom\n103 people in the UK with confirmed infection have died, "
+            "and one further death has been confirmed in the Cayman Islands.")
+    assert check_claim("Coronavirus claimed more than 100 lives in the United Kingdom.", page).verdict is Verdict.SUPPORTED
+    unrelated = "2020 coronavirus pandemic in the United Kingdom\n103 people in the UK with confirmed infection were tested."
+    assert check_claim("Coronavirus claimed more than 100 lives in the United Kingdom.",
+                       unrelated).verdict is not Verdict.SUPPORTED
