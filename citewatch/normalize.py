@@ -152,11 +152,35 @@ def stem(word: str) -> str:
         w = w[:7]
     else:
         w = w[:5]
-    for group in SYNONYM_GROUPS:
-        for member in group:
-            if w.startswith(member) or (len(w) >= 4 and member.startswith(w)):
-                return group[0]
+    group = _synonym_group(w)
+    if group is not None:
+        return group
     return w[:6] if latin else w
+
+
+def _synonym_group(w: str) -> str | None:
+    """The name of the first synonym group with a member that ``w`` starts with, or (from four
+    letters) that starts with ``w``: the members in their order, looked up by prefix instead of tried
+    one by one (``stem`` runs for every new word of a page)."""
+    member_of, prefix_of = _member_tables()
+    ranks = [member_of[w[:end]] for end in range(1, len(w) + 1) if w[:end] in member_of]
+    if len(w) >= 4 and w in prefix_of:
+        ranks.append(prefix_of[w])
+    return SYNONYM_GROUPS[min(ranks)[0]][0] if ranks else None
+
+
+@lru_cache(maxsize=1)
+def _member_tables() -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """(member → its (group, place) rank, each prefix of a member → the best rank of the members it begins)."""
+    member_of: dict[str, tuple[int, int]] = {}
+    prefix_of: dict[str, tuple[int, int]] = {}
+    for group_index, group in enumerate(SYNONYM_GROUPS):
+        for place, member in enumerate(group):
+            rank = (group_index, place)
+            member_of[member] = min(member_of.get(member, rank), rank)
+            for end in range(1, len(member) + 1):
+                prefix_of[member[:end]] = min(prefix_of.get(member[:end], rank), rank)
+    return member_of, prefix_of
 
 
 STOPWORDS = frozenset(

@@ -306,6 +306,20 @@ def test_found_is_finding_not_founding():
     assert stem("found") == stem("finds")
 
 
+@pytest.mark.parametrize("words, group", [
+    (["arrested", "detained", "apprehended", "задержаны"], "arrest"),  # a word that starts with a member
+    (["worldwide", "globally"], "global"),
+    (["kill", "dead", "died", "fatalities", "homicide"], "kill"),
+    (["gross", "grossed", "earnings"], "earn"),
+    (["detai"], "arrest"),  # from four letters, a word that a member starts with
+])
+def test_a_word_stems_to_the_first_synonym_group_it_belongs_to(words, group):
+    from citewatch.normalize import stem
+
+    assert {stem(word) for word in words} == {group}
+    assert stem("dea") != "kill"  # not a member's beginning under four letters
+
+
 def test_a_hash_before_a_number_is_a_rank_not_a_hashtag():
     ranks = [f.fact for f in found_facts("'Alone' hit #1 for three weeks; it ranked # 13 later.") if f.fact.unit == "rank"]
     assert [r.value for r in ranks] == [1.0, 13.0]
