@@ -323,6 +323,10 @@ def _fact_segments(sentence: Sentence, found_facts: list[FoundFact]) -> list[tup
     return merged
 
 
+_PREPOSITION_LED = re.compile(r"\s*(?:on|in|at|during)\s")  # lower case: inside its sentence, not opening one
+_LOWER_CASE_WORD = re.compile(r"\b[a-z]{3,}\b")
+
+
 def _local_region(sentence: Sentence, found: FoundFact, others: list[FoundFact]) -> tuple[int, int]:
     """The fact's clause; for a clause that is only the fact ("On 25 January 2017,"), up to the
     next clause with words (or back to the one before, at the end of a sentence)."""
@@ -337,6 +341,14 @@ def _local_region(sentence: Sentence, found: FoundFact, others: list[FoundFact])
 
     if has_words(spans[index]):
         return spans[index]
+    clause = sentence.text[spans[index][0] - sentence.start : spans[index][1] - sentence.start]
+    if index > 0 and _PREPOSITION_LED.match(clause):
+        # "was born in Canton, Ohio, on January 5, 1969, the only son of ...": a date put after its
+        # verb's clause belongs to it
+        for earlier in reversed(spans[:index]):
+            piece = sentence.text[earlier[0] - sentence.start : earlier[1] - sentence.start]
+            if _LOWER_CASE_WORD.search(piece):  # not a place's name alone: "Canton, Ohio," is where, not what
+                return earlier[0], spans[index][1]
     for later in spans[index + 1 :]:
         if has_words(later):
             return spans[index][0], later[1]

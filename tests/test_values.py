@@ -565,3 +565,13 @@ def test_people_told_by_the_event_under_the_pages_heading_count_the_claims_lives
     unrelated = "2020 coronavirus pandemic in the United Kingdom\n103 people in the UK with confirmed infection were tested."
     assert check_claim("Coronavirus claimed more than 100 lives in the United Kingdom.",
                        unrelated).verdict is not Verdict.SUPPORTED
+
+
+def test_a_date_put_after_its_verbs_clause_belongs_to_it():
+    page = ("The old toll bridge was opened in Springfield, Illinois, on March 3, 1998, the year of the great flood "
+            "(rebuilt April 2, 2009) and the city's first bridge.")
+    assert check_claim("The toll bridge was opened before 1990.", page).verdict is Verdict.CONTRADICTED
+    assert check_claim("The toll bridge was opened after 1990.", page).verdict is Verdict.SUPPORTED
+    # a date that opens its own sentence is told by what follows it
+    opening = "Presence in Japan [ edit ] On April 15, 1975, Daiei Lawson Co., Ltd. was established as a subsidiary."
+    assert check_claim("Lawson was first established in 1975.", opening).verdict is Verdict.SUPPORTED
