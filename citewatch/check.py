@@ -270,7 +270,10 @@ def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundF
         return False
     excluded = [found for found in facts if isinstance(found.fact, CountFact) and found.fact.unit == fact.unit
                 and compare(fact, found.fact) is Relation.CONTRADICTS
-                and not _counts_another_thing(context.noun, found.noun)]
+                and not _counts_another_thing(context.noun, found.noun)
+                # the claim's other figure, told there too ("$169 million in the United States and Canada"
+                # for its "more than $168.9 million in the United States and Canada"), is no rival
+                and not any(compare(other, found.fact) is Relation.SUPPORTS for other in context.claim_values)]
     if not excluded:
         return False
     nearest = anchor_distance(context, occurrence.sentence, occurrence.found, facts)

@@ -575,3 +575,11 @@ def test_a_date_put_after_its_verbs_clause_belongs_to_it():
     # a date that opens its own sentence is told by what follows it
     opening = "Presence in Japan [ edit ] On April 15, 1975, Daiei Lawson Co., Ltd. was established as a subsidiary."
     assert check_claim("Lawson was first established in 1975.", opening).verdict is Verdict.SUPPORTED
+
+
+def test_the_claims_other_figure_in_the_same_sentence_is_no_rival_of_a_bound():
+    page = ("Parabellum has grossed $169 million in the United States and Canada, and $149.4 million in other "
+            "territories, for a worldwide total of $318.4 million.")
+    claim = "Parabellum grossed more than $168.9 million in the United States and Canada and more than {} worldwide."
+    assert check_claim(claim.format("$318.3 million"), page).verdict is Verdict.SUPPORTED
+    assert check_claim(claim.format("$320 million"), page).verdict is not Verdict.SUPPORTED
