@@ -310,6 +310,7 @@ def _noun_before(text: str, start: int) -> str | None:
     return counted.group(1).lower() if counted else None
 
 
+_TIMES_AFTER = re.compile(r"[\s-]+times\b", re.IGNORECASE)
 _NUMBER_OF = re.compile(r"\bnumber of ([^\W\d_]+s)\b[^.]*\b(?:is|was|stood at|stands at|reached|totall?ed)\s+$",
                         re.IGNORECASE)
 
@@ -719,8 +720,9 @@ def _find_counts(text: str, taken: list[tuple[int, int]], vocabulary: _Vocabular
             unit, noun = "age", None  # "aged 75", "a 15-year-old": an age, never a count of people
             old = _YEAR_OLD.match(text[end : end + 12])
             unit_end = end + old.end() if old else end
-        if noun is None and unit is None:
-            noun = _noun_before(text, start)
+        if noun is None and unit is None and not _TIMES_AFTER.match(text, end):  # "two times faster" counts nothing
+            # the noun before it, before its qualifier: "the number of cases at more than 4,200"
+            noun = _noun_before(text, _qualifier_before(text, start)[1])
         qualifier_start = start
         below_zero = _BELOW_ZERO.search(text, max(0, start - 10), start) if unit and unit.startswith("°") else None
         if below_zero:  # "minus 8.6 degrees" is not 8.6 degrees

@@ -323,6 +323,8 @@ def test_a_date_before_1800_is_not_backed_by_another_day():
         ("A330 orders stand at 1,707, of which", "orders"),
         ("the total number of cases registered in the Sultanate is 484, of which", "cases"),
         ("the total number of cases registered in the Sultanate rose on Monday after 484", None),
+        ("putting the total number of cases at more than 4,200", "cases"),  # a qualifier between them
+        ("it makes 3-D printers up to two times faster", None),  # a multiplier counts nothing
         ("Airbus has less than 1,705 current A330 orders", "current a330 orders"),  # a model name inside the phrase
         ("the company said it was 40, not", None),
         # a participle inside the phrase does not end it before its head
