@@ -26,7 +26,6 @@ from citewatch import memo
 from citewatch.compare import Relation, compare
 from citewatch.context import (
     GENERIC,
-    HEDGE,
     OPEN_BOUNDS,
     PEOPLE_GENERIC,
     ROW_LABEL,
@@ -35,13 +34,14 @@ from citewatch.context import (
     anchor_distance,
     anchor_weight_beside,
     claim_contexts,
+    claim_hedging,
     generic_row_label,
     heads_meet,
+    hedged_beyond,
     names_beside,
     occurrences,
     ranking_weights,
     same_figure,
-    speaks_of_plans,
     subject_anchors,
     today_dates,
     yearless_dates,
@@ -386,7 +386,7 @@ ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of t
 
 def _found_where_aligned(
     outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedged: bool,
+    claim_hedging: str,
 ) -> None:
     """A key fact the context rules left missing, found in the sentence that says what the claim
     says, written the same way: the same value, unit and precision, a value that is no small bare
@@ -404,7 +404,7 @@ def _found_where_aligned(
         for found in found_facts(sentence.text, default_year):
             if DATE_BOUND.search(sentence.text[max(0, found.start - 40) : found.start]):
                 continue  # "founded before 2015": a bound, not the date
-            if not claim_hedged and HEDGE.search(sentence.text[max(0, found.start - 60) : found.end + 20]):
+            if hedged_beyond(claim_hedging, sentence.text[max(0, found.start - 60) : found.end + 20]):
                 continue  # "may impose sanctions ... in 2016"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
                     and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)):
@@ -418,7 +418,7 @@ ALIGNED_CONTRADICTION = 0.7  # a sentence holding this share of the claim's word
 
 def _contradicted_where_aligned(
     outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedged: bool, other_facts: list[Fact] | None = None,
+    claim_hedging: str, other_facts: list[Fact] | None = None,
 ) -> None:
     """A key fact the context rules left missing, contradicted by the sentence that says what the
     claim says with one value where the claim has another: the one value of the same measure there
@@ -439,7 +439,7 @@ def _contradicted_where_aligned(
             continue
         if any(compare(other, found.fact) is Relation.SUPPORTS for other in other_facts or ()):
             continue  # the claim's own other figure ("80-year-old" for "Gbedey, 20, ... an 80-year-old man")
-        if not claim_hedged and HEDGE.search(sentence.text[max(0, found.start - 60) : found.end + 20]):
+        if hedged_beyond(claim_hedging, sentence.text[max(0, found.start - 60) : found.end + 20]):
             continue
         found = moved(found, sentence.start)
         outcome.outcome, outcome.sentence, outcome.span = FactOutcome.CONTRADICTED, sentence, (found.start, found.end)
@@ -448,7 +448,7 @@ def _contradicted_where_aligned(
 
 def _aligned_lists(
     outcomes: list[_Outcome], claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedged: bool,
+    claim_hedging: str,
 ) -> None:
     """A claim that lists figures of one unit ("$159.85 million in the United States and Canada,
     $356.8 million in other territories and ... $516.8 million worldwide") against the sentence that
@@ -480,7 +480,7 @@ def _aligned_lists(
             partners, relations = paired[0]
             if Relation.CONTRADICTS in relations and share < ALIGNED_CONTRADICTION:
                 continue
-            if not claim_hedged and HEDGE.search(sentence.text):
+            if hedged_beyond(claim_hedging, sentence.text):
                 continue
             for outcome, found, relation in zip(listed, partners, relations):
                 if outcome.outcome is FactOutcome.MISSING:
@@ -963,14 +963,14 @@ def check_claim(
     label_stems = stems_of(claim_text[: generic_row_label(claim_text)])  # "Cause:" is no wording to find
     claim_stems = claim_wording(claim_text, label_stems)
     coverage, best_sentence = wording_coverage(claim_stems, candidates)
-    claim_hedged = speaks_of_plans(claim_text)
+    hedging = claim_hedging(claim_text)
     for context, outcome in zip(contexts, outcomes):
         if isinstance(context.fact, DateFact) and context.date_bound:
             continue  # "before 1982" is not found where the page writes "1982"
-        _found_where_aligned(outcome, claim_stems, candidates, published, claim_hedged)
-        _contradicted_where_aligned(outcome, claim_stems, candidates, published, claim_hedged,
+        _found_where_aligned(outcome, claim_stems, candidates, published, hedging)
+        _contradicted_where_aligned(outcome, claim_stems, candidates, published, hedging,
                                     [other.fact for other in outcomes if other is not outcome])
-    _aligned_lists(outcomes, claim_stems, candidates, published, claim_hedged)
+    _aligned_lists(outcomes, claim_stems, candidates, published, hedging)
     _other_end_of_a_span(outcomes, claim_text, claim_year, published)
     notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:

@@ -65,11 +65,24 @@ HEDGE = re.compile(
 # a plan that was changed: the claim's dates include the planned one ("pushed back from October 15"),
 # which a page tells as a plan ("was expected to launch on October 15")
 PLAN_CHANGED = re.compile(r"\b(?:postponed|delayed|pushed back|rescheduled|brought forward|put off)\b", re.IGNORECASE)
+_PLAN_HEDGE = re.compile(r"(?:expected|forecast(?:ed)?|predicted|plans?|planned) to|proposed|proposes", re.IGNORECASE)
 
 
-def speaks_of_plans(claim_text: str) -> bool:
-    """Does the claim itself speak of what was asked, possible or planned ("faces up to", "was postponed")?"""
-    return bool(HEDGE.search(claim_text) or PLAN_CHANGED.search(claim_text))
+def claim_hedging(claim_text: str) -> str:
+    """The hedges of a page that the claim carries itself: "any" when it speaks of what was asked or
+    possible ("faces up to"), "plans" when it tells of a plan that was changed ("was pushed back from
+    October 15"), "" when none."""
+    if HEDGE.search(claim_text):
+        return "any"
+    return "plans" if PLAN_CHANGED.search(claim_text) else ""
+
+
+def hedged_beyond(hedging: str, text: str) -> bool:
+    """Does ``text`` hedge in a way the claim does not? A changed plan carries a page's plan ("was
+    expected to launch on October 15"), never its "could" or "asked"."""
+    if hedging == "any":
+        return False
+    return any(hedging != "plans" or not _PLAN_HEDGE.fullmatch(match.group()) for match in HEDGE.finditer(text))
 
 
 REPORTING_WORDS = frozenset(
@@ -108,7 +121,7 @@ class FactContext:
     events: frozenset[str] = frozenset()  # event groups near the fact in the claim ("arrest")
     noun: str | None = None
     reporting: bool = False  # the claim is about a statement ("X said in 2017 ...")
-    hedged: bool = False  # the claim itself speaks of what was asked or possible ("faces up to")
+    hedging: str = ""  # the page's hedges the claim carries itself (:func:`claim_hedging`)
     disputes: bool = False  # the claim itself is about a denial
     claim_values: tuple[Fact, ...] = ()  # the claim's other numbers and dates ("trials (2016–2017)")
     date_bound: str | None = None  # the claim's date is a bound too ("by 2030")
@@ -174,7 +187,7 @@ class _ClaimReading:
     named: frozenset[str]  # the words of the names the text mentions
     values: tuple[FoundFact, ...]
     reporting: bool
-    hedged: bool
+    hedging: str
     disputes: bool
 
 
@@ -194,7 +207,7 @@ def _read_claim(claim_text: str, default_year: int | None = None) -> _ClaimReadi
         frozenset(s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)),
         tuple(f for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))),
         any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text)),
-        speaks_of_plans(claim_text),
+        claim_hedging(claim_text),
         bool(DISPUTED.search(claim_text)),
     )
 
@@ -265,7 +278,7 @@ def claim_contexts(
                 frozenset(near_events),
                 occurrence.noun if occurrence else None,
                 reporting,
-                reading.hedged,
+                reading.hedging,
                 reading.disputes,
                 # the claim's other values, once the fact is tied to its own words in the claim (a fact
                 # the text does not state, as in a registry self-check, may be any of them)
@@ -726,7 +739,7 @@ def occurrences(
                            and _score(sentence_stems, context.anchors) >= ALONE_IN_ITS_SENTENCE * context.total)):
                 continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
-            if not context.hedged and HEDGE.search(_hedge_span(sentence, region, found, event_at)):
+            if hedged_beyond(context.hedging, _hedge_span(sentence, region, found, event_at)):
                 continue  # asked for, expected, possible: not stated as done
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's

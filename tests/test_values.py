@@ -585,3 +585,15 @@ def test_the_claims_other_figure_in_the_same_sentence_is_no_rival_of_a_bound():
     claim = "Parabellum grossed more than $168.9 million in the United States and Canada and more than {} worldwide."
     assert check_claim(claim.format("$318.3 million"), page).verdict is Verdict.SUPPORTED
     assert check_claim(claim.format("$320 million"), page).verdict is not Verdict.SUPPORTED
+
+
+def test_a_claim_about_a_changed_plan_carries_the_pages_plan_but_not_its_could():
+    claim = "The launch was delayed from May 5 to June 1."
+    planned = "The launch was expected to take place on May 5 but was delayed to June 1 after a fault."
+    assert check_claim(claim, planned, published="2023-01-10").verdict is Verdict.SUPPORTED
+    possible = "Engineers said on Monday that the launch could be delayed to June 1 after a fault."
+    assert check_claim("The launch was delayed to June 1.", possible, published="2023-01-10").verdict is not \
+        Verdict.SUPPORTED
+    might = "Organisers warned that the final might be postponed until June 1 if the storm hits."
+    assert check_claim("The final was postponed until June 1.", might, published="2023-01-10").verdict is not \
+        Verdict.SUPPORTED
