@@ -490,6 +490,21 @@ def _claims_name_beside(
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]")
 
 
+def _modal_before_claim_word(sentence: Sentence, words: list[tuple[str, int]], context: FactContext) -> str:
+    """The modal right before a claim word of the value's clause ("the judge could postpone the trial
+    to March 3" for "was postponed to March 3"), however far from the value, or ""."""
+    for word_stem, offset in words:
+        if context.anchors.get(word_stem, 0.0) >= 1.0:
+            modal = _MODAL_BEFORE.search(sentence.text, 0, offset - sentence.start)
+            if modal:
+                return modal.group(1)
+    return ""
+
+
+# possibility only: "would" is often a plan reported ("announced it would remove"), "could not" a fact
+_MODAL_BEFORE = re.compile(r"\b(could|might|may)\s+(?:be\s+|have\s+been\s+)?$", re.IGNORECASE)
+
+
 def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, event_at: int | None) -> str:
     """Where a hedge ("asked the court to sentence 18", "18 could be sentenced") would bear on the
     fact: from a few words before the fact or its event word to the later of the two."""
@@ -739,7 +754,8 @@ def occurrences(
                            and _score(sentence_stems, context.anchors) >= ALONE_IN_ITS_SENTENCE * context.total)):
                 continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
-            if hedged_beyond(context.hedging, _hedge_span(sentence, region, found, event_at)):
+            if (hedged_beyond(context.hedging, _hedge_span(sentence, region, found, event_at))
+                    or hedged_beyond(context.hedging, _modal_before_claim_word(sentence, words, context))):
                 continue  # asked for, expected, possible: not stated as done
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's

@@ -597,3 +597,14 @@ def test_a_claim_about_a_changed_plan_carries_the_pages_plan_but_not_its_could()
     might = "Organisers warned that the final might be postponed until June 1 if the storm hits."
     assert check_claim("The final was postponed until June 1.", might, published="2023-01-10").verdict is not \
         Verdict.SUPPORTED
+
+
+def test_a_possibility_before_the_claims_verb_hedges_a_value_far_from_it():
+    page = "The judge could postpone the trial of the two ministers to March 3, lawyers said on Monday."
+    assert check_claim("The trial was postponed to March 3.", page, published="2023-01-10").verdict is not \
+        Verdict.SUPPORTED
+    stated = "The judge postponed the trial of the two ministers to March 3, lawyers said on Monday."
+    assert check_claim("The trial was postponed to March 3.", stated, published="2023-01-10").verdict is \
+        Verdict.SUPPORTED
+    fact = "Sales at the company's 23 branches nationwide could not be completed on Friday."
+    assert check_claim("Sales at its 23 branches could not be completed.", fact).verdict is Verdict.SUPPORTED
