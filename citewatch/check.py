@@ -742,7 +742,7 @@ def _list_item_stated(
     ECHR rulings; US sanctions"): is one item (two words or more) stated as a phrase in one
     sentence of a page about the subject? Each source of such a row is cited for one item."""
     label_end = generic_row_label(claim_text)
-    items = [i for i in LIST_SEPARATOR.split(claim_text[label_end:]) if i.strip()] if label_end else []
+    items = _row_items(claim_text, label_end) if label_end else []
     about = frozenset(s for s, w in subject_anchors(claim_text, subject).items() if w >= 1.0)
     if len(items) < 2 or not about:
         return None, None
@@ -763,9 +763,12 @@ def _list_item_stated(
 def _a_list_row(claim_text: str) -> bool:
     """A key and the items it lists ("Charges: Terrorism, murder, weapons possession")."""
     label = ROW_LABEL.match(claim_text)
-    if label is None:
-        return False
-    return len([item for item in LIST_SEPARATOR.split(claim_text[label.end():]) if item.strip()]) >= 2
+    return label is not None and len(_row_items(claim_text, label.end())) >= 2
+
+
+def _row_items(claim_text: str, label_end: int) -> list[str]:
+    """The items a row lists after its key."""
+    return [item for item in LIST_SEPARATOR.split(claim_text[label_end:]) if item.strip()]
 
 
 def _as_a_phrase(words: list[str], wanted: frozenset[str], length: int) -> bool:

@@ -54,18 +54,19 @@ DATELINE = re.compile(
 
 EVENT_DISTANCE = 4  # content words between a number and the event it counts ("18 people were sentenced")
 DATE_EVENT_DISTANCE = 10
+# the hedges that tell a plan ("was expected to launch on October 15"), one part of HEDGE
+_PLAN_WORDS = r"expected to|forecast(?:ed)? to|predicted to|plans? to|planned to|proposed|proposes"
 # "may" next to a number is the month ("14 May 2016", "May 14"), not a hedge.
 HEDGE = re.compile(
     r"\b(?:could|would|might|(?<!\d\s)may(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
-    r"seeking|requested|requests|face|faces|facing|risks?|expected to|forecast(?:ed)? to|predicted to|"
-    r"plans? to|planned to|proposed|proposes|"
+    r"seeking|requested|requests|face|faces|facing|risks?|" + _PLAN_WORDS + r"|"
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
 )
+_PLAN_HEDGE = re.compile(_PLAN_WORDS, re.IGNORECASE)
 # a plan that was changed: the claim's dates include the planned one ("pushed back from October 15"),
 # which a page tells as a plan ("was expected to launch on October 15")
 PLAN_CHANGED = re.compile(r"\b(?:postponed|delayed|pushed back|rescheduled|brought forward|put off)\b", re.IGNORECASE)
-_PLAN_HEDGE = re.compile(r"(?:expected|forecast(?:ed)?|predicted|plans?|planned) to|proposed|proposes", re.IGNORECASE)
 
 
 def claim_hedging(claim_text: str) -> str:
@@ -98,6 +99,7 @@ SUBGROUP = re.compile(
 )
 
 CURRENCIES = frozenset(CURRENCY_SIGNS.values()) | frozenset(CURRENCY_WORDS.values())
+_ANY_WORD = re.compile(r"\w+")
 _NEW = re.compile(r"\b(?:new|further|additional|more)\b")
 _RUNNING_TOTAL = re.compile(r"\b(?:so far|to date|a total of|in total|cumulative|overall)\b", re.IGNORECASE)
 BYLINE = re.compile(r"^\s*(?:by|date|дата)\b", re.IGNORECASE)
@@ -206,7 +208,7 @@ def _read_claim(claim_text: str, default_year: int | None = None) -> _ClaimReadi
         words,
         frozenset(s for f in found if isinstance(f.fact, EntityFact) for s in stems_of(f.fact.name)),
         tuple(f for f in found if not isinstance(f.fact, (EntityFact, QuoteFact))),
-        any(w.lower() in REPORTING_WORDS for w in re.findall(r"\w+", claim_text)),
+        any(w.lower() in REPORTING_WORDS for w in _ANY_WORD.findall(claim_text)),
         claim_hedging(claim_text),
         bool(DISPUTED.search(claim_text)),
     )
@@ -622,8 +624,6 @@ def _is_dateline(sentence: Sentence, found: FoundFact, published: str | None) ->
     return words <= 6 and len(sentence.text) - len(found.text) < 25
 
 
-
-
 # one bound in other words: "had 91 cases by 12 March" = "as of 12 March"
 SAME_BOUND = {"as of": "by", "till": "until", "prior to": "before", "earlier than": "before", "later than": "after",
               "following": "after", "ahead of": "before"}
@@ -672,7 +672,7 @@ _COMPARED_WITH = re.compile(r"\bthan\s+(?:(?:all|any|most|much|that)\s+of\s+|in\
 def _reported_date(sentence: Sentence, found: FoundFact) -> bool:
     """ "said on 6 February 2017": the date of a statement, not of the event it is about."""
     before = sentence.text[: found.start - sentence.start]
-    words = re.findall(r"\w+", before)[-3:]
+    words = _ANY_WORD.findall(before)[-3:]
     words = [w.lower() for w in words if w.lower() not in ("on", "in", "at", "of", "the", "this", "last")]
     return bool(words) and words[-1] in REPORTING_WORDS
 
@@ -834,8 +834,6 @@ def anchor_distance(
             distances.append(len(_ANY_WORD.findall(before)) - 1)
     return min(distances, default=None)
 
-
-_ANY_WORD = re.compile(r"\w+")
 
 
 def names_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]) -> set[str]:
