@@ -837,9 +837,22 @@ def anchor_distance(
 
 
 def names_beside(sentence: Sentence, found: FoundFact, found_facts: list[FoundFact]) -> set[str]:
-    """The stems of the names in the value's own clause."""
+    """The stems of the names in the value's own clause that stand nearer to it than to the clause's
+    other values ("$36.3 million in the United States and Canada and $85 million in other territories
+    for a worldwide total of $121.3 million": the names are the $36.3 million's)."""
     a, b = _local_region(sentence, found, found_facts)
-    return {stem(w) for f in found_facts if isinstance(f.fact, EntityFact) and a <= f.start < b for w in f.text.split()}
+    values = [f for f in found_facts if not isinstance(f.fact, (EntityFact, QuoteFact)) and a <= f.start < b]
+
+    def gap(name: FoundFact, value: FoundFact) -> int:
+        return name.start - value.end if name.start >= value.end else value.start - name.end
+
+    return {
+        word_stem
+        for f in found_facts
+        if isinstance(f.fact, EntityFact) and a <= f.start < b
+        and all(gap(f, found) <= gap(f, other) for other in values)
+        for word_stem in stems_of(f.text)
+    }
 
 
 def _only_value_of_its_unit(found: FoundFact, found_facts: list[FoundFact]) -> bool:

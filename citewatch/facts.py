@@ -421,7 +421,9 @@ DATE_PATTERNS = (
 YEAR_RANGE = re.compile(r"\b(?P<y1>1[89]\d{2}|20\d{2})\s*[–—-]\s*(?P<y2>(?:1[89]|20)?\d{2})\b(?![-–.,]?\d)")
 YEAR_ALONE = re.compile(r"(?<![\d.,/#№$-])\b(?P<year>1[89]\d{2}|20\d{2})\b(?![\d/]|[.,]\d|-\d|s\b)")
 CITATION_MARK = re.compile(r"\[\d{1,3}\]")  # Wikipedia's footnote markers: "[4]" is no count
-EARLY_YEAR = re.compile(r"\b(?:in|since|until|from|by|year|c\.|circa)\s+(?P<year>1[0-7]\d{2})\b(?![\d/]|[.,]\d)", re.I)
+EARLY_YEAR = re.compile(
+    r"\b(?:in|since|until|from|by|before|after|year|c\.|circa)\s+(?P<year>1[0-7]\d{2})\b(?![\d/]|[.,]\d)", re.I
+)
 
 
 def _month_number(token: str) -> int | None:
@@ -781,9 +783,12 @@ ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "
 _FIRST_BEFORE = (
     r"(?=\s+(?:quarter|half|round|place|term|day|week|month|year|season|district|division|edition|stage|leg))"
 )
+_SMALL_NUMBER_WORD = "|".join(NUMBER_WORDS[1:21])  # "one" to "twenty"
 ORDINAL = re.compile(
     r"(?<![\w.,/-])(?P<digits>\d{1,4})(?:st|nd|rd|th)\b"
     r"|(?:\b(?:No\.|no\.|number)|(?<![\w&#])#)\s?(?P<rank>\d{1,3})\b(?!\s?[/-]\d)"
+    # "reached number seven"
+    rf"|\bnumber\s+(?P<rank_word>{_SMALL_NUMBER_WORD})\b(?![\s-]+(?:hundred|thousand|million|of)\b)"
     rf"|\b(?P<word>{'|'.join(ORDINAL_WORDS)})\b(?![\s-]+(?:hand|of\s+all|person|thought))"
     rf"|\b(?P<first>first){_FIRST_BEFORE}",
     re.I,
@@ -832,6 +837,27 @@ _MONEY_HINT = re.compile(
 )
 
 
+# "rolled twice" is "rolled 2 times"; "twice as many", "twice the size", "twice a week" are no count
+REPEATS = re.compile(
+    r"\b(?P<word>twice|thrice)\b(?!\s+(?:as|the|that|than|a|an|per|over|daily|weekly|monthly|yearly)\b)", re.I
+)
+_REPEAT_COUNT = {"twice": 2.0, "thrice": 3.0}
+
+
+def _find_repeats(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
+    found: list[FoundFact] = []
+    if "twice" not in text and "thrice" not in text and "Twice" not in text:
+        return found
+    for match in REPEATS.finditer(text):
+        if _overlaps(match.start(), match.end(), taken):
+            continue
+        op, qualifier_start = _qualifier_before(text, match.start())
+        taken.append((qualifier_start, match.end()))
+        found.append(FoundFact(CountFact(value=_REPEAT_COUNT[match.group("word").lower()], op=op), qualifier_start,
+                               match.end(), text[qualifier_start : match.end()]))
+    return found
+
+
 def _find_times(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found: list[FoundFact] = []
     if ":" not in text and not _TIME_HINT.search(text):
@@ -867,6 +893,8 @@ def _find_ordinals(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
             value = float(match.group("digits"))
         elif match.group("rank"):
             value = float(match.group("rank"))
+        elif match.group("rank_word"):
+            value = float(NUMBER_WORDS.index(match.group("rank_word").lower()))
         elif match.group("word"):
             value = float(ORDINAL_WORDS[match.group("word").lower()])
         else:
@@ -1129,7 +1157,8 @@ def _find_facts(text: str, default_year: int | None) -> list[FoundFact]:
     taken = [(match.start(), match.end()) for match in CITATION_MARK.finditer(text)]
     quotes = _find_quotes(text)
     dates = _find_dates(text, taken, default_year, vocabulary)
-    values = _find_money(text, taken) + _find_times(text, taken) + _find_ratings(text, taken)
+    values = (_find_money(text, taken) + _find_times(text, taken) + _find_ratings(text, taken)
+              + _find_repeats(text, taken))
     ranges = _find_periods(text, taken) + _find_ranges(text, taken, vocabulary)
     for match in _matches_at(YEAR_ALONE, text, vocabulary.digits):  # a year starts a run of digits
         if _overlaps(match.start(), match.end(), taken):

@@ -7,6 +7,7 @@ from dataclasses import FrozenInstanceError
 import pytest
 
 from citewatch.compare import Relation, compare
+from citewatch.context import names_beside
 from citewatch.facts import fact_label, find_facts, found_facts, infer_facts, number_value
 from citewatch.models import CountFact, DateFact, EntityFact, Op, QuoteFact, RangeFact
 from citewatch.names import find_name
@@ -326,6 +327,34 @@ def test_a_hash_before_a_number_is_a_rank_not_a_hashtag():
     assert not [f for f in found_facts("Follow #hashtag1 and C#3 on the site") if getattr(f.fact, "unit", None) == "rank"]
 
 
+def test_number_and_a_number_word_is_a_chart_position():
+    ranks = [f.fact.value for f in found_facts("It reached number seven in France and number one in Spain.")
+             if getattr(f.fact, "unit", None) == "rank"]
+    assert ranks == [7.0, 1.0]
+    assert not [f for f in found_facts("A number of fans came; number one hundred was sold.")
+                if getattr(f.fact, "unit", None) == "rank"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("His car rolled twice in the crash.", [(2.0, Op.EQ)]),
+        ("She won the award thrice.", [(3.0, Op.EQ)]),
+        ("The club has won the title more than twice.", [(2.0, Op.GT)]),
+        ("They sold twice as many copies.", []),  # a ratio, not a count
+        ("It meets twice a week.", []),  # a frequency
+    ],
+)
+def test_twice_and_thrice_count_times(text, expected):
+    assert _counts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "year"), [("Edwards led a revival before 1750.", "1750"),
+                                            ("He was born after 1210 in England.", "1210")])
+def test_a_year_before_1800_after_before_or_after_is_a_date(text, year):
+    assert _dates(text) == [year]
+
+
 @pytest.mark.parametrize(
     ("claim", "source", "bound", "expected"),
     [
@@ -498,3 +527,13 @@ def test_a_name_that_holds_the_value_is_not_beside_it():
     name = FoundFact(EntityFact(name="Freddy Mercury"), 0, 14, "Freddy Mercury")
     six = FoundFact(CountFact(value=6, unit="rank"), 18, 20, "#6")
     assert _claims_name_beside(beside, six, [name, six], context)
+
+
+def test_the_names_beside_a_value_are_those_nearer_to_it_than_to_its_clauses_other_values():
+    text = ("The film has grossed $20.1 million in the United States and Canada and $45 million in other "
+            "territories for a worldwide total of $65.1 million.")
+    sentence = split_sentences(text)[0]
+    facts = found_facts(sentence.text)
+    beside = {f.text: names_beside(sentence, f, facts) for f in facts if isinstance(f.fact, CountFact)}
+    assert beside["$20.1 million"] == stems_of("United States")
+    assert beside["$45 million"] == beside["$65.1 million"] == set()  # no "of", "the" of a name either
