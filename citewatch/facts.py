@@ -74,7 +74,7 @@ UNITS = {
 NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-    "hundred thousand million"
+    "hundred thousand million billion"
 ).split()
 _NUMBER_WORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+|\s+and\s+|[\s-]point[\s-]){_NUMBER_WORD})*"  # "six-point-six"
@@ -354,7 +354,7 @@ def _word_number_ok(match_text: str, following: str) -> bool:
     word = match_text.lower()
     if word == "one":
         return bool(_ONE_COUNTS.match(following) or _ONE_UNIT.match(following))
-    return word not in ("zero", "hundred", "thousand", "million")
+    return word not in ("zero", "hundred", "thousand", "million", "billion")
 
 
 _ONE_UNIT = re.compile(r"^[-\s](?:year|month|week|day|hour|minute|decade|century)\b", re.I)  # "one-year"
@@ -813,6 +813,10 @@ def _money_value(number: str, magnitude: str | None) -> float | None:
     return value
 
 
+_BARE_MAGNITUDES = frozenset(("hundred", "thousand", "million", "billion"))
+_ONE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.I)
+
+
 def _find_money(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found: list[FoundFact] = []
     if not _MONEY_HINT.search(text):
@@ -821,6 +825,8 @@ def _find_money(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
         for match in pattern.finditer(text):
             if _overlaps(match.start(), match.end(), taken):
                 continue
+            if match.group("num").lower() in _BARE_MAGNITUDES and not _ONE_BEFORE.search(text[: match.start()]):
+                continue  # "a budget of billion euros": the figure is missing (but "a million dollars" is one)
             currency = currencies.get(_SPACES.sub("", match.group("cur").lower()))
             value = _money_value(match.group("num"), match.group("mag"))
             if value is None or currency is None:

@@ -537,3 +537,17 @@ def test_the_names_beside_a_value_are_those_nearer_to_it_than_to_its_clauses_oth
     beside = {f.text: names_beside(sentence, f, facts) for f in facts if isinstance(f.fact, CountFact)}
     assert beside["$20.1 million"] == stems_of("United States")
     assert beside["$45 million"] == beside["$65.1 million"] == set()  # no "of", "the" of a name either
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The group has under two billion views.", [(2e9, Op.LT)]),
+        ("It received more than 1.45 billion views.", [(1.45e9, Op.GT)]),  # "billion" is no second figure
+        ("They approved a budget of billion euros.", []),  # the figure is missing from the page
+        ("They approved a budget of million euros.", []),
+        ("They approved a billion euros.", [(1e9, Op.EQ)]),
+    ],
+)
+def test_billion_is_a_number_word_and_never_a_figure_alone(text, expected):
+    assert _counts(text) == expected
