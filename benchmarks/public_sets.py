@@ -44,9 +44,20 @@ def load_set(name: str, limit: int | None = None) -> list[Row]:
                 item = json.loads(line)
                 text, meta = item["text"], item.get("meta") or {}
                 if meta.get("page"):  # VitaminC: the sentence comes from the Wikipedia article of that title
-                    text = f"{meta['page']}\n{text}"
+                    text = f"{wikipedia_title(meta['page'])}\n{text}"
                 rows.append(Row(item["id"], item["claim"], text, item["label"], meta=meta))
     return rows[:limit] if limit else rows
+
+
+# VitaminC stores article titles as FEVER does, with brackets and colons escaped: "Watchmen -LRB-film-RRB-"
+_TITLE_ESCAPES = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-COLON-": ":"}
+
+
+def wikipedia_title(stored: str) -> str:
+    """The title as Wikipedia writes it: "Watchmen -LRB-film-RRB-" is "Watchmen (film)"."""
+    for escaped, written in _TITLE_ESCAPES.items():
+        stored = stored.replace(escaped, written)
+    return stored.replace("_", " ")
 
 
 def _realpages() -> list[Row]:

@@ -506,6 +506,17 @@ def test_the_public_sets_are_in_the_repository_and_scored_per_set(tmp_path, caps
             n for key, n in summary["confusion"].items() if key.endswith("->supported") and not key.startswith("supported"))
 
 
+def test_vitaminc_titles_are_read_as_wikipedia_writes_them():
+    sys.path.insert(0, str(REPO))
+    from benchmarks.public_sets import load_set, wikipedia_title
+
+    assert wikipedia_title("Watchmen -LRB-film-RRB-") == "Watchmen (film)"
+    assert wikipedia_title("John Wick-COLON- Chapter 3 -LSB-x-RSB-") == "John Wick: Chapter 3 [x]"
+    titles = [row.text.split("\n", 1)[0] for row in load_set("vitaminc-numeric")]
+    assert not [title for title in titles if "-LRB-" in title or "-COLON-" in title]
+    assert "Watchmen (film)" in titles
+
+
 @pytest.mark.slow
 def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     """The floors reached on the public sets (benchmarks/README.md): a rule change that makes the
