@@ -618,6 +618,9 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
         if wording.turned:
             notes.append(wording.turned)
             return Verdict.CONTRADICTED, notes
+        if wording.asked and wording.best >= WORDING_SUPPORT:
+            notes.append("the passage asks it, it does not say it")
+            return Verdict.PARTIALLY_SUPPORTED, notes
         if (wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread
                 and not wording.date_bounds):
             return Verdict.SUPPORTED, notes
@@ -710,6 +713,7 @@ class _Wording:
     listed_names: bool = False  # the registry listed the claim's facts, and they are names only
     list_row: bool = False  # a row that lists items under a key ("Charges: Terrorism, murder")
     turned: str | None = None  # the passage compares the same two things the other way round
+    asked: bool = False  # the best passage is a question ("Can copper displace iron?")
     negation_near: str | None = None  # the claim is negated and the passages of its facts are not
 
 
@@ -1040,6 +1044,7 @@ def check_claim(
         if comparison_turned(claim_text, window_text):
             wording.turned = "the passage compares the same things the other way round"
         wording.opposite = opposite_reason(claim_text, claim_stems, best_sentence.text)
+        wording.asked = best_sentence.text.rstrip().endswith("?")
         turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]

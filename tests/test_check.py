@@ -573,3 +573,12 @@ def test_the_other_end_of_a_span_is_the_partner_of_the_claims_other_end(claim, s
     known.outcome, known.span, known.sentence = FactOutcome.FOUND, (stated.start, stated.end), sentence
     check._other_end_of_a_span(outcomes, claim, 2023, None)
     assert wanted.outcome is expected
+
+
+def test_a_passage_that_asks_the_claim_does_not_say_it():
+    claim = "Copper can displace iron from its salt solution."
+    asked = check_claim(claim, "Chemistry answers. Can copper displace iron from its salt solution? Give a reason.")
+    assert asked.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert "the passage asks it, it does not say it" in asked.notes
+    said = check_claim(claim, "Chemistry answers. Copper can displace iron from its salt solution. Give a reason.")
+    assert said.verdict is Verdict.SUPPORTED
