@@ -54,6 +54,7 @@ from citewatch.facts import (
     infer_facts,
     may_state_values,
     moved,
+    number_value,
 )
 from citewatch.models import (
     PARTIAL_DATE,
@@ -140,6 +141,7 @@ def judge_value_fact(
     found_here = [o for o in found_here if o.sentence.index not in own_figure or o.relation is not Relation.SUPPORTS
                   or same_figure(context.fact, o.found.fact)]
     read_facts = {sentence.index: found for sentence, found, _ in sentences}
+    read_stems = {sentence.index: stems for sentence, _, stems in sentences}
     support_needed = min(SUPPORT_CONTEXT, 0.75 * context.total) if context.total else 0.0
     bound = isinstance(context.fact, CountFact) and context.fact.op not in (Op.EQ, Op.APPROX)  # "about 350" is no bound
     if isinstance(context.fact, DateFact) and context.noun:  # "the 2018 prize" beside "2018 or 2019 ... the 2020 prize"
@@ -205,6 +207,7 @@ def judge_value_fact(
              or context.events & o.local_events  # the claim's event word in the value's own clause
              or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun)))  # its noun
         and not o.subgroup
+        and not (isinstance(context.fact, CountFact) and _another_group(context.noun, read_stems[o.sentence.index]))
         and (not context.events or context.events & o.local_events)
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
         and not VAGUE_CROWD.search(o.found.text)  # "thousands of students" is another crowd than "12 students"
@@ -290,6 +293,19 @@ def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundF
     # "$156.1 million in the United States and Canada" is a part of what "less than $285 million globally" bounds
     names = names_beside(occurrence.sentence, occurrence.found, facts)
     return bool(names - context.entity_stems - set(context.anchors))
+
+
+def _another_group(claim_noun: str | None, sentence_stems: frozenset[str]) -> bool:
+    """The claim counts a narrower group than the source's figure, whose sentence never names it: "four
+    female justices" against "113 justices have served" (all of them), or "six Roman Catholic justices"."""
+    if not claim_noun or len(claim_noun.split()) < 2:
+        return False
+    modifiers = ({stem(w) for w in claim_noun.split()[:-1] if number_value(w) is None}
+                 - GENERIC - PEOPLE_GENERIC - _NOUN_MODIFIERS_SAID_BY_THE_FIGURE)
+    return bool(modifiers) and not modifiers & sentence_stems
+
+
+_NOUN_MODIFIERS_SAID_BY_THE_FIGURE = frozenset(stem(w) for w in "total more other new additional".split())
 
 
 def _counts_another_thing(claim_noun: str | None, source_noun: str | None) -> bool:
@@ -418,7 +434,7 @@ ALIGNED_CONTRADICTION = 0.7  # a sentence holding this share of the claim's word
 
 def _contradicted_where_aligned(
     outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedging: str, other_facts: list[Fact] | None = None,
+    claim_hedging: str, other_facts: list[Fact] | None = None, claim_noun: str | None = None,
 ) -> None:
     """A key fact the context rules left missing, contradicted by the sentence that says what the
     claim says with one value where the claim has another: the one value of the same measure there
@@ -428,7 +444,7 @@ def _contradicted_where_aligned(
         return  # a page holds many dates of one subject ("won the FA Cup in 2002" beside "in 2005")
     default_year = int(published[:4]) if published else None
     for sentence, stems, _ in with_neighbours(candidates):
-        if len(claim_stems & stems) / len(claim_stems) < ALIGNED_CONTRADICTION:
+        if len(claim_stems & stems) / len(claim_stems) < ALIGNED_CONTRADICTION or _another_group(claim_noun, stems):
             continue
         same_kind = [f for f in found_facts(sentence.text, default_year)
                      if type(f.fact) is type(fact) and _same_measure(fact, f.fact)]
@@ -976,7 +992,7 @@ def check_claim(
             continue  # "before 1982" is not found where the page writes "1982"
         _found_where_aligned(outcome, claim_stems, candidates, published, hedging)
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, hedging,
-                                    [other.fact for other in outcomes if other is not outcome])
+                                    [other.fact for other in outcomes if other is not outcome], context.noun)
     _aligned_lists(outcomes, claim_stems, candidates, published, hedging)
     _other_end_of_a_span(outcomes, claim_text, claim_year, published)
     notes.extend(_another_time(contexts, outcomes))

@@ -582,3 +582,16 @@ def test_a_passage_that_asks_the_claim_does_not_say_it():
     assert "the passage asks it, it does not say it" in asked.notes
     said = check_claim(claim, "Chemistry answers. Copper can displace iron from its salt solution. Give a reason.")
     assert said.verdict is Verdict.SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ("Since the Court first convened in 1790, 113 justices have served on the Supreme Court.", Verdict.NOT_FOUND),
+        ("Sotomayor's appointment gave the Supreme Court a record six Roman Catholic justices.", Verdict.NOT_FOUND),
+        ("Six female justices have served on the Supreme Court since 1790.", Verdict.CONTRADICTED),
+    ],
+)
+def test_a_figure_of_a_wider_group_does_not_contradict_the_claims_narrower_one(page, expected):
+    claim = "There have been a total of four female justices who have served on the Supreme Court."
+    assert check_claim(claim, page).verdict is expected
