@@ -35,6 +35,7 @@ from citewatch.context import (
     anchor_weight_beside,
     claim_contexts,
     claim_hedging,
+    counts_by_the_claims_event,
     generic_row_label,
     heads_meet,
     hedged_beyond,
@@ -169,7 +170,7 @@ def judge_value_fact(
         and (o.local > 0 or (o.alone and (not isinstance(context.fact, DateFact)
                                           or o.context >= ALONE_SUPPORTS * context.total))
              or not context.total
-             or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun))  # "five fixtures"
+             or (isinstance(context.fact, CountFact) and _same_thing(context, o.found.noun))  # "five fixtures"
              # "held in Los Angeles on June 6-10"; a year beside a name is often the name's ("COLING 2020")
              or (isinstance(context.fact, DateFact) and len(context.fact.value) > 4 and o.name_beside))
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
@@ -179,7 +180,7 @@ def judge_value_fact(
         # on its opening weekend" for "grossed less than $900,000")
         and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
     ]
-    if supporting and context.noun and not any(_same_noun(context.noun, o.found.noun) for o in supporting):
+    if supporting and context.noun and not any(_same_thing(context, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
         measured = [o for o in found_here
                     if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
@@ -205,7 +206,7 @@ def judge_value_fact(
         and (o.local_non_entity >= min(CONTRADICT_LOCAL, contradict_needed)
              or (o.alone and o.context >= ALONE_CONTRADICTS * context.total)
              or context.events & o.local_events  # the claim's event word in the value's own clause
-             or (isinstance(context.fact, CountFact) and _same_noun(context.noun, o.found.noun)))  # its noun
+             or (isinstance(context.fact, CountFact) and _same_thing(context, o.found.noun)))  # its noun
         and not o.subgroup
         and not (isinstance(context.fact, CountFact) and _another_group(context.noun, read_stems[o.sentence.index]))
         and (not context.events or context.events & o.local_events)
@@ -316,7 +317,7 @@ def _counts_the_claims_thing(context: FactContext, source_noun: str | None) -> b
     """The source's noun counts what the claim counts: the same head, or the claim's people told by
     the event the claim gives them ("4,542 deaths" for "less than 4,600 people had died", "765
     recoveries" for "less than 770 people had recovered"; "killers" are no victims)."""
-    if heads_meet(context.noun, source_noun):
+    if heads_meet(context.noun, source_noun) or counts_by_the_claims_event(context, source_noun):
         return True
     if not context.noun or not source_noun or stem(context.noun.split()[-1]) not in PEOPLE_GENERIC:
         return False
@@ -325,6 +326,10 @@ def _counts_the_claims_thing(context: FactContext, source_noun: str | None) -> b
 
 
 AGENT_NOUN = re.compile(r"(?:er|or|ant)s?$", re.IGNORECASE)
+
+
+def _same_thing(context: FactContext, source_noun: str | None) -> bool:
+    return _same_noun(context.noun, source_noun) or counts_by_the_claims_event(context, source_noun)
 
 
 def _same_noun(claim_noun: str | None, source_noun: str | None) -> bool:

@@ -129,6 +129,7 @@ class FactContext:
     date_bound: str | None = None  # the claim's date is a bound too ("by 2030")
     year_assumed: bool = False  # the claim writes the date without a year ("on April 24")
     parts: frozenset[str] = frozenset()  # the claim's own words for a part or a time ("in its first week")
+    passive: bool = False  # the claim tells what was done to its people or things ("were killed")
 
     @property
     def total(self) -> float:
@@ -292,9 +293,13 @@ def claim_contexts(
                 else None,
                 occurrence is not None and occurrence.year_assumed,
                 parts,
+                bool(_PASSIVE.search(claim_text)),
             )
         )
     return contexts
+
+
+_PASSIVE = re.compile(r"\b(?:was|were|been|being|be|is|are|got)\s+(?:\w+ly\s+)?\w+ed\b", re.IGNORECASE)
 
 
 def ranking_weights(contexts: list[FactContext], claim_text: str, subject: str | None = None) -> dict[str, float]:
@@ -548,6 +553,35 @@ def heads_meet(claim_noun: str | None, source_noun: str | None, ignored: frozens
         source_stems[-1] in claim_stems and source_stems[-1] not in ignored)
 
 
+def counts_by_the_claims_event(context: FactContext, source_noun: str | None) -> bool:
+    """The claim counts people or cases by what happened to them ("61 coronavirus cases were
+    hospitalized", "27 people had recovered", "6.2 million people follow"), the source by that
+    event's own noun ("61 hospitalizations", "25 recoveries", "6.2 million followers"). Not an agent
+    of what the claim's people underwent ("five people were killed" is no count of "killers")."""
+    if not context.noun or not source_noun:
+        return False
+    claim_head = counted_as(stem(context.noun.split()[-1]))
+    if claim_head not in PEOPLE_GENERIC and claim_head != "case":
+        return False
+    source_head = source_noun.split()[-1]
+    source_stem = stem(source_head)
+    if source_stem in GENERIC or source_stem in context.entity_stems or context.anchors.get(source_stem, 0.0) < 1.0:
+        return False
+    return not (_AGENT.search(source_head) and context.passive)
+
+
+_AGENT = re.compile(r"(?:er|or)s?$", re.IGNORECASE)
+
+
+def _agents_of_the_claims_event(context: FactContext, source_noun: str | None) -> bool:
+    """The source counts those who did what the claim's people underwent ("five killers" for "five
+    people were killed")."""
+    if not context.passive or not source_noun:
+        return False
+    head = source_noun.split()[-1]
+    return bool(_AGENT.search(head)) and stem(head) in context.events
+
+
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:
     """Can the source's number count what the claim's number counts?
 
@@ -692,8 +726,10 @@ def occurrences(
                 continue
             if isinstance(found.fact, CountFact) and not _nouns_compatible(
                 context.noun, found.noun, sentence_stems
-            ):
+            ) and not counts_by_the_claims_event(context, found.noun):
                 continue
+            if isinstance(found.fact, CountFact) and _agents_of_the_claims_event(context, found.noun):
+                continue  # "five killers" are not the "five people were killed"
             if _is_dateline(sentence, found, published):
                 continue
             if isinstance(found.fact, DateFact):

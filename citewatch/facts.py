@@ -401,6 +401,7 @@ _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _DAY2 = r"(?:\s*[–—-]\s*(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?)?"
 _YEAR = r"(?P<year>1[89]\d{2}|20\d{2})"
 _YEAR_WITH_DAY = r"(?P<year>1\d{3}|20\d{2})"  # a day and a month name make any four digits a year
+_YEAR_AHEAD = r"(?:1\d{3}|20\d{2})(?!\d)"
 DATE_PATTERNS = (
     ("ymd", re.compile(rf"\b{_YEAR}-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("dmy_numeric", re.compile(rf"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]{_YEAR}\b")),
@@ -415,8 +416,9 @@ DATE_PATTERNS = (
             re.I,
         ),
     ),
-    ("dm", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}(?![\w-])(?!,?\s+(?:of\s+)?\d)", re.I)),
-    ("md", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\b(?!,?\s+\d)", re.I)),
+    # not the start of a date with its year ("March 21, 2020"); "March 21, 61 cases" is a date and a count
+    ("dm", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}(?![\w-])(?!,?\s+(?:of\s+)?{_YEAR_AHEAD})", re.I)),
+    ("md", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\b(?!,?\s+{_YEAR_AHEAD})", re.I)),
 )
 YEAR_RANGE = re.compile(r"\b(?P<y1>1[89]\d{2}|20\d{2})\s*[–—-]\s*(?P<y2>(?:1[89]|20)?\d{2})\b(?![-–.,]?\d)")
 YEAR_ALONE = re.compile(r"(?<![\d.,/#№$-])\b(?P<year>1[89]\d{2}|20\d{2})\b(?![\d/]|[.,]\d|-\d|s\b)")

@@ -595,3 +595,21 @@ def test_a_passage_that_asks_the_claim_does_not_say_it():
 def test_a_figure_of_a_wider_group_does_not_contradict_the_claims_narrower_one(page, expected):
     claim = "There have been a total of four female justices who have served on the Supreme Court."
     assert check_claim(claim, page).verdict is expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "page", "expected"),
+    [
+        ("As of March 21, 61 coronavirus cases were hospitalized in Massachusetts.",
+         "As of March 21, Massachusetts had 525 cases, 61 hospitalizations, and two deaths.", Verdict.SUPPORTED),
+        ("More than 6.2 million people follow TechCrunch on Twitter.",
+         "TechCrunch has 6.5 million followers on Twitter and 3 million fans on Facebook.", Verdict.SUPPORTED),
+        ("Fewer than 20 people had recovered in Oman by April 5.",
+         "By April 5, Oman had 298 confirmed cases, 25 recoveries and 2 deaths.", Verdict.CONTRADICTED),
+        # what the claim's people underwent is no count of its agents
+        ("Five people were killed in the attack in the market.",
+         "Police said five killers had planned the attack in the market.", Verdict.NOT_FOUND),
+    ],
+)
+def test_people_or_cases_counted_by_the_noun_of_what_happened_to_them(claim, page, expected):
+    assert check_claim(claim, page, published="2020-04-10").verdict is expected

@@ -551,3 +551,10 @@ def test_the_names_beside_a_value_are_those_nearer_to_it_than_to_its_clauses_oth
 )
 def test_billion_is_a_number_word_and_never_a_figure_alone(text, expected):
     assert _counts(text) == expected
+
+
+def test_a_date_without_a_year_before_a_count_keeps_both():
+    found = [(f.text, f.fact) for f in find_facts("As of March 21, 61 cases were hospitalized.", default_year=2020)
+             if not isinstance(f.fact, EntityFact)]
+    assert found == [("March 21", DateFact(value="2020-03-21")), ("61", CountFact(value=61))]
+    assert _dates("On 21 March, 61 people were hospitalized.", default_year=2020) == ["2020-03-21"]
