@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from citewatch import memo
 from citewatch.compare import Relation, compare
 from citewatch.context import (
+    AGENT_NOUN,
     GENERIC,
     OPEN_BOUNDS,
     PEOPLE_GENERIC,
@@ -323,9 +324,6 @@ def _counts_the_claims_thing(context: FactContext, source_noun: str | None) -> b
         return False
     head = source_noun.split()[-1]
     return not AGENT_NOUN.search(head) and stem(head) in context.anchors and stem(head) not in GENERIC
-
-
-AGENT_NOUN = re.compile(r"(?:er|or|ant)s?$", re.IGNORECASE)
 
 
 def _same_thing(context: FactContext, source_noun: str | None) -> bool:

@@ -567,10 +567,10 @@ def counts_by_the_claims_event(context: FactContext, source_noun: str | None) ->
     source_stem = stem(source_head)
     if source_stem in GENERIC or source_stem in context.entity_stems or context.anchors.get(source_stem, 0.0) < 1.0:
         return False
-    return not (_AGENT.search(source_head) and context.passive)
+    return not (AGENT_NOUN.search(source_head) and context.passive)
 
 
-_AGENT = re.compile(r"(?:er|or)s?$", re.IGNORECASE)
+AGENT_NOUN = re.compile(r"(?:er|or|ant)s?$", re.IGNORECASE)  # "killers", "protesters", "applicants"
 
 
 def _agents_of_the_claims_event(context: FactContext, source_noun: str | None) -> bool:
@@ -579,7 +579,7 @@ def _agents_of_the_claims_event(context: FactContext, source_noun: str | None) -
     if not context.passive or not source_noun:
         return False
     head = source_noun.split()[-1]
-    return bool(_AGENT.search(head)) and stem(head) in context.events
+    return bool(AGENT_NOUN.search(head)) and stem(head) in context.events
 
 
 def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:

@@ -854,8 +854,6 @@ _REPEAT_COUNT = {"twice": 2.0, "thrice": 3.0}
 
 def _find_repeats(text: str, taken: list[tuple[int, int]]) -> list[FoundFact]:
     found: list[FoundFact] = []
-    if "twice" not in text and "thrice" not in text and "Twice" not in text:
-        return found
     for match in REPEATS.finditer(text):
         if _overlaps(match.start(), match.end(), taken):
             continue
