@@ -893,6 +893,13 @@ def _heading_year(text: str, sentences: list[Sentence]) -> int | None:
     return int(years[0]) if len(years) == 1 else None
 
 
+def _claims_own_year(claim_text: str) -> int | None:
+    """The one year a claim writes, which its dates without a year are in ("She competed at the 2015
+    WOGA Classic on February 14"), before the page's: None for none, or two."""
+    years = {f.fact.value[:4] for f in found_facts(claim_text) if isinstance(f.fact, DateFact)}
+    return int(years.pop()) if len(years) == 1 else None
+
+
 def _year_of_its_months(claim_text: str, sentences: list[Sentence]) -> int | None:
     """For a page without a year of its own: the one year in which the page writes dates of the
     months of the claim's dates without a year ("born after November 4" on a page that says "born
@@ -951,10 +958,12 @@ def check_claim(
     inferred = facts is None
     sentences = split_sentences(text)
     page_year = int(published[:4]) if published else _heading_year(text, sentences)
-    claim_year = page_year or _year_of_its_months(claim_text, sentences)
+    own_year = _claims_own_year(claim_text)
+    claim_year = own_year or page_year or _year_of_its_months(claim_text, sentences)
     facts = list(infer_facts(claim_text, claim_year) if facts is None else facts)
     contexts = claim_contexts(claim_text, facts, subject, claim_year)
-    whose_year = "the page's own year" if page_year else "the year of the page's dates in that month"
+    whose_year = ("the year the claim writes elsewhere" if own_year else "the page's own year" if page_year
+                  else "the year of the page's dates in that month")
     notes.extend(f"the claim gives no year for “{date}”: {whose_year}, {claim_year}, is assumed"
                  for date in dict.fromkeys(yearless_dates(claim_text, claim_year)))
     ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text, subject))

@@ -613,3 +613,19 @@ def test_a_figure_of_a_wider_group_does_not_contradict_the_claims_narrower_one(p
 )
 def test_people_or_cases_counted_by_the_noun_of_what_happened_to_them(claim, page, expected):
     assert check_claim(claim, page, published="2020-04-10").verdict is expected
+
+
+@pytest.mark.parametrize(
+    ("page", "published", "expected"),
+    [
+        # the page is of 2016, the event of the claim's own 2015
+        ("She competed at the 2015 WOGA Classic in Frisco on February 14, 2015.", "2016-03-01", Verdict.SUPPORTED),
+        # February of two years on the page: the claim's year still tells which
+        ("She competed at the 2015 WOGA Classic in Frisco on February 14, 2015. In February 2016 she retired.", None,
+         Verdict.SUPPORTED),
+    ],
+)
+def test_a_claims_date_without_a_year_is_in_the_year_the_claim_writes(page, published, expected):
+    result = check_claim("She competed at the 2015 WOGA Classic in Frisco on February 14.", page, published=published)
+    assert result.verdict is expected
+    assert "the claim gives no year for “February 14”: the year the claim writes elsewhere, 2015, is assumed" in result.notes
