@@ -55,7 +55,8 @@ DATELINE = re.compile(
 EVENT_DISTANCE = 4  # content words between a number and the event it counts ("18 people were sentenced")
 DATE_EVENT_DISTANCE = 10
 # the hedges that tell a plan ("was expected to launch on October 15"), one part of HEDGE
-_PLAN_WORDS = r"expected to|forecast(?:ed)? to|predicted to|plans? to|planned to|proposed|proposes"
+_PLAN_WORDS = (r"expected to|expect(?:s|ed)?\s+(?:[\w,.-]+\s+){1,4}?to\b|forecast(?:ed)? to|predicted to|plans? to|"
+               r"planned to|proposed|proposes")  # "organizers expected about 200 people to attend"
 # "may" next to a number is the month ("14 May 2016", "May 14"), not a hedge.
 HEDGE = re.compile(
     r"\b(?:could|would|might|(?<!\d\s)may(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"

@@ -122,7 +122,8 @@ HEDGES = re.compile(
     r"is expected|"
     r"forecast(?:ed)? to|predicted to|"
     r"are expected|is said to|are said to|was said to|were said to|rumou?red|purportedly|supposedly|"
-    r"believed to|thought to|may have|might have|could have|according to unconfirmed)\b",
+    r"believed to|thought to|may have|might have|could have|according to unconfirmed|"
+    r"preliminary|unpublished|not (?:yet )?peer[- ]reviewed)\b",
     re.IGNORECASE,
 )
 

@@ -629,3 +629,24 @@ def test_a_claims_date_without_a_year_is_in_the_year_the_claim_writes(page, publ
     result = check_claim("She competed at the 2015 WOGA Classic in Frisco on February 14.", page, published=published)
     assert result.verdict is expected
     assert "the claim gives no year for “February 14”: the year the claim writes elsewhere, 2015, is assumed" in result.notes
+
+
+@pytest.mark.parametrize(
+    ("page", "hedge"),
+    [
+        ("The vaccine is 95% effective against severe disease, according to early unpublished data.", "unpublished"),
+        ("The vaccine is 95% effective against severe disease, a preliminary study found.", "preliminary"),
+        ("The vaccine is 95% effective against severe disease, in a study not yet peer-reviewed.",
+         "not yet peer-reviewed"),
+    ],
+)
+def test_unpublished_or_preliminary_findings_are_a_hedge(page, hedge):
+    result = check_claim("The vaccine is 95% effective.", page)
+    assert result.verdict is Verdict.PARTIALLY_SUPPORTED
+    assert any(hedge in note for note in result.notes)
+
+
+def test_a_figure_someone_expected_is_no_figure_that_happened():
+    claim = "About 200 people attended the rally."
+    assert check_claim(claim, "Organizers expected about 200 people to attend the rally.").verdict is not Verdict.SUPPORTED
+    assert check_claim(claim, "About 200 people attended the rally, organizers said.").verdict is Verdict.SUPPORTED
