@@ -74,7 +74,7 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name, name_variants
-from citewatch.normalize import WORD, normalize_quote_text, normalize_with_map, stem
+from citewatch.normalize import STOPWORDS, WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import (
     Sentence,
     rank_sentences,
@@ -134,6 +134,7 @@ def judge_value_fact(
     sentences: list[tuple[Sentence, list[FoundFact], frozenset[str]]],
     claim_facts: list[Fact],
     published: str | None,
+    claim_text: str = "",
 ) -> _Outcome:
     found_here = occurrences(context, sentences, claim_facts, published)
     # a sentence that writes the claim's very figure backs the claim there or nowhere, not with its
@@ -177,6 +178,8 @@ def judge_value_fact(
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])
+        and not _claims_name_beside_another_value(claim_text, context.fact, o.sentence, o.found,
+                                                  read_facts[o.sentence.index])
         # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
         # on its opening weekend" for "grossed less than $900,000")
         and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
@@ -263,6 +266,37 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
         and not any(compare(value, found.fact) is Relation.SUPPORTS for value in context.claim_values)
         for found in facts
     )
+
+
+_PLACE_AFTER = re.compile(r"^(?:\s+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<name>[A-Z][\w'’-]+)")
+_DOER_BEFORE = re.compile(r"(?P<name>[A-Z][\w'’-]+)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
+
+
+def _claims_name_beside_another_value(
+    claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact, facts: list[FoundFact]
+) -> bool:
+    """The name that tells whose or where the claim's count is ("12 people in Texas", "Smith scored
+    30") stands beside another count of the sentence and not beside this one: "killed 12 people in
+    Oklahoma and 3 in Texas", "Jones scored 30 points, while Smith added 12"."""
+    if not isinstance(fact, CountFact) or not isinstance(found.fact, CountFact):
+        return False
+    claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
+    if claimed is None:
+        return False
+    names = {m.group("name") for m in (_PLACE_AFTER.match(claim_text[claimed.end :]),
+                                       _DOER_BEFORE.search(claim_text[: claimed.start])) if m}
+    names = {n for n in names if n.lower() not in STOPWORDS}  # "There are 8 ..."
+    if not names:
+        return False
+    # "Smith added 12" leaves out the unit of "30 points" before it
+    counts = [f for f in facts if isinstance(f.fact, CountFact) and f.fact.unit in (found.fact.unit, None)]
+
+    def named_beside(value: FoundFact) -> set[str]:
+        after, before = sentence.text[value.end - sentence.start :], sentence.text[: value.start - sentence.start]
+        return {m.group("name") for m in (_PLACE_AFTER.match(after), _DOER_BEFORE.search(before)) if m}
+
+    mine = named_beside(found)
+    return not names & mine and any(names & named_beside(other) for other in counts if other.start != found.start)
 
 
 def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundFact]) -> bool:
@@ -405,7 +439,7 @@ ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of t
 
 def _found_where_aligned(
     outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedging: str,
+    claim_hedging: str, claim_text: str = "",
 ) -> None:
     """A key fact the context rules left missing, found in the sentence that says what the claim
     says, written the same way: the same value, unit and precision, a value that is no small bare
@@ -420,14 +454,16 @@ def _found_where_aligned(
     for sentence, _, paired in with_neighbours(candidates):
         if len(claim_stems & paired) / len(claim_stems) < ALIGNED_WORDING:
             continue
-        for found in found_facts(sentence.text, default_year):
-            if DATE_BOUND.search(sentence.text[max(0, found.start - 40) : found.start]):
+        sentence_facts = [moved(found, sentence.start) for found in found_facts(sentence.text, default_year)]
+        for found in sentence_facts:
+            at, end = found.start - sentence.start, found.end - sentence.start
+            if DATE_BOUND.search(sentence.text[max(0, at - 40) : at]):
                 continue  # "founded before 2015": a bound, not the date
-            if hedged_beyond(claim_hedging, sentence.text[max(0, found.start - 60) : found.end + 20]):
+            if hedged_beyond(claim_hedging, sentence.text[max(0, at - 60) : end + 20]):
                 continue  # "may impose sanctions ... in 2016"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
-                    and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)):
-                found = moved(found, sentence.start)
+                    and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)
+                    and not _claims_name_beside_another_value(claim_text, fact, sentence, found, sentence_facts)):
                 outcome.outcome, outcome.sentence, outcome.span = FactOutcome.FOUND, sentence, (found.start, found.end)
                 return
 
@@ -990,7 +1026,7 @@ def check_claim(
         elif isinstance(context.fact, QuoteFact):
             outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates))
         else:
-            outcomes.append(judge_value_fact(context, read, facts, published))
+            outcomes.append(judge_value_fact(context, read, facts, published, claim_text))
         notes.extend(outcomes[-1].notes)
 
     if heading:
@@ -1002,7 +1038,7 @@ def check_claim(
     for context, outcome in zip(contexts, outcomes):
         if isinstance(context.fact, DateFact) and context.date_bound:
             continue  # "before 1982" is not found where the page writes "1982"
-        _found_where_aligned(outcome, claim_stems, candidates, published, hedging)
+        _found_where_aligned(outcome, claim_stems, candidates, published, hedging, claim_text)
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, hedging,
                                     [other.fact for other in outcomes if other is not outcome], context.noun)
     _aligned_lists(outcomes, claim_stems, candidates, published, hedging)

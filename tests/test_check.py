@@ -650,3 +650,20 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
     claim = "About 200 people attended the rally."
     assert check_claim(claim, "Organizers expected about 200 people to attend the rally.").verdict is not Verdict.SUPPORTED
     assert check_claim(claim, "About 200 people attended the rally, organizers said.").verdict is Verdict.SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("claim", "page", "expected"),
+    [
+        ("The storm killed 12 people in Texas.", "The storm killed 12 people in Oklahoma and 3 in Texas.",
+         Verdict.CONTRADICTED),
+        ("The storm killed 3 people in Texas.", "The storm killed 12 people in Oklahoma and 3 in Texas.",
+         Verdict.SUPPORTED),
+        ("Smith scored 30 points against Boston.", "Jones scored 30 points against Boston, while Smith added 12.",
+         Verdict.NOT_FOUND),
+        ("Jones scored 30 points against Boston.", "Jones scored 30 points against Boston, while Smith added 12.",
+         Verdict.SUPPORTED),
+    ],
+)
+def test_the_figure_beside_another_name_is_not_the_claims(claim, page, expected):
+    assert check_claim(claim, page).verdict is expected
