@@ -57,9 +57,9 @@ DATE_EVENT_DISTANCE = 10
 # the hedges that tell a plan ("was expected to launch on October 15"), one part of HEDGE
 _PLAN_WORDS = (r"expected to|expect(?:s|ed)?\s+(?:[\w,.-]+\s+){1,4}?to\b|forecast(?:ed)? to|predicted to|plans? to|"
                r"planned to|proposed|proposes")  # "organizers expected about 200 people to attend"
-# "may" next to a number is the month ("14 May 2016", "May 14"), not a hedge.
+# "may" next to a number, or written "May", is the month ("14 May 2016", "May 14", "in May"), not a hedge.
 HEDGE = re.compile(
-    r"\b(?:could|would|might|(?<!\d\s)may(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
+    r"\b(?:could|would|might|(?-i:will)|(?<!\d\s)(?-i:may)(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
     r"seeking|requested|requests|face|faces|facing|risks?|" + _PLAN_WORDS + r"|"
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,

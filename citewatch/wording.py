@@ -173,8 +173,9 @@ def negated_claim_word(claim_text: str, passage: str) -> str | None:
         return None
     wanted = {stem(w) for w in WORD.findall(claim_text) if w.islower() and w not in STOPWORDS and len(w) > 2}
     for match in NEGATION.finditer(passage):
-        if match.group().lower() in ("no", "without", "nor", "none", "nothing", "nobody"):
-            continue  # "no one was hurt" negates a count or a thing, not the claim's event
+        if match.group().lower() in ("no", "without", "nor", "nothing", "nobody"):
+            continue  # "no one was hurt" negates a count or a thing, not the claim's event ("none were
+            # destroyed" does: the things the sentence counts)
         for word in WORD.findall(passage[match.end() : match.end() + 40])[:3]:
             if word.islower() and word not in STOPWORDS and stem(word) in wanted:
                 return word

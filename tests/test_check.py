@@ -667,3 +667,25 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
 )
 def test_the_figure_beside_another_name_is_not_the_claims(claim, page, expected):
     assert check_claim(claim, page).verdict is expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "page", "expected"),
+    [
+        # "none were destroyed" negates the claim's event for the things the sentence counts
+        ("Over 500 homes were destroyed.", "Over 500 homes were damaged, but none were destroyed.", Verdict.CONTRADICTED),
+        # the month "May" is no modal: the page's "could" is a hedge the claim does not carry
+        ("The virus infected 1,200 people in May.", "The virus could infect 1,200 people by May, modelers warned.",
+         Verdict.NOT_FOUND),
+        ("The virus infected 1,200 people in May.", "The virus infected 1,200 people in May, officials said.",
+         Verdict.SUPPORTED),
+        # what will happen has not happened
+        ("The study followed 1,000 patients for 5 years.", "The study will follow 1,000 patients for 5 years.",
+         "not supported"),
+        ("The study will follow 1,000 patients for 5 years.", "The study will follow 1,000 patients for 5 years.",
+         Verdict.SUPPORTED),
+    ],
+)
+def test_negated_planned_or_possible_figures_do_not_back_what_happened(claim, page, expected):
+    verdict = check_claim(claim, page).verdict
+    assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
