@@ -268,35 +268,53 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
     )
 
 
-_PLACE_AFTER = re.compile(r"^(?:\s+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<name>[A-Z][\w'’-]+)")
-_DOER_BEFORE = re.compile(r"(?P<name>[A-Z][\w'’-]+)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
+_PLACE_AFTER = re.compile(r"^(?:\s+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)")
+_DOER_BEFORE = re.compile(
+    r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
+_VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
+
+
+def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True) -> frozenset[str]:
+    """The stems of the words that tell whose or where a count is, or what happened at a date: the
+    doer before its verb ("Smith scored 30", "exports fell 3%") and a place after it ("12 people in
+    Texas") for a count, the verb before a date ("opened in 1995")."""
+    before = text[:start]
+    if kind is DateFact:
+        matches = [_VERB_BEFORE.search(before)]
+    else:
+        matches = [_PLACE_AFTER.match(text[end:]), _DOER_BEFORE.search(before) if doer else None]
+    words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
+    return frozenset(words - GENERIC - PEOPLE_GENERIC)
 
 
 def _claims_name_beside_another_value(
     claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact, facts: list[FoundFact]
 ) -> bool:
-    """The name that tells whose or where the claim's count is ("12 people in Texas", "Smith scored
-    30") stands beside another count of the sentence and not beside this one: "killed 12 people in
-    Oklahoma and 3 in Texas", "Jones scored 30 points, while Smith added 12"."""
-    if not isinstance(fact, CountFact) or not isinstance(found.fact, CountFact):
+    """A word that tells whose, where or what the claim's value is, written right beside it ("12
+    people in Texas", "Smith scored 30", "opened in 1995"), stands beside another value of the kind
+    in the sentence and not beside this one: "killed 12 people in Oklahoma and 3 in Texas", "Jones
+    scored 30 points, while Smith added 12", "was planned in 1995 and opened in 2001"."""
+    kind = type(fact)
+    if kind not in (CountFact, DateFact) or type(found.fact) is not kind:
         return False
     claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
     if claimed is None:
         return False
-    names = {m.group("name") for m in (_PLACE_AFTER.match(claim_text[claimed.end :]),
-                                       _DOER_BEFORE.search(claim_text[: claimed.start])) if m}
-    names = {n for n in names if n.lower() not in STOPWORDS}  # "There are 8 ..."
-    if not names:
+    wanted = _words_beside(claim_text, claimed.start, claimed.end, kind)
+    if not wanted:
         return False
     # "Smith added 12" leaves out the unit of "30 points" before it
-    counts = [f for f in facts if isinstance(f.fact, CountFact) and f.fact.unit in (found.fact.unit, None)]
+    values = [f for f in facts if type(f.fact) is kind
+              and getattr(f.fact, "unit", None) in (getattr(found.fact, "unit", None), None)]
 
-    def named_beside(value: FoundFact) -> set[str]:
-        after, before = sentence.text[value.end - sentence.start :], sentence.text[: value.start - sentence.start]
-        return {m.group("name") for m in (_PLACE_AFTER.match(after), _DOER_BEFORE.search(before)) if m}
+    first = min(value.start for value in values)
 
-    mine = named_beside(found)
-    return not names & mine and any(names & named_beside(other) for other in counts if other.start != found.start)
+    def beside(value: FoundFact) -> frozenset[str]:
+        # the doer of a sentence's first value is everyone's ("The storm killed 12 ... and 3 in Texas")
+        return _words_beside(sentence.text, value.start - sentence.start, value.end - sentence.start, kind,
+                             doer=value.start != first)
+
+    return not wanted & beside(found) and any(wanted & beside(other) for other in values if other.start != found.start)
 
 
 def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundFact]) -> bool:

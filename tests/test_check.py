@@ -663,10 +663,14 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
          Verdict.NOT_FOUND),
         ("Jones scored 30 points against Boston.", "Jones scored 30 points against Boston, while Smith added 12.",
          Verdict.SUPPORTED),
+        ("Exports rose 12% in 2022.", "Imports rose 12% in 2022, while exports fell 3%.", "not supported"),
+        ("The museum opened in 1995.", "The museum was planned in 1995 and opened in 2001.", "not supported"),
+        ("The museum opened in 2001.", "The museum was planned in 1995 and opened in 2001.", Verdict.SUPPORTED),
     ],
 )
 def test_the_figure_beside_another_name_is_not_the_claims(claim, page, expected):
-    assert check_claim(claim, page).verdict is expected
+    verdict = check_claim(claim, page).verdict
+    assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
 
 
 @pytest.mark.parametrize(
