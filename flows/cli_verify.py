@@ -102,7 +102,7 @@ def verify(
     api_url = configured_api_url()
     ensure_prefect_api_answers(api_url)
     warm = None if api_url else _warm_api(settings.prefect_server_idle_minutes, verbose)
-    early_api = None if warm else start_early(api_url)  # Prefect's server starts while Prefect is imported
+    early_api = None if warm else start_early(api_url, verbose)  # it starts while Prefect is imported
     from flows.prefect_env import one_line_errors
     from flows.verify import published_summaries, verify_document, verify_registries, watch_progress  # imports Prefect
 

@@ -22,10 +22,13 @@ from pathlib import Path
 from flows.local_server import ends_with_parent, free_loopback_port, wait_for_health
 
 HEALTH_TIMEOUT = 90.0
+# The server's own lines (its errors while it is stopped at the end of a failed run, say) go here,
+# beside its database, not to the run's console: the run's last line says what went wrong.
+LOG_NAME = "ephemeral-api.log"
 
 
 class EarlyEphemeralApi:
-    def __init__(self) -> None:
+    def __init__(self, verbose: bool = False) -> None:
         from flows.prefect_db import seed_new_home
         from flows.warm_api import installed_prefect_version, prefect_home
 
@@ -38,14 +41,19 @@ class EarlyEphemeralApi:
         if spec is None or spec.origin is None:
             raise RuntimeError("Prefect is not installed: pip install -e . installs it with citewatch")
         prefect_dir = Path(spec.origin).parent
+        self.log = None if verbose else prefect_home() / LOG_NAME
+        if self.log:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
         # The same command and environment as Prefect's SubprocessASGIServer._run_uvicorn_command.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                 "PREFECT__SERVER_FINAL": "1"},
-            stdin=subprocess.DEVNULL, preexec_fn=ends_with_parent())  # ends with us, kill -9 or not
+        with open(self.log if self.log else os.devnull, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--log-level", "error", "--lifespan", "on"],
+                env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                     "PREFECT__SERVER_FINAL": "1"},
+                stdin=subprocess.DEVNULL, stdout=log if self.log else None, stderr=log if self.log else None,
+                preexec_fn=ends_with_parent())  # ends with us, kill -9 or not
         atexit.register(self.stop)  # whatever happens before adopt(), the process never outlives us
 
     def adopt(self) -> bool:
@@ -76,12 +84,13 @@ class EarlyEphemeralApi:
                 self.process.wait()
 
 
-def start_early(api_url: str | None) -> EarlyEphemeralApi | None:
+def start_early(api_url: str | None, verbose: bool = False) -> EarlyEphemeralApi | None:
     """Launch the ephemeral API server now, unless ``api_url`` names a server to use or Prefect's
-    ephemeral mode is turned off."""
+    ephemeral mode is turned off; its lines go to ``ephemeral-api.log`` in Prefect's home, or with
+    ``verbose`` to the console."""
     if api_url or os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("0", "false", "no"):
         return None
     try:
-        return EarlyEphemeralApi()
+        return EarlyEphemeralApi(verbose)
     except Exception:  # noqa: BLE001 - Prefect starts its own server later
         return None

@@ -28,7 +28,7 @@ with get_client(sync_client=True) as client:
     healthy = client.api_healthcheck() is None
     url = str(client.api_url)
 print(json.dumps({"adopted": adopted, "port": early.port, "pid": early.process.pid,
-                  "client_url": url, "healthy": healthy}))
+                  "client_url": url, "healthy": healthy, "log": str(early.log)}))
 """
 
 
@@ -43,6 +43,9 @@ def test_early_server_is_the_one_prefect_uses_and_stops_at_exit(tmp_path):
     assert seen["adopted"] and seen["healthy"]
     assert f":{seen['port']}/" in seen["client_url"]
     assert not Path(f"/proc/{seen['pid']}").exists()  # stopped and reaped at exit
+    # the server's own lines go to its log beside its database, not to the run's console
+    assert seen["log"] == str(tmp_path / "prefect-home" / "ephemeral-api.log") and Path(seen["log"]).exists()
+    assert "uvicorn" not in done.stderr and "Traceback" not in done.stderr
     try:
         requests.get(f"http://127.0.0.1:{seen['port']}/api/health", timeout=2)
         answered = True
