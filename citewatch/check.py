@@ -96,6 +96,7 @@ from citewatch.wording import (
     opposite_reason,
     paraphrased,
     same_language,
+    spelled_by_initials,
     substituted_word,
     turned_in_place,
     turned_words,
@@ -268,7 +269,8 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
     )
 
 
-_PLACE_AFTER = re.compile(r"^(?:\s+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)")
+_PLACE_AFTER = re.compile(
+    r"^(?:\s+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
@@ -285,6 +287,15 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
         matches = [_PLACE_AFTER.match(text[end:]), _DOER_BEFORE.search(before) if doer else None]
     words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
+
+
+def _same_place(one: re.Match, other: re.Match) -> bool:
+    """ "the United Kingdom" and "the UK", "Montana" and "Montana Province": one name."""
+    first, second = (m.group("word") + m.group("more") for m in (one, other))
+    if first.lower() == second.lower() or stems_of(first) & stems_of(second):
+        return True
+    return any(short.isupper() and spelled_by_initials(short, long)
+               for short, long in ((first, second), (second, first)))
 
 
 def _claims_name_beside_another_value(
@@ -308,6 +319,12 @@ def _claims_name_beside_another_value(
               and getattr(f.fact, "unit", None) in (getattr(found.fact, "unit", None), None)]
 
     first = min(value.start for value in values)
+    if kind is CountFact:
+        # "10% in France" is no "10% in Germany", whatever else the sentence counts
+        claim_place, place = _PLACE_AFTER.match(claim_text[claimed.end :]), _PLACE_AFTER.match(
+            sentence.text[found.end - sentence.start :])
+        if claim_place and place and not _same_place(claim_place, place):
+            return True
 
     def beside(value: FoundFact) -> frozenset[str]:
         # the doer of a sentence's first value is everyone's ("The storm killed 12 ... and 3 in Texas")

@@ -471,12 +471,18 @@ def turned_in_place(claim_text: str, passage: str) -> tuple[str, str] | None:
             continue
         for claim_word, claim_stem in zip(change.claim_words, change.claim_stems):
             for passage_word, passage_stem in zip(change.passage_words, change.passage_stems):
-                if claim_word.islower() and passage_word.islower() and passage_stem in table.get(claim_stem, ()):
+                if claim_word.islower() and passage_word.islower() and (
+                        passage_stem in table.get(claim_stem, ())
+                        or frozenset((claim_word, passage_word)) in OPPOSED_FUNCTION_WORDS):
                     return claim_word, passage_word
     return None
 
 
 _NEGATORS = frozenset(("not", "never"))
+# Function words WordNet has no antonyms for, which turn a statement round in its place: "voted for
+# the bill" / "voted against the bill", "with" / "without", "before" / "after" the same event
+OPPOSED_FUNCTION_WORDS = frozenset(frozenset(pair) for pair in (("for", "against"), ("with", "without"),
+                                                                  ("before", "after")))
 
 
 def turning_words(claim_text: str) -> frozenset[str] | None:
@@ -486,7 +492,9 @@ def turning_words(claim_text: str) -> frozenset[str] | None:
     if words & _NEGATORS:
         return None
     table = antonyms()
-    return _NEGATORS.union(*(table.get(word, frozenset()) for word in words))
+    opposed = {stem(other) for pair in OPPOSED_FUNCTION_WORDS for word in pair if stem(word) in words
+               for other in pair - {word}}
+    return _NEGATORS.union(opposed, *(table.get(word, frozenset()) for word in words))
 
 
 def may_turn(turning: frozenset[str] | None, sentence_text: str) -> bool:

@@ -693,3 +693,21 @@ def test_the_figure_beside_another_name_is_not_the_claims(claim, page, expected)
 def test_negated_planned_or_possible_figures_do_not_back_what_happened(claim, page, expected):
     verdict = check_claim(claim, page).verdict
     assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "page", "expected"),
+    [
+        ("The senator voted for the bill.", "The senator voted against the bill.", Verdict.CONTRADICTED),
+        ("The senator voted for the bill.", "The senator voted for the bill.", Verdict.SUPPORTED),
+        ("The company reported a profit of $3 billion.",
+         "Analysts had expected a profit of $3 billion; the company reported $2 billion.", "not supported"),
+        ("Sales fell 10% in Germany.", "Sales fell 10% in France but rose in Germany.", "not supported"),
+        ("Coronavirus claimed less than 105 lives in the United Kingdom.",
+         "2020 coronavirus pandemic in the United Kingdom\n104 people in the UK with confirmed infection have died.",
+         Verdict.SUPPORTED),  # the UK is the United Kingdom
+    ],
+)
+def test_opposed_words_expectations_and_other_places_do_not_back_a_claim(claim, page, expected):
+    verdict = check_claim(claim, page).verdict
+    assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
