@@ -652,9 +652,11 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
     assert check_claim(claim, "About 200 people attended the rally, organizers said.").verdict is Verdict.SUPPORTED
 
 
+# Own probes of the worst error, in the shapes a newsroom meets ("not supported": anything but that)
 @pytest.mark.parametrize(
     ("claim", "page", "expected"),
     [
+        # the word beside a value that tells whose, where or what: another value's is not this one's
         ("The storm killed 12 people in Texas.", "The storm killed 12 people in Oklahoma and 3 in Texas.",
          Verdict.CONTRADICTED),
         ("The storm killed 3 people in Texas.", "The storm killed 12 people in Oklahoma and 3 in Texas.",
@@ -666,16 +668,7 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("Exports rose 12% in 2022.", "Imports rose 12% in 2022, while exports fell 3%.", "not supported"),
         ("The museum opened in 1995.", "The museum was planned in 1995 and opened in 2001.", "not supported"),
         ("The museum opened in 2001.", "The museum was planned in 1995 and opened in 2001.", Verdict.SUPPORTED),
-    ],
-)
-def test_the_figure_beside_another_name_is_not_the_claims(claim, page, expected):
-    verdict = check_claim(claim, page).verdict
-    assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
-
-
-@pytest.mark.parametrize(
-    ("claim", "page", "expected"),
-    [
+        # negated, planned or possible: not what happened
         # "none were destroyed" negates the claim's event for the things the sentence counts
         ("Over 500 homes were destroyed.", "Over 500 homes were damaged, but none were destroyed.", Verdict.CONTRADICTED),
         # the month "May" is no modal: the page's "could" is a hedge the claim does not carry
@@ -688,16 +681,7 @@ def test_the_figure_beside_another_name_is_not_the_claims(claim, page, expected)
          "not supported"),
         ("The study will follow 1,000 patients for 5 years.", "The study will follow 1,000 patients for 5 years.",
          Verdict.SUPPORTED),
-    ],
-)
-def test_negated_planned_or_possible_figures_do_not_back_what_happened(claim, page, expected):
-    verdict = check_claim(claim, page).verdict
-    assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
-
-
-@pytest.mark.parametrize(
-    ("claim", "page", "expected"),
-    [
+        # opposed in place, expected, another place
         ("The senator voted for the bill.", "The senator voted against the bill.", Verdict.CONTRADICTED),
         ("The senator voted for the bill.", "The senator voted for the bill.", Verdict.SUPPORTED),
         ("The company reported a profit of $3 billion.",
@@ -708,6 +692,6 @@ def test_negated_planned_or_possible_figures_do_not_back_what_happened(claim, pa
          Verdict.SUPPORTED),  # the UK is the United Kingdom
     ],
 )
-def test_opposed_words_expectations_and_other_places_do_not_back_a_claim(claim, page, expected):
+def test_probes_of_a_wrong_supported(claim, page, expected):
     verdict = check_claim(claim, page).verdict
     assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
