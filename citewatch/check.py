@@ -135,7 +135,7 @@ def judge_value_fact(
     sentences: list[tuple[Sentence, list[FoundFact], frozenset[str]]],
     claim_facts: list[Fact],
     published: str | None,
-    claim_text: str = "",
+    claim_text: str,
 ) -> _Outcome:
     found_here = occurrences(context, sentences, claim_facts, published)
     # a sentence that writes the claim's very figure backs the claim there or nowhere, not with its
@@ -179,7 +179,7 @@ def judge_value_fact(
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
         and not _name_with_another_value(context, o, read_facts[o.sentence.index])
-        and not _claims_name_beside_another_value(claim_text, context.fact, o.sentence, o.found,
+        and not _claims_word_beside_another_value(claim_text, context.fact, o.sentence, o.found,
                                                   read_facts[o.sentence.index])
         # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
         # on its opening weekend" for "grossed less than $900,000")
@@ -298,13 +298,14 @@ def _same_place(one: re.Match, other: re.Match) -> bool:
                for short, long in ((first, second), (second, first)))
 
 
-def _claims_name_beside_another_value(
+def _claims_word_beside_another_value(
     claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact, facts: list[FoundFact]
 ) -> bool:
     """A word that tells whose, where or what the claim's value is, written right beside it ("12
     people in Texas", "Smith scored 30", "opened in 1995"), stands beside another value of the kind
     in the sentence and not beside this one: "killed 12 people in Oklahoma and 3 in Texas", "Jones
-    scored 30 points, while Smith added 12", "was planned in 1995 and opened in 2001"."""
+    scored 30 points, while Smith added 12", "was planned in 1995 and opened in 2001"; or the count
+    has another place right beside it ("10% in France" for "10% in Germany")."""
     kind = type(fact)
     if kind not in (CountFact, DateFact) or type(found.fact) is not kind:
         return False
@@ -317,14 +318,13 @@ def _claims_name_beside_another_value(
     # "Smith added 12" leaves out the unit of "30 points" before it
     values = [f for f in facts if type(f.fact) is kind
               and getattr(f.fact, "unit", None) in (getattr(found.fact, "unit", None), None)]
-
-    first = min(value.start for value in values)
     if kind is CountFact:
         # "10% in France" is no "10% in Germany", whatever else the sentence counts
         claim_place, place = _PLACE_AFTER.match(claim_text[claimed.end :]), _PLACE_AFTER.match(
             sentence.text[found.end - sentence.start :])
         if claim_place and place and not _same_place(claim_place, place):
             return True
+    first = min(value.start for value in values)
 
     def beside(value: FoundFact) -> frozenset[str]:
         # the doer of a sentence's first value is everyone's ("The storm killed 12 ... and 3 in Texas")
@@ -474,7 +474,7 @@ ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of t
 
 def _found_where_aligned(
     outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedging: str, claim_text: str = "",
+    claim_hedging: str, claim_text: str,
 ) -> None:
     """A key fact the context rules left missing, found in the sentence that says what the claim
     says, written the same way: the same value, unit and precision, a value that is no small bare
@@ -498,7 +498,7 @@ def _found_where_aligned(
                 continue  # "may impose sanctions ... in 2016"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
                     and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)
-                    and not _claims_name_beside_another_value(claim_text, fact, sentence, found, sentence_facts)):
+                    and not _claims_word_beside_another_value(claim_text, fact, sentence, found, sentence_facts)):
                 outcome.outcome, outcome.sentence, outcome.span = FactOutcome.FOUND, sentence, (found.start, found.end)
                 return
 

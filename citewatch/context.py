@@ -195,6 +195,10 @@ class _ClaimReading:
     reporting: bool
     hedging: str
     disputes: bool
+    passive: bool  # tells what was done to its people or things ("were killed")
+
+
+_PASSIVE = re.compile(r"\b(?:was|were|been|being|be|is|are|got)\s+(?:\w+ly\s+)?\w+ed\b", re.IGNORECASE)
 
 
 @memo.reading(maxsize=4096)
@@ -215,6 +219,7 @@ def _read_claim(claim_text: str, default_year: int | None = None) -> _ClaimReadi
         any(w.lower() in REPORTING_WORDS for w in _ANY_WORD.findall(claim_text)),
         claim_hedging(claim_text),
         bool(DISPUTED.search(claim_text)),
+        bool(_PASSIVE.search(claim_text)),
     )
 
 
@@ -296,13 +301,10 @@ def claim_contexts(
                 else None,
                 occurrence is not None and occurrence.year_assumed,
                 parts,
-                bool(_PASSIVE.search(claim_text)),
+                reading.passive,
             )
         )
     return contexts
-
-
-_PASSIVE = re.compile(r"\b(?:was|were|been|being|be|is|are|got)\s+(?:\w+ly\s+)?\w+ed\b", re.IGNORECASE)
 
 
 def ranking_weights(contexts: list[FactContext], claim_text: str, subject: str | None = None) -> dict[str, float]:
