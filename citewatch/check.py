@@ -73,7 +73,7 @@ from citewatch.models import (
     RangeFact,
     Verdict,
 )
-from citewatch.names import find_name, name_variants
+from citewatch.names import find_name, name_variants, written_as_one_word
 from citewatch.normalize import STOPWORDS, WORD, normalize_quote_text, normalize_with_map, stem
 from citewatch.passages import (
     Sentence,
@@ -674,7 +674,8 @@ def _found_name_words(outcomes: list[_Outcome], text: str) -> frozenset[str]:
             continue
         found = stems_of(text[o.span[0] : o.span[1]])
         words |= found
-        if any(stems_of(other) <= found for other in (*o.fact.aliases, *name_variants(o.fact.name))):
+        if (any(stems_of(other) <= found for other in (*o.fact.aliases, *name_variants(o.fact.name)))
+                or written_as_one_word(o.fact.name, text[o.span[0] : o.span[1]])):
             words |= stems_of(o.fact.name)
     return frozenset(words)
 

@@ -111,7 +111,13 @@ def _find_name(name: str, text: str, aliases: tuple[str, ...]) -> tuple[int, int
 
 def _find_spelling(spelling: str, text_keys: _TextKeys) -> tuple[int, int] | None:
     wanted = _spelling_keys(spelling)
-    if not wanted or not _may_hold(text_keys, wanted[-1]):  # every way of finding a name needs its last word
+    if not wanted:
+        return None
+    if len(wanted) > 1:
+        span = _written_as_one_word(wanted, text_keys)
+        if span:
+            return span
+    if not _may_hold(text_keys, wanted[-1]):  # every other way of finding a name needs its last word
         return None
     keys = text_keys.keys
     if len(wanted) == 1:
@@ -135,6 +141,20 @@ def _find_spelling(spelling: str, text_keys: _TextKeys) -> tuple[int, int] | Non
             if span:
                 return span
     return None
+
+
+def _written_as_one_word(wanted: tuple[str, ...], text_keys: _TextKeys) -> tuple[int, int] | None:
+    """ "Century Link" written "CenturyLink"."""
+    joined = "".join(wanted)
+    if joined in text_keys.by_length.get(len(joined), ()):
+        return next((s, e) for k, s, e in text_keys.keys if k == joined)
+    return None
+
+
+def written_as_one_word(name: str, written: str) -> bool:
+    """Is ``written`` the name ``name`` with its words joined ("CenturyLink" for "Century Link")?"""
+    words = _spelling_keys(name)
+    return len(words) > 1 and _spelling_keys(written) == ("".join(words),)
 
 
 def _run(keys: tuple[tuple[str, int, int], ...], wanted: tuple[str, ...]) -> tuple[int, int] | None:

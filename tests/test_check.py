@@ -615,6 +615,12 @@ def test_people_or_cases_counted_by_the_noun_of_what_happened_to_them(claim, pag
     assert check_claim(claim, page, published="2020-04-10").verdict is expected
 
 
+def test_a_name_the_page_writes_as_one_word_is_the_claims_name_in_full():
+    result = check_claim("Century Link acquired more than 70,250 access lines from Verizon.",
+                         "CenturyLink\nIn Wisconsin, it acquired 70,500 access lines for US$195 million from Verizon.")
+    assert result.verdict is Verdict.SUPPORTED
+
+
 @pytest.mark.parametrize(
     ("page", "published", "expected"),
     [

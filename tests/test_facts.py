@@ -199,6 +199,7 @@ def test_negation():
         ("Baku Serious Crimes Court", "the Serious Crimes Court in Baku"),
         ("United States State Department", "the State Department said"),
         ("PAHO Director Carissa Etienne", "the Pan American Health Organization (PAHO) Director Carissa F. Etienne"),
+        ("Century Link", "In Wisconsin, CenturyLink acquired 70,000 access lines"),
     ],
 )
 def test_names_across_spellings(name, text):
@@ -221,7 +222,8 @@ def test_a_name_run_through_a_title_is_its_owner_and_the_person(text, names):
 @pytest.mark.parametrize(
     "name, text",
     [("Taleh Bagirzade", "Taleh Bagirov"), ("Kerim Alimardanov", "Kerim Huseynov"),
-     ("Baku Serious Crimes Court", "the Court of Appeal"), ("PAHO Director Carissa Etienne", "Director Carissa F. Smith")],
+     ("Baku Serious Crimes Court", "the Court of Appeal"), ("PAHO Director Carissa Etienne", "Director Carissa F. Smith"),
+     ("Century Link", "Century Telephone linked up")],
 )
 def test_other_names_are_not_found(name, text):
     assert find_name(name, text) is None
