@@ -692,7 +692,9 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
     """The verdict from the key facts (numbers, dates, quotes) and how much of the claim's other
     content (names included: they are anchors, never facts on their own) the passages cover."""
     notes: list[str] = []
-    key = [o for o in outcomes if not isinstance(o.fact, EntityFact)]
+    # a title's figure found in the page's heading ("127 Hours") is a name, not a fact of the claim
+    key = [o for o in outcomes if not isinstance(o.fact, EntityFact)
+           and not (o.named_by_heading and isinstance(o.fact, CountFact))]
     if any(o.outcome is FactOutcome.CONTRADICTED for o in key):
         return Verdict.CONTRADICTED, notes
     if not key and outcomes and wording.listed_names:
@@ -906,10 +908,10 @@ def _named_in_heading(outcomes: list[_Outcome], claim_text: str, heading: Senten
     """A claim's date that is part of what the page's heading names ("during the 2010–11 Ashes series"
     on the page "2010–11 Ashes series"; "UEFA Euro 2016") is found there: the word after it, or the
     name word before it, is the heading's too."""
-    missing = [o for o in outcomes if isinstance(o.fact, DateFact) and o.outcome is FactOutcome.MISSING]
+    missing = [o for o in outcomes if isinstance(o.fact, (DateFact, CountFact)) and o.outcome is FactOutcome.MISSING]
     if not missing:
         return
-    heading_dates = [f for f in found_facts(heading.text, page_year) if isinstance(f.fact, DateFact)]
+    heading_dates = [f for f in found_facts(heading.text, page_year) if isinstance(f.fact, (DateFact, CountFact))]
     for claimed in found_facts(claim_text, page_year):
         outcome = next((o for o in missing if o.fact == claimed.fact), None)
         named = next((f for f in heading_dates if compare(claimed.fact, f.fact) is Relation.SUPPORTS
@@ -922,6 +924,8 @@ def _named_in_heading(outcomes: list[_Outcome], claim_text: str, heading: Senten
 def _one_name(claim_text: str, claimed: FoundFact, heading_text: str, named: FoundFact) -> bool:
     """Do the claim and the heading write the date inside the same name: the same word after it
     ("2010–11 Ashes"), or the same capitalised word before it ("Euro 2016")?"""
+    if isinstance(claimed.fact, CountFact):  # a title that holds a figure: "127 Hours"
+        return claimed.text == named.text and any(word[:1].isupper() for word in WORD.findall(claimed.text))
     after = _beside(claim_text, claimed, after=True)
     if after and after == _beside(heading_text, named, after=True):
         return True

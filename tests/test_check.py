@@ -615,6 +615,20 @@ def test_people_or_cases_counted_by_the_noun_of_what_happened_to_them(claim, pag
     assert check_claim(claim, page, published="2020-04-10").verdict is expected
 
 
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Based on more than 224 reviews, 127 Hours has an approval rating of over 90%.", Verdict.SUPPORTED),
+        # the title's figure alone is the page's topic, not what the claim says of it
+        ("127 Hours is a musical comedy.", Verdict.NOT_FOUND),
+    ],
+)
+def test_a_figure_inside_the_title_the_page_is_about_is_found_in_its_heading(claim, expected):
+    page = ("127 Hours\nOn review aggregator website Rotten Tomatoes, the film has an approval rating of 93% based on "
+            "226 reviews, with an average rating of 8.3/10.")
+    assert check_claim(claim, page).verdict is expected
+
+
 def test_a_name_the_page_writes_as_one_word_is_the_claims_name_in_full():
     result = check_claim("Century Link acquired more than 70,250 access lines from Verizon.",
                          "CenturyLink\nIn Wisconsin, it acquired 70,500 access lines for US$195 million from Verizon.")
