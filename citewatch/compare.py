@@ -116,7 +116,19 @@ def compare_counts(claim: CountFact, source: CountFact) -> Relation:
         return Relation.SUPPORTS
     if _disjoint(stated, claimed):
         return Relation.CONTRADICTS
+    if source.op in (Op.GT, Op.LT) and claim.op in (Op.GT, Op.GE, Op.LT, Op.LE) and _inside(
+            _just_beyond(source), claimed):
+        return Relation.SUPPORTS
     return Relation.NEUTRAL
+
+
+def _just_beyond(source: CountFact) -> tuple[float, float, bool, bool]:
+    """ "over 6.2 million" as reports write it: above 6.2 million, but not by a step of its last written
+    digit (6.3 million would be written so)."""
+    step = _precision(source.value)
+    if source.op is Op.GT:
+        return source.value, source.value + step, True, True
+    return source.value - step, source.value, True, True
 
 
 def compare_ranges(claim: RangeFact, source: RangeFact) -> Relation:
