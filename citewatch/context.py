@@ -97,7 +97,7 @@ REPORTING_WORDS = frozenset(
 )
 SUBGROUP = re.compile(
     r"\b(?:remaining|rest|others|another|each|among|of whom|of them|some of|most of|остальн|каждый|"
-    r"qalan|digər|first|initially|at first|by then|until then|at the time|early|earlier|opening)\b",
+    r"qalan|digər|first|initially|at first|by then|until then|at the time|early|earlier|opening|alone)\b",
     re.IGNORECASE,
 )
 
