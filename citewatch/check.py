@@ -184,6 +184,8 @@ def judge_value_fact(
         # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
         # on its opening weekend" for "grossed less than $900,000")
         and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
+        and not (getattr(context.fact, "op", None) in (Op.LT, Op.LE)
+                 and _in_a_place_the_claim_does_not_name(claim_text, o.sentence, o.found))
     ]
     if supporting and context.noun and not any(_same_thing(context, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
@@ -289,13 +291,29 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
 
 
+def _in_a_place_the_claim_does_not_name(claim_text: str, sentence: Sentence, found: FoundFact) -> bool:
+    """ "50,000 employees in the United States" counts a part of a whole the claim does not place."""
+    place = _PLACE_AFTER.match(sentence.text[found.end - sentence.start :])
+    return place is not None and not _names_the_place(claim_text, place.group("word") + place.group("more"))
+
+
 def _same_place(one: re.Match, other: re.Match) -> bool:
     """ "the United Kingdom" and "the UK", "Montana" and "Montana Province": one name."""
     first, second = (m.group("word") + m.group("more") for m in (one, other))
-    if first.lower() == second.lower() or stems_of(first) & stems_of(second):
+    return _names_the_place(first, second) or _names_the_place(second, first)
+
+
+_ACRONYM = re.compile(r"\b[A-Z](?:\.?[A-Z])+\b")
+
+
+def _names_the_place(text: str, place: str) -> bool:
+    """Does ``text`` name ``place`` by one of its words or by initials ("the U.K." for "the United
+    Kingdom", "the United Kingdom" for "the UK")?"""
+    if stems_of(place) & stems_of(text) or re.search(rf"\b{re.escape(place)}\b", text):  # "May" has no stem
         return True
-    return any(short.isupper() and spelled_by_initials(short, long)
-               for short, long in ((first, second), (second, first)))
+    if place.isupper() and spelled_by_initials(place, text):
+        return True
+    return any(spelled_by_initials(acronym.replace(".", ""), place) for acronym in _ACRONYM.findall(text))
 
 
 def _claims_word_beside_another_value(

@@ -710,6 +710,13 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("Coronavirus claimed less than 105 lives in the United Kingdom.",
          "2020 coronavirus pandemic in the United Kingdom\n104 people in the UK with confirmed infection have died.",
          Verdict.SUPPORTED),  # the UK is the United Kingdom
+        # a count of one place is a part: below no upper bound of the whole
+        ("The company has fewer than 60,000 employees.", "The company has 50,000 employees in the United States.",
+         "not supported"),
+        ("The company has fewer than 60,000 employees in the U.S.",
+         "The company has 50,000 employees in the United States.", Verdict.SUPPORTED),
+        ("The company has more than 40,000 employees.", "The company has 50,000 employees in the United States.",
+         Verdict.SUPPORTED),
     ],
 )
 def test_probes_of_a_wrong_supported(claim, page, expected):
