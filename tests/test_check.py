@@ -717,6 +717,11 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
          "The company has 50,000 employees in the United States.", Verdict.SUPPORTED),
         ("The company has more than 40,000 employees.", "The company has 50,000 employees in the United States.",
          Verdict.SUPPORTED),
+        # meant, hoped or refused: not done
+        ("The group raised $1 million.", "The group aims to raise $1 million.", "not supported"),
+        ("The group raised $1 million.", "The group hoped to raise $1 million but raised only $200,000.",
+         "not supported"),
+        ("The minister resigned on Monday.", "The minister refused to resign on Monday.", "not supported"),
     ],
 )
 def test_probes_of_a_wrong_supported(claim, page, expected):
