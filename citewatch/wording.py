@@ -30,7 +30,8 @@ from citewatch.normalize import STOPWORDS, WORD, stem
 from citewatch.passages import Sentence, stem_positions, stems_of
 
 NEGATION = re.compile(
-    r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|unable|without|failed to|refused to|refuses to|declined to|declines to|denied|denies)\b|n't\b",
+    r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|unable|without|failed to|"
+    r"refus(?:ed|es) to|declin(?:ed|es) to|denied|denies)\b|n't\b",
     re.IGNORECASE,
 )
 # Capitalised words that are not names: days, months, titles, sentence furniture.
