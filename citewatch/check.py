@@ -186,6 +186,8 @@ def judge_value_fact(
         and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
         and not (getattr(context.fact, "op", None) in (Op.LT, Op.LE)
                  and _in_a_place_the_claim_does_not_name(claim_text, o.sentence, o.found))
+        and not (isinstance(context.fact, DateFact)
+                 and _the_date_of_another_figure(o.found, o.sentence, read_facts[o.sentence.index], claim_facts))
     ]
     if supporting and context.noun and not any(_same_thing(context, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
@@ -289,6 +291,25 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
         matches = [_PLACE_AFTER.match(text[end:]), _DOER_BEFORE.search(before) if doer else None]
     words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
+
+
+def _the_date_of_another_figure(date: FoundFact, sentence: Sentence, facts: list[FoundFact],
+                                claim_facts: list[Fact]) -> bool:
+    """ "40 journalists were detained in 2021, up from 30 in 2020": the 2020 is the date of the 30 right
+    before it, which is not the claim's figure, while another figure of the sentence is."""
+    claimed = [c for c in claim_facts if isinstance(c, CountFact)]
+    before = [f for f in facts if isinstance(f.fact, CountFact) and f.end <= date.start
+              and _WITHIN_THREE_WORDS.fullmatch(sentence.text[f.end - sentence.start : date.start - sentence.start])]
+    if not claimed or not before:
+        return False
+    own = max(before, key=lambda f: f.end)
+    relations = [compare(c, own.fact) for c in claimed]
+    return (Relation.SUPPORTS not in relations and Relation.CONTRADICTS in relations
+            and any(compare(c, f.fact) is Relation.SUPPORTS for c in claimed for f in facts
+                    if isinstance(f.fact, CountFact) and f is not own))
+
+
+_WITHIN_THREE_WORDS = re.compile(r"(?:\W+[\w'’-]+){0,2}\W+(?:in|on|at|by)\s+")
 
 
 def _in_a_place_the_claim_does_not_name(claim_text: str, sentence: Sentence, found: FoundFact) -> bool:
