@@ -447,6 +447,16 @@ def _event_of_enumeration(
     return (events[-1], 1) if events else (None, 10**6)
 
 
+_AGENT_NOUN = re.compile(r"[^\W\d_]+(?<!prison)(?:er|or)s?\b", re.IGNORECASE)
+
+
+def _deeds(sentence: Sentence, words: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The words without the nouns of those who do an event ("its founder was born in 1990": the
+    founding is not what happened in 1990; "killers"), which share the event's stem."""
+    return [(word, at) for word, at in words
+            if word not in EVENT_GROUPS or not _AGENT_NOUN.match(sentence.text, at - sentence.start)]
+
+
 def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str | None, int, int | None]:
     """The event word ("arrested", "killed") closest to the fact, how many words away, and where."""
     before = [(w, at) for w, at in words if at < found.start]
@@ -766,12 +776,12 @@ def occurrences(
             if context.events:
                 # the figure must be about the claim's event: "18 people attended the hearing where
                 # the court sentenced ..." or "two officers were wounded and one was killed" are not
-                event, distance, event_at = _nearest_event(words, found)
+                event, distance, event_at = _nearest_event(_deeds(sentence, words), found)
                 if event is None and isinstance(found.fact, DateFact):
                     # "A Baku court on January 25, 2017, convicted 18 men": the verb after the comma
                     wider = _next_segment_end(sentence, region, sentence_facts)
                     wider_words = _region_words(sentence, (region[0], wider), sentence_facts)
-                    event, distance, event_at = _nearest_event(wider_words, found)
+                    event, distance, event_at = _nearest_event(_deeds(sentence, wider_words), found)
                     beyond_its_clause = event is not None
                 if event is None:
                     event, distance = _event_of_enumeration(sentence, region, sentence_facts)

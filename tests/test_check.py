@@ -722,6 +722,10 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("The group raised $1 million.", "The group hoped to raise $1 million but raised only $200,000.",
          "not supported"),
         ("The minister resigned on Monday.", "The minister refused to resign on Monday.", "not supported"),
+        # the one who founded is not the founding
+        ("The company was founded in 1990.", "Its founder was born in 1990 and started the company in 2015.",
+         "not supported"),
+        ("The company was founded in 1990.", "Its founder established the company in 1990.", Verdict.SUPPORTED),
         # the year right after another figure is that figure's
         ("Around 40 journalists were detained in 2020.",
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", "not supported"),
