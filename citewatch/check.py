@@ -26,6 +26,7 @@ from citewatch import memo
 from citewatch.compare import Relation, compare
 from citewatch.context import (
     AGENT_NOUN,
+    DISPUTED,
     GENERIC,
     OPEN_BOUNDS,
     PEOPLE_GENERIC,
@@ -476,16 +477,24 @@ def judge_quote(
     normalised: tuple[str, list[int]],
     sentences: list[Sentence],
     candidates: list[Sentence],
+    claim_disputes: bool = False,
 ) -> _Outcome:
     haystack, positions = normalised
     needle = normalize_quote_text(fact.text)
     index = haystack.find(needle) if needle else -1
+    denied = None
     while index >= 0:
         start, end = positions[index], positions[index + len(needle) - 1] + 1
         sentence = next((s for s in sentences if s.start <= start < s.end), None)
-        if sentence is None or not sentence.boilerplate:  # a headline in a link list is another page's
+        if sentence is not None and not claim_disputes and DISPUTED.search(sentence.text, 0, start - sentence.start):
+            denied = denied or sentence  # "denied saying the city would 'never surrender'"
+        elif sentence is None or not sentence.boilerplate:  # a headline in a link list is another page's
             return _Outcome(fact, FactOutcome.FOUND, span=(start, end), sentence=sentence, context=2.0)
         index = haystack.find(needle, index + 1)
+    if denied is not None:
+        outcome = _Outcome(fact, FactOutcome.MISSING, sentence=denied)
+        outcome.notes.append("the quoted words are in the text, in a passage that denies or disputes them")
+        return outcome
     wanted = stems_of(fact.text)
     best, best_share = None, 0.0
     for sentence in candidates:
@@ -1103,7 +1112,7 @@ def check_claim(
         if isinstance(context.fact, EntityFact):
             outcomes.append(judge_entity(context.fact, candidates))
         elif isinstance(context.fact, QuoteFact):
-            outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates))
+            outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates, context.disputes))
         else:
             outcomes.append(judge_value_fact(context, read, facts, published, claim_text))
         notes.extend(outcomes[-1].notes)

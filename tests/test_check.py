@@ -722,6 +722,11 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("The group raised $1 million.", "The group hoped to raise $1 million but raised only $200,000.",
          "not supported"),
         ("The minister resigned on Monday.", "The minister refused to resign on Monday.", "not supported"),
+        # words quoted in a denial were not said
+        ('The mayor said the city would "never surrender".',
+         'The mayor denied saying the city would "never surrender".', Verdict.NOT_FOUND),
+        ('The mayor denied saying the city would "never surrender".',
+         'The mayor denied saying the city would "never surrender".', Verdict.SUPPORTED),
         # a date something was set for is a plan
         ("The trial began on 3 March 2021.", "The trial, first set for 3 March 2021, began in June.", "not supported"),
         # the one who founded is not the founding
