@@ -43,6 +43,7 @@ from citewatch.context import (
     hedged_beyond,
     names_beside,
     occurrences,
+    part_words,
     ranking_weights,
     same_figure,
     subject_anchors,
@@ -185,6 +186,7 @@ def judge_value_fact(
         # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
         # on its opening weekend" for "grossed less than $900,000")
         and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
+        and not _another_part(context.fact, context.parts, _after(o.sentence, o.found))
         and not (getattr(context.fact, "op", None) in (Op.LT, Op.LE)
                  and _in_a_place_the_claim_does_not_name(claim_text, o.sentence, o.found))
         and not (isinstance(context.fact, DateFact)
@@ -230,6 +232,20 @@ def judge_value_fact(
             outcome.notes.append(f"the passage negates “{best.found.negates or best.found.text}”")
         return outcome
     return _Outcome(context.fact, FactOutcome.MISSING)
+
+
+def _another_part(fact: Fact, claim_parts: frozenset[str], text: str) -> bool:
+    """Does ``text`` name another part of the same kind than the claim's ("in its first year" for "in
+    its first week")?"""
+    if not claim_parts or not isinstance(fact, CountFact) or fact.unit == "rank":
+        return False
+    kinds = {part.split()[0] for part in claim_parts}
+    return any(part not in claim_parts and part.split()[0] in kinds for part in part_words(text))
+
+
+def _after(sentence: Sentence, found: FoundFact, length: int = 40) -> str:
+    """A value and the text right after it in its sentence."""
+    return sentence.text[found.start - sentence.start : found.end - sentence.start + length]
 
 
 def _decided(fact: Fact, outcome: FactOutcome, occurrence: Occurrence) -> _Outcome:
@@ -522,7 +538,7 @@ ALIGNED_WORDING = 0.6  # a sentence (with its neighbour) holding this share of t
 
 def _found_where_aligned(
     outcome: _Outcome, claim_stems: frozenset[str], candidates: list[Sentence], published: str | None,
-    claim_hedging: str, claim_text: str,
+    claim_hedging: str, claim_text: str, claim_parts: frozenset[str] = frozenset(),
 ) -> None:
     """A key fact the context rules left missing, found in the sentence that says what the claim
     says, written the same way: the same value, unit and precision, a value that is no small bare
@@ -544,6 +560,8 @@ def _found_where_aligned(
                 continue  # "founded before 2015": a bound, not the date
             if hedged_beyond(claim_hedging, sentence.text[max(0, at - 60) : end + 20]):
                 continue  # "may impose sanctions ... in 2016"
+            if _another_part(fact, claim_parts, _after(sentence, found)):
+                continue  # "sold 1 million copies in its first year" for "in its first week"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
                     and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)
                     and not _claims_word_beside_another_value(claim_text, fact, sentence, found, sentence_facts)):
@@ -1126,7 +1144,7 @@ def check_claim(
     for context, outcome in zip(contexts, outcomes):
         if isinstance(context.fact, DateFact) and context.date_bound:
             continue  # "before 1982" is not found where the page writes "1982"
-        _found_where_aligned(outcome, claim_stems, candidates, published, hedging, claim_text)
+        _found_where_aligned(outcome, claim_stems, candidates, published, hedging, claim_text, context.parts)
         _contradicted_where_aligned(outcome, claim_stems, candidates, published, hedging,
                                     [other.fact for other in outcomes if other is not outcome], context.noun)
     _aligned_lists(outcomes, claim_stems, candidates, published, hedging)

@@ -239,7 +239,7 @@ def claim_contexts(
     """
     reading = _read_claim(claim_text, default_year)
     found, words, values, reporting = reading.found, reading.words, reading.values, reading.reporting
-    parts = frozenset(_part_words(claim_text))
+    parts = frozenset(part_words(claim_text))
     from_subject = subject_anchors(claim_text, subject)
     entity_stems = reading.named | frozenset(
         s for f in facts if isinstance(f, EntityFact) for s in stems_of(" ".join([f.name, *f.aliases]))
@@ -634,7 +634,7 @@ def people_told_by_the_event(claim_noun: str | None, source_noun: str | None, se
             and any(stem(word) in PEOPLE_GENERIC for word in source_noun.split()))
 
 
-def _part_words(text: str) -> Iterator[str]:
+def part_words(text: str) -> Iterator[str]:
     """Each word that makes a value a part of a whole or of a time ("remaining", "first"), with the
     word after it: "first week" is not "first month"."""
     for match in SUBGROUP.finditer(text):
@@ -848,7 +848,7 @@ def occurrences(
                     _score(local, context.anchors),
                     local_events,
                     # "in its first week" is no part of a claim about the first week
-                    (any(part not in context.parts for part in _part_words(region_text))
+                    (any(part not in context.parts for part in part_words(region_text))
                      # "a total of 1,019 deaths ... so far" is no count of the claim's "new deaths"
                      or (_NEW.search(context.noun or "") is not None
                          and _RUNNING_TOTAL.search(region_text) is not None))

@@ -722,6 +722,11 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("The group raised $1 million.", "The group hoped to raise $1 million but raised only $200,000.",
          "not supported"),
         ("The minister resigned on Monday.", "The minister refused to resign on Monday.", "not supported"),
+        # another part of the same kind: another figure
+        ("The novel sold 1 million copies in its first week.", "The novel sold 1 million copies in its first year.",
+         "not supported"),
+        ("The novel sold 1 million copies in its first week.",
+         "The novel sold 1 million copies in its first week, its publisher said.", Verdict.SUPPORTED),
         # words quoted in a denial were not said
         ('The mayor said the city would "never surrender".',
          'The mayor denied saying the city would "never surrender".', Verdict.NOT_FOUND),
