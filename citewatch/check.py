@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from citewatch import memo
-from citewatch.compare import Relation, compare
+from citewatch.compare import Relation, compare, in_unit
 from citewatch.context import (
     AGENT_NOUN,
     DISPUTED,
@@ -295,6 +295,8 @@ _PLACE_AFTER = re.compile(
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
+_WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
+_DONE_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<word>[a-z][\w'’-]+)")
 
 
 def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True) -> frozenset[str]:
@@ -305,7 +307,9 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
     if kind is DateFact:
         matches = [_VERB_BEFORE.search(before)]
     else:
-        matches = [_PLACE_AFTER.match(text[end:]), _DOER_BEFORE.search(before) if doer else None]
+        after = text[end:]
+        matches = [_PLACE_AFTER.match(after), _WHAT_AFTER.match(after), _DONE_AFTER.match(after),
+                   _DOER_BEFORE.search(before) if doer else None]
     words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
 
@@ -372,8 +376,10 @@ def _claims_word_beside_another_value(
     if not wanted:
         return False
     # "Smith added 12" leaves out the unit of "30 points" before it
+    unit = getattr(found.fact, "unit", None)
     values = [f for f in facts if type(f.fact) is kind
-              and getattr(f.fact, "unit", None) in (getattr(found.fact, "unit", None), None)]
+              and (getattr(f.fact, "unit", None) in (unit, None)
+                   or (kind is CountFact and in_unit(f.fact, unit) is not None))]  # "2 tonnes" and "300 kg"
     if kind is CountFact:
         # "10% in France" is no "10% in Germany", whatever else the sentence counts
         claim_place, place = _PLACE_AFTER.match(claim_text[claimed.end :]), _PLACE_AFTER.match(

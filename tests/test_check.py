@@ -722,6 +722,17 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("The group raised $1 million.", "The group hoped to raise $1 million but raised only $200,000.",
          "not supported"),
         ("The minister resigned on Monday.", "The minister refused to resign on Monday.", "not supported"),
+        # the claim's word beside its figure stands beside another figure of the sentence
+        ("The government spent $3 billion on defence in 2020.",
+         "The government spent $3 billion on health and $2 billion on defence in 2020.", "not supported"),
+        ("Police seized 2 tonnes of cocaine.", "Police seized 2 tonnes of cannabis and 300 kg of cocaine.",
+         "not supported"),
+        ("Twelve people were rescued from the building.", "Twelve people were trapped in the building; five were rescued.",
+         "not supported"),
+        ("Over 1,000 flights were cancelled on Friday.",
+         "Over 1,000 flights were delayed on Friday, and 200 were cancelled.", "not supported"),
+        ("Police seized 300 kg of cocaine.", "Police seized 2 tonnes of cannabis and 300 kg of cocaine.",
+         Verdict.SUPPORTED),
         # another part of the same kind: another figure
         ("The novel sold 1 million copies in its first week.", "The novel sold 1 million copies in its first year.",
          "not supported"),
