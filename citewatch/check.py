@@ -379,7 +379,7 @@ def _claims_word_beside_another_value(
     unit = getattr(found.fact, "unit", None)
     values = [f for f in facts if type(f.fact) is kind
               and (getattr(f.fact, "unit", None) in (unit, None)
-                   or (kind is CountFact and in_unit(f.fact, unit) is not None))]  # "2 tonnes" and "300 kg"
+                   or (isinstance(f.fact, CountFact) and in_unit(f.fact, unit) is not None))]  # "2 tonnes", "300 kg"
     if kind is CountFact:
         # "10% in France" is no "10% in Germany", whatever else the sentence counts
         claim_place, place = _PLACE_AFTER.match(claim_text[claimed.end :]), _PLACE_AFTER.match(
