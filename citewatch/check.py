@@ -291,7 +291,7 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 
 
 _PLACE_AFTER = re.compile(
-    r"^(?:\s+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
+    r"^(?:[\s-]+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")

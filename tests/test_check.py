@@ -733,6 +733,8 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
          "Over 1,000 flights were delayed on Friday, and 200 were cancelled.", "not supported"),
         ("Police seized 300 kg of cocaine.", "Police seized 2 tonnes of cannabis and 300 kg of cocaine.",
          Verdict.SUPPORTED),
+        ("The company is the third-largest carmaker in Europe.",
+         "The company is the third-largest carmaker in Asia and the fifth-largest in Europe.", "not supported"),
         # another part of the same kind: another figure
         ("The novel sold 1 million copies in its first week.", "The novel sold 1 million copies in its first year.",
          "not supported"),
