@@ -292,6 +292,9 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 
 _PLACE_AFTER = re.compile(
     r"^(?:[\s-]+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
+_TIME_AFTER = re.compile(
+    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|this|last|next|that|the same)\s+)(?P<when>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
+    r"year|month|week|weekend|day|morning|afternoon|evening|night|quarter)\b", re.IGNORECASE)
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
@@ -372,6 +375,12 @@ def _claims_word_beside_another_value(
     claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
     if claimed is None:
         return False
+    if kind is CountFact:
+        # "shares have fallen 20% this year" is no "fell 20% on Monday"
+        claim_time, time = _TIME_AFTER.match(claim_text[claimed.end :]), _TIME_AFTER.match(
+            sentence.text[found.end - sentence.start :])
+        if claim_time and time and claim_time.group("when").lower() != time.group("when").lower():
+            return True
     wanted = _words_beside(claim_text, claimed.start, claimed.end, kind)
     if not wanted:
         return False

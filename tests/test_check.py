@@ -735,6 +735,12 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
          Verdict.SUPPORTED),
         ("The company is the third-largest carmaker in Europe.",
          "The company is the third-largest carmaker in Asia and the fifth-largest in Europe.", "not supported"),
+        # another time right after the figure
+        ("The company's shares fell 20% on Monday.",
+         "The company's shares have fallen 20% this year; on Monday they rose.", "not supported"),
+        ("Police arrested 20 people on Monday.", "Police arrested 20 people on Tuesday.", "not supported"),
+        ("Police arrested 20 people on Monday.", "Police arrested 20 people on Monday, officials said.",
+         Verdict.SUPPORTED),
         # another part of the same kind: another figure
         ("The novel sold 1 million copies in its first week.", "The novel sold 1 million copies in its first year.",
          "not supported"),
