@@ -293,8 +293,9 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 _PLACE_AFTER = re.compile(
     r"^(?:[\s-]+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
 _TIME_AFTER = re.compile(
-    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|this|last|next|that|the same)\s+)(?P<when>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
-    r"year|month|week|weekend|day|morning|afternoon|evening|night|quarter)\b", re.IGNORECASE)
+    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|this|last|next|that|the same)\s+)"
+    r"(?P<when>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|year|month|week|weekend|day|morning|afternoon|evening|"
+    r"night|quarter)\b", re.IGNORECASE)
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
