@@ -174,6 +174,10 @@ def negated_claim_word(claim_text: str, passage: str) -> str | None:
         return None
     wanted = {stem(w) for w in WORD.findall(claim_text) if w.islower() and w not in STOPWORDS and len(w) > 2}
     for match in NEGATION.finditer(passage):
+        if match.group().lower() in ("none", "nothing", "nobody"):
+            before = WORD.findall(passage[max(0, match.start() - 30) : match.start()])[-1:]
+            if before and before[0].islower() and stem(before[0]) in wanted:
+                return before[0]  # "the fire threatened 300 homes but destroyed none"
         if match.group().lower() in ("no", "without", "nor", "nothing", "nobody"):
             continue  # "no one was hurt" negates a count or a thing, not the claim's event ("none were
             # destroyed" does: the things the sentence counts)

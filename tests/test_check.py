@@ -691,6 +691,7 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         # negated, planned or possible: not what happened
         # "none were destroyed" negates the claim's event for the things the sentence counts
         ("Over 500 homes were destroyed.", "Over 500 homes were damaged, but none were destroyed.", Verdict.CONTRADICTED),
+        ("The fire destroyed 300 homes.", "The fire threatened 300 homes but destroyed none.", "not supported"),
         # the month "May" is no modal: the page's "could" is a hedge the claim does not carry
         ("The virus infected 1,200 people in May.", "The virus could infect 1,200 people by May, modelers warned.",
          Verdict.NOT_FOUND),
