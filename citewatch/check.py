@@ -1118,15 +1118,21 @@ def check_claim(
     page_year = int(published[:4]) if published else _heading_year(text, sentences)
     own_year = _claims_own_year(claim_text)
     claim_year = own_year or page_year or _year_of_its_months(claim_text, sentences)
+    default_year = page_year
+    if claim_year is None and yearless_dates(claim_text, LEAP_YEAR):
+        # no year anywhere: the claim's "4 May" and the page's "14 May" compare by day and month
+        claim_year = default_year = LEAP_YEAR
+        notes.extend(f"neither the claim nor the page gives a year for “{date}”: day and month are compared"
+                     for date in dict.fromkeys(d.rstrip(".") for d in yearless_dates(claim_text, claim_year)))
+    else:
+        whose_year = ("the year the claim writes elsewhere" if own_year else "the page's own year" if page_year
+                      else "the year of the page's dates in that month")
+        notes.extend(f"the claim gives no year for “{date}”: {whose_year}, {claim_year}, is assumed"
+                     for date in dict.fromkeys(d.rstrip(".") for d in yearless_dates(claim_text, claim_year)))
     facts = list(infer_facts(claim_text, claim_year) if facts is None else facts)
     contexts = claim_contexts(claim_text, facts, subject, claim_year)
-    whose_year = ("the year the claim writes elsewhere" if own_year else "the page's own year" if page_year
-                  else "the year of the page's dates in that month")
-    notes.extend(f"the claim gives no year for “{date}”: {whose_year}, {claim_year}, is assumed"
-                 for date in dict.fromkeys(yearless_dates(claim_text, claim_year)))
     ranked = rank_sentences(sentences, ranking_weights(contexts, claim_text, subject))
     candidates = sorted((s for _, s in ranked[:MAX_CANDIDATE_SENTENCES]), key=lambda s: s.index)
-    default_year = page_year
     read = []
     heading = _heading_words(text, sentences, facts)
     if any(not isinstance(c.fact, (EntityFact, QuoteFact)) for c in contexts):  # only numbers and dates read them
@@ -1149,6 +1155,8 @@ def check_claim(
             outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates, context.disputes))
         else:
             outcomes.append(judge_value_fact(context, read, facts, published, claim_text))
+            if default_year == LEAP_YEAR and page_year is None:  # no year was taken from the page
+                outcomes[-1].notes = [n for n in outcomes[-1].notes if not n.startswith("the year of ")]
         notes.extend(outcomes[-1].notes)
 
     if heading:

@@ -635,6 +635,14 @@ def test_a_name_the_page_writes_as_one_word_is_the_claims_name_in_full():
     assert result.verdict is Verdict.SUPPORTED
 
 
+@pytest.mark.parametrize(("page", "expected"), [("The government approved the plan on 14 May.", Verdict.CONTRADICTED),
+                                                 ("The government approved the plan on 4 May.", Verdict.SUPPORTED)])
+def test_without_a_year_on_either_side_day_and_month_are_compared(page, expected):
+    result = check_claim("The government approved the plan on 4 May.", page)
+    assert result.verdict is expected
+    assert result.notes == ["neither the claim nor the page gives a year for “4 May”: day and month are compared"]
+
+
 @pytest.mark.parametrize(
     ("page", "published", "expected"),
     [
