@@ -64,6 +64,7 @@ HEDGE = re.compile(
     r"\b(?:could|would|might|(?-i:will)|(?<!\d\s)(?-i:may)(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
     r"seeking|requested|requests|face|faces|facing|risks?|" + _PLAN_WORDS + r"|"
     r"(?:aims?|aimed|hopes?|hoped|intends?|intended|wants?|wanted|tries|tried|attempts?|attempted) to|"
+    r"(?:built|designed|meant|supposed) to|once|formerly|previously|"
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
 )
