@@ -293,7 +293,7 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 _PLACE_AFTER = re.compile(
     r"^(?:[\s-]+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
 _TIME_AFTER = re.compile(
-    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|this|last|next|that|the same)\s+)"
+    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|this|last|next|that|the same|(?:over|during|for|in|throughout) the)\s+)"
     r"(?P<when>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|year|month|week|weekend|day|morning|afternoon|evening|"
     r"night|quarter)\b", re.IGNORECASE)
 _DOER_BEFORE = re.compile(

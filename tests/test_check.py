@@ -748,6 +748,8 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("The company's shares fell 20% on Monday.",
          "The company's shares have fallen 20% this year; on Monday they rose.", "not supported"),
         ("Police arrested 20 people on Monday.", "Police arrested 20 people on Tuesday.", "not supported"),
+        ("The ministry reported 1,200 new cases on Friday.",
+         "The ministry reported 1,200 new cases over the week, including 300 on Friday.", "not supported"),
         ("Police arrested 20 people on Monday.", "Police arrested 20 people on Monday, officials said.",
          Verdict.SUPPORTED),
         # another part of the same kind: another figure
