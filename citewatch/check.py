@@ -299,7 +299,7 @@ _TIME_AFTER = re.compile(
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
-_WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
+_WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of|in)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
 _DONE_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<word>[a-z][\w'’-]+)")
 
 

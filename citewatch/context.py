@@ -64,7 +64,7 @@ HEDGE = re.compile(
     r"\b(?:could|would|might|(?-i:will)|(?<!\d\s)(?-i:may)(?!\s\d)|if|unless|whether|asked|asks|asking|demanded|demands|demanding|sought|seeks|"
     r"seeking|requested|requests|face|faces|facing|risks?|" + _PLAN_WORDS + r"|"
     r"(?:aims?|aimed|hopes?|hoped|intends?|intended|wants?|wanted|tries|tried|attempts?|attempted) to|"
-    r"(?:built|designed|meant|supposed) to|once|formerly|previously|"
+    r"(?:built|designed|meant|supposed) to|once|formerly|previously|consider(?:s|ed|ing)?|"
     r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
 )
@@ -526,7 +526,7 @@ def _modal_before_claim_word(sentence: Sentence, words: list[tuple[str, int]], c
 
 
 # possibility only: "would" is often a plan reported ("announced it would remove"), "could not" a fact
-_MODAL_BEFORE = re.compile(r"\b(could|might|may)\s+(?:be\s+|have\s+been\s+)?$", re.IGNORECASE)
+_MODAL_BEFORE = re.compile(r"\b(could|might|may|consider(?:s|ed|ing)?)\s+(?:be\s+|have\s+been\s+)?$", re.IGNORECASE)
 
 
 def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, event_at: int | None) -> str:

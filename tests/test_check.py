@@ -742,6 +742,9 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
          "Over 1,000 flights were delayed on Friday, and 200 were cancelled.", "not supported"),
         ("Police seized 300 kg of cocaine.", "Police seized 2 tonnes of cannabis and 300 kg of cocaine.",
          Verdict.SUPPORTED),
+        ("Turnout was 70% in the capital.", "Turnout was 70% nationwide but only 55% in the capital.", "not supported"),
+        ("The agency banned the drug in 2018.", "The agency considered banning the drug in 2018 but approved it.",
+         "not supported"),
         ("The company is the third-largest carmaker in Europe.",
          "The company is the third-largest carmaker in Asia and the fifth-largest in Europe.", "not supported"),
         # another time right after the figure
