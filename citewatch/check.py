@@ -293,7 +293,8 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 _PLACE_AFTER = re.compile(
     r"^(?:[\s-]+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
 _TIME_AFTER = re.compile(
-    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|this|last|next|that|the same|(?:over|during|for|in|throughout) the)\s+)"
+    r"^(?:\s+[a-z]+){0,2}?\s+(?:on|in|over|during|for|throughout|this|last|next|that|the same)\s+"
+    r"(?:(?:the|its|their)\s+)?(?:(?P<which>first|second|third|opening|final|closing)\s+)?"
     r"(?P<when>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|year|month|week|weekend|day|morning|afternoon|evening|"
     r"night|quarter)\b", re.IGNORECASE)
 _DOER_BEFORE = re.compile(
@@ -380,7 +381,7 @@ def _claims_word_beside_another_value(
         # "shares have fallen 20% this year" is no "fell 20% on Monday"
         claim_time, time = _TIME_AFTER.match(claim_text[claimed.end :]), _TIME_AFTER.match(
             sentence.text[found.end - sentence.start :])
-        if claim_time and time and claim_time.group("when").lower() != time.group("when").lower():
+        if claim_time and time and claim_time.group("which", "when") != time.group("which", "when"):
             return True
     wanted = _words_beside(claim_text, claimed.start, claimed.end, kind)
     if not wanted:

@@ -753,6 +753,10 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("Police arrested 20 people on Monday.", "Police arrested 20 people on Tuesday.", "not supported"),
         ("The ministry reported 1,200 new cases on Friday.",
          "The ministry reported 1,200 new cases over the week, including 300 on Friday.", "not supported"),
+        ("The film earned $50 million on its opening weekend.", "The film earned $50 million in its second weekend.",
+         "not supported"),
+        ("The film earned $50 million on its opening weekend.",
+         "The film earned $50 million on its opening weekend in North America.", Verdict.SUPPORTED),
         ("Police arrested 20 people on Monday.", "Police arrested 20 people on Monday, officials said.",
          Verdict.SUPPORTED),
         # another part of the same kind: another figure
