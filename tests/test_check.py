@@ -773,6 +773,7 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
         ("The ship was carrying 300 passengers.", "The ship was built to carry 300 passengers.", "not supported"),
         ("The deal is worth $2 billion.", "The deal was once valued at $2 billion but is now worth $1.2 billion.",
          "not supported"),
+        ("The bridge cost €50 million.", "The bridge was budgeted at €50 million but cost €80 million.", "not supported"),
         # a date something was set for is a plan
         ("The trial began on 3 March 2021.", "The trial, first set for 3 March 2021, began in June.", "not supported"),
         # the one who founded is not the founding
