@@ -529,13 +529,13 @@ def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     assert realpages["wrong_supported"] == 0 and realpages["contradicted_called_supported"] == 0
     assert realpages["correct"] >= 198
     vitaminc = run_public("vitaminc-numeric")
-    assert vitaminc["correct"] >= 2060
+    assert vitaminc["correct"] >= 2095
     assert vitaminc["wrong_supported_share"] <= 0.05
     assert vitaminc["contradicted_called_supported_share"] <= 0.02
     # a sentence of the summary turned round in place ("the least bang" / "the most bang") contradicts it
     assert run_public("summedits-news")["correct"] >= 80
     # a claim without figures shares a topic, not a part of itself, with a passage holding half its words
-    assert run_public("factcheckgpt")["correct"] >= 2070
+    assert run_public("factcheckgpt")["correct"] >= 2075
 
 
 def test_an_approximate_figure_is_no_bound_left_open_by_the_other_end_of_a_range():
@@ -681,6 +681,35 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
 
 
 # Own probes of the worst error, in the shapes a newsroom meets ("not supported": anything but that)
+_KNOWN_WRONG_SUPPORTED = [
+    ("The city has a population of 10,000.", "The city welcomes 10,000 visitors each summer.",
+     "a population of 10,000 has no counted noun the reader takes, so any noun may count it"),
+    ("Exports grew by 5% last year.", "Exports grew to 5% of GDP last year.",
+     "a change (by) and a level (to) are one figure to the reader"),
+    ("He served as mayor from 2010 to 2014.",
+     "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018.",
+     "the title's modifier (deputy) is not read"),
+    ("The bank raised interest rates to 5%.", "The bank kept interest rates at 5%.",
+     "'raise' and 'keep' share a WordNet synset, so the exchanged verb passes"),
+    ("She won 52% of the vote.", "Her opponent won 52% of the vote.", "the doer is not bound"),
+    ("The team has won the title 20 times.",
+     "The team has reached the final 20 times, winning the title 8 times.", "the verb of 'N times' is not bound"),
+    ("The court sentenced him to 10 years in prison.",
+     "The court sentenced his brother to 10 years in prison and him to 4.", "the object is not bound"),
+    ("The EU imposed sanctions on 12 officials.",
+     "The US imposed sanctions on 12 officials; the EU has not acted.", "the doer is not bound"),
+    ("Around 100 people were evacuated.", "Around 100 people were asked to evacuate but most stayed.",
+     "the hedge stands three words after the counted noun"),
+    ("He won the award in 2010.", "He was nominated for the award in 2010 and won it in 2012.",
+     "the date's verb is not the word right before it"),
+    ("The merger was completed in March.", "The merger was announced in March and completed in June.",
+     "a month without a day or year is no value the reader takes"),
+    ("The vaccine was 90% effective in the trial.",
+     "The vaccine was 90% effective in the trial, the company claimed, though the data have not been released.",
+     "a party's claim that no hedge word marks"),
+]
+
+
 @pytest.mark.parametrize(
     ("claim", "page", "expected"),
     [
@@ -785,6 +814,10 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", "not supported"),
         ("Around 40 journalists were detained in 2021.",
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", Verdict.SUPPORTED),
+        # known wrong "supported" answers of own probes, kept visible: each needs who did what to whom,
+        # which no rule here reads yet
+        *(pytest.param(claim, page, "not supported", marks=pytest.mark.xfail(strict=True, reason=reason))
+          for claim, page, reason in _KNOWN_WRONG_SUPPORTED),
     ],
 )
 def test_probes_of_a_wrong_supported(claim, page, expected):
