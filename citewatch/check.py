@@ -292,16 +292,26 @@ def _name_with_another_value(context: FactContext, occurrence: Occurrence, facts
 
 _PLACE_AFTER = re.compile(
     r"^(?:[\s-]+[a-z]+){0,2}\s+(?:in|at)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]+)(?P<more>(?:\s+[A-Z][\w'’-]+)*)")
+_WHEN = (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|year|month|week|weekend|day|morning|afternoon|evening|night|"
+         r"quarter|season")
 _TIME_AFTER = re.compile(
-    r"^(?:\s+[a-z]+){0,2}?\s+(?:on|in|over|during|for|throughout|this|last|next|that|the same)\s+"
-    r"(?:(?:the|its|their)\s+)?(?:(?P<which>first|second|third|opening|final|closing)\s+)?"
-    r"(?P<when>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|year|month|week|weekend|day|morning|afternoon|evening|"
-    r"night|quarter)\b", re.IGNORECASE)
+    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|in|over|during|for|throughout|this|last|next|that|the same)\s+"
+    r"(?:(?:the|its|their)\s+)?(?:(?P<which>first|second|third|opening|final|closing)\s+)?(?P<when>" + _WHEN + r")\b"
+    # "two seasons ago"
+    r"|(?P<ago>\w+)\s+(?P<when_ago>" + _WHEN + r")s?\s+ago\b)", re.IGNORECASE)
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
+_AT_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+at\s+$")  # "closed at $41", "opened at $45"
 _WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of|in)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
 _DONE_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<word>[a-z][\w'’-]+)")
+
+
+def _when(time: re.Match) -> tuple[str, ...]:
+    """ "on its opening weekend" → ("opening", "weekend"); "two seasons ago" → ("two", "season", "ago")."""
+    if time.group("ago"):
+        return time.group("ago").lower(), time.group("when_ago").lower(), "ago"
+    return (time.group("which") or "").lower(), time.group("when").lower()
 
 
 def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True) -> frozenset[str]:
@@ -314,7 +324,7 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
     else:
         after = text[end:]
         matches = [_PLACE_AFTER.match(after), _WHAT_AFTER.match(after), _DONE_AFTER.match(after),
-                   _DOER_BEFORE.search(before) if doer else None]
+                   _AT_BEFORE.search(before), _DOER_BEFORE.search(before) if doer else None]
     words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
 
@@ -339,9 +349,14 @@ _WITHIN_THREE_WORDS = re.compile(r"(?:\W+[\w'’-]+){0,2}\W+(?:in|on|at|by)\s+")
 
 
 def _in_a_place_the_claim_does_not_name(claim_text: str, sentence: Sentence, found: FoundFact) -> bool:
-    """ "50,000 employees in the United States" counts a part of a whole the claim does not place."""
-    place = _PLACE_AFTER.match(sentence.text[found.end - sentence.start :])
-    return place is not None and not _names_the_place(claim_text, place.group("word") + place.group("more"))
+    """ "50,000 employees in the United States", "8 people on Friday" count a part of a whole the claim
+    does not place or date."""
+    after = sentence.text[found.end - sentence.start :]
+    place = _PLACE_AFTER.match(after)
+    if place is not None and not _names_the_place(claim_text, place.group("word") + place.group("more")):
+        return True
+    time = _TIME_AFTER.match(after)
+    return time is not None and not re.search(rf"\b{_when(time)[1]}\b", claim_text, re.IGNORECASE)
 
 
 def _same_place(one: re.Match, other: re.Match) -> bool:
@@ -381,7 +396,7 @@ def _claims_word_beside_another_value(
         # "shares have fallen 20% this year" is no "fell 20% on Monday"
         claim_time, time = _TIME_AFTER.match(claim_text[claimed.end :]), _TIME_AFTER.match(
             sentence.text[found.end - sentence.start :])
-        if claim_time and time and claim_time.group("which", "when") != time.group("which", "when"):
+        if claim_time and time and _when(claim_time) != _when(time):
             return True
     wanted = _words_beside(claim_text, claimed.start, claimed.end, kind)
     if not wanted:
@@ -404,7 +419,10 @@ def _claims_word_beside_another_value(
         return _words_beside(sentence.text, value.start - sentence.start, value.end - sentence.start, kind,
                              doer=value.start != first)
 
-    return not wanted & beside(found) and any(wanted & beside(other) for other in values if other.start != found.start)
+    # a word of the claim's beside another value and not this one ("opened at $45 on Friday and closed at $41"
+    # for "closed at $45 on Friday": "Friday" is beside both, "closed" only beside the other)
+    here = beside(found)
+    return any(wanted & beside(other) - here for other in values if other.start != found.start)
 
 
 def _outweighed(context: FactContext, occurrence: Occurrence, facts: list[FoundFact]) -> bool:

@@ -57,6 +57,7 @@ DATE_EVENT_DISTANCE = 10
 # the hedges that tell a plan ("was expected to launch on October 15"), one part of HEDGE
 _PLAN_WORDS = (r"expected to|expect(?:s|ed)?\s+(?:[\w,.-]+\s+){1,4}?to\b|forecast(?:ed)? to|predicted to|plans? to|"
                r"planned to|proposed|proposes|(?:set|scheduled|slated|due) (?:for|to)|budgeted (?:at|for)|"
+               r"estimated to|"
                # "analysts had expected a profit of $3 billion"
                r"(?:expected|anticipated|forecast|predicted)\s+(?:a|an|the|about|around|some)\b")
 # "may" next to a number, or written "May", is the month ("14 May 2016", "May 14", "in May"), not a hedge.

@@ -784,6 +784,13 @@ _KNOWN_WRONG_SUPPORTED = [
          "The ministry reported 1,200 new cases over the week, including 300 on Friday.", "not supported"),
         ("The film earned $50 million on its opening weekend.", "The film earned $50 million in its second weekend.",
          "not supported"),
+        ("The player scored 30 goals last season.", "The player scored 30 goals two seasons ago and 12 last season.",
+         "not supported"),
+        ("Shares closed at $45 on Friday.", "Shares opened at $45 on Friday and closed at $41.", "not supported"),
+        ("Shares closed at $41 on Friday.", "Shares opened at $45 on Friday and closed at $41.", Verdict.SUPPORTED),
+        # a count of one day is a part: below no upper bound of a claim that names no day
+        ("Fewer than 10 people were arrested.", "Police said they had arrested 8 people on Friday and 12 on Saturday.",
+         "not supported"),
         ("The film earned $50 million on its opening weekend.",
          "The film earned $50 million on its opening weekend in North America.", Verdict.SUPPORTED),
         ("Police arrested 20 people on Monday.", "Police arrested 20 people on Monday, officials said.",
