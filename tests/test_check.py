@@ -830,3 +830,51 @@ _KNOWN_WRONG_SUPPORTED = [
 def test_probes_of_a_wrong_supported(claim, page, expected):
     verdict = check_claim(claim, page).verdict
     assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "page"),
+    [
+        ("Police arrested 20 people in the city on Monday.",
+         "On Monday, police arrested 20 people in the city."),
+        ("The company previously reported a loss of $2 million.",
+         "The company previously reported a loss of $2 million."),
+        ("He was previously jailed for 5 years.",
+         "He was previously jailed for 5 years for fraud."),
+        ("The government spent $3 billion on defence.",
+         "The government spent $3 billion on defence and $2 billion on health."),
+        ("Police seized 2 tonnes of cocaine.",
+         "Police seized 2 tonnes of cocaine and 300 kg of cannabis."),
+        ("Turnout was 55% in the capital.",
+         "Turnout was 70% nationwide but only 55% in the capital."),
+        ("More than 1,000 flights were cancelled.",
+         "More than 1,000 flights were cancelled and 200 were delayed."),
+        ("The fire destroyed 300 homes.",
+         "The fire destroyed 300 homes and damaged none of the schools."),
+        ("Over 500 people were killed in the first week of the war.",
+         "Over 500 people were killed in the first week of the war alone."),
+        ("Shares rose 5% on Monday.",
+         "Shares rose 5% on Monday morning."),
+        ("Sales rose 10% in the first quarter.",
+         "In the first quarter, sales rose 10%."),
+        ("The firm employs 5,000 people in Germany.",
+         "The firm employs 5,000 people in Germany and 2,000 in France."),
+        ("Sales rose 10% this year.",
+         "Sales rose 10% this year, the company said on Monday."),
+        ("The stadium holds 60,000 fans.",
+         "The stadium, built in 1990, holds 60,000 fans."),
+        ("The bridge cost €80 million.",
+         "The bridge was budgeted at €50 million but cost €80 million."),
+        ("The trial began in June 2021.",
+         "The trial, first set for 3 March 2021, began in June 2021."),
+        ("The ship carried 300 passengers.",
+         "The ship, designed in Italy, carried 300 passengers when it sank."),
+        ("The law was passed in 2015.",
+         "The law, first considered in 2010, was passed in 2015."),
+        ("More than 40 journalists were detained in 2021.",
+         "Around 45 journalists were detained in 2021, up from 30 in 2020."),
+    ],
+)
+def test_the_rules_against_a_wrong_supported_keep_the_right_ones(claim, page):
+    """The same shapes as the probes above, where the page does say what the claim says."""
+    assert check_claim(claim, page).verdict is Verdict.SUPPORTED
