@@ -180,17 +180,7 @@ def judge_value_fact(
              or (isinstance(context.fact, DateFact) and len(context.fact.value) > 4 and o.name_beside))
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
-        and not _name_with_another_value(context, o, read_facts[o.sentence.index])
-        and not _claims_word_beside_another_value(claim_text, context.fact, o.sentence, o.found,
-                                                  read_facts[o.sentence.index])
-        # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
-        # on its opening weekend" for "grossed less than $900,000")
-        and not (o.subgroup and getattr(context.fact, "op", None) in (Op.LT, Op.LE))
-        and not _another_part(context.fact, context.parts, _after(o.sentence, o.found))
-        and not (getattr(context.fact, "op", None) in (Op.LT, Op.LE)
-                 and _in_a_place_the_claim_does_not_name(claim_text, o.sentence, o.found))
-        and not (isinstance(context.fact, DateFact)
-                 and _the_date_of_another_figure(o.found, o.sentence, read_facts[o.sentence.index], claim_facts))
+        and not _said_of_another(context, o, read_facts[o.sentence.index], claim_text, claim_facts)
     ]
     if supporting and context.noun and not any(_same_thing(context, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
@@ -231,7 +221,35 @@ def judge_value_fact(
         if best.found.negated and compare(context.fact, best.found.fact) is Relation.SUPPORTS:
             outcome.notes.append(f"the passage negates “{best.found.negates or best.found.text}”")
         return outcome
-    return _Outcome(context.fact, FactOutcome.MISSING)
+    missing = _Outcome(context.fact, FactOutcome.MISSING)
+    # the claim's figure in a passage that says it of another place, time, part or thing: say so
+    for o in found_here:
+        reason = (o.relation is Relation.SUPPORTS and o.context >= support_needed
+                  and _said_of_another(context, o, read_facts[o.sentence.index], claim_text, claim_facts))
+        if reason:
+            missing.notes.append(f"the passage's “{o.found.text}” is {reason}: not counted")
+            break
+    return missing
+
+
+def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[FoundFact], claim_text: str,
+                     claim_facts: list[Fact]) -> str | None:
+    """Why a value that agrees with the claim's is not the claim's, or None: its sentence says it of
+    another name, place, time, part or thing than the claim's."""
+    fact, sentence, found = context.fact, occurrence.sentence, occurrence.found
+    upper_bound = getattr(fact, "op", None) in (Op.LT, Op.LE)
+    if _name_with_another_value(context, occurrence, facts) or _claims_word_beside_another_value(
+            claim_text, fact, sentence, found, facts):
+        return "said of another place, time, name or thing than the claim's"
+    # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
+    # on its opening weekend" for "grossed less than $900,000")
+    if upper_bound and (occurrence.subgroup or _in_a_place_the_claim_does_not_name(claim_text, sentence, found)):
+        return "a part (of a place, a time or a group), which says nothing of a bound on the whole"
+    if _another_part(fact, context.parts, _after(sentence, found)):
+        return "said of another part than the claim's"
+    if isinstance(fact, DateFact) and _the_date_of_another_figure(found, sentence, facts, claim_facts):
+        return "the date of another figure of its sentence"
+    return None
 
 
 def _another_part(fact: Fact, claim_parts: frozenset[str], text: str) -> bool:

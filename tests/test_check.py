@@ -832,6 +832,13 @@ def test_probes_of_a_wrong_supported(claim, page, expected):
     assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
 
 
+def test_a_figure_said_of_another_time_is_named_in_a_note():
+    result = check_claim("Police arrested 20 people on Monday.", "Police arrested 20 people on Tuesday.")
+    assert result.verdict is Verdict.NOT_FOUND
+    assert result.notes == ["the passage's “20” is said of another place, time, name or thing than the claim's: "
+                            "not counted"]
+
+
 @pytest.mark.parametrize(
     ("claim", "page"),
     [
