@@ -243,7 +243,7 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
         return "said of another place, time, name or thing than the claim's"
     # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
     # on its opening weekend" for "grossed less than $900,000")
-    if upper_bound and (occurrence.subgroup or _in_a_place_the_claim_does_not_name(claim_text, sentence, found)):
+    if upper_bound and (occurrence.subgroup or _in_a_part_the_claim_does_not_name(claim_text, sentence, found)):
         return "a part (of a place, a time or a group), which says nothing of a bound on the whole"
     if _another_part(fact, context.parts, _after(sentence, found)):
         return "said of another part than the claim's"
@@ -366,7 +366,7 @@ def _the_date_of_another_figure(date: FoundFact, sentence: Sentence, facts: list
 _WITHIN_THREE_WORDS = re.compile(r"(?:\W+[\w'’-]+){0,2}\W+(?:in|on|at|by)\s+")
 
 
-def _in_a_place_the_claim_does_not_name(claim_text: str, sentence: Sentence, found: FoundFact) -> bool:
+def _in_a_part_the_claim_does_not_name(claim_text: str, sentence: Sentence, found: FoundFact) -> bool:
     """ "50,000 employees in the United States", "8 people on Friday" count a part of a whole the claim
     does not place or date."""
     after = sentence.text[found.end - sentence.start :]
