@@ -76,7 +76,7 @@ from citewatch.models import (
     Verdict,
 )
 from citewatch.names import find_name, name_variants, written_as_one_word
-from citewatch.normalize import STOPWORDS, WORD, normalize_quote_text, normalize_with_map, stem
+from citewatch.normalize import STOPWORDS, WORD, normalize_quote_text, normalize_with_map, past_forms, stem
 from citewatch.passages import (
     Sentence,
     rank_sentences,
@@ -232,6 +232,36 @@ def judge_value_fact(
     return missing
 
 
+_OPENING_DOER = re.compile(r"^(?:The\s+)?(?P<doer>(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?P<verb>[a-z]+)\b")
+# not before a pronoun the verb acts on: "Rolling Stone ranked it 54th" may be the claim's "X ranked 54th"
+_DOER_VERB = re.compile(
+    r"(?P<doer>(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?P<verb>[a-z]+)\b(?!\s+(?:it|him|her|them)\b)")
+_PRONOUNS = frozenset("i he she it we they this that these those there here who which the a an its his her their"
+                      .split())
+
+
+def _a_deed(word: str) -> bool:
+    """A verb in the past: "won", "scored", "imposed" (not "video", "state")."""
+    return word not in STOPWORDS and (word.endswith("ed") or (word in past_forms() and not word.endswith("ing")))
+
+
+@memo.reading(maxsize=4096)
+def _another_doer(claim_text: str, sentence_text: str) -> bool:
+    """ "Manchester United won the league title ..., outlasting Arsenal" says nothing of the claim's
+    "Arsenal won the league title": the sentence gives the claim's deed to another name, never to the
+    name the claim opens with."""
+    claimed = _OPENING_DOER.match(claim_text)
+    if claimed is None or not _a_deed(claimed.group("verb")):
+        return False
+    verb, doer = stem(claimed.group("verb")), stems_of(claimed.group("doer"))
+    doers = [m for m in _DOER_VERB.finditer(sentence_text)
+             if stem(m.group("verb")) == verb and m.group("doer").split()[-1].lower() not in _PRONOUNS | STOPWORDS]
+    # "Rolling Stone ranked Electric Ladyland 55th": the claim's name right after the verb is what it acts on
+    return bool(doer) and bool(doers) and all(
+        stems_of(m.group("doer")) and not stems_of(m.group("doer")) & doer
+        and not stems_of(" ".join(sentence_text[m.end():].split()[:3])) & doer for m in doers)
+
+
 def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[FoundFact], claim_text: str,
                      claim_facts: list[Fact]) -> str | None:
     """Why a value that agrees with the claim's is not the claim's, or None: its sentence says it of
@@ -241,6 +271,8 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
     if _name_with_another_value(context, occurrence, facts) or _claims_word_beside_another_value(
             claim_text, fact, sentence, found, facts):
         return "said of another place, time, name or thing than the claim's"
+    if _another_doer(claim_text, sentence.text):
+        return "said of what another did than the one the claim names"
     # a part is below any bound its whole is below, and says nothing of the whole ("grossed $61,560
     # on its opening weekend" for "grossed less than $900,000")
     if upper_bound and (occurrence.subgroup or _in_a_part_the_claim_does_not_name(claim_text, sentence, found)):
@@ -613,7 +645,7 @@ def _found_where_aligned(
                 continue  # "founded before 2015": a bound, not the date
             if hedged_beyond(claim_hedging, sentence.text[max(0, at - 60) : end + 20]):
                 continue  # "may impose sanctions ... in 2016"
-            if _another_part(fact, claim_parts, _after(sentence, found)):
+            if _another_part(fact, claim_parts, _after(sentence, found)) or _another_doer(claim_text, sentence.text):
                 continue  # "sold 1 million copies in its first year" for "in its first week"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
                     and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)

@@ -125,6 +125,16 @@ def _irregular_forms() -> dict[str, str]:
     return dict(line.split("\t") for line in text.splitlines())
 
 
+def past_forms() -> frozenset[str]:
+    """The irregular forms WordNet lists ("won", "sold", "held"), as words."""
+    return _irregular_word_set()
+
+
+@lru_cache(maxsize=1)
+def _irregular_word_set() -> frozenset[str]:
+    return frozenset(_irregular_forms())
+
+
 # outcomes, not settings
 EVENT_GROUPS = frozenset(("arrest", "sentenc", "kill", "wound", "sanction", "found", "tortur"))
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u0259\u018f'’-]+$")
