@@ -865,6 +865,9 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
         if wording.asked and wording.best >= WORDING_SUPPORT:
             notes.append("the passage asks it, it does not say it")
             return Verdict.PARTIALLY_SUPPORTED, notes
+        if wording.another_doer and wording.best >= WORDING_SUPPORT:
+            notes.append("the passage says it of another than the one the claim names")
+            return Verdict.PARTIALLY_SUPPORTED, notes
         if (wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread
                 and not wording.date_bounds):
             return Verdict.SUPPORTED, notes
@@ -958,6 +961,7 @@ class _Wording:
     list_row: bool = False  # a row that lists items under a key ("Charges: Terrorism, murder")
     turned: str | None = None  # the passage compares the same two things the other way round
     asked: bool = False  # the best passage is a question ("Can copper displace iron?")
+    another_doer: bool = False  # the best passage gives the claim's deed to another name
     negation_near: str | None = None  # the claim is negated and the passages of its facts are not
 
 
@@ -1308,6 +1312,7 @@ def check_claim(
             wording.turned = "the passage compares the same things the other way round"
         wording.opposite = opposite_reason(claim_text, claim_stems, best_sentence.text)
         wording.asked = best_sentence.text.rstrip().endswith("?")
+        wording.another_doer = _another_doer(claim_text, best_sentence.text)
         turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]
