@@ -357,6 +357,14 @@ _WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of|in)\s+(?:the\s+)?(?P<word>
 _DONE_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<word>[a-z][\w'’-]+)")
 
 
+def _deed_before(before: str, reach: int = 6) -> str | None:
+    """The nearest verb in the past before a date in its clause: "hosted the World Cup in 2006",
+    "won it in 2014"."""
+    clause = re.split(r"[,;:()]", before)[-1]
+    words = re.findall(r"[A-Za-z][\w'’-]*", clause)[-reach:]
+    return next((w for w in reversed(words) if w.islower() and _a_deed(w)), None)
+
+
 def _when(time: re.Match) -> tuple[str, ...]:
     """ "on its opening weekend" → ("opening", "weekend"); "two seasons ago" → ("two", "season", "ago")."""
     if time.group("ago"):
@@ -367,7 +375,8 @@ def _when(time: re.Match) -> tuple[str, ...]:
 def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True) -> frozenset[str]:
     """The stems of the words that tell whose or where a count is, or what happened at a date: the
     doer before its verb ("Smith scored 30", "exports fell 3%") and a place after it ("12 people in
-    Texas") for a count, the verb before a date ("opened in 1995")."""
+    Texas") for a count, the verb before a date ("opened in 1995") and the nearest deed before it in its
+    clause ("won it in 2014")."""
     before = text[:start]
     if kind is DateFact:
         matches = [_VERB_BEFORE.search(before)]
@@ -376,6 +385,9 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
         matches = [_PLACE_AFTER.match(after), _WHAT_AFTER.match(after), _DONE_AFTER.match(after),
                    _AT_BEFORE.search(before), _DOER_BEFORE.search(before) if doer else None]
     words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
+    deed = _deed_before(before) if kind is DateFact else None
+    if deed:
+        words.add(stem(deed))
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
 
 

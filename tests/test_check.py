@@ -698,8 +698,6 @@ _KNOWN_WRONG_SUPPORTED = [
      "The court sentenced his brother to 10 years in prison and him to 4.", "the object is not bound"),
     ("Around 100 people were evacuated.", "Around 100 people were asked to evacuate but most stayed.",
      "the hedge stands three words after the counted noun"),
-    ("He won the award in 2010.", "He was nominated for the award in 2010 and won it in 2012.",
-     "the date's verb is not the word right before it"),
     ("The merger was completed in March.", "The merger was announced in March and completed in June.",
      "a month without a day or year is no value the reader takes"),
     ("The vaccine was 90% effective in the trial.",
@@ -824,6 +822,12 @@ _KNOWN_WRONG_SUPPORTED = [
         ("The bridge cost €50 million.", "The bridge was budgeted at €50 million but cost €80 million.", "not supported"),
         # a date something was set for is a plan
         ("The trial began on 3 March 2021.", "The trial, first set for 3 March 2021, began in June.", "not supported"),
+        # the deed nearest before a date is the date's
+        ("He won the award in 2010.", "He was nominated for the award in 2010 and won it in 2012.", "not supported"),
+        ("Germany hosted the World Cup in 2014.", "Germany hosted the World Cup in 2006 and won it in 2014.",
+         "not supported"),
+        ("Germany won the World Cup in 2014.", "Germany hosted the World Cup in 2006 and won it in 2014.",
+         Verdict.SUPPORTED),
         # the one who founded is not the founding
         ("The company was founded in 1990.", "Its founder was born in 1990 and started the company in 2015.",
          "not supported"),
