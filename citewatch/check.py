@@ -349,11 +349,12 @@ _TIME_AFTER = re.compile(
     r"(?:(?:the|its|their)\s+)?(?:(?P<which>first|second|third|opening|final|closing)\s+)?(?P<when>" + _WHEN + r")\b"
     # "two seasons ago"
     r"|(?P<ago>\w+)\s+(?P<when_ago>" + _WHEN + r")s?\s+ago\b)", re.IGNORECASE)
+_RATE_AFTER = re.compile(r"^\s+(?:per|a|an|each)\s+(?P<per>[a-z]+)\b", re.IGNORECASE)
 _DOER_BEFORE = re.compile(
     r"(?P<word>[A-Za-z][\w'’-]*)\s+(?!(?:and|or|of|in|at|on|to|with|for|by|the|a|an)\s)[a-z]+\s+$")
 _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)\s+){1,2}$")
 _AT_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+at\s+$")  # "closed at $41", "opened at $45"
-_WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of|in)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
+_WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of|in|to)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
 _DONE_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<word>[a-z][\w'’-]+)")
 
 
@@ -459,6 +460,11 @@ def _claims_word_beside_another_value(
         claim_time, time = _TIME_AFTER.match(claim_text[claimed.end :]), _TIME_AFTER.match(
             sentence.text[found.end - sentence.start :])
         if claim_time and time and _when(claim_time) != _when(time):
+            return True
+        # "$1,000 per month of treatment" is no "$1,000 per dose"
+        claim_rate, rate = _RATE_AFTER.match(claim_text[claimed.end :]), _RATE_AFTER.match(
+            sentence.text[found.end - sentence.start :])
+        if claim_rate and rate and stem(claim_rate.group("per").lower()) != stem(rate.group("per").lower()):
             return True
     wanted = _words_beside(claim_text, claimed.start, claimed.end, kind)
     if not wanted:
