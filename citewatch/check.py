@@ -93,6 +93,7 @@ from citewatch.wording import (
     hedges_added,
     is_negated,
     may_turn,
+    name_swapped,
     names_in,
     names_missing,
     opposite_reason,
@@ -888,6 +889,9 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
         if wording.another_doer and wording.best >= WORDING_SUPPORT:
             notes.append("the passage says it of another than the one the claim names")
             return Verdict.PARTIALLY_SUPPORTED, notes
+        if wording.swapped and wording.best >= WORDING_SUPPORT:
+            notes.append(f"the passage says “{wording.swapped[1]}” where the claim says “{wording.swapped[0]}”")
+            return Verdict.PARTIALLY_SUPPORTED, notes
         if (wording.best >= WORDING_SUPPORT and not wording.missing_names and not wording.unread
                 and not wording.date_bounds):
             return Verdict.SUPPORTED, notes
@@ -982,6 +986,7 @@ class _Wording:
     turned: str | None = None  # the passage compares the same two things the other way round
     asked: bool = False  # the best passage is a question ("Can copper displace iron?")
     another_doer: bool = False  # the best passage gives the claim's deed to another name
+    swapped: tuple[str, str] | None = None  # (claim name, passage name) said in the same words
     negation_near: str | None = None  # the claim is negated and the passages of its facts are not
 
 
@@ -1333,6 +1338,7 @@ def check_claim(
         wording.opposite = opposite_reason(claim_text, claim_stems, best_sentence.text)
         wording.asked = best_sentence.text.rstrip().endswith("?")
         wording.another_doer = _another_doer(claim_text, best_sentence.text)
+        wording.swapped = name_swapped(claim_text, window_text)
         turned = turned_words(claim_text, claim_stems, best_sentence.text)
         if claim_stems - turned:
             wording.best_without_opposite = wording_coverage(claim_stems - turned, [best_sentence])[0]

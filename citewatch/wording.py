@@ -430,6 +430,36 @@ def substituted_word(
     return None
 
 
+NAME_SWAP_PREFIX = 3  # equal words right before the claim's name
+
+
+def name_swapped(claim_text: str, passage: str) -> tuple[str, str] | None:
+    """(claim name, passage name) where the passage says the words right before one of the claim's
+    names and goes on with another name, never with the claim's, which it says elsewhere ("The
+    painter was born in Lyon and died in Paris" for "The painter was born in Paris")."""
+    claim_words = [m.group() for m in WORD.finditer(claim_text)]
+    passage_words = [m.group() for m in WORD.finditer(passage)]
+    claim_stems = [stem(w.lower()) for w in claim_words]
+    passage_stems = [stem(w.lower()) for w in passage_words]
+    for k in range(NAME_SWAP_PREFIX, len(claim_words)):
+        name = claim_words[k]
+        if not name[:1].isupper() or name.lower() in STOPWORDS:
+            continue
+        prefix = claim_stems[k - NAME_SWAP_PREFIX : k]
+        followers = [passage_words[p + NAME_SWAP_PREFIX]
+                     for p in range(len(passage_stems) - NAME_SWAP_PREFIX)
+                     if passage_stems[p : p + NAME_SWAP_PREFIX] == prefix]
+        # the claim's name is in the passage, said with other words: not a paraphrase of the name
+        if not followers or claim_stems[k] not in passage_stems or any(
+                stem(w.lower()) == claim_stems[k] for w in followers):
+            continue
+        other = next((w for w in followers if w[:1].isupper() and w.lower() not in STOPWORDS
+                      and not _same_meaning([name], [w])), None)
+        if other:
+            return name, other
+    return None
+
+
 @dataclass(frozen=True)
 class _Change:
     """One or two words of the claim that the passage says otherwise, with equal words on each side."""

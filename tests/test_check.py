@@ -809,6 +809,13 @@ _KNOWN_WRONG_SUPPORTED = [
          Verdict.SUPPORTED),
         ("Arsenal won the FA Cup final.", "Arsenal won the FA Cup final, beating Chelsea.", Verdict.SUPPORTED),
         ("The Senate approved the bill.", "The House approved the bill; the Senate has yet to vote.", "not supported"),
+        # a claim without figures whose name the passage says in the same words of another name
+        ("The painter was born in Paris.", "The painter was born in Lyon and died in Paris.", "not supported"),
+        ("The company is headquartered in Berlin.",
+         "The company is headquartered in Munich and has an office in Berlin.", "not supported"),
+        ("The band is from Manchester.", "The band is from Liverpool, though it recorded in Manchester.",
+         "not supported"),
+        ("The painter was born in Paris.", "The painter was born in Paris and died in Lyon.", Verdict.SUPPORTED),
         ("Electric Ladyland ranked 55th on the magazine's list.",
          "Electric Ladyland: the magazine Rolling Stone ranked it 55th on its list.", Verdict.SUPPORTED),
         ("Electric Ladyland ranked 55th on the magazine's list.",
