@@ -237,6 +237,7 @@ _OPENING_DOER = re.compile(r"^(?:The\s+)?(?P<doer>(?:[A-Z][\w'’.-]*\s+){0,3}[A
 # not before a pronoun the verb acts on: "Rolling Stone ranked it 54th" may be the claim's "X ranked 54th"
 _DOER_VERB = re.compile(
     r"(?P<doer>(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?P<verb>[a-z]+)\b(?!\s+(?:it|him|her|them)\b)")
+_DONE_BY = re.compile(r"\b(?P<verb>[a-z]+)\s+by\s+(?:the\s+)?(?P<doer>(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*){0,3})")
 _PRONOUNS = frozenset("i he she it we they this that these those there here who which the a an its his her their"
                       .split())
 
@@ -260,9 +261,14 @@ def _another_doer(claim_text: str, sentence_text: str) -> bool:
     doers = [m for m in _DOER_VERB.finditer(sentence_text)
              if stem(m.group("verb")) == verb and m.group("doer").split()[-1].lower() not in _PRONOUNS | STOPWORDS]
     # "Rolling Stone ranked Electric Ladyland 55th": the claim's name right after the verb is what it acts on
-    return bool(doer) and bool(doers) and all(
-        stems_of(m.group("doer")) and not stems_of(m.group("doer")) & doer
-        and not stems_of(" ".join(sentence_text[m.end():].split()[:3])) & doer for m in doers)
+    active = [stems_of(m.group("doer")) for m in doers
+              if not stems_of(" ".join(sentence_text[m.end():].split()[:3])) & doer]
+    if len(active) < len(doers):
+        return False
+    # "The company was founded by Jones" for "Smith founded the company"
+    passive = [stems_of(m.group("doer")) for m in _DONE_BY.finditer(sentence_text) if stem(m.group("verb")) == verb]
+    named = active + passive
+    return bool(doer) and bool(named) and all(d and not d & doer for d in named)
 
 
 def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[FoundFact], claim_text: str,
