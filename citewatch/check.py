@@ -94,6 +94,7 @@ from citewatch.wording import (
     is_negated,
     may_turn,
     name_swapped,
+    names_turned,
     names_in,
     names_missing,
     opposite_reason,
@@ -1370,6 +1371,11 @@ def check_claim(
             verdict, best_sentence, claim_word, passage_word = Verdict.CONTRADICTED, *turned_round
             verdict_notes.append(f"the passage says “{passage_word}” where the claim says “{claim_word}”")
     deciding = [sentences[i] for i in sorted(set(key_sentences))] or ([best_sentence] if best_sentence else [])
+    if verdict is Verdict.SUPPORTED:
+        turned_names = next(filter(None, (names_turned(claim_text, s.text) for s in window or deciding)), None)
+        if turned_names:
+            verdict = Verdict.PARTIALLY_SUPPORTED
+            verdict_notes.append(f"the passage says “{turned_names}”: the names the other way round")
     if verdict is Verdict.SUPPORTED and inferred:
         # the sentences whose words the coverage counted: the deciding ones and their neighbours
         exchanged = next(filter(None, (substituted_word(claim_text, s.text, window_text, heading)

@@ -220,6 +220,23 @@ def comparison_turned(claim_text: str, passage: str) -> bool:
     return False
 
 
+_NAME_RUN = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+_NAME_VERB_NAME = re.compile(rf"^(?:The\s+)?(?P<a>{_NAME_RUN})\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<b>{_NAME_RUN})")
+
+
+def names_turned(claim_text: str, passage: str) -> str | None:
+    """The passage's "Brazil beat Germany" for the claim's "Germany beat Brazil": the same verb
+    between the claim's two names, the other way round, and never the claim's way."""
+    claimed = _NAME_VERB_NAME.match(claim_text)
+    if claimed is None or claimed.group("verb") in STOPWORDS:  # "John and Samantha" is no deed
+        return None
+    a, verb, b = (re.escape(claimed.group(part)) for part in ("a", "verb", "b"))
+    turned = re.search(rf"\b{b}\s+{verb}\s+(?:the\s+)?{a}\b", passage)
+    if turned and not re.search(rf"\b{a}\s+{verb}\s+(?:the\s+)?{b}\b", passage):
+        return turned.group()
+    return None
+
+
 def _sides(text: str) -> tuple[list[str], list[str]] | None:
     """The content stems before and after the one "than" of a short comparison."""
     matches = list(_THAN.finditer(text))

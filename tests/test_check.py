@@ -813,6 +813,9 @@ _KNOWN_WRONG_SUPPORTED = [
          Verdict.SUPPORTED),
         ("Arsenal won the FA Cup final.", "Arsenal won the FA Cup final, beating Chelsea.", Verdict.SUPPORTED),
         ("The Senate approved the bill.", "The House approved the bill; the Senate has yet to vote.", "not supported"),
+        # the claim's two names round its verb the other way round
+        ("Germany beat Brazil 7-1 in the semi-final.", "Brazil beat Germany 7-1 in the semi-final.", "not supported"),
+        ("Germany beat Brazil 7-1 in the semi-final.", "Germany beat Brazil 7-1 in the semi-final.", Verdict.SUPPORTED),
         # a claim without figures whose name the passage says in the same words of another name
         ("The painter was born in Paris.", "The painter was born in Lyon and died in Paris.", "not supported"),
         ("The company is headquartered in Berlin.",
