@@ -193,11 +193,7 @@ def judge_value_fact(
             return _decided(context.fact, FactOutcome.CONTRADICTED, measured[0])
     if supporting:
         best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
-        outcome = _decided(context.fact, FactOutcome.FOUND, best)
-        if best.found.year_assumed:
-            whence = "publication date" if published else "heading"
-            outcome.notes.append(f"the year of “{best.found.text}” is taken from the page's {whence}")
-        return outcome
+        return _decided(context.fact, FactOutcome.FOUND, best)
     contradict_needed = max(min(CONTRADICT_CONTEXT, 0.75 * context.total), CONTRADICT_SHARE * context.total)
     contradicting = [
         o
@@ -1260,8 +1256,10 @@ def check_claim(
             outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates, context.disputes))
         else:
             outcomes.append(judge_value_fact(context, read, facts, published, claim_text))
-            if default_year == LEAP_YEAR and page_year is None:  # no year was taken from the page
-                outcomes[-1].notes = [n for n in outcomes[-1].notes if not n.startswith("the year of ")]
+            stated = outcomes[-1].occurrence.found if outcomes[-1].occurrence else None
+            if outcomes[-1].outcome is FactOutcome.FOUND and stated and stated.year_assumed and page_year is not None:
+                whence = "publication date" if published else "heading"
+                outcomes[-1].notes.append(f"the year of “{stated.text}” is taken from the page's {whence}")
         notes.extend(outcomes[-1].notes)
 
     if heading:
