@@ -87,6 +87,7 @@ from citewatch.passages import (
 )
 from citewatch.wording import (
     CLAIM_DATE_BOUND,
+    NAME_RUN,
     claim_wording,
     comparison_turned,
     coverage_near,
@@ -230,11 +231,11 @@ def judge_value_fact(
     return missing
 
 
-_OPENING_DOER = re.compile(r"^(?:The\s+)?(?P<doer>(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?P<verb>[a-z]+)\b")
+_OPENING_DOER = re.compile(rf"^(?:The\s+)?(?P<doer>{NAME_RUN})\s+(?P<verb>[a-z]+)\b")
 # not before a pronoun the verb acts on: "Rolling Stone ranked it 54th" may be the claim's "X ranked 54th"
 _DOER_VERB = re.compile(
-    r"(?P<doer>(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?P<verb>[a-z]+)\b(?!\s+(?:it|him|her|them)\b)")
-_DONE_BY = re.compile(r"\b(?P<verb>[a-z]+)\s+by\s+(?:the\s+)?(?P<doer>(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*){0,3})")
+    rf"(?P<doer>{NAME_RUN})\s+(?P<verb>[a-z]+)\b(?!\s+(?:it|him|her|them)\b)")
+_DONE_BY = re.compile(rf"\b(?P<verb>[a-z]+)\s+by\s+(?:the\s+)?(?P<doer>{NAME_RUN})")
 _PRONOUNS = frozenset("i he she it we they this that these those there here who which the a an its his her their"
                       .split())
 

@@ -125,13 +125,9 @@ def _irregular_forms() -> dict[str, str]:
     return dict(line.split("\t") for line in text.splitlines())
 
 
+@lru_cache(maxsize=1)
 def past_forms() -> frozenset[str]:
     """The irregular forms WordNet lists ("won", "sold", "held"), as words."""
-    return _irregular_word_set()
-
-
-@lru_cache(maxsize=1)
-def _irregular_word_set() -> frozenset[str]:
     return frozenset(_irregular_forms())
 
 

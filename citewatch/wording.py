@@ -220,8 +220,8 @@ def comparison_turned(claim_text: str, passage: str) -> bool:
     return False
 
 
-_NAME_RUN = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
-_NAME_VERB_NAME = re.compile(rf"^(?:The\s+)?(?P<a>{_NAME_RUN})\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<b>{_NAME_RUN})")
+NAME_RUN = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"  # "Manchester United", up to four capitalised words
+_NAME_VERB_NAME = re.compile(rf"^(?:The\s+)?(?P<a>{NAME_RUN})\s+(?P<verb>[a-z]+)\s+(?:the\s+)?(?P<b>{NAME_RUN})")
 
 
 def names_turned(claim_text: str, passage: str) -> str | None:
