@@ -449,14 +449,16 @@ def _event_of_enumeration(
     return (events[-1], 1) if events else (None, 10**6)
 
 
-_AGENT_NOUN = re.compile(r"[^\W\d_]+(?<!prison)(?:er|or)s?\b", re.IGNORECASE)
+_AGENT_SUFFIX = r"(?:er|or|ant)s?"  # "killers", "founder", "protesters", "applicants"
+# a word at a place of the text; "prisoners" underwent the sentencing its stem names
+_AGENT_WORD = re.compile(rf"[^\W\d_]+(?<!prison){_AGENT_SUFFIX}\b", re.IGNORECASE)
 
 
 def _deeds(sentence: Sentence, words: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """The words without the nouns of those who do an event ("its founder was born in 1990": the
     founding is not what happened in 1990; "killers"), which share the event's stem."""
     return [(word, at) for word, at in words
-            if word not in EVENT_GROUPS or not _AGENT_NOUN.match(sentence.text, at - sentence.start)]
+            if word not in EVENT_GROUPS or not _AGENT_WORD.match(sentence.text, at - sentence.start)]
 
 
 def _nearest_event(words: list[tuple[str, int]], found: FoundFact) -> tuple[str | None, int, int | None]:
@@ -588,7 +590,7 @@ def counts_by_the_claims_event(context: FactContext, source_noun: str | None) ->
     return not (AGENT_NOUN.search(source_head) and context.passive)
 
 
-AGENT_NOUN = re.compile(r"(?:er|or|ant)s?$", re.IGNORECASE)  # "killers", "protesters", "applicants"
+AGENT_NOUN = re.compile(rf"{_AGENT_SUFFIX}$", re.IGNORECASE)  # the head of a counted noun
 
 
 def _agents_of_the_claims_event(context: FactContext, source_noun: str | None) -> bool:
