@@ -932,8 +932,12 @@ def _verdict_of_facts(outcomes: list[_Outcome], wording: _Wording) -> tuple[Verd
         notes.append(", ".join(f"“{bound}”" for bound in wording.date_bounds) + ": a bound, not a date; not checked")
         return Verdict.PARTIALLY_SUPPORTED, notes
     if (wording.near < SUPPORT_COVERAGE and wording.judged) or wording.missing_names:
-        missing = f" (not on the page: {', '.join(wording.missing_names)})" if wording.missing_names else ""
-        notes.append(f"the figures are there, but only {wording.near:.0%} of what the claim says about them{missing}")
+        missing = f"not on the page: {', '.join(wording.missing_names)}" if wording.missing_names else ""
+        if wording.near < SUPPORT_COVERAGE and wording.judged:
+            said = f"only {wording.near:.0%} of what the claim says about them"
+            notes.append(f"the figures are there, but {said}" + (f" ({missing})" if missing else ""))
+        else:
+            notes.append(f"the figures are there, but a name is {missing}")
         return Verdict.PARTIALLY_SUPPORTED, notes
     return Verdict.SUPPORTED, notes
 

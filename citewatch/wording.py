@@ -26,7 +26,7 @@ from citewatch.context import GENERIC, PEOPLE_GENERIC, PLAN_CHANGED, counted_as
 from citewatch.facts import MONTHS, POSSESSIVE, found_facts
 from citewatch.models import EntityFact
 from citewatch.names import find_name
-from citewatch.normalize import STOPWORDS, WORD, stem
+from citewatch.normalize import STOPWORDS, WORD, name_key, stem
 from citewatch.passages import Sentence, stem_positions, stems_of
 
 NEGATION = re.compile(
@@ -67,6 +67,7 @@ def names_in(text: str) -> frozenset[str]:
 _AFTER_A_SENTENCE = re.compile(r"\b[A-Za-z][a-z]{2,}[.!?]\s+$")  # "... this year. " (not "U.S. ", "(")
 _NATIONALITY = re.compile(r"(?:ian|ani|ish|ese)$")  # "Azerbaijani", "Russian": who, not a name to find
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+_STEM_LENGTH = 6  # the letters of a Latin word that ``normalize.stem`` keeps
 
 
 def name_words(text: str, sentence_starts: bool = False) -> list[tuple[str, str]]:
@@ -335,6 +336,9 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
         present = present | names_in(text)
     missing = []
     for word, word_stem in claim_names:
+        if word_stem in wanted and word_stem in present and word not in missing and _only_stem_shared(word, text):
+            missing.append(word)  # "Mutschelleben" is not "Mutschellen", though both cut to "mutsch"
+            continue
         if word_stem in wanted - present and word not in missing and not find_name(word, text) \
                 and not (_CAMEL_CASE.search(word) and word.lower() in _squeezed(text)) \
                 and not re.search(rf"\b{re.escape(word)}['’]s?(?!\w)", text):  # "Aisha’s" holds "Aisha"
@@ -345,6 +349,34 @@ def names_missing(claim_text: str, text: str, found_names: frozenset[str] = froz
         if not written.search(text) and match.group() not in missing:
             missing.append(match.group())
     return missing
+
+
+def _only_stem_shared(word: str, text: str) -> bool:
+    """Whether the names of ``text`` that share the long name ``word``'s crude stem all differ from
+    it by more than an ending or a slip of one letter ("Mutschellen" for "Mutschelleben"; "American"
+    still holds "America", "DirecTV" "DirectTV"). Words of six letters or fewer are their stem; a
+    word the text also writes in lower case is a common word ("Arrests: 70+"), and a spelling met
+    nowhere (another transliteration) is left to the stem."""
+    if len(word) <= _STEM_LENGTH:
+        return False
+    word_stem = stem(word)
+    shared = [m.group() for m in re.finditer(rf"(?<!\w){re.escape(word[:4])}\w*", text, re.IGNORECASE)]
+    shared = [other for other in shared if stem(other) == word_stem]
+    if not shared or any(other.islower() for other in shared):
+        return False
+    return not any(_same_name_word(name_key(word), name_key(other)) for other in shared)
+
+
+def _same_name_word(a: str, b: str) -> bool:
+    """One is the other with an ending ("america" / "americans"), or they differ in one letter."""
+    if a.startswith(b) or b.startswith(a):
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    return a[head + 1:] == b[head + 1:] or a[head + 1:] == b[head:] or a[head:] == b[head + 1:]
 
 
 def _squeezed(text: str) -> str:

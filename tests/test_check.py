@@ -635,6 +635,33 @@ def test_a_name_the_page_writes_as_one_word_is_the_claims_name_in_full():
     assert result.verdict is Verdict.SUPPORTED
 
 
+@pytest.mark.parametrize(
+    ("claim", "page", "expected", "missing"),
+    [
+        # long names cut to the same crude stem ("mutsch", "alexan", "michel") are other names
+        ("Mutschelleben is in Germany.", "Mutschellen is a village in Switzerland, near Germany.", Verdict.NOT_FOUND, "Mutschelleben"),
+        ("Alexandra Smith won the race in 2019.", "Alexander Smith won the race in 2019.",
+         Verdict.PARTIALLY_SUPPORTED, "Alexandra"),
+        ("The Michelin guide awarded the restaurant two stars.",
+         "Chef Michelle Dupont said the restaurant was awarded two stars.", Verdict.PARTIALLY_SUPPORTED,
+         "Michelin"),
+        # an ending, or a slip of one letter, keeps the name
+        ("Americans bought 12 million cars in 2020.", "American buyers bought 12 million cars in 2020.",
+         Verdict.SUPPORTED, None),
+        ("DirectTV had 20 million subscribers in 2015.", "DirecTV had 20 million subscribers in 2015.",
+         Verdict.SUPPORTED, None),
+        ("Frederick Douglass was born in 1818.", "Frederic Douglass was born in 1818 in Maryland.", Verdict.SUPPORTED, None),
+    ],
+)
+def test_a_long_name_sharing_only_its_first_letters_with_the_pages_is_not_on_the_page(claim, page, expected, missing):
+    result = check_claim(claim, page)
+    assert result.verdict is expected
+    assert (missing is None) is not any("not on the page" in note or "not in the passage" in note
+                                         for note in result.notes)
+    if missing:
+        assert any(note.endswith(missing) for note in result.notes)
+
+
 @pytest.mark.parametrize(("page", "expected"), [("The government approved the plan on 14 May.", Verdict.CONTRADICTED),
                                                  ("The government approved the plan on 4 May.", Verdict.SUPPORTED)])
 def test_without_a_year_on_either_side_day_and_month_are_compared(page, expected):
