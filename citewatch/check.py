@@ -211,6 +211,7 @@ def judge_value_fact(
         and not o.subgroup
         and not (isinstance(context.fact, CountFact) and _another_group(context.noun, read_stems[o.sentence.index]))
         and (not context.events or context.events & o.local_events)
+        and not _years_of_a_life(context.fact, o.sentence, o.found, claim_text)
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
         and not VAGUE_CROWD.search(o.found.text)  # "thousands of students" is another crowd than "12 students"
     ]
@@ -288,6 +289,8 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
         return "said of another part than the claim's"
     if isinstance(fact, DateFact) and _the_date_of_another_figure(found, sentence, facts, claim_facts):
         return "the date of another figure of its sentence"
+    if _years_of_a_life(fact, sentence, found, claim_text):
+        return "a name's years of birth and death (or first and last), not the claim's event"
     return None
 
 
@@ -413,6 +416,33 @@ def _the_date_of_another_figure(date: FoundFact, sentence: Sentence, facts: list
     return (Relation.SUPPORTS not in relations and Relation.CONTRADICTS in relations
             and any(compare(c, f.fact) is Relation.SUPPORTS for c in claimed for f in facts
                     if isinstance(f.fact, CountFact) and f is not own))
+
+
+# "Leo Tolstoy (1828–1910)", "the author (born 1950)": years that bound a life or a thing's existence
+_LIFE_SPAN = re.compile(
+    r"(?<=\w)\s+\((?:(?P<one_end>born|b\.|died|d\.)\s+[^()]{0,20}\d{3,4}"
+    r"|(?:c\.\s*)?\d{3,4}\s*(?P<dash>[–—-])\s*(?:c\.\s*)?\d{3,4})[^()]{0,30}\)")
+_FIRST_YEAR_WORDS = frozenset(stem(word) for word in "born birth founded established formed began started".split())
+_LAST_YEAR_WORDS = frozenset(stem(word) for word in "died death dead ended dissolved".split())
+_EITHER_YEAR_WORDS = frozenset(stem(word) for word in "lived life lifetime ruled reigned existed".split())
+
+
+def _years_of_a_life(fact: Fact, sentence: Sentence, found: FoundFact, claim_text: str) -> bool:
+    """A year of "Leo Tolstoy (1828–1910)" neither backs nor contradicts "wrote War and Peace in
+    1828": it dates a life (or a thing's existence), and says something only of a claim about its
+    start ("born", "founded") or, for the last year, its end ("died", "dissolved")."""
+    if not isinstance(fact, DateFact):
+        return False
+    at = found.start - sentence.start
+    span = next((m for m in _LIFE_SPAN.finditer(sentence.text) if m.start() < at < m.end()), None)
+    if span is None:
+        return False
+    if span.group("one_end"):
+        first = span.group("one_end").startswith("b")
+    else:
+        first = at < span.start("dash")
+    claim_stems = stems_of(claim_text)
+    return not (claim_stems & _EITHER_YEAR_WORDS or claim_stems & (_FIRST_YEAR_WORDS if first else _LAST_YEAR_WORDS))
 
 
 _WITHIN_THREE_WORDS = re.compile(r"(?:\W+[\w'’-]+){0,2}\W+(?:in|on|at|by)\s+")
@@ -670,7 +700,8 @@ def _found_where_aligned(
                 continue  # "founded before 2015": a bound, not the date
             if hedged_beyond(claim_hedging, sentence.text[max(0, at - 60) : end + 20]):
                 continue  # "may impose sanctions ... in 2016"
-            if _another_part(fact, claim_parts, _after(sentence, found)) or _another_doer(claim_text, sentence.text):
+            if (_another_part(fact, claim_parts, _after(sentence, found)) or _another_doer(claim_text, sentence.text)
+                    or _years_of_a_life(fact, sentence, found, claim_text)):
                 continue  # "sold 1 million copies in its first year" for "in its first week"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
                     and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)

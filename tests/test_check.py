@@ -886,6 +886,16 @@ _KNOWN_WRONG_SUPPORTED = [
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", "not supported"),
         ("Around 40 journalists were detained in 2021.",
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", Verdict.SUPPORTED),
+        # the years of a life are its birth and death, not the dates of its deeds
+        ("Leo Tolstoy wrote War and Peace in 1828.", "Leo Tolstoy (1828–1910) wrote War and Peace, a novel.",
+         "not supported"),
+        ("The author published her first novel in 1950.", "The author (born 1950) published her first novel at 30.",
+         "not supported"),
+        ("William O. Douglas was born in 1980.",
+         "William O. Douglas (1898–1980), the longest-serving justice, sat on the Court from 1939 to 1975.",
+         "not supported"),
+        ("The band was founded in 1960.", "The Beatles (1960–1970) were an English rock band founded in Liverpool.",
+         Verdict.SUPPORTED),
         # known wrong "supported" answers of own probes, kept visible: each needs who did what to whom,
         # which no rule here reads yet
         *(pytest.param(claim, page, "not supported", marks=pytest.mark.xfail(strict=True, reason=reason))
@@ -895,6 +905,14 @@ _KNOWN_WRONG_SUPPORTED = [
 def test_probes_of_a_wrong_supported(claim, page, expected):
     verdict = check_claim(claim, page).verdict
     assert verdict is not Verdict.SUPPORTED if expected == "not supported" else verdict is expected
+
+
+def test_the_years_of_a_life_neither_back_nor_contradict_a_deed():
+    result = check_claim("Leo Tolstoy wrote War and Peace in 1865.", "Leo Tolstoy (1828–1910) wrote War and Peace.")
+    assert result.verdict is Verdict.NOT_FOUND
+    noted = check_claim("Leo Tolstoy wrote War and Peace in 1828.", "Leo Tolstoy (1828–1910) wrote War and Peace.")
+    assert noted.notes == ["the passage's “1828” is a name's years of birth and death (or first and last), not the "
+                           "claim's event: not counted"]
 
 
 def test_a_figure_said_of_another_time_is_named_in_a_note():
