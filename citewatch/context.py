@@ -66,7 +66,8 @@ HEDGE = re.compile(
     r"seeking|requested|requests|face|faces|facing|risks?|" + _PLAN_WORDS + r"|"
     r"(?:aims?|aimed|hopes?|hoped|intends?|intended|wants?|wanted|tries|tried|attempts?|attempted) to|"
     r"(?:built|designed|meant|supposed) to|once|formerly|previously|consider(?:s|ed|ing)?|"
-    r"calls? for|called for|urged?|threatened with|потребовал|просит|может|могут|tələb)\b",
+    r"calls? for|called for|urged?|threatened with|threaten(?:s|ed)? (?:to|a|an)|"
+    r"потребовал|просит|может|могут|tələb)\b",
     re.IGNORECASE,
 )
 _PLAN_HEDGE = re.compile(_PLAN_WORDS, re.IGNORECASE)
@@ -421,7 +422,8 @@ def _negated_after(
 GENERIC_LABELS = frozenset(stem(w) for w in GENERIC_LABEL_WORDS.split())
 NEGATION_WORD = re.compile(r"\b(?:not|never|no longer|не|deyil)\b|n't\b", re.IGNORECASE)
 DISPUTED = re.compile(
-    r"\b(?:false|untrue|not true|denied|denies|deny|denying|dismissed|baseless|fabricated|rumou?rs?|"
+    r"\b(?:false|falsely|wrongly|incorrectly|erroneously|untrue|not true|no evidence|debunked|denied|denies|deny|"
+    r"denying|dismissed|baseless|fabricated|rumou?rs?|earlier version of this|"
     r"опроверг\w*|неправд\w*|təkzib\w*)\b",
     re.IGNORECASE,
 )
@@ -541,9 +543,17 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
         tail = sentence.text[found.end - sentence.start : region[1] - sentence.start].split()[:2]
         return " ".join(lead + [found.text] + tail)
     start, end = min(found.start, event_at), max(found.end, event_at + 1)
-    lead = sentence.text[: start - sentence.start].split()[-4:]
+    words_before = sentence.text[: start - sentence.start].split()
+    # "asked for him to be sentenced": the request reaches the event through its infinitive
+    lead = words_before[-7:] if _REQUESTED_TO.search(" ".join(words_before[-7:])) else words_before[-4:]
     tail_end = sentence.text.find(" ", end - sentence.start)
     return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
+
+
+_ASKS = re.compile(r"\s*(?:did|do|does|is|are|was|were|can|could|will|would|has|have|had|should|how|what|why|when|"
+                   r"where|who|which)\b", re.IGNORECASE)
+_REQUESTED_TO = re.compile(r"\b(?:asked|asking|called|pressed|urged|sought|demanded|requested)\s+(?:for\s+)?"
+                           r"(?:\S+\s+){0,2}to(?:\s+be)?$", re.IGNORECASE)
 
 
 # Nouns that count the same things in reports: "claimed 8,000 lives" are 8,000 deaths, "54 reviews"
@@ -815,6 +825,8 @@ def occurrences(
                 continue  # asked for, expected, possible: not stated as done
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's
+            if sentence.text.rstrip().endswith("?") and _ASKS.match(sentence.text):
+                continue  # "Did police arrest 50 protesters?" asks it, it does not say it ("X at #6?" says it)
             negated_after = _negated_after(sentence, found, words, context)
             if (isinstance(context.fact, DateFact) and isinstance(found.fact, DateFact)
                     and context.date_bound in OPEN_BOUNDS):

@@ -125,6 +125,7 @@ HEDGES = re.compile(
     r"forecast(?:ed)? to|predicted to|"
     r"are expected|is said to|are said to|was said to|were said to|rumou?red|purportedly|supposedly|"
     r"believed to|thought to|may have|might have|could have|according to unconfirmed|"
+    r"claim(?:s|ed)(?=\s*[,.;])|"  # "..., the company claimed": a party's word; not "claimed the lives of"
     r"preliminary|unpublished|not (?:yet )?peer[- ]reviewed)\b",
     re.IGNORECASE,
 )

@@ -727,9 +727,6 @@ _KNOWN_WRONG_SUPPORTED = [
      "the hedge stands three words after the counted noun"),
     ("The merger was completed in March.", "The merger was announced in March and completed in June.",
      "a month without a day or year is no value the reader takes"),
-    ("The vaccine was 90% effective in the trial.",
-     "The vaccine was 90% effective in the trial, the company claimed, though the data have not been released.",
-     "a party's claim that no hedge word marks"),
 ]
 
 
@@ -886,6 +883,28 @@ _KNOWN_WRONG_SUPPORTED = [
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", "not supported"),
         ("Around 40 journalists were detained in 2021.",
          "Around 40 journalists were detained in 2021, up from 30 in 2020.", Verdict.SUPPORTED),
+        # asked, disputed, corrected, threatened, requested or a party's word: not said by the source
+        ("Police arrested 50 protesters.", "Did police arrest 50 protesters? Officials would not say.", "not supported"),
+        ("50 people died in the fire.", "Social media posts falsely claimed that 50 people died in the fire.",
+         "not supported"),
+        ("50 people died in the flood.",
+         "An earlier version of this article said 50 people died in the flood; the correct figure is 15.",
+         "not supported"),
+        ("50 people were arrested.", "Police said there was no evidence that 50 people were arrested.",
+         "not supported"),
+        ("The strike involved 10,000 workers.",
+         "The union had threatened a strike involving 10,000 workers, but called it off.", "not supported"),
+        ("He was sentenced to 10 years.",
+         "Prosecutors asked for him to be sentenced to 10 years; the judge gave him 6.", "not supported"),
+        ("The vaccine is 95% effective.",
+         "The vaccine is 95% effective, the company claimed, though regulators have not verified the data.",
+         "not supported"),
+        ("He was sentenced to 10 years.",
+         "Prosecutors had asked for 12 years, but the judge sentenced him to 10 years.", Verdict.SUPPORTED),
+        ("Police arrested 50 protesters.",
+         "Police arrested 50 protesters, the ministry said. Why? Officials said they had blocked a road.",
+         Verdict.SUPPORTED),
+        ("The vaccine is 95% effective.", "The vaccine is 95% effective, the company said.", Verdict.SUPPORTED),
         # the years of a life are its birth and death, not the dates of its deeds
         ("Leo Tolstoy wrote War and Peace in 1828.", "Leo Tolstoy (1828–1910) wrote War and Peace, a novel.",
          "not supported"),
