@@ -402,6 +402,11 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
     return frozenset(words - GENERIC - PEOPLE_GENERIC)
 
 
+def _dated_right_after(value: FoundFact, sentence: Sentence, facts: list[FoundFact]) -> bool:
+    return any(isinstance(f.fact, DateFact) and f.start >= value.end and _WITHIN_THREE_WORDS.fullmatch(
+        sentence.text[value.end - sentence.start : f.start - sentence.start]) for f in facts)
+
+
 def _the_date_of_another_figure(date: FoundFact, sentence: Sentence, facts: list[FoundFact],
                                 claim_facts: list[Fact]) -> bool:
     """ "40 journalists were detained in 2021, up from 30 in 2020": the 2020 is the date of the 30 right
@@ -502,6 +507,14 @@ def _claims_word_beside_another_value(
         claim_rate, rate = _RATE_AFTER.match(claim_text[claimed.end :]), _RATE_AFTER.match(
             sentence.text[found.end - sentence.start :])
         if claim_rate and rate and stem(claim_rate.group("per").lower()) != stem(rate.group("per").lower()):
+            return True
+        # "60% in 2016 and 55% this year" for "60% this year": the claim's time is another value's, this
+        # one has its own date ("opened at $45 on Friday and closed at $41" dates both)
+        if claim_time and not time and _dated_right_after(found, sentence, facts) and any(
+                other.start != found.start and isinstance(other.fact, CountFact)
+                and other.fact.unit == getattr(found.fact, "unit", None)
+                and (other_time := _TIME_AFTER.match(sentence.text[other.end - sentence.start :]))
+                and _when(other_time) == _when(claim_time) for other in facts):
             return True
     wanted = _words_beside(claim_text, claimed.start, claimed.end, kind)
     if not wanted:

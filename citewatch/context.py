@@ -621,6 +621,8 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
     """
     source_stems = {stem(w) for w in source_noun.split()} if source_noun else set()
     claim_stems = {stem(w) for w in claim_noun.split()} if claim_noun else set()
+    if _sexes(claim_stems) and _sexes(source_stems) and not _sexes(claim_stems) & _sexes(source_stems):
+        return False  # "12 women" are not "12 men", though both are people
     if heads_meet(claim_noun, source_noun, NOT_THE_SAME_GROUP):
         return True  # "12 million euros" and "12 million euros"; "coronavirus cases" and "new cases"
     if source_stems & (THINGS | NOT_THE_SAME_GROUP):
@@ -636,6 +638,15 @@ def _nouns_compatible(claim_noun: str | None, source_noun: str | None, sentence_
     if not source_stems:
         return claim_stems <= sentence_stems
     return False  # a specific group: the source must name it (the heads would have met)
+
+
+_SEX = {stem(word): sex for sex, words in (("male", "men man male males boys boy"),
+                                            ("female", "women woman female females girls girl"))
+        for word in words.split()}
+
+
+def _sexes(stems: set[str]) -> set[str]:
+    return {_SEX[word_stem] for word_stem in stems if word_stem in _SEX}
 
 
 def people_told_by_the_event(claim_noun: str | None, source_noun: str | None, sentence_stems: frozenset[str]) -> bool:

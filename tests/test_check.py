@@ -905,6 +905,11 @@ _KNOWN_WRONG_SUPPORTED = [
          "Police arrested 50 protesters, the ministry said. Why? Officials said they had blocked a road.",
          Verdict.SUPPORTED),
         ("The vaccine is 95% effective.", "The vaccine is 95% effective, the company said.", Verdict.SUPPORTED),
+        # the claim's time written after another value; the other sex
+        ("Turnout was 60% this year.", "Turnout was 60% in 2016 and 55% this year.", "not supported"),
+        ("Turnout was 55% this year.", "Turnout was 60% in 2016 and 55% this year.", Verdict.SUPPORTED),
+        ("Police arrested 12 men.", "Police arrested 12 women and 3 men.", "not supported"),
+        ("Police arrested 12 people.", "Police arrested 12 men on Monday.", Verdict.SUPPORTED),
         # the years of a life are its birth and death, not the dates of its deeds
         ("Leo Tolstoy wrote War and Peace in 1828.", "Leo Tolstoy (1828–1910) wrote War and Peace, a novel.",
          "not supported"),
