@@ -187,4 +187,20 @@ def compare(claim: Fact, source: Fact) -> Relation:
         return Relation.NEUTRAL if source.low <= int(claim.value[:4]) <= source.high else Relation.CONTRADICTS
     if isinstance(claim, DateFact) and isinstance(source, DateFact):
         return compare_dates(claim, source)
+    if isinstance(claim, CountFact) and isinstance(source, RangeFact) and source.unit != CALENDAR_YEARS:
+        return _count_against_range(claim, source)
+    return Relation.NEUTRAL
+
+
+def _count_against_range(claim: CountFact, source: RangeFact) -> Relation:
+    """ "25 people were injured" against "between 10 and 20 people": outside the range contradicts;
+    "more than 5" backs it; "15 people" is inside it, which the source does not say exactly."""
+    converted = in_unit(claim, source.unit)
+    if converted is None:
+        return Relation.NEUTRAL
+    claimed, stated = interval(converted.value, converted.op, converted.unit), (source.low, source.high, False, False)
+    if _inside(stated, claimed):
+        return Relation.SUPPORTS
+    if _disjoint(stated, claimed):
+        return Relation.CONTRADICTS
     return Relation.NEUTRAL

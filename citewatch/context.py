@@ -498,6 +498,10 @@ def _period_and_date(claimed: Fact, stated: Fact) -> bool:
                for a, b in ((claimed, stated), (stated, claimed)))
 
 
+def _count_and_range(claimed: Fact, stated: Fact) -> bool:
+    return isinstance(claimed, CountFact) and isinstance(stated, RangeFact) and stated.unit != CALENDAR_YEARS
+
+
 def _claims_name_beside(
     sentence: Sentence, found: FoundFact, found_facts: list[FoundFact], context: FactContext
 ) -> bool:
@@ -763,7 +767,8 @@ def occurrences(
         if sentence.boilerplate:
             continue
         for found in sentence_facts:
-            if type(found.fact) is not type(context.fact) and not _period_and_date(context.fact, found.fact):
+            if (type(found.fact) is not type(context.fact) and not _period_and_date(context.fact, found.fact)
+                    and not _count_and_range(context.fact, found.fact)):
                 continue
             if isinstance(found.fact, CountFact) and not _nouns_compatible(
                 context.noun, found.noun, sentence_stems

@@ -538,6 +538,18 @@ def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     assert run_public("factcheckgpt")["correct"] >= 2075
 
 
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("25 people were injured in the crash.", Verdict.CONTRADICTED),  # outside the range
+        ("More than 5 people were injured in the crash.", Verdict.SUPPORTED),  # the whole range is above 5
+        ("15 people were injured in the crash.", Verdict.NOT_FOUND),  # inside it, but not said exactly
+    ],
+)
+def test_a_count_against_a_range_the_page_gives(claim, expected):
+    assert check_claim(claim, "Between 10 and 20 people were injured in the crash.").verdict is expected
+
+
 def test_an_approximate_figure_is_no_bound_left_open_by_the_other_end_of_a_range():
     result = check_claim("Clients paid roughly $350 to $600 an hour.",
                          "The options ranged from approximately $350 to $600 an hour, clients paid by text.")
