@@ -78,7 +78,8 @@ NUMBER_WORDS = (
 ).split()
 _NUMBER_WORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+|\s+and\s+|[\s-]point[\s-]){_NUMBER_WORD})*"  # "six-point-six"
-_DIGIT_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)?"
+_DIGIT_NUMBER = (r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\u00a0\u202f]\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![.,]?\d)"
+                 r"|\d+(?:[.,]\d+)?")
 NUMBER = rf"(?:{_DIGIT_NUMBER}|{_WORD_NUMBER})"
 
 # Longest phrases first; the op they give the number that follows.
@@ -147,6 +148,8 @@ class FoundFact:
 _GROUPED_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DIGITS = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d+[.,]\d+")
+# "300.000", "1.500.000": thousands grouped by dots, as much of Europe writes them (never "2.995", a decimal)
+_DOTTED_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.000|\d{1,3}(?:\.\d{3}){2,}")
 _DIGITS_AND_SPACES = re.compile(r"[\d ]+")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -160,6 +163,8 @@ def number_value(words: str) -> float | None:
         return float(compact.replace(",", ""))
     if _DIGITS.fullmatch(compact):
         return float(compact)
+    if _DOTTED_THOUSANDS.fullmatch(compact):
+        return float(compact.replace(".", ""))
     if _DECIMAL.fullmatch(compact):
         return float(compact.replace(",", "."))
     converted = alpha2digit(raw.lower().replace("-", " "), "en", threshold=0).strip()

@@ -289,6 +289,13 @@ def test_number_value():
     assert number_value("several") is None
 
 
+@pytest.mark.parametrize(("written", "value"), [("300.000", 300_000), ("1.500.000", 1_500_000), ("2.995", 2.995),
+                                               ("0.505", 0.505), ("12,5", 12.5)])
+def test_thousands_grouped_by_dots_and_decimals(written, value):
+    assert number_value(written) == value
+    assert [f.fact.value for f in found_facts(f"It has {written} members.")] == [value]
+
+
 def test_labels_write_large_numbers_in_full():
     assert fact_label(CountFact(value=2400000, unit="crowns")) == "2,400,000 crowns"
     assert fact_label(CountFact(value=70, op=Op.GT)) == "> 70"
