@@ -444,6 +444,8 @@ def _years_of_a_life(fact: Fact, sentence: Sentence, found: FoundFact, claim_tex
         return False
     if span.group("one_end"):
         first = span.group("one_end").startswith("b")
+    elif isinstance(found.fact, RangeFact):  # the span read whole: which end is the claim's year
+        first = int(fact.value[:4]) == found.fact.low
     else:
         first = at < span.start("dash")
     claim_stems = stems_of(claim_text)

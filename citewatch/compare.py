@@ -189,7 +189,17 @@ def compare(claim: Fact, source: Fact) -> Relation:
         return compare_dates(claim, source)
     if isinstance(claim, CountFact) and isinstance(source, RangeFact) and source.unit != CALENDAR_YEARS:
         return _count_against_range(claim, source)
+    if isinstance(claim, DateFact) and isinstance(source, RangeFact) and is_span_of_years(source) \
+            and len(claim.value) == 4:
+        # "served from 1939 to 1975" says "in 1939" and "in 1975"; a year inside it is not said
+        return Relation.SUPPORTS if int(claim.value) in (source.low, source.high) else Relation.NEUTRAL
     return Relation.NEUTRAL
+
+
+def is_span_of_years(fact: Fact) -> bool:
+    """ "from 1939 to 1975", "1939–1975": two years, not a period of the calendar ("the 1990s")."""
+    return (isinstance(fact, RangeFact) and fact.unit is None and float(fact.low).is_integer()
+            and float(fact.high).is_integer() and 1000 <= fact.low < fact.high <= 2100)
 
 
 def _count_against_range(claim: CountFact, source: RangeFact) -> Relation:

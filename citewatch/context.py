@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from citewatch import memo
-from citewatch.compare import Relation, compare, compare_date_with_bound
+from citewatch.compare import Relation, compare, compare_date_with_bound, is_span_of_years
 from citewatch.facts import CURRENCY_SIGNS, CURRENCY_WORDS, DATE_BOUND, FoundFact, found_facts
 from citewatch.models import CALENDAR_YEARS, CountFact, DateFact, EntityFact, Fact, QuoteFact, RangeFact
 from citewatch.normalize import EVENT_GROUPS, stem
@@ -493,13 +493,16 @@ def _anchor_beside(words: list[tuple[str, int]], found: FoundFact, context: Fact
 
 
 def _period_and_date(claimed: Fact, stated: Fact) -> bool:
-    """A period of the calendar and a date meet: "in the 16th century" and "in 1583"."""
+    """A period of the calendar and a date meet: "in the 16th century" and "in 1583"; so do a
+    claim's year and a span of years ("from 1939 to 1975")."""
     return any(isinstance(a, RangeFact) and a.unit == CALENDAR_YEARS and isinstance(b, DateFact)
-               for a, b in ((claimed, stated), (stated, claimed)))
+               for a, b in ((claimed, stated), (stated, claimed))) or (
+        isinstance(claimed, DateFact) and is_span_of_years(stated))
 
 
 def _count_and_range(claimed: Fact, stated: Fact) -> bool:
-    return isinstance(claimed, CountFact) and isinstance(stated, RangeFact) and stated.unit != CALENDAR_YEARS
+    return (isinstance(claimed, CountFact) and isinstance(stated, RangeFact) and stated.unit != CALENDAR_YEARS
+            and not is_span_of_years(stated))
 
 
 def _claims_name_beside(
@@ -770,9 +773,9 @@ def occurrences(
             if (type(found.fact) is not type(context.fact) and not _period_and_date(context.fact, found.fact)
                     and not _count_and_range(context.fact, found.fact)):
                 continue
-            if isinstance(found.fact, CountFact) and not _nouns_compatible(
-                context.noun, found.noun, sentence_stems
-            ) and not counts_by_the_claims_event(context, found.noun):
+            counted = isinstance(found.fact, (CountFact, RangeFact)) and isinstance(context.fact, CountFact)
+            if counted and not _nouns_compatible(context.noun, found.noun, sentence_stems) \
+                    and not counts_by_the_claims_event(context, found.noun):
                 continue
             if isinstance(found.fact, CountFact) and _agents_of_the_claims_event(context, found.noun):
                 continue  # "five killers" are not the "five people were killed"

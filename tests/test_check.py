@@ -550,6 +550,23 @@ def test_a_count_against_a_range_the_page_gives(claim, expected):
     assert check_claim(claim, "Between 10 and 20 people were injured in the crash.").verdict is expected
 
 
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Douglas served on the Supreme Court from 1939 until his retirement in 1975.", Verdict.SUPPORTED),
+        ("Douglas joined the Supreme Court in 1939.", Verdict.SUPPORTED),  # an end of the span
+        ("Douglas joined the Supreme Court in 1950.", Verdict.NOT_FOUND),  # inside it: not said
+    ],
+)
+def test_a_claims_year_against_a_span_of_years(claim, expected):
+    assert check_claim(claim, "Douglas served on the Supreme Court from 1939 to 1975.").verdict is expected
+
+
+def test_a_span_of_years_is_no_range_of_a_count():
+    assert check_claim("1,500 people were killed in the war.", "The war lasted from 1939 to 1945.").verdict \
+        is Verdict.NOT_FOUND
+
+
 def test_an_approximate_figure_is_no_bound_left_open_by_the_other_end_of_a_range():
     result = check_claim("Clients paid roughly $350 to $600 an hour.",
                          "The options ranged from approximately $350 to $600 an hour, clients paid by text.")
