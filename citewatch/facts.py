@@ -413,6 +413,8 @@ DATE_PATTERNS = (
     ("dmy", re.compile(rf"\b{_DAY}{_DAY2}\s+(?:of\s+)?{MONTH}\s?,?\s+{_YEAR_WITH_DAY}\b", re.I)),
     ("mdy", re.compile(rf"\b{MONTH}\s+{_DAY}{_DAY2}\s?,?\s+{_YEAR_WITH_DAY}\b", re.I)),
     ("my", re.compile(rf"\b{MONTH}\s?,?\s+(?:of\s+)?{_YEAR}\b", re.I)),
+    # "On 1975 April 15, Daiei Lawson was established": the year first, the date closing its clause
+    ("ymd_words", re.compile(rf"\b{_YEAR}\s+{MONTH}\s+{_DAY}(?=\s*(?:[,.;:)]|$))", re.I)),
     ("ym_az", re.compile(rf"\b{_YEAR}-?(?:ci|cü|cu|cı)?\s+il(?:in)?\s+{_DAY}\s+{MONTH}", re.I)),
     (  # "2015-ci il noyabrın 26-da"
         "ymd_az",
@@ -1043,7 +1045,7 @@ _LETTER_RUN = re.compile(r"(?<!\w)[^\W\d_]+")
 _WHOLE_MONTH = re.compile(rf"(?:{_MONTH_ALT})", re.IGNORECASE)
 _WHOLE_NUMBER_WORD = re.compile(_NUMBER_WORD, re.IGNORECASE)
 _WHOLE_VAGUE_WORD = re.compile(r"dozen|dozens|scores|hundreds|thousands|десятки|сотни|onlarla|yüzlərlə", re.IGNORECASE)
-_MONTH_PATTERNS = frozenset(("dmy", "mdy", "my", "dm", "md"))  # a whole month word; not the Azerbaijani "noyabrın"
+_MONTH_PATTERNS = frozenset(("dmy", "mdy", "my", "ymd_words", "dm", "md"))  # a whole month word; not the Azerbaijani "noyabrın"
 _MONTH_FIRST = frozenset(("mdy", "my", "md"))  # these match only where a whole month word starts
 
 

@@ -150,6 +150,8 @@ def test_a_score_is_not_a_range():
         # tokenised text puts a space before the comma: "June , 2001" is still one date
         ("born 10th June , 2001 .", ["2001-06-10"]),
         ("in June , 2001 .", ["2001-06"]),
+        # the year first, the date closing its clause
+        ("On 1975 April 15, the company was established.", ["1975-04-15"]),
     ],
 )
 def test_dates_keep_their_precision(text, expected):
