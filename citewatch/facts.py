@@ -1045,7 +1045,8 @@ _LETTER_RUN = re.compile(r"(?<!\w)[^\W\d_]+")
 _WHOLE_MONTH = re.compile(rf"(?:{_MONTH_ALT})", re.IGNORECASE)
 _WHOLE_NUMBER_WORD = re.compile(_NUMBER_WORD, re.IGNORECASE)
 _WHOLE_VAGUE_WORD = re.compile(r"dozen|dozens|scores|hundreds|thousands|десятки|сотни|onlarla|yüzlərlə", re.IGNORECASE)
-_MONTH_PATTERNS = frozenset(("dmy", "mdy", "my", "ymd_words", "dm", "md"))  # a whole month word; not the Azerbaijani "noyabrın"
+# a whole month word; not the Azerbaijani "noyabrın"
+_MONTH_PATTERNS = frozenset(("dmy", "mdy", "my", "ymd_words", "dm", "md"))
 _MONTH_FIRST = frozenset(("mdy", "my", "md"))  # these match only where a whole month word starts
 
 
