@@ -133,6 +133,7 @@ class _Outcome:
     partial: bool = False  # missing as stated, but a close paraphrase is there (quotes)
     named_by_heading: bool = False  # a date that is part of the name the page's heading gives its topic
     notes: list[str] = field(default_factory=list)
+    rivals: list[Occurrence] = field(default_factory=list)  # values that would contradict a found fact
 
 
 def judge_value_fact(
@@ -192,9 +193,6 @@ def judge_value_fact(
                     and o.sentence.index in {s.sentence.index for s in supporting} and not o.subgroup]
         if measured:
             return _decided(context.fact, FactOutcome.CONTRADICTED, measured[0])
-    if supporting:
-        best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
-        return _decided(context.fact, FactOutcome.FOUND, best)
     contradict_needed = max(min(CONTRADICT_CONTEXT, 0.75 * context.total), CONTRADICT_SHARE * context.total)
     contradicting = [
         o
@@ -215,6 +213,11 @@ def judge_value_fact(
         and not ONE.search(o.found.text)  # "..., and one was acquitted" is a part, seldom the figure
         and not VAGUE_CROWD.search(o.found.text)  # "thousands of students" is another crowd than "12 students"
     ]
+    if supporting:
+        best = max(supporting, key=lambda o: (o.context + o.local, -o.sentence.index))
+        found = _decided(context.fact, FactOutcome.FOUND, best)
+        found.rivals = [o for o in contradicting if o.sentence.index != best.sentence.index]
+        return found
     if contradicting:
         best = max(contradicting, key=lambda o: (o.context + o.local, -o.sentence.index))
         outcome = _decided(context.fact, FactOutcome.CONTRADICTED, best)
@@ -864,6 +867,29 @@ RELATIVE_TIME = re.compile(
 )
 
 
+def _contradicted_beside_the_others(outcomes: list[_Outcome]) -> list[str]:
+    """A figure found in one sentence, while the sentence that gives every other fact of the claim
+    gives it another value, is contradicted there: "At the end of 2005 ... was the third
+    best-selling album of the year" against "the second best-selling in 2005", which another
+    sentence gives of another list ("the second best-selling album by a female artist")."""
+    notes = []
+    found = [o for o in outcomes if o.outcome is FactOutcome.FOUND and o.sentence is not None
+             and not isinstance(o.fact, EntityFact)]
+    for outcome in found:
+        others = {o.sentence.index for o in found if o is not outcome and o.sentence is not None}
+        if not others or outcome.sentence is None or outcome.sentence.index in others or len(others) != 1:
+            continue
+        rival = next((r for r in outcome.rivals if r.sentence.index in others
+                      # "in the 1903–04 season" gives 1904, the claim's other year, not a rival of 1905
+                      and not any(o.span == (r.found.start, r.found.end)
+                                  or compare(o.fact, r.found.fact) is Relation.SUPPORTS for o in found)), None)
+        if rival is not None:
+            outcome.outcome, outcome.occurrence, outcome.sentence = FactOutcome.CONTRADICTED, rival, rival.sentence
+            outcome.span = (rival.found.start, rival.found.end)
+            notes.append(f"the passage that gives the claim's other facts says “{rival.found.text}”")
+    return notes
+
+
 def _year_from_dateline(outcome: _Outcome, published: str) -> bool:
     """A year the page does not write but dates itself with: a press release of 9 December 2022
     that says the State Department "today designated" X backs "in 2022" (never a day or a month,
@@ -1327,6 +1353,7 @@ def check_claim(
                                     [other.fact for other in outcomes if other is not outcome], context.noun)
     _aligned_lists(outcomes, claim_stems, candidates, published, hedging)
     _other_end_of_a_span(outcomes, claim_text, claim_year, published)
+    notes.extend(_contradicted_beside_the_others(outcomes))
     notes.extend(_another_time(contexts, outcomes))
     if published and best_sentence is not None and coverage >= DATELINE_WORDING:
         for outcome in outcomes:

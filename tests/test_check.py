@@ -968,6 +968,28 @@ def test_the_years_of_a_life_neither_back_nor_contradict_a_deed():
                            "claim's event: not counted"]
 
 
+@pytest.mark.parametrize(
+    ("claim", "page", "expected"),
+    [
+        ("The team finished second in 2019.", "In 2019 the team finished fourth. In 2015 it had finished second.",
+         Verdict.CONTRADICTED),
+        ("Police arrested 20 people in 2019.", "In 2019 police arrested 35 people in the city. In 2018 they arrested 20.",
+         Verdict.CONTRADICTED),
+        # another figure in the sentence of the claim's date is no rival when it counts another thing
+        ("The museum had 2 million visitors in 2019.",
+         "The museum opened in 2019 with 300 staff. It had 2 million visitors that year.", Verdict.SUPPORTED),
+        # a season gives both of the claim's years
+        ("Arsenal reached the First Division in the 1903-1904 season.",
+         "Arsenal won promotion to the First Division in the 1903–04 season.", Verdict.SUPPORTED),
+    ],
+)
+def test_the_sentence_that_gives_the_claims_other_facts_decides_a_figure_found_elsewhere(claim, page, expected):
+    result = check_claim(claim, page)
+    assert result.verdict is expected
+    if expected is Verdict.CONTRADICTED:
+        assert any(note.startswith("the passage that gives the claim's other facts says") for note in result.notes)
+
+
 def test_a_figure_said_of_another_time_is_named_in_a_note():
     result = check_claim("Police arrested 20 people on Monday.", "Police arrested 20 people on Tuesday.")
     assert result.verdict is Verdict.NOT_FOUND
