@@ -294,7 +294,31 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
         return "the date of another figure of its sentence"
     if _years_of_a_life(fact, sentence, found, claim_text):
         return "a name's years of birth and death (or first and last), not the claim's event"
+    if _change_and_level(claim_text, fact, sentence, found):
+        return "a change where the claim says a level, or a level where it says a change"
     return None
+
+
+# "grew by 5%" is a change, "grew to 5%" a level: one figure, two things
+_CHANGE_VERB = (r"(?:grew|grow|grows|rose|rise|rises|risen|fell|fall|falls|fallen|increased|increases|decreased|"
+                r"decreases|dropped|drops|climbed|climbs|declined|declines|jumped|jumps|gained|gains|cut|raised|"
+                r"lowered|reduced|slipped|surged|soared|plunged|plummeted|shrank|expanded)")
+_ROUGHLY = r"(?:about\s+|around\s+|nearly\s+|almost\s+)?"
+_BY_BEFORE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:\w+\s+){{0,2}}?by\s+{_ROUGHLY}$", re.IGNORECASE)
+_TO_BEFORE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:\w+\s+){{0,2}}?(?:to|at)\s+{_ROUGHLY}$", re.IGNORECASE)
+
+
+def _change_and_level(claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact) -> bool:
+    if not isinstance(fact, CountFact):
+        return False
+    claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
+    if claimed is None:
+        return False
+    at = found.start - sentence.start
+    claim_before = claim_text[max(0, claimed.start - 60) : claimed.start]
+    source_before = sentence.text[max(0, at - 60) : at]
+    return bool((_BY_BEFORE.search(claim_before) and _TO_BEFORE.search(source_before))
+                or (_TO_BEFORE.search(claim_before) and _BY_BEFORE.search(source_before)))
 
 
 def _another_part(fact: Fact, claim_parts: frozenset[str], text: str) -> bool:
@@ -719,7 +743,8 @@ def _found_where_aligned(
             if hedged_beyond(claim_hedging, sentence.text[max(0, at - 60) : end + 20]):
                 continue  # "may impose sanctions ... in 2016"
             if (_another_part(fact, claim_parts, _after(sentence, found)) or _another_doer(claim_text, sentence.text)
-                    or _years_of_a_life(fact, sentence, found, claim_text)):
+                    or _years_of_a_life(fact, sentence, found, claim_text)
+                    or _change_and_level(claim_text, fact, sentence, found)):
                 continue  # "sold 1 million copies in its first year" for "in its first week"
             if (type(found.fact) is type(fact) and not found.negated and not found.year_assumed
                     and compare(fact, found.fact) is Relation.SUPPORTS and _same_measure(fact, found.fact)
