@@ -80,7 +80,7 @@ def claim_hedging(claim_text: str) -> str:
     """The hedges of a page that the claim carries itself: "any" when it speaks of what was asked or
     possible ("faces up to"), "plans" when it tells of a plan that was changed ("was pushed back from
     October 15"), "" when none."""
-    if HEDGE.search(claim_text):
+    if HEDGE.search(claim_text) or _TOLD_TO.search(claim_text):
         return "any"
     return "plans" if PLAN_CHANGED.search(claim_text) else ""
 
@@ -557,6 +557,10 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
     return " ".join(lead) + " " + sentence.text[start - sentence.start : tail_end if tail_end > 0 else None]
 
 
+# "100 people were asked to evacuate": what they were asked, told or ordered to do is not done
+_TOLD = r"(?:asked|told|urged|ordered|advised|invited|called on|encouraged|expected)\s+to\b"
+_ASKED_AFTER = re.compile(rf"(?:\s+[a-z]+){{0,2}}?\s+(?:were|was|have been|had been|are|is)\s+(?:\w+ly\s+)?{_TOLD}")
+_TOLD_TO = re.compile(rf"\b{_TOLD}", re.IGNORECASE)
 _ASKS = re.compile(r"\s*(?:did|do|does|is|are|was|were|can|could|will|would|has|have|had|should|how|what|why|when|"
                    r"where|who|which)\b", re.IGNORECASE)
 _REQUESTED_TO = re.compile(r"\b(?:asked|asking|called|pressed|urged|sought|demanded|requested)\s+(?:for\s+)?"
@@ -840,7 +844,9 @@ def occurrences(
                 continue  # "8,000 people attended the funeral in Nardaran" is not its population
             region_text = sentence.text[region[0] - sentence.start : region[1] - sentence.start]
             if (hedged_beyond(context.hedging, _hedge_span(sentence, region, found, event_at))
-                    or hedged_beyond(context.hedging, _modal_before_claim_word(sentence, words, context))):
+                    or hedged_beyond(context.hedging, _modal_before_claim_word(sentence, words, context))
+                    or (context.hedging != "any"
+                        and _ASKED_AFTER.match(sentence.text, found.end - sentence.start))):
                 continue  # asked for, expected, possible: not stated as done
             if DISPUTED.search(sentence.text) and not context.disputes:
                 continue  # "denied that", "rumours ... are untrue": a party's word, not the source's

@@ -750,8 +750,6 @@ _KNOWN_WRONG_SUPPORTED = [
      "The team has reached the final 20 times, winning the title 8 times.", "the verb of 'N times' is not bound"),
     ("The court sentenced him to 10 years in prison.",
      "The court sentenced his brother to 10 years in prison and him to 4.", "the object is not bound"),
-    ("Around 100 people were evacuated.", "Around 100 people were asked to evacuate but most stayed.",
-     "the hedge stands three words after the counted noun"),
     ("The merger was completed in March.", "The merger was announced in March and completed in June.",
      "a month without a day or year is no value the reader takes"),
 ]
@@ -932,6 +930,11 @@ _KNOWN_WRONG_SUPPORTED = [
          "Police arrested 50 protesters, the ministry said. Why? Officials said they had blocked a road.",
          Verdict.SUPPORTED),
         ("The vaccine is 95% effective.", "The vaccine is 95% effective, the company said.", Verdict.SUPPORTED),
+        # what people were asked, told or ordered to do is not done
+        ("Around 100 people were evacuated.", "Around 100 people were asked to evacuate but most stayed.",
+         "not supported"),
+        ("Around 100 people were ordered to evacuate.", "Around 100 people were ordered to evacuate on Monday.",
+         Verdict.SUPPORTED),
         # a change is no level
         ("Exports grew by 5% last year.", "Exports grew to 5% of GDP last year.", "not supported"),
         ("Unemployment fell to 4% in May.", "Unemployment fell by 4% in May.", "not supported"),
