@@ -296,7 +296,32 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
         return "a name's years of birth and death (or first and last), not the claim's event"
     if _change_and_level(claim_text, fact, sentence, found):
         return "a change where the claim says a level, or a level where it says a change"
+    if _title_of_another_rank(claim_text, sentence, found):
+        return "said of another rank of the claim's title (a deputy is no mayor)"
     return None
+
+
+# "deputy mayor", "vice president", "assistant coach", "co-founder": another office than the claim's
+_OFFICE_RANK = re.compile(
+    r"\b(?P<rank>deputy|vice|assistant|associate|acting|interim|lieutenant|junior|co)[\s-]+(?P<word>[a-z]+)",
+    re.IGNORECASE)
+
+
+def _title_of_another_rank(claim_text: str, sentence: Sentence, found: FoundFact) -> bool:
+    """ "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018": the title nearest
+    before a value, with a rank the claim does not give it, is another office than the claim's."""
+    at = found.start - sentence.start
+    claim_stems = stems_of(claim_text)
+    for match in _OFFICE_RANK.finditer(sentence.text, 0, at):
+        title = match.group("word")
+        if stem(title) not in claim_stems or re.search(rf"\b{match.group('rank')}\b", claim_text, re.IGNORECASE):
+            continue
+        last = None
+        for last in re.finditer(rf"\b{re.escape(title)}\b", sentence.text[:at], re.IGNORECASE):
+            pass
+        if last is not None and last.start() == match.start("word"):
+            return True
+    return False
 
 
 # "grew by 5%" is a change, "grew to 5%" a level: one figure, two things

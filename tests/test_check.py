@@ -740,9 +740,6 @@ def test_a_figure_someone_expected_is_no_figure_that_happened():
 _KNOWN_WRONG_SUPPORTED = [
     ("The city has a population of 10,000.", "The city welcomes 10,000 visitors each summer.",
      "a population of 10,000 has no counted noun the reader takes, so any noun may count it"),
-    ("He served as mayor from 2010 to 2014.",
-     "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018.",
-     "the title's modifier (deputy) is not read"),
     ("The bank raised interest rates to 5%.", "The bank kept interest rates at 5%.",
      "'raise' and 'keep' share a WordNet synset, so the exchanged verb passes"),
     ("She won 52% of the vote.", "Her opponent won 52% of the vote.", "the doer is not bound"),
@@ -930,6 +927,13 @@ _KNOWN_WRONG_SUPPORTED = [
          "Police arrested 50 protesters, the ministry said. Why? Officials said they had blocked a road.",
          Verdict.SUPPORTED),
         ("The vaccine is 95% effective.", "The vaccine is 95% effective, the company said.", Verdict.SUPPORTED),
+        # a deputy is no mayor: the title nearest before the value, with its rank
+        ("He served as mayor from 2010 to 2014.",
+         "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018.", "not supported"),
+        ("He served as mayor from 2014 to 2018.",
+         "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018.", Verdict.SUPPORTED),
+        ("He served as deputy mayor from 2010 to 2014.",
+         "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018.", Verdict.SUPPORTED),
         # what people were asked, told or ordered to do is not done
         ("Around 100 people were evacuated.", "Around 100 people were asked to evacuate but most stayed.",
          "not supported"),
