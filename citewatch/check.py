@@ -235,6 +235,10 @@ def judge_value_fact(
     return missing
 
 
+# one person's pronoun; "They won" may well be "their team won"
+_OPENING_PRONOUN = re.compile(r"^(?:She|He)\s+(?P<verb>[a-z]+)\b")
+_PRONOUN_VERB = re.compile(r"\b(?:[Ss]he|[Hh]e)\s+(?P<verb>[a-z]+)\b")
+_POSSESSOR_NOUN_VERB = re.compile(r"\b(?:[Hh]er|[Hh]is)\s+(?:[a-z]+\s+)?[a-z]+\s+(?P<verb>[a-z]+)\b")
 _OPENING_DOER = re.compile(rf"^(?:The\s+)?(?P<doer>{NAME_RUN})\s+(?P<verb>[a-z]+)\b")
 # not before a pronoun the verb acts on: "Rolling Stone ranked it 54th" may be the claim's "X ranked 54th"
 _DOER_VERB = re.compile(
@@ -256,6 +260,13 @@ def _another_doer(claim_text: str, sentence_text: str) -> bool:
     """ "Manchester United won the league title ..., outlasting Arsenal" says nothing of the claim's
     "Arsenal won the league title": the sentence gives the claim's deed to another name, never to the
     name the claim opens with."""
+    pronoun = _OPENING_PRONOUN.match(claim_text)
+    if pronoun is not None and _a_deed(pronoun.group("verb")):
+        # "Her opponent won 52% of the vote" for "She won 52% of the vote"
+        verb = stem(pronoun.group("verb"))
+        theirs = [m for m in _POSSESSOR_NOUN_VERB.finditer(sentence_text) if stem(m.group("verb")) == verb]
+        mine = [m for m in _PRONOUN_VERB.finditer(sentence_text) if stem(m.group("verb")) == verb]
+        return bool(theirs) and not mine
     claimed = _OPENING_DOER.match(claim_text)
     if claimed is None or not _a_deed(claimed.group("verb")):
         return False

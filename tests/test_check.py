@@ -742,7 +742,6 @@ _KNOWN_WRONG_SUPPORTED = [
      "a population of 10,000 has no counted noun the reader takes, so any noun may count it"),
     ("The bank raised interest rates to 5%.", "The bank kept interest rates at 5%.",
      "'raise' and 'keep' share a WordNet synset, so the exchanged verb passes"),
-    ("She won 52% of the vote.", "Her opponent won 52% of the vote.", "the doer is not bound"),
     ("The team has won the title 20 times.",
      "The team has reached the final 20 times, winning the title 8 times.", "the verb of 'N times' is not bound"),
     ("The court sentenced him to 10 years in prison.",
@@ -927,6 +926,10 @@ _KNOWN_WRONG_SUPPORTED = [
          "Police arrested 50 protesters, the ministry said. Why? Officials said they had blocked a road.",
          Verdict.SUPPORTED),
         ("The vaccine is 95% effective.", "The vaccine is 95% effective, the company said.", Verdict.SUPPORTED),
+        # "her opponent" is another than "she"
+        ("She won 52% of the vote.", "Her opponent won 52% of the vote.", "not supported"),
+        ("He scored 30 points.", "His brother scored 30 points.", "not supported"),
+        ("She won 52% of the vote.", "She won 52% of the vote, her campaign said.", Verdict.SUPPORTED),
         # a deputy is no mayor: the title nearest before the value, with its rank
         ("He served as mayor from 2010 to 2014.",
          "He served as deputy mayor from 2010 to 2014 and as mayor from 2014 to 2018.", "not supported"),
