@@ -429,6 +429,9 @@ _VERB_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+(?:(?:in|on|at|the|a|an)
 _AT_BEFORE = re.compile(r"(?P<word>[a-z][\w'’-]*)\s+at\s+$")  # "closed at $41", "opened at $45"
 _WHAT_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:on|of|in|to)\s+(?:the\s+)?(?P<word>[a-z][\w'’-]+)")
 _DONE_AFTER = re.compile(r"^(?:\s+[a-z]+)?\s+(?:were|was|are|is|have been|has been|had been)\s+(?P<word>[a-z][\w'’-]+)")
+# what a measure measures ("2 km long", "300 metres tall") and what singles a figure out ("a record 70%")
+_DIMENSION_AFTER = re.compile(r"^(?:\s+[a-z]{1,2}\.?)?\s+(?P<word>long|tall|high|wide|deep|thick|away|apart)\b")
+_SINGLED_OUT_BEFORE = re.compile(r"\b(?P<word>record|new|all-time|lowest|highest)\s+$")
 
 
 def _deed_before(before: str, reach: int = 6) -> str | None:
@@ -457,7 +460,8 @@ def _words_beside(text: str, start: int, end: int, kind: type, doer: bool = True
     else:
         after = text[end:]
         matches = [_PLACE_AFTER.match(after), _WHAT_AFTER.match(after), _DONE_AFTER.match(after),
-                   _AT_BEFORE.search(before), _DOER_BEFORE.search(before) if doer else None]
+                   _AT_BEFORE.search(before), _DOER_BEFORE.search(before) if doer else None,
+                   _DIMENSION_AFTER.match(after), _SINGLED_OUT_BEFORE.search(before[-20:])]
     words = {stem(m.group("word")) for m in matches if m and m.group("word").lower() not in STOPWORDS}
     deed = _deed_before(before) if kind is DateFact else None
     if deed:

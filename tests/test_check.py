@@ -926,6 +926,11 @@ _KNOWN_WRONG_SUPPORTED = [
          "Police arrested 50 protesters, the ministry said. Why? Officials said they had blocked a road.",
          Verdict.SUPPORTED),
         ("The vaccine is 95% effective.", "The vaccine is 95% effective, the company said.", Verdict.SUPPORTED),
+        # what a measure measures, what singles a figure out: another value's
+        ("Turnout reached a record 70%.", "Turnout reached 70%, short of the record 75%.", "not supported"),
+        ("Turnout reached a record 70%.", "Turnout reached a record 70%, beating the 65% of 2010.", Verdict.SUPPORTED),
+        ("The bridge is 2 km long.", "The bridge, 2 km from the city, is 800 m long.", "not supported"),
+        ("The bridge is 800 m long.", "The bridge, 2 km from the city, is 800 m long.", Verdict.SUPPORTED),
         # "her opponent" is another than "she"
         ("She won 52% of the vote.", "Her opponent won 52% of the vote.", "not supported"),
         ("He scored 30 points.", "His brother scored 30 points.", "not supported"),
