@@ -309,7 +309,29 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
         return "a change where the claim says a level, or a level where it says a change"
     if _title_of_another_rank(claim_text, sentence, found):
         return "said of another rank of the claim's title (a deputy is no mayor)"
+    if (isinstance(fact, DateFact) and isinstance(found.fact, DateFact)  # a span's ends begin and end a state
+            and _date_of_another_deed(claim_text, fact, sentence, found)):
+        return "the date of another deed than the claim's"
     return None
+
+
+_ANY_DEED = frozenset("occurred happened took came made had held began started ended".split())  # "the fire occurred"
+
+
+def _date_of_another_deed(claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact) -> bool:
+    """ "The law, which was introduced in 2015, is still in force" dates an introduction, not the
+    repeal of "The law was repealed in 2015": the deeds right before the two dates differ, and the
+    sentence never says the claim's."""
+    claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
+    if claimed is None:
+        return False
+    claim_deed, source_deed = _deed_before(claim_text[: claimed.start]), _deed_before(
+        sentence.text[: found.start - sentence.start])
+    if claim_deed is None or source_deed is None or claim_deed.lower() in _ANY_DEED:
+        return False
+    claim_stem, source_stem = stem(claim_deed), stem(source_deed)
+    return (claim_stem != source_stem and claim_stem not in stems_of(sentence.text)
+            and not paraphrased(frozenset({claim_stem}), frozenset({source_stem})))
 
 
 # "deputy mayor", "vice president", "assistant coach", "co-founder": another office than the claim's

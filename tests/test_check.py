@@ -931,6 +931,10 @@ _KNOWN_WRONG_SUPPORTED = [
         ("Turnout reached a record 70%.", "Turnout reached a record 70%, beating the 65% of 2010.", Verdict.SUPPORTED),
         ("The bridge is 2 km long.", "The bridge, 2 km from the city, is 800 m long.", "not supported"),
         ("The bridge is 800 m long.", "The bridge, 2 km from the city, is 800 m long.", Verdict.SUPPORTED),
+        # the deed right before a date is the date's
+        ("The law was repealed in 2015.", "The law, which was introduced in 2015, is still in force.", "not supported"),
+        ("The company was established in 1990.", "The company was founded in 1990 in Ohio.", Verdict.SUPPORTED),
+        ("The fire occurred in 1934.", "The hall was destroyed by fire in 1934.", Verdict.SUPPORTED),
         # "her opponent" is another than "she"
         ("She won 52% of the vote.", "Her opponent won 52% of the vote.", "not supported"),
         ("He scored 30 points.", "His brother scored 30 points.", "not supported"),
