@@ -267,6 +267,8 @@ def _another_doer(claim_text: str, sentence_text: str) -> bool:
         theirs = [m for m in _POSSESSOR_NOUN_VERB.finditer(sentence_text) if stem(m.group("verb")) == verb]
         mine = [m for m in _PRONOUN_VERB.finditer(sentence_text) if stem(m.group("verb")) == verb]
         return bool(theirs) and not mine
+    if _OPENING_COMMON_DOER.match(claim_text):  # "The president called ...": no name opens it
+        return False
     claimed = _OPENING_DOER.match(claim_text)
     if claimed is None or not _a_deed(claimed.group("verb")):
         return False
@@ -282,6 +284,33 @@ def _another_doer(claim_text: str, sentence_text: str) -> bool:
     passive = [stems_of(m.group("doer")) for m in _DONE_BY.finditer(sentence_text) if stem(m.group("verb")) == verb]
     named = active + passive
     return bool(doer) and bool(named) and all(d and not d & doer for d in named)
+
+
+_OPENING_COMMON_DOER = re.compile(r"^(?:The|A|An)\s+(?P<doer>[a-z]+)\s+(?P<verb>[a-z]+)\b")
+# "the governor signed", "Critics called" (a capitalised word opening its sentence)
+_COMMON_DOER_VERB = re.compile(
+    r"(?:\b(?:[Tt]he|[Aa]n?)\s+(?P<doer>[a-z]+)|(?:^|(?<=[.!?]\s))(?P<opening>[A-Z][a-z]+))\s+(?P<verb>[a-z]+)\b")
+
+
+def _another_common_doer(claim_text: str, sentence_text: str) -> bool:
+    """ "Critics called the deal 'a disaster', but the president praised it" gives the claim's words to
+    others than "The president called the deal 'a disaster'" (for quotes: who says them is the claim;
+    a figure's doer written as a common noun is too often another word for the same one, "the firm")."""
+    claimed = _OPENING_COMMON_DOER.match(claim_text)
+    if claimed is None or not _a_deed(claimed.group("verb")):
+        return False
+    verb, doer = stem(claimed.group("verb")), stem(claimed.group("doer"))
+    doers = {stem(m.group("doer") or m.group("opening")) for m in _COMMON_DOER_VERB.finditer(sentence_text)
+             if stem(m.group("verb")) == verb and (m.group("doer") or m.group("opening")).lower() not in
+             _PRONOUNS | STOPWORDS}
+    passive = {stem(m.group("doer").split()[-1]) for m in _DONE_BY.finditer(sentence_text)
+               if stem(m.group("verb")) == verb}
+    named = frozenset(doers | passive)
+    return (bool(named) and doer not in named and doer not in _GENERIC_DOERS
+            and not paraphrased(frozenset({doer}), named))
+
+
+_GENERIC_DOERS = frozenset(stem(w) for w in "officials authorities police government people report study".split())
 
 
 def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[FoundFact], claim_text: str,
@@ -1418,6 +1447,13 @@ def check_claim(
             outcomes.append(judge_entity(context.fact, candidates))
         elif isinstance(context.fact, QuoteFact):
             outcomes.append(judge_quote(context.fact, text, normalised, sentences, candidates, context.disputes))
+            quoted = outcomes[-1]
+            if quoted.outcome is FactOutcome.FOUND and quoted.sentence and (
+                    _another_doer(claim_text, quoted.sentence.text)
+                    or _another_common_doer(claim_text, quoted.sentence.text)):
+                # "Critics called the deal 'a disaster'" for "The president called the deal 'a disaster'"
+                quoted.outcome = FactOutcome.MISSING
+                quoted.notes.append("the quoted words are in the text, said by another than the claim names")
         else:
             outcomes.append(judge_value_fact(context, read, facts, published, claim_text))
             stated = outcomes[-1].occurrence.found if outcomes[-1].occurrence else None

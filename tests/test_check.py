@@ -931,6 +931,12 @@ _KNOWN_WRONG_SUPPORTED = [
         ("Turnout reached a record 70%.", "Turnout reached a record 70%, beating the 65% of 2010.", Verdict.SUPPORTED),
         ("The bridge is 2 km long.", "The bridge, 2 km from the city, is 800 m long.", "not supported"),
         ("The bridge is 800 m long.", "The bridge, 2 km from the city, is 800 m long.", Verdict.SUPPORTED),
+        # who says the quoted words is the claim
+        ("The president called the deal \"a disaster\".",
+         "Critics called the deal \"a disaster\", but the president praised it.", "not supported"),
+        ("Johnson called the plan \"dead\".", "Smith called the plan \"dead\" on Monday.", "not supported"),
+        ("The president called the deal \"a disaster\".", "The president called the deal \"a disaster\" on Monday.",
+         Verdict.SUPPORTED),
         # the deed right before a date is the date's
         ("The law was repealed in 2015.", "The law, which was introduced in 2015, is still in force.", "not supported"),
         ("The company was established in 1990.", "The company was founded in 1990 in Ohio.", Verdict.SUPPORTED),
