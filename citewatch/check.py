@@ -188,8 +188,14 @@ def judge_value_fact(
     ]
     if supporting and context.noun and not any(_same_thing(context, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
+        # "50 million mobile phones and 30 million people" for "50 million people": even a vague noun
+        # ("people") decides when it is written with the other value and not with this one
+        # (the other value counting a noun of its own: "12 people in Oklahoma and 3 in Texas" gives the 3 people too)
+        plainly = (not LONE_PARTICIPLE.fullmatch(context.noun)
+                   and all(o.found.noun and not heads_meet(context.noun, o.found.noun) for o in supporting))
         measured = [o for o in found_here
-                    if o.relation is Relation.CONTRADICTS and _same_noun(context.noun, o.found.noun)
+                    if o.relation is Relation.CONTRADICTS
+                    and (_same_noun(context.noun, o.found.noun) or (plainly and heads_meet(context.noun, o.found.noun)))
                     and o.sentence.index in {s.sentence.index for s in supporting} and not o.subgroup]
         if measured:
             return _decided(context.fact, FactOutcome.CONTRADICTED, measured[0])
@@ -267,6 +273,14 @@ def _another_doer(claim_text: str, sentence_text: str) -> bool:
         theirs = [m for m in _POSSESSOR_NOUN_VERB.finditer(sentence_text) if stem(m.group("verb")) == verb]
         mine = [m for m in _PRONOUN_VERB.finditer(sentence_text) if stem(m.group("verb")) == verb]
         return bool(theirs) and not mine
+    agent = _CLAIMS_AGENT.search(claim_text)
+    if agent is not None and _a_deed(agent.group("verb")):
+        # "was opened in 1990 by the mayor" for "was opened by the Queen in 1990"
+        verb, doer = stem(agent.group("verb")), stems_of(agent.group("doer"))
+        agents = [stems_of(m.group("doer")) for m in _AGENT_AFTER.finditer(sentence_text)
+                  if stem(m.group("verb")) == verb]
+        return bool(doer) and bool(agents) and all(
+            words and not words & doer and not paraphrased(doer, words) for words in agents)
     if _OPENING_COMMON_DOER.match(claim_text):  # "The president called ...": no name opens it
         return False
     claimed = _OPENING_DOER.match(claim_text)
@@ -286,6 +300,11 @@ def _another_doer(claim_text: str, sentence_text: str) -> bool:
     return bool(doer) and bool(named) and all(d and not d & doer for d in named)
 
 
+# "was opened by the Queen", "founded in 1990 by John Smith": the doer of a passive deed
+_AGENT = r"(?:the\s+)?(?P<doer>(?!(?:less|more|over|under|about|around|nearly|almost|some|up|at)\b)[A-Za-z][\w'’-]*" \
+         r"(?:\s+[A-Z][\w'’-]*)*)"
+_CLAIMS_AGENT = re.compile(rf"\b(?:was|were|is|are|been)\s+(?P<verb>[a-z]+ed)\s+by\s+{_AGENT}")
+_AGENT_AFTER = re.compile(rf"\b(?P<verb>[a-z]+ed)\s+(?:[\w,]+\s+){{0,4}}?by\s+{_AGENT}")
 _OPENING_COMMON_DOER = re.compile(r"^(?:The|A|An)\s+(?P<doer>[a-z]+)\s+(?P<verb>[a-z]+)\b")
 # "the governor signed", "Critics called" (a capitalised word opening its sentence)
 _COMMON_DOER_VERB = re.compile(
@@ -344,7 +363,7 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
     return None
 
 
-_ANY_DEED = frozenset("occurred happened took came made had held began started ended".split())  # "the fire occurred"
+_ANY_DEED = frozenset("occurred happened came made had held began started ended".split())  # "the fire occurred"
 
 
 def _date_of_another_deed(claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact) -> bool:
@@ -356,7 +375,8 @@ def _date_of_another_deed(claim_text: str, fact: Fact, sentence: Sentence, found
         return False
     claim_deed, source_deed = _deed_before(claim_text[: claimed.start]), _deed_before(
         sentence.text[: found.start - sentence.start])
-    if claim_deed is None or source_deed is None or claim_deed.lower() in _ANY_DEED:
+    if (claim_deed is None or source_deed is None or claim_deed.lower() in _ANY_DEED
+            or re.search(r"\btook\s+place\b", claim_text, re.IGNORECASE)):
         return False
     claim_stem, source_stem = stem(claim_deed), stem(source_deed)
     return (claim_stem != source_stem and claim_stem not in stems_of(sentence.text)

@@ -546,7 +546,9 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
     fact: from a few words before the fact or its event word to the later of the two."""
     if event_at is None:
         # no event word: the words right around the figure ("could reach 12 million", "18 could be")
-        lead = sentence.text[region[0] - sentence.start : found.start - sentence.start].split()[-4:]
+        lead = sentence.text[region[0] - sentence.start : found.start - sentence.start].split()
+        # "was due to be completed in 2019": the plan reaches the figure through its infinitive
+        lead = lead[-7:] if _PLANNED_TO_BE.search(" ".join(lead[-7:])) else lead[-4:]
         tail = sentence.text[found.end - sentence.start : region[1] - sentence.start].split()[:2]
         return " ".join(lead + [found.text] + tail)
     start, end = min(found.start, event_at), max(found.end, event_at + 1)
@@ -563,6 +565,8 @@ _ASKED_AFTER = re.compile(rf"(?:\s+[a-z]+){{0,2}}?\s+(?:were|was|have been|had b
 _TOLD_TO = re.compile(rf"\b{_TOLD}", re.IGNORECASE)
 _ASKS = re.compile(r"\s*(?:did|do|does|is|are|was|were|can|could|will|would|has|have|had|should|how|what|why|when|"
                    r"where|who|which)\b", re.IGNORECASE)
+_PLANNED_TO_BE = re.compile(
+    r"\b(?:due|set|scheduled|slated|expected|supposed|planned)\s+to\s+be\s+[a-z]+(?:\s+[a-z]+)?$", re.IGNORECASE)
 _REQUESTED_TO = re.compile(r"\b(?:asked|asking|called|pressed|urged|sought|demanded|requested)\s+(?:for\s+)?"
                            r"(?:\S+\s+){0,2}to(?:\s+be)?$", re.IGNORECASE)
 

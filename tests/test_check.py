@@ -931,6 +931,15 @@ _KNOWN_WRONG_SUPPORTED = [
         ("Turnout reached a record 70%.", "Turnout reached a record 70%, beating the 65% of 2010.", Verdict.SUPPORTED),
         ("The bridge is 2 km long.", "The bridge, 2 km from the city, is 800 m long.", "not supported"),
         ("The bridge is 800 m long.", "The bridge, 2 km from the city, is 800 m long.", Verdict.SUPPORTED),
+        # the doer of a passive deed; the plain noun of another value; a plan reached through "to be"
+        ("The museum was opened by the Queen in 1990.",
+         "The museum was opened in 1990 by the mayor; the Queen visited in 1995.", "not supported"),
+        ("The company was founded by Smith in 1990.", "The company, founded in 1990 by John Smith, grew fast.",
+         Verdict.SUPPORTED),
+        ("The country has 50 million people.", "The country has 50 million mobile phones and 30 million people.",
+         "not supported"),
+        ("The project was completed in 2019.", "The project was due to be completed in 2019 but is still unfinished.",
+         "not supported"),
         # who says the quoted words is the claim
         ("The president called the deal \"a disaster\".",
          "Critics called the deal \"a disaster\", but the president praised it.", "not supported"),
