@@ -529,13 +529,15 @@ def test_real_news_pages_and_vitaminc_keep_their_wrong_supported_floor():
     assert realpages["wrong_supported"] == 0 and realpages["contradicted_called_supported"] == 0
     assert realpages["correct"] >= 198
     vitaminc = run_public("vitaminc-numeric")
-    assert vitaminc["correct"] >= 2095
+    assert vitaminc["correct"] >= 2100
     assert vitaminc["wrong_supported_share"] <= 0.05
     assert vitaminc["contradicted_called_supported_share"] <= 0.02
     # a sentence of the summary turned round in place ("the least bang" / "the most bang") contradicts it
     assert run_public("summedits-news")["correct"] >= 80
     # a claim without figures shares a topic, not a part of itself, with a passage holding half its words
-    assert run_public("factcheckgpt")["correct"] >= 2075
+    factcheckgpt = run_public("factcheckgpt")
+    assert factcheckgpt["correct"] >= 2085
+    assert factcheckgpt["wrong_supported"] <= 26
 
 
 @pytest.mark.parametrize(
