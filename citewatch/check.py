@@ -489,7 +489,7 @@ _PLACE_AFTER = re.compile(
 _WHEN = (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|year|month|week|weekend|day|morning|afternoon|evening|night|"
          r"quarter|season")
 _TIME_AFTER = re.compile(
-    r"^(?:\s+[a-z]+){0,2}?\s+(?:(?:on|in|over|during|for|throughout|this|last|next|that|the same)\s+"
+    r"^(?:\s+[a-z]+){0,3}?\s+(?:(?:on|in|over|during|for|throughout|this|last|next|that|the same)\s+"
     r"(?:(?:the|its|their)\s+)?(?:(?P<which>first|second|third|opening|final|closing)\s+)?(?P<when>" + _WHEN + r")\b"
     # "two seasons ago"
     r"|(?P<ago>\w+)\s+(?P<when_ago>" + _WHEN + r")s?\s+ago\b)", re.IGNORECASE)

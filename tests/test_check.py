@@ -933,6 +933,12 @@ _KNOWN_WRONG_SUPPORTED = [
         ("Turnout reached a record 70%.", "Turnout reached a record 70%, beating the 65% of 2010.", Verdict.SUPPORTED),
         ("The bridge is 2 km long.", "The bridge, 2 km from the city, is 800 m long.", "not supported"),
         ("The bridge is 800 m long.", "The bridge, 2 km from the city, is 800 m long.", Verdict.SUPPORTED),
+        # what the counted ones threatened, offered or refused to do; the time three words after a count
+        ("Two ministers resigned on Monday.", "Two ministers threatened to resign on Monday.", "not supported"),
+        ("Two ministers threatened to resign on Monday.", "Two ministers threatened to resign on Monday.",
+         Verdict.SUPPORTED),
+        ("Over 100 flights were cancelled on Sunday.",
+         "Over 100 flights were cancelled on Saturday; on Sunday, service resumed.", "not supported"),
         # the doer of a passive deed; the plain noun of another value; a plan reached through "to be"
         ("The museum was opened by the Queen in 1990.",
          "The museum was opened in 1990 by the mayor; the Queen visited in 1995.", "not supported"),
