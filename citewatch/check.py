@@ -363,6 +363,11 @@ def _said_of_another(context: FactContext, occurrence: Occurrence, facts: list[F
     return None
 
 
+def _in_the_claim(claim_text: str, fact: Fact) -> FoundFact | None:
+    """Where the claim writes ``fact``, or None (a registry's fact the claim does not write)."""
+    return next((f for f in found_facts(claim_text) if f.fact == fact), None)
+
+
 _ANY_DEED = frozenset("occurred happened came made had held began started ended".split())  # "the fire occurred"
 
 
@@ -370,7 +375,7 @@ def _date_of_another_deed(claim_text: str, fact: Fact, sentence: Sentence, found
     """ "The law, which was introduced in 2015, is still in force" dates an introduction, not the
     repeal of "The law was repealed in 2015": the deeds right before the two dates differ, and the
     sentence never says the claim's."""
-    claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
+    claimed = _in_the_claim(claim_text, fact)
     if claimed is None:
         return False
     claim_deed, source_deed = _deed_before(claim_text[: claimed.start]), _deed_before(
@@ -418,7 +423,7 @@ _TO_BEFORE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:\w+\s+){{0,2}}?(?:to|at)\s+{_RO
 def _change_and_level(claim_text: str, fact: Fact, sentence: Sentence, found: FoundFact) -> bool:
     if not isinstance(fact, CountFact):
         return False
-    claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
+    claimed = _in_the_claim(claim_text, fact)
     if claimed is None:
         return False
     at = found.start - sentence.start
@@ -634,7 +639,7 @@ def _claims_word_beside_another_value(
     kind = type(fact)
     if kind not in (CountFact, DateFact) or type(found.fact) is not kind:
         return False
-    claimed = next((f for f in found_facts(claim_text) if f.fact == fact), None)
+    claimed = _in_the_claim(claim_text, fact)
     if claimed is None:
         return False
     if kind is CountFact:
