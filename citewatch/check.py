@@ -170,6 +170,13 @@ def judge_value_fact(
             for f in read_facts[o.sentence.index])}
         found_here = [o for o in found_here if o.relation is not Relation.SUPPORTS or o.sentence.index not in mixed
                       or (heads_meet(context.noun, o.found.noun) and o.sentence.index not in rivals)]
+    reasons: dict[int, str | None] = {}  # asked while choosing, asked again for the note when nothing backs
+
+    def said_of_another(o: Occurrence) -> str | None:
+        if id(o) not in reasons:
+            reasons[id(o)] = _said_of_another(context, o, read_facts[o.sentence.index], claim_text, claim_facts)
+        return reasons[id(o)]
+
     supporting = [
         o
         for o in found_here
@@ -184,7 +191,7 @@ def judge_value_fact(
              or (isinstance(context.fact, DateFact) and len(context.fact.value) > 4 and o.name_beside))
         # "less than 173 reviews" is not backed by the "30" of "30 %, based on 175 reviews"
         and (not bound or not context.noun or o.alone or _counts_the_claims_thing(context, o.found.noun))
-        and not _said_of_another(context, o, read_facts[o.sentence.index], claim_text, claim_facts)
+        and not said_of_another(o)
     ]
     if supporting and context.noun and not any(_same_thing(context, o.found.noun) for o in supporting):
         # a value of the sentence that counts the very thing the claim counts decides
@@ -233,8 +240,7 @@ def judge_value_fact(
     missing = _Outcome(context.fact, FactOutcome.MISSING)
     # the claim's figure in a passage that says it of another place, time, part or thing: say so
     for o in found_here:
-        reason = (o.relation is Relation.SUPPORTS and o.context >= support_needed
-                  and _said_of_another(context, o, read_facts[o.sentence.index], claim_text, claim_facts))
+        reason = o.relation is Relation.SUPPORTS and o.context >= support_needed and said_of_another(o)
         if reason:
             missing.notes.append(f"the passage's “{o.found.text}” is {reason}: not counted")
             break
@@ -380,7 +386,7 @@ def _date_of_another_deed(claim_text: str, fact: Fact, sentence: Sentence, found
         return False
     claim_deed, source_deed = _deed_before(claim_text[: claimed.start]), _deed_before(
         sentence.text[: found.start - sentence.start])
-    if (claim_deed is None or source_deed is None or claim_deed.lower() in _ANY_DEED
+    if (claim_deed is None or source_deed is None or claim_deed in _ANY_DEED  # deeds are lower case
             or re.search(r"\btook\s+place\b", claim_text, re.IGNORECASE)):
         return False
     claim_stem, source_stem = stem(claim_deed), stem(source_deed)

@@ -80,7 +80,7 @@ def claim_hedging(claim_text: str) -> str:
     """The hedges of a page that the claim carries itself: "any" when it speaks of what was asked or
     possible ("faces up to"), "plans" when it tells of a plan that was changed ("was pushed back from
     October 15"), "" when none."""
-    if HEDGE.search(claim_text) or _TOLD_TO.search(claim_text) or re.search(rf"\b{_MEANT}", claim_text, re.I):
+    if HEDGE.search(claim_text) or _TOLD_OR_MEANT_TO.search(claim_text):
         return "any"
     return "plans" if PLAN_CHANGED.search(claim_text) else ""
 
@@ -562,11 +562,11 @@ def _hedge_span(sentence: Sentence, region: tuple[int, int], found: FoundFact, e
 # "100 people were asked to evacuate": what they were asked, told or ordered to do is not done
 _TOLD = r"(?:asked|told|urged|ordered|advised|invited|called on|encouraged|expected)\s+to\b"
 _ASKED_AFTER = re.compile(rf"(?:\s+[a-z]+){{0,2}}?\s+(?:were|was|have been|had been|are|is)\s+(?:\w+ly\s+)?{_TOLD}")
-_TOLD_TO = re.compile(rf"\b{_TOLD}", re.IGNORECASE)
 # "Two ministers threatened to resign": what the counted ones meant, offered or refused to do
 _MEANT = (r"(?:threaten(?:ed|s)?|plan(?:ned|s)?|want(?:ed|s)?|hope[sd]?|intend(?:ed|s)?|refused|declined|failed|"
           r"tried|vowed|promised|offered|agreed|pledged)\s+to\b")
 _MEANT_AFTER = re.compile(rf"(?:\s+[a-z]+){{0,2}}?\s+{_MEANT}")
+_TOLD_OR_MEANT_TO = re.compile(rf"\b(?:{_TOLD}|{_MEANT})", re.IGNORECASE)  # a claim that says so itself
 _ASKS = re.compile(r"\s*(?:did|do|does|is|are|was|were|can|could|will|would|has|have|had|should|how|what|why|when|"
                    r"where|who|which)\b", re.IGNORECASE)
 _PLANNED_TO_BE = re.compile(
